@@ -1,0 +1,86 @@
+# ticketd: email-to-ticket mail processing daemon.
+#
+#   make            build build/ticketd and build/ticketctl
+#   make deps       install the Debian packages the build and tests need
+#   make check      build and run the whole test suite (unit + integration)
+#   make check SANITIZE=1   the same under AddressSanitizer and UBSan
+#   make bench      benchmarks against peers measured in the same run
+#   make install    honours PREFIX and DESTDIR
+
+PREFIX	?= /usr/local
+DESTDIR	?=
+CC	?= cc
+
+ifeq ($(SANITIZE),1)
+BUILD	?= build-san
+SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+BUILD	?= build
+SANFLAGS =
+endif
+
+PKGS	 = gmime-3.0 sqlite3 glib-2.0 gio-2.0 gio-unix-2.0 libxml-2.0
+CFLAGS	?= -O2 -g
+CFLAGS	+= -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wmissing-prototypes \
+	   -Wstrict-prototypes -Wshadow -Iinclude $(SANFLAGS) \
+	   $(shell pkg-config --cflags $(PKGS))
+LDLIBS	+= $(shell pkg-config --libs $(PKGS)) -lm
+LDFLAGS	+= $(SANFLAGS)
+
+MAINS	 = src/ticketd.c src/ticketctl.c
+LIBSRC	 = $(filter-out $(MAINS),$(wildcard src/*.c))
+LIBOBJ	 = $(LIBSRC:src/%.c=$(BUILD)/obj/%.o)
+HEADERS	 = $(wildcard include/*.h)
+
+UNITSRC	 = $(wildcard tests/unit/*.c)
+UNITBIN	 = $(UNITSRC:tests/unit/%.c=$(BUILD)/tests/%)
+UNITTESTS = $(filter $(BUILD)/tests/test-%,$(UNITBIN))
+BENCHBIN = $(BUILD)/tests/lmtp-load
+
+all: $(BUILD)/ticketd $(BUILD)/ticketctl
+
+$(BUILD)/obj/%.o: src/%.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libticketd.a: $(LIBOBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/ticketd: $(BUILD)/obj/ticketd.o $(BUILD)/libticketd.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/ticketctl: $(BUILD)/obj/ticketctl.o $(BUILD)/libticketd.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libticketd.a $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libticketd.a $(LDLIBS)
+
+$(BUILD)/tests/lmtp-load: tests/bench/lmtp-load.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+
+tests: all $(UNITBIN) $(BENCHBIN)
+
+deps:
+	sh tests/peers/deps.sh
+
+check: tests
+	BUILD=$(BUILD) prove $(PROVEFLAGS) $(UNITTESTS) tests/integration/*.t :: --tap
+
+bench: tests
+	BUILD=$(BUILD) sh tests/bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man5 \
+		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/ticketd/templates
+	install -m 755 $(BUILD)/ticketd $(BUILD)/ticketctl $(DESTDIR)$(PREFIX)/sbin/
+	install -m 644 man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	cp -R templates/. $(DESTDIR)$(PREFIX)/share/ticketd/templates/
+
+clean:
+	rm -rf build build-san
+
+.PHONY: all tests deps check bench install clean

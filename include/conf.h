@@ -1,0 +1,60 @@
+/*
+ * conf: the daemon's configuration file.
+ *
+ * The file is INI-style: "[section]" or "[section name]" headers,
+ * "key = value" lines, and comments that start with ';' or '#' at the
+ * start of a line or after whitespace. We parse it ourselves rather than
+ * with GKeyFile, because admins need "file:line: message" for every
+ * error and GKeyFile keeps no line numbers and has no ';' comments.
+ *
+ * A struct conf is immutable once loaded and reference counted, so a
+ * reload builds a new one and swaps it in only when it is valid.
+ */
+#ifndef CONF_H
+#define CONF_H
+
+#include <glib.h>
+
+struct conf_queue {
+	char		*name;
+	char		*display_name;	/* "" when unset */
+	char		**addresses;	/* lower-case, NULL-terminated */
+};
+
+struct conf {
+	int		 refs;
+	char		*path;
+
+	char		*database;
+	char		*hostname;
+	char		*subject_tag;	/* e.g. "[#{id}]" */
+	char		*fallback_charset;
+
+	char		**lmtp_listen;	/* "host:port" or "unix:/path" */
+	guint		 lmtp_max_sessions;
+	guint		 lmtp_timeout;	/* seconds */
+	gsize		 lmtp_max_message_size;
+	guint		 lmtp_max_recipients;
+	char		 recipient_delimiter;	/* '+' */
+
+	GPtrArray	*queues;	/* struct conf_queue *, file order */
+};
+
+/*
+ * Load and check path. Returns NULL and sets *cause to one or more
+ * "path:line: message" lines (newline-separated) when it is not valid.
+ */
+struct conf	*conf_load(const char *path, char **cause);
+struct conf	*conf_ref(struct conf *);
+void		 conf_unref(struct conf *);
+
+/*
+ * The queue that owns address (case-insensitive; "local+ext@domain"
+ * belongs to "local@domain"), or NULL. Owned by the conf.
+ */
+const struct conf_queue *conf_queue_for_address(const struct conf *,
+		    const char *address);
+const struct conf_queue *conf_queue_by_name(const struct conf *,
+		    const char *name);
+
+#endif

@@ -1,0 +1,72 @@
+/*
+ * ingest: the one pipeline every incoming mail goes through, whatever
+ * its source: parse, dedupe, thread, store, commit, then answer.
+ *
+ * The daemon runs it as a parse pool feeding one writer thread. The
+ * writer takes every job that is ready, stores each inside a savepoint,
+ * commits once for all of them (group commit) and only then hands each
+ * job back to the main loop, so the source acknowledges nothing that is
+ * not on disk. Pipe delivery runs the same steps for one job.
+ */
+#ifndef INGEST_H
+#define INGEST_H
+
+#include <glib.h>
+
+#include "thread.h"
+
+struct conf;
+struct store;
+
+enum ingest_status {
+	INGEST_STORED,		/* committed: a new ticket or a follow-up */
+	INGEST_DUPLICATE,	/* already stored: answer success */
+	INGEST_TEMPFAIL,	/* nothing committed: ask the sender to retry */
+};
+
+struct ingest_job;
+typedef void (*ingest_done_cb)(struct ingest_job *, gpointer arg);
+
+struct ingest_job {
+	/* Filled by the source. */
+	GBytes			*raw;
+	char			*source;	/* "lmtp", "pipe", "imap" */
+	char			*origin;	/* object for logs: "lmtp 7" */
+	char			*return_path;	/* "" for the null sender */
+	char			*queue;		/* queue name */
+	gint64			 received_at;
+	struct conf		*conf;		/* a reference, released on free */
+	ingest_done_cb		 done;
+	gpointer		 arg;
+
+	/* Filled by the pipeline. */
+	struct mail		*mail;
+	enum ingest_status	 status;
+	gint64			 ticket_id;
+	int			 new_ticket;
+	char			*cause;		/* why, when INGEST_TEMPFAIL */
+};
+
+struct ingest;
+
+/* A job with the source's fields set; raw is taken over. */
+struct ingest_job	*ingest_job_new(GBytes *raw, const char *source,
+			    const char *origin, const char *return_path,
+			    const char *queue, struct conf *);
+void			 ingest_job_free(struct ingest_job *);
+
+/*
+ * Start the pipeline on an open store (which it then owns). Finished
+ * jobs are handed to their done callback in context's thread.
+ */
+struct ingest		*ingest_start(struct store *, GMainContext *context,
+			    char **cause);
+void			 ingest_submit(struct ingest *, struct ingest_job *);
+/* Finish every submitted job, stop the threads, close the store. */
+void			 ingest_stop(struct ingest *);
+
+/* Pipe mode: run one job to completion in the calling thread. */
+void			 ingest_run_one(struct store *,
+			    const guint8 key[THREAD_KEY_LEN], struct ingest_job *);
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * mime: turns the raw bytes of a message into a struct mail.
+ *
+ * This is the only file that includes gmime. Parsing never fails: a
+ * message gmime cannot make sense of still yields a struct mail with
+ * parsed == 0, the raw bytes and a parse_error, so nothing is dropped.
+ * Every string in a struct mail is valid UTF-8 with no NUL inside it.
+ */
+#ifndef MIME_H
+#define MIME_H
+
+#include <glib.h>
+
+struct mail_attachment {
+	char	*name;		/* decoded file name, "" when none */
+	char	*type;		/* "type/subtype", lower case */
+	gsize	 size;		/* decoded size in octets */
+	GBytes	*content;	/* decoded content */
+};
+
+struct mail {
+	GBytes		*raw;		/* the message exactly as received */
+	int		 parsed;	/* 0: gmime could not parse it */
+	char		*parse_error;	/* why, when parsed == 0 */
+
+	char		*message_id;	/* without <>, NULL when absent */
+	char		*in_reply_to;	/* first id, without <>, or NULL */
+	GPtrArray	*references;	/* char *, without <>, oldest first */
+	char		*subject;	/* decoded, "" when absent */
+	char		*from_name;	/* decoded display name, "" when none */
+	char		*from_addr;	/* addr-spec, "" when none */
+	char		*to;		/* decoded address list, "" when none */
+	char		*cc;		/* decoded address list, "" when none */
+	GDateTime	*date;		/* Date: header in UTC, NULL if absent */
+	char		*content_language; /* NULL when absent */
+	char		*body;		/* readable text */
+	GPtrArray	*attachments;	/* struct mail_attachment * */
+	GHashTable	*headers;	/* lower-case name -> first value, unfolded */
+};
+
+/* Call once, before any thread starts. */
+void		 mime_init(void);
+
+/*
+ * Charset for unlabelled 8-bit text that is not UTF-8, when it does not
+ * look like Thai (which gets windows-874). Default windows-1252.
+ * Returns -1 with *cause when iconv does not know the name.
+ */
+int		 mime_set_fallback_charset(const char *charset, char **cause);
+
+/* Parse raw (a reference is taken). The result is freed with mail_free(). */
+struct mail	*mime_parse(GBytes *raw);
+void		 mail_free(struct mail *);
+
+/* The first value of a top-level header, or NULL. Owned by the mail. */
+const char	*mail_header(const struct mail *, const char *name);
+
+#endif

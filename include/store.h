@@ -1,0 +1,147 @@
+/*
+ * store: everything ticketd keeps, behind a backend ops table.
+ *
+ * The backend is chosen by name (only "sqlite" for now). All writes
+ * happen between store_begin() and store_commit(); savepoints let one
+ * failing mail be undone without losing the rest of a group commit.
+ * A store handle is used by one thread at a time.
+ *
+ * Ownership: every struct and string a store function hands back is
+ * newly allocated and freed by the caller with the matching *_free().
+ * Lookups return 1 when found, 0 when not and -1 with *cause on error.
+ */
+#ifndef STORE_H
+#define STORE_H
+
+#include <glib.h>
+
+struct mail;
+
+struct store_ticket {
+	gint64		 id;
+	char		*subject;
+	char		*requester_name;
+	char		*requester_addr;
+	char		*status;	/* new, open, pending, resolved, closed */
+	char		*queue;
+	char		*priority;	/* low, normal, high, urgent */
+	gint64		 created_at;	/* unix seconds, UTC */
+	gint64		 updated_at;
+	int		 attention;	/* flagged for a human: e.g. unparseable */
+	guint		 messages;	/* count, filled by list and get */
+	char		**tags;		/* NULL-terminated, sorted */
+};
+
+struct store_attachment {
+	char		*name;
+	char		*type;
+	gsize		 size;
+};
+
+struct store_message {
+	gint64		 id;
+	gint64		 ticket_id;
+	char		*direction;	/* "in" or "out" */
+	char		*source;	/* lmtp, pipe, imap, ticketctl */
+	char		*return_path;	/* envelope sender, "" for <> */
+	char		*from_name;
+	char		*from_addr;
+	char		*to;
+	char		*cc;
+	char		*date;		/* Date: header, ISO 8601 UTC, or NULL */
+	char		*message_id;	/* NULL when the mail had none */
+	char		*subject;
+	char		*body;
+	int		 parsed;
+	gint64		 received_at;
+	GPtrArray	*attachments;	/* struct store_attachment * */
+};
+
+struct store_event {
+	gint64		 id;
+	gint64		 ticket_id;
+	gint64		 at;		/* unix seconds, UTC */
+	char		*type;		/* created, message, parse_failed, ... */
+	char		*detail;
+};
+
+/* What store_message_add() records of an incoming or outgoing mail. */
+struct store_message_in {
+	gint64			 ticket_id;
+	const char		*direction;
+	const char		*source;
+	const char		*return_path;
+	const char		*dedupe_key;	/* Message-ID, or a hash of the raw mail */
+	gint64			 received_at;
+	const struct mail	*mail;
+};
+
+struct store;
+
+struct store_ops {
+	const char	*name;
+	struct store	*(*open)(const char *path, char **cause);
+	void		 (*close)(struct store *);
+
+	int		 (*begin)(struct store *, char **cause);
+	int		 (*commit)(struct store *, char **cause);
+	void		 (*rollback)(struct store *);
+	int		 (*savepoint)(struct store *, char **cause);
+	int		 (*release)(struct store *, char **cause);
+	void		 (*rollback_savepoint)(struct store *);
+
+	int		 (*meta_get)(struct store *, const char *key,
+			    GBytes **value, char **cause);
+	int		 (*meta_set)(struct store *, const char *key,
+			    GBytes *value, char **cause);
+
+	int		 (*message_find)(struct store *, const char *dedupe_key,
+			    gint64 *ticket_id, char **cause);
+	int		 (*msgid_ticket)(struct store *, const char *message_id,
+			    gint64 *ticket_id, char **cause);
+	int		 (*ticket_exists)(struct store *, gint64 id, char **cause);
+	int		 (*ticket_create)(struct store *, struct store_ticket *,
+			    char **cause);
+	int		 (*message_add)(struct store *,
+			    const struct store_message_in *, gint64 *id,
+			    char **cause);
+	int		 (*event_add)(struct store *, gint64 ticket_id,
+			    gint64 at, const char *type, const char *detail,
+			    char **cause);
+
+	int		 (*ticket_list)(struct store *, GPtrArray **tickets,
+			    char **cause);
+	int		 (*ticket_get)(struct store *, gint64 id,
+			    struct store_ticket **, char **cause);
+	int		 (*message_list)(struct store *, gint64 ticket_id,
+			    GPtrArray **messages, char **cause);
+	int		 (*event_list)(struct store *, gint64 ticket_id,
+			    GPtrArray **events, char **cause);
+};
+
+struct store {
+	const struct store_ops	*ops;
+};
+
+extern const struct store_ops store_sqlite_ops;
+
+/* Open a store by backend name ("sqlite"). NULL and *cause on failure. */
+struct store	*store_open(const char *backend, const char *path,
+		    char **cause);
+void		 store_close(struct store *);
+
+/*
+ * The HMAC key for our Message-IDs: read from the store, or made from
+ * random bytes and saved on first use. -1 and *cause on failure.
+ */
+int		 store_thread_key(struct store *, guint8 *key, gsize len,
+		    char **cause);
+
+void		 store_ticket_free(struct store_ticket *);
+void		 store_message_free(struct store_message *);
+void		 store_event_free(struct store_event *);
+
+/* Unix seconds, UTC, as "2026-11-23T01:27:58Z". Free with g_free. */
+char		*store_time_iso(gint64 t);
+
+#endif

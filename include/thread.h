@@ -1,0 +1,43 @@
+/*
+ * thread: the pure functions that decide which ticket a mail belongs to.
+ *
+ * Our own Message-IDs carry the ticket id and an HMAC, so a reply that
+ * quotes one in In-Reply-To or References is matched without trusting
+ * the subject. The subject tag ("[#42]") is a hint for customers only.
+ * Nothing here touches the store.
+ */
+#ifndef THREAD_H
+#define THREAD_H
+
+#include <glib.h>
+
+#define THREAD_KEY_LEN	32
+
+/* Check a subject tag format: it must hold "{id}" exactly once. */
+int	 thread_tag_check(const char *format, char **cause);
+
+/* The tag for ticket id, e.g. "[#42]". Free with g_free. */
+char	*thread_tag_format(const char *format, gint64 id);
+
+/* Find the tag in subject: 1 and *id when found, 0 when not. */
+int	 thread_tag_find(const char *format, const char *subject, gint64 *id);
+
+/*
+ * The subject without leading reply and forward prefixes in any common
+ * language (Re:, RE[2]:, AW:, SV:, Antw:, Fwd:, WG:, 回复:, ...) and
+ * without surrounding whitespace. Free with g_free.
+ */
+char	*thread_subject_strip(const char *subject);
+
+/*
+ * A new Message-ID (without <>) for a mail about ticket id:
+ * "tkt<id>.<nonce>.<mac>@hostname". Free with g_free.
+ */
+char	*thread_msgid_make(const guint8 key[THREAD_KEY_LEN], gint64 id,
+	    const char *hostname);
+
+/* 1 and *id when msgid (without <>) is one of ours with a valid MAC. */
+int	 thread_msgid_verify(const guint8 key[THREAD_KEY_LEN],
+	    const char *msgid, gint64 *id);
+
+#endif

@@ -1,0 +1,464 @@
+/*
+ * conf: reads ticketd.conf into an immutable struct conf.
+ *
+ * Every key is declared once in conf_keys[] with its section, type and
+ * place in the struct, so parsing, unknown-key errors and defaults all
+ * come from one table. Errors are collected, not stopped at, so that
+ * "ticketd -n" shows the admin every mistake in one run.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "thread.h"
+
+enum conf_type {
+	CONF_STRING,
+	CONF_UINT,
+	CONF_SIZE,
+	CONF_LIST,
+	CONF_CHAR,
+};
+
+enum conf_scope {
+	SCOPE_TICKETD,
+	SCOPE_LMTP,
+	SCOPE_QUEUE,
+};
+
+struct conf_key {
+	enum conf_scope	 scope;
+	const char	*name;
+	enum conf_type	 type;
+	size_t		 offset;	/* in struct conf or struct conf_queue */
+	guint64		 min, max;	/* for CONF_UINT and CONF_SIZE */
+};
+
+#define C(f)	offsetof(struct conf, f)
+#define Q(f)	offsetof(struct conf_queue, f)
+static const struct conf_key conf_keys[] = {
+	{ SCOPE_TICKETD, "database", CONF_STRING, C(database), 0, 0 },
+	{ SCOPE_TICKETD, "hostname", CONF_STRING, C(hostname), 0, 0 },
+	{ SCOPE_TICKETD, "subject_tag", CONF_STRING, C(subject_tag), 0, 0 },
+	{ SCOPE_TICKETD, "fallback_charset", CONF_STRING, C(fallback_charset), 0, 0 },
+	{ SCOPE_LMTP, "listen", CONF_LIST, C(lmtp_listen), 0, 0 },
+	{ SCOPE_LMTP, "max_sessions", CONF_UINT, C(lmtp_max_sessions), 1, 100000 },
+	{ SCOPE_LMTP, "timeout", CONF_UINT, C(lmtp_timeout), 1, 86400 },
+	{ SCOPE_LMTP, "max_message_size", CONF_SIZE, C(lmtp_max_message_size),
+	    1024, G_GUINT64_CONSTANT(1) << 31 },
+	{ SCOPE_LMTP, "max_recipients", CONF_UINT, C(lmtp_max_recipients), 1, 100000 },
+	{ SCOPE_LMTP, "recipient_delimiter", CONF_CHAR, C(recipient_delimiter), 0, 0 },
+	{ SCOPE_QUEUE, "address", CONF_LIST, Q(addresses), 0, 0 },
+	{ SCOPE_QUEUE, "name", CONF_STRING, Q(display_name), 0, 0 },
+};
+#undef C
+#undef Q
+
+struct conf_parse {
+	struct conf		*conf;
+	const char		*path;
+	guint			 line;
+	int			 scope;		/* -1: before any section */
+	struct conf_queue	*queue;		/* current [queue NAME] */
+	GHashTable		*seen;		/* "section\nkey" already set */
+	GHashTable		*address_line;	/* address -> line it was set */
+	GString			*errors;
+};
+
+static void G_GNUC_PRINTF(2, 3)
+conf_error(struct conf_parse *p, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (p->errors->len > 0)
+		g_string_append_c(p->errors, '\n');
+	if (p->line > 0)
+		g_string_append_printf(p->errors, "%s:%u: ", p->path, p->line);
+	else
+		g_string_append_printf(p->errors, "%s: ", p->path);
+	va_start(ap, fmt);
+	g_string_append_vprintf(p->errors, fmt, ap);
+	va_end(ap);
+}
+
+static void
+conf_queue_free(struct conf_queue *q)
+{
+	g_free(q->name);
+	g_free(q->display_name);
+	g_strfreev(q->addresses);
+	g_free(q);
+}
+
+static struct conf *
+conf_new(const char *path)
+{
+	struct conf	*c = g_new0(struct conf, 1);
+
+	c->refs = 1;
+	c->path = g_strdup(path);
+	c->hostname = g_strdup(g_get_host_name());
+	c->subject_tag = g_strdup("[#{id}]");
+	c->fallback_charset = g_strdup("windows-1252");
+	c->lmtp_max_sessions = 100;
+	c->lmtp_timeout = 300;
+	c->lmtp_max_message_size = 50 * 1024 * 1024;
+	c->lmtp_max_recipients = 100;
+	c->recipient_delimiter = '+';
+	c->queues = g_ptr_array_new_with_free_func((GDestroyNotify)conf_queue_free);
+	return c;
+}
+
+struct conf *
+conf_ref(struct conf *c)
+{
+	g_atomic_int_inc(&c->refs);
+	return c;
+}
+
+void
+conf_unref(struct conf *c)
+{
+	if (c == NULL || !g_atomic_int_dec_and_test(&c->refs))
+		return;
+	g_free(c->path);
+	g_free(c->database);
+	g_free(c->hostname);
+	g_free(c->subject_tag);
+	g_free(c->fallback_charset);
+	g_strfreev(c->lmtp_listen);
+	g_ptr_array_free(c->queues, TRUE);
+	g_free(c);
+}
+
+/* Strip a comment: ';' or '#' at the start or after whitespace. */
+static void
+conf_strip_comment(char *line)
+{
+	for (char *s = line; *s != '\0'; s++)
+		if ((*s == ';' || *s == '#') &&
+		    (s == line || g_ascii_isspace(s[-1]))) {
+			*s = '\0';
+			break;
+		}
+}
+
+static int
+conf_parse_uint(const char *value, int is_size, guint64 *out)
+{
+	char	*end;
+	guint64	 n;
+
+	if (!g_ascii_isdigit(*value))
+		return -1;
+	errno = 0;
+	n = g_ascii_strtoull(value, &end, 10);
+	if (errno != 0)
+		return -1;
+	if (is_size && *end != '\0' && end[1] == '\0') {
+		guint	 shift = 0;
+
+		switch (g_ascii_toupper(*end)) {
+		case 'K': shift = 10; break;
+		case 'M': shift = 20; break;
+		case 'G': shift = 30; break;
+		default: return -1;
+		}
+		if (n > (G_MAXUINT64 >> shift))
+			return -1;
+		n <<= shift;
+		end++;
+	}
+	if (*end != '\0')
+		return -1;
+	*out = n;
+	return 0;
+}
+
+static char **
+conf_parse_list(const char *value)
+{
+	char		**parts = g_strsplit(value, ",", -1);
+	GPtrArray	 *out = g_ptr_array_new();
+
+	for (char **s = parts; *s != NULL; s++)
+		if (*g_strstrip(*s) != '\0')
+			g_ptr_array_add(out, g_strdup(*s));
+	g_strfreev(parts);
+	g_ptr_array_add(out, NULL);
+	return (char **)g_ptr_array_free(out, FALSE);
+}
+
+static void
+conf_set(struct conf_parse *p, const struct conf_key *k, const char *value)
+{
+	char	*base = k->scope == SCOPE_QUEUE ?
+		    (char *)p->queue : (char *)p->conf;
+	void	*field = base + k->offset;
+	guint64	 n;
+
+	switch (k->type) {
+	case CONF_STRING:
+		g_free(*(char **)field);
+		*(char **)field = g_strdup(value);
+		return;
+	case CONF_LIST:
+		g_strfreev(*(char ***)field);
+		*(char ***)field = conf_parse_list(value);
+		return;
+	case CONF_CHAR:
+		if (strlen(value) != 1 || g_ascii_isalnum(*value))
+			conf_error(p, "%s: expected one punctuation character",
+			    k->name);
+		else
+			*(char *)field = *value;
+		return;
+	case CONF_UINT:
+	case CONF_SIZE:
+		if (conf_parse_uint(value, k->type == CONF_SIZE, &n) != 0 ||
+		    n < k->min || n > k->max) {
+			conf_error(p, "%s: expected a number from %" G_GUINT64_FORMAT
+			    " to %" G_GUINT64_FORMAT "%s, not \"%s\"", k->name,
+			    k->min, k->max, k->type == CONF_SIZE ?
+			    " (suffix k, M or G allowed)" : "", value);
+			return;
+		}
+		if (k->type == CONF_SIZE)
+			*(gsize *)field = n;
+		else
+			*(guint *)field = n;
+		return;
+	}
+}
+
+static void
+conf_check_address(struct conf_parse *p, char *addr)
+{
+	const char	*at = strrchr(addr, '@');
+	gpointer	 prev;
+	char		*l;
+
+	if (at == NULL || at == addr || at[1] == '\0' ||
+	    strpbrk(addr, " \t<>") != NULL) {
+		conf_error(p, "address: \"%s\" is not an address", addr);
+		return;
+	}
+	l = g_ascii_strdown(addr, -1);
+	strcpy(addr, l);
+	g_free(l);
+	if (g_hash_table_lookup_extended(p->address_line, addr, NULL, &prev))
+		conf_error(p, "address: %s is already owned by a queue at line %u",
+		    addr, GPOINTER_TO_UINT(prev));
+	else
+		g_hash_table_insert(p->address_line, g_strdup(addr),
+		    GUINT_TO_POINTER(p->line));
+}
+
+static void
+conf_key_value(struct conf_parse *p, char *line)
+{
+	char			*eq = strchr(line, '=');
+	char			*key, *value, *seen;
+	const struct conf_key	*k = NULL;
+
+	if (eq == NULL) {
+		conf_error(p, "expected \"key = value\"");
+		return;
+	}
+	*eq = '\0';
+	key = g_strstrip(line);
+	value = g_strstrip(eq + 1);
+	if (p->scope < 0) {
+		conf_error(p, "%s: key outside of any section", key);
+		return;
+	}
+	for (gsize i = 0; i < G_N_ELEMENTS(conf_keys); i++)
+		if ((int)conf_keys[i].scope == p->scope &&
+		    strcmp(conf_keys[i].name, key) == 0)
+			k = &conf_keys[i];
+	if (k == NULL) {
+		conf_error(p, "unknown key \"%s\" in this section", key);
+		return;
+	}
+	seen = g_strdup_printf("%d\n%s\n%s", p->scope,
+	    p->queue ? p->queue->name : "", key);
+	if (!g_hash_table_add(p->seen, seen))
+		conf_error(p, "%s: set twice in this section", key);
+	conf_set(p, k, value);
+	if (k->scope == SCOPE_QUEUE && k->offset ==
+	    offsetof(struct conf_queue, addresses))
+		for (char **a = p->queue->addresses; *a != NULL; a++)
+			conf_check_address(p, *a);
+}
+
+static void
+conf_section(struct conf_parse *p, char *line)
+{
+	char	*end = strchr(line, ']');
+	char	*name, *arg;
+
+	p->queue = NULL;
+	p->scope = -1;
+	if (end == NULL || *g_strstrip(end + 1) != '\0') {
+		conf_error(p, "malformed section header");
+		return;
+	}
+	*end = '\0';
+	name = g_strstrip(line + 1);
+	arg = strpbrk(name, " \t");
+	if (arg != NULL) {
+		*arg++ = '\0';
+		arg = g_strstrip(arg);
+	}
+	if (strcmp(name, "queue") == 0 && arg != NULL && *arg != '\0') {
+		if (conf_queue_by_name(p->conf, arg) != NULL) {
+			conf_error(p, "queue %s is defined twice", arg);
+			return;
+		}
+		p->queue = g_new0(struct conf_queue, 1);
+		p->queue->name = g_strdup(arg);
+		p->queue->display_name = g_strdup("");
+		p->queue->addresses = g_new0(char *, 1);
+		g_ptr_array_add(p->conf->queues, p->queue);
+		p->scope = SCOPE_QUEUE;
+	} else if (arg == NULL && strcmp(name, "ticketd") == 0)
+		p->scope = SCOPE_TICKETD;
+	else if (arg == NULL && strcmp(name, "lmtp") == 0)
+		p->scope = SCOPE_LMTP;
+	else if (strcmp(name, "queue") == 0)
+		conf_error(p, "[queue] needs a name: [queue NAME]");
+	else
+		conf_error(p, "unknown section [%s%s%s]", name,
+		    arg ? " " : "", arg ? arg : "");
+}
+
+static int
+conf_listen_valid(const char *l)
+{
+	const char	*colon;
+	guint64		 port;
+
+	if (g_str_has_prefix(l, "unix:"))
+		return l[5] == '/';
+	colon = strrchr(l, ':');
+	if (colon == NULL || colon == l)
+		return 0;
+	return conf_parse_uint(colon + 1, 0, &port) == 0 &&
+	    port >= 1 && port <= 65535;
+}
+
+static void
+conf_check(struct conf_parse *p)
+{
+	struct conf	*c = p->conf;
+	char		*cause = NULL;
+	GIConv		 cd;
+
+	p->line = 0;
+	if (c->database == NULL || *c->database == '\0')
+		conf_error(p, "[ticketd] database is not set");
+	if (c->lmtp_listen != NULL)
+		for (char **l = c->lmtp_listen; *l != NULL; l++)
+			if (!conf_listen_valid(*l))
+				conf_error(p, "[lmtp] listen: \"%s\" is neither "
+				    "host:port nor unix:/path", *l);
+	if (thread_tag_check(c->subject_tag, &cause) != 0) {
+		conf_error(p, "[ticketd] subject_tag: %s", cause);
+		g_free(cause);
+	}
+	cd = g_iconv_open("UTF-8", c->fallback_charset);
+	if (cd == (GIConv)-1)
+		conf_error(p, "[ticketd] fallback_charset: unknown charset %s",
+		    c->fallback_charset);
+	else
+		g_iconv_close(cd);
+	if (c->queues->len == 0)
+		conf_error(p, "no [queue NAME] section: no mail could be accepted");
+	for (guint i = 0; i < c->queues->len; i++) {
+		struct conf_queue *q = g_ptr_array_index(c->queues, i);
+
+		if (q->addresses[0] == NULL)
+			conf_error(p, "[queue %s] has no address", q->name);
+	}
+}
+
+struct conf *
+conf_load(const char *path, char **cause)
+{
+	struct conf_parse	 p = { 0 };
+	char			*text, **lines;
+	GError			*error = NULL;
+
+	if (!g_file_get_contents(path, &text, NULL, &error)) {
+		*cause = g_strdup_printf("%s: %s", path, error->message);
+		g_error_free(error);
+		return NULL;
+	}
+	p.conf = conf_new(path);
+	p.path = path;
+	p.scope = -1;
+	p.errors = g_string_new(NULL);
+	p.seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	p.address_line = g_hash_table_new_full(g_str_hash, g_str_equal,
+	    g_free, NULL);
+	lines = g_strsplit(text, "\n", -1);
+	g_free(text);
+	for (char **l = lines; *l != NULL; l++) {
+		p.line++;
+		conf_strip_comment(*l);
+		g_strstrip(*l);
+		if (**l == '\0')
+			continue;
+		if (**l == '[')
+			conf_section(&p, *l);
+		else
+			conf_key_value(&p, *l);
+	}
+	g_strfreev(lines);
+	conf_check(&p);
+	g_hash_table_destroy(p.seen);
+	g_hash_table_destroy(p.address_line);
+	if (p.errors->len > 0) {
+		*cause = g_string_free(p.errors, FALSE);
+		conf_unref(p.conf);
+		return NULL;
+	}
+	g_string_free(p.errors, TRUE);
+	return p.conf;
+}
+
+const struct conf_queue *
+conf_queue_by_name(const struct conf *c, const char *name)
+{
+	for (guint i = 0; i < c->queues->len; i++) {
+		struct conf_queue *q = g_ptr_array_index(c->queues, i);
+
+		if (strcmp(q->name, name) == 0)
+			return q;
+	}
+	return NULL;
+}
+
+const struct conf_queue *
+conf_queue_for_address(const struct conf *c, const char *address)
+{
+	char			*addr = g_ascii_strdown(address, -1);
+	char			*at = strrchr(addr, '@');
+	char			*ext;
+	const struct conf_queue	*found = NULL;
+
+	if (at != NULL && (ext = memchr(addr, c->recipient_delimiter,
+	    at - addr)) != NULL)
+		memmove(ext, at, strlen(at) + 1);
+	for (guint i = 0; i < c->queues->len && found == NULL; i++) {
+		struct conf_queue *q = g_ptr_array_index(c->queues, i);
+
+		for (char **a = q->addresses; *a != NULL; a++)
+			if (strcmp(*a, addr) == 0)
+				found = q;
+	}
+	g_free(addr);
+	return found;
+}

@@ -1,0 +1,410 @@
+/*
+ * ingest: parse, dedupe, thread and store each incoming mail, and hand
+ * it back to its source only once the transaction holding it committed.
+ *
+ * Threads: a small pool parses (gmime is the CPU cost), one writer owns
+ * the store. The writer blocks for the first ready job, then takes
+ * whatever else is ready, up to INGEST_BATCH: while one commit waits for
+ * the disk, the next batch gathers, so one fsync serves many mails.
+ */
+#include <string.h>
+
+#include "conf.h"
+#include "ingest.h"
+#include "log.h"
+#include "mime.h"
+#include "store.h"
+#include "thread.h"
+
+#define INGEST_BATCH		512
+#define INGEST_PARSERS		2
+
+struct ingest {
+	struct store	*store;
+	GMainContext	*context;
+	guint8		 key[THREAD_KEY_LEN];
+	GThreadPool	*parsers;
+	GAsyncQueue	*ready;		/* parsed jobs for the writer */
+	GThread		*writer;
+};
+
+/* Pushed to the writer to make it finish. */
+static struct ingest_job ingest_stop_marker;
+
+struct ingest_job *
+ingest_job_new(GBytes *raw, const char *source, const char *origin,
+    const char *return_path, const char *queue, struct conf *conf)
+{
+	struct ingest_job	*job = g_new0(struct ingest_job, 1);
+
+	job->raw = raw;
+	job->source = g_strdup(source);
+	job->origin = g_strdup(origin);
+	job->return_path = g_strdup(return_path ? return_path : "");
+	job->queue = g_strdup(queue);
+	job->received_at = g_get_real_time() / G_USEC_PER_SEC;
+	job->conf = conf_ref(conf);
+	return job;
+}
+
+void
+ingest_job_free(struct ingest_job *job)
+{
+	if (job == NULL)
+		return;
+	g_bytes_unref(job->raw);
+	g_free(job->source);
+	g_free(job->origin);
+	g_free(job->return_path);
+	g_free(job->queue);
+	conf_unref(job->conf);
+	if (job->mail != NULL)
+		mail_free(job->mail);
+	g_free(job->cause);
+	g_free(job);
+}
+
+/* Message-ID, or for mail without one a digest, so redelivery still dedupes. */
+static char *
+ingest_dedupe_key(const struct ingest_job *job)
+{
+	char	*digest, *key;
+
+	if (job->mail->message_id != NULL && *job->mail->message_id != '\0')
+		return g_strdup(job->mail->message_id);
+	digest = g_compute_checksum_for_bytes(G_CHECKSUM_SHA256, job->raw);
+	key = g_strdup_printf("sha256:%s", digest);
+	g_free(digest);
+	return key;
+}
+
+/* Does msgid point into a ticket: one of our signed ids, or a stored mail? */
+static int
+ingest_match_msgid(struct store *st, const guint8 *key, const char *msgid,
+    gint64 *ticket, char **cause)
+{
+	int	 found;
+
+	if (thread_msgid_verify(key, msgid, ticket)) {
+		found = st->ops->ticket_exists(st, *ticket, cause);
+		if (found != 0)
+			return found;
+	}
+	return st->ops->msgid_ticket(st, msgid, ticket, cause);
+}
+
+/*
+ * The ticket the mail belongs to: In-Reply-To, then References from the
+ * newest, then the subject tag. Returns -1, 0 or 1 and sets *how.
+ */
+static int
+ingest_thread_match(struct store *st, const guint8 *key,
+    const struct ingest_job *job, gint64 *ticket, const char **how,
+    char **cause)
+{
+	const struct mail	*m = job->mail;
+	GPtrArray		*refs = m->references;
+	int			 found;
+
+	if (m->in_reply_to != NULL) {
+		*how = "in-reply-to";
+		found = ingest_match_msgid(st, key, m->in_reply_to, ticket, cause);
+		if (found != 0)
+			return found;
+	}
+	for (guint i = refs->len; i > 0; i--) {
+		*how = "references";
+		found = ingest_match_msgid(st, key, g_ptr_array_index(refs, i - 1),
+		    ticket, cause);
+		if (found != 0)
+			return found;
+	}
+	*how = "subject tag";
+	if (!thread_tag_find(job->conf->subject_tag, m->subject, ticket))
+		return 0;
+	return st->ops->ticket_exists(st, *ticket, cause);
+}
+
+static int
+ingest_create_ticket(struct store *st, struct ingest_job *job, char **cause)
+{
+	const struct mail	*m = job->mail;
+	struct store_ticket	 t = { 0 };
+	char			*tags[] = { "unparsed", NULL };
+	int			 rc;
+
+	t.subject = thread_subject_strip(m->subject);
+	t.requester_name = m->from_name;
+	t.requester_addr = *m->from_addr != '\0' ? m->from_addr : job->return_path;
+	t.status = "new";
+	t.queue = job->queue;
+	t.priority = "normal";
+	t.attention = !m->parsed || *t.requester_addr == '\0';
+	t.created_at = job->received_at;
+	t.tags = m->parsed ? NULL : tags;
+	rc = st->ops->ticket_create(st, &t, cause);
+	g_free(t.subject);
+	if (rc != 0)
+		return -1;
+	job->ticket_id = t.id;
+	job->new_ticket = 1;
+	return st->ops->event_add(st, t.id, job->received_at, "created",
+	    job->queue, cause);
+}
+
+static int
+ingest_add_message(struct store *st, struct ingest_job *job,
+    const char *dedupe_key, const char *how, char **cause)
+{
+	struct store_message_in	 in = { 0 };
+	gint64			 id;
+	char			*detail;
+	int			 rc;
+
+	in.ticket_id = job->ticket_id;
+	in.direction = "in";
+	in.source = job->source;
+	in.return_path = job->return_path;
+	in.dedupe_key = dedupe_key;
+	in.received_at = job->received_at;
+	in.mail = job->mail;
+	if (st->ops->message_add(st, &in, &id, cause) != 0)
+		return -1;
+	detail = g_strdup_printf("message %" G_GINT64_FORMAT " from <%s> via "
+	    "%s%s%s", id, job->mail->from_addr, job->source,
+	    how ? ", matched by " : "", how ? how : "");
+	rc = st->ops->event_add(st, job->ticket_id, job->received_at,
+	    "message", detail, cause);
+	g_free(detail);
+	if (rc == 0 && !job->mail->parsed)
+		rc = st->ops->event_add(st, job->ticket_id, job->received_at,
+		    "parse_failed", job->mail->parse_error, cause);
+	return rc;
+}
+
+/* Store one parsed job inside the current transaction. */
+static int
+ingest_store(struct store *st, const guint8 *key, struct ingest_job *job,
+    char **cause)
+{
+	char		*dedupe_key = ingest_dedupe_key(job);
+	const char	*how = NULL;
+	int		 found, rc = -1;
+
+	found = st->ops->message_find(st, dedupe_key, &job->ticket_id, cause);
+	if (found == 1) {
+		job->status = INGEST_DUPLICATE;
+		rc = 0;
+		goto out;
+	}
+	if (found == 0)
+		found = ingest_thread_match(st, key, job, &job->ticket_id, &how,
+		    cause);
+	if (found == -1)
+		goto out;
+	if (found == 0) {
+		how = NULL;
+		if (ingest_create_ticket(st, job, cause) != 0)
+			goto out;
+	}
+	rc = ingest_add_message(st, job, dedupe_key, how, cause);
+	job->status = INGEST_STORED;
+out:
+	g_free(dedupe_key);
+	return rc;
+}
+
+static void
+ingest_log_result(const struct ingest_job *job)
+{
+	const char	*msgid = job->mail && job->mail->message_id ?
+			    job->mail->message_id : "";
+
+	switch (job->status) {
+	case INGEST_STORED:
+		log_info("ticket %" G_GINT64_FORMAT ": %s <%s> from %s",
+		    job->ticket_id, job->new_ticket ? "created by" : "follow-up",
+		    msgid, job->origin);
+		return;
+	case INGEST_DUPLICATE:
+		log_info("ticket %" G_GINT64_FORMAT ": duplicate <%s> from %s "
+		    "ignored", job->ticket_id, msgid, job->origin);
+		return;
+	case INGEST_TEMPFAIL:
+		log_warn("%s: message <%s> not stored: %s", job->origin, msgid,
+		    job->cause);
+		return;
+	}
+}
+
+/* Store one job inside a savepoint, so its failure undoes only itself. */
+static void
+ingest_store_one(struct store *st, const guint8 *key, struct ingest_job *job)
+{
+	char	*cause = NULL;
+
+	if (st->ops->savepoint(st, &cause) != 0) {
+		job->status = INGEST_TEMPFAIL;
+		job->cause = cause;
+		return;
+	}
+	job->new_ticket = 0;
+	if (ingest_store(st, key, job, &cause) == 0 &&
+	    st->ops->release(st, &cause) == 0)
+		return;
+	st->ops->rollback_savepoint(st);
+	job->status = INGEST_TEMPFAIL;
+	job->cause = cause;
+}
+
+static void
+ingest_fail_all(GPtrArray *batch, const char *cause)
+{
+	for (guint i = 0; i < batch->len; i++) {
+		struct ingest_job *job = g_ptr_array_index(batch, i);
+
+		if (job->status == INGEST_TEMPFAIL)
+			continue;
+		job->status = INGEST_TEMPFAIL;
+		g_free(job->cause);
+		job->cause = g_strdup(cause);
+	}
+}
+
+static int
+ingest_job_done(gpointer data)
+{
+	struct ingest_job	*job = data;
+
+	ingest_log_result(job);
+	job->done(job, job->arg);
+	return G_SOURCE_REMOVE;
+}
+
+static void
+ingest_commit_batch(struct ingest *in, GPtrArray *batch)
+{
+	struct store	*st = in->store;
+	char		*cause = NULL;
+
+	if (st->ops->begin(st, &cause) != 0) {
+		ingest_fail_all(batch, cause);
+		g_free(cause);
+		return;
+	}
+	for (guint i = 0; i < batch->len; i++)
+		ingest_store_one(st, in->key, g_ptr_array_index(batch, i));
+	if (st->ops->commit(st, &cause) != 0) {
+		st->ops->rollback(st);
+		ingest_fail_all(batch, cause);
+		g_free(cause);
+	}
+	log_trace(TRACE_INGEST, "ingest: committed %u mails", batch->len);
+}
+
+static gpointer
+ingest_writer(gpointer data)
+{
+	struct ingest		*in = data;
+	GPtrArray		*batch = g_ptr_array_new();
+	struct ingest_job	*job;
+	int			 stopping = 0;
+
+	while (!stopping) {
+		job = g_async_queue_pop(in->ready);
+		do {
+			if (job == &ingest_stop_marker)
+				stopping = 1;
+			else
+				g_ptr_array_add(batch, job);
+		} while (batch->len < INGEST_BATCH &&
+		    (job = g_async_queue_try_pop(in->ready)) != NULL);
+		if (batch->len == 0)
+			continue;
+		ingest_commit_batch(in, batch);
+		/* Only now, after COMMIT, may anyone hear about these mails. */
+		for (guint i = 0; i < batch->len; i++)
+			g_main_context_invoke(in->context, ingest_job_done,
+			    g_ptr_array_index(batch, i));
+		g_ptr_array_set_size(batch, 0);
+	}
+	g_ptr_array_free(batch, TRUE);
+	return NULL;
+}
+
+static void
+ingest_parse(gpointer data, gpointer user_data)
+{
+	struct ingest		*in = user_data;
+	struct ingest_job	*job = data;
+
+	job->mail = mime_parse(job->raw);
+	g_async_queue_push(in->ready, job);
+}
+
+struct ingest *
+ingest_start(struct store *st, GMainContext *context, char **cause)
+{
+	struct ingest	*in = g_new0(struct ingest, 1);
+	GError		*error = NULL;
+
+	in->store = st;
+	in->context = context;
+	if (store_thread_key(st, in->key, sizeof in->key, cause) != 0) {
+		g_free(in);
+		return NULL;
+	}
+	in->ready = g_async_queue_new();
+	in->parsers = g_thread_pool_new(ingest_parse, in, INGEST_PARSERS, TRUE,
+	    &error);
+	if (in->parsers == NULL) {
+		*cause = g_strdup(error->message);
+		g_error_free(error);
+		g_async_queue_unref(in->ready);
+		g_free(in);
+		return NULL;
+	}
+	in->writer = g_thread_new("writer", ingest_writer, in);
+	return in;
+}
+
+void
+ingest_submit(struct ingest *in, struct ingest_job *job)
+{
+	g_thread_pool_push(in->parsers, job, NULL);
+}
+
+void
+ingest_stop(struct ingest *in)
+{
+	g_thread_pool_free(in->parsers, FALSE, TRUE);
+	g_async_queue_push(in->ready, &ingest_stop_marker);
+	g_thread_join(in->writer);
+	g_async_queue_unref(in->ready);
+	store_close(in->store);
+	g_free(in);
+}
+
+void
+ingest_run_one(struct store *st, const guint8 key[THREAD_KEY_LEN],
+    struct ingest_job *job)
+{
+	char	*cause = NULL;
+
+	if (job->mail == NULL)
+		job->mail = mime_parse(job->raw);
+	if (st->ops->begin(st, &cause) != 0) {
+		job->status = INGEST_TEMPFAIL;
+		job->cause = cause;
+	} else {
+		ingest_store_one(st, key, job);
+		if (job->status == INGEST_TEMPFAIL)
+			st->ops->rollback(st);
+		else if (st->ops->commit(st, &cause) != 0) {
+			st->ops->rollback(st);
+			job->status = INGEST_TEMPFAIL;
+			job->cause = cause;
+		}
+	}
+	ingest_log_result(job);
+}

@@ -1,0 +1,745 @@
+/*
+ * store-sqlite: the SQLite backend of the store; the only file that
+ * includes sqlite3.h.
+ *
+ * The database runs in WAL mode with synchronous=FULL, so a COMMIT that
+ * returned is on disk: that is what lets us answer "250" after it. Every
+ * statement is prepared once at open and bound with parameters. The
+ * schema is versioned with PRAGMA user_version and migrated at open.
+ */
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "log.h"
+#include "mime.h"
+#include "store.h"
+
+enum stmt {
+	S_BEGIN,
+	S_COMMIT,
+	S_ROLLBACK,
+	S_SAVEPOINT,
+	S_RELEASE,
+	S_ROLLBACK_TO,
+	S_META_GET,
+	S_META_SET,
+	S_MESSAGE_FIND,
+	S_MSGID_TICKET,
+	S_TICKET_EXISTS,
+	S_TICKET_INSERT,
+	S_TICKET_TAG,
+	S_TICKET_TOUCH,
+	S_MESSAGE_INSERT,
+	S_RAW_INSERT,
+	S_ATTACHMENT_INSERT,
+	S_EVENT_INSERT,
+	S_TICKET_LIST,
+	S_TICKET_GET,
+	S_TICKET_TAGS,
+	S_MESSAGE_LIST,
+	S_ATTACHMENT_LIST,
+	S_EVENT_LIST,
+	S_COUNT
+};
+
+#define TICKET_COLUMNS "t.id, t.subject, t.requester_name, t.requester_addr, " \
+	"t.status, t.queue, t.priority, t.created_at, t.updated_at, " \
+	"t.attention, (SELECT count(*) FROM messages m WHERE m.ticket_id = t.id)"
+
+static const char *stmt_sql[S_COUNT] = {
+	[S_BEGIN] = "BEGIN IMMEDIATE",
+	[S_COMMIT] = "COMMIT",
+	[S_ROLLBACK] = "ROLLBACK",
+	[S_SAVEPOINT] = "SAVEPOINT mail",
+	[S_RELEASE] = "RELEASE mail",
+	[S_ROLLBACK_TO] = "ROLLBACK TO mail",
+	[S_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+	[S_META_SET] = "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+	[S_MESSAGE_FIND] = "SELECT ticket_id FROM messages WHERE dedupe_key = ?1",
+	[S_MSGID_TICKET] = "SELECT ticket_id FROM messages WHERE message_id = ?1 "
+	    "ORDER BY id LIMIT 1",
+	[S_TICKET_EXISTS] = "SELECT 1 FROM tickets WHERE id = ?1",
+	[S_TICKET_INSERT] = "INSERT INTO tickets (subject, requester_name, "
+	    "requester_addr, status, queue, priority, attention, created_at, "
+	    "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+	[S_TICKET_TAG] = "INSERT OR IGNORE INTO tags (ticket_id, tag) VALUES (?1, ?2)",
+	[S_TICKET_TOUCH] = "UPDATE tickets SET updated_at = max(updated_at, ?2) "
+	    "WHERE id = ?1",
+	[S_MESSAGE_INSERT] = "INSERT INTO messages (ticket_id, direction, source, "
+	    "return_path, dedupe_key, message_id, from_name, from_addr, "
+	    "to_addrs, cc_addrs, date, subject, body, parsed, received_at) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+	    "?14, ?15)",
+	[S_RAW_INSERT] = "INSERT INTO raw_messages (message_id, raw) VALUES (?1, ?2)",
+	[S_ATTACHMENT_INSERT] = "INSERT INTO attachments (message_id, name, type, "
+	    "size, content) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[S_EVENT_INSERT] = "INSERT INTO events (ticket_id, at, type, detail) "
+	    "VALUES (?1, ?2, ?3, ?4)",
+	[S_TICKET_LIST] = "SELECT " TICKET_COLUMNS " FROM tickets t ORDER BY t.id",
+	[S_TICKET_GET] = "SELECT " TICKET_COLUMNS " FROM tickets t WHERE t.id = ?1",
+	[S_TICKET_TAGS] = "SELECT tag FROM tags WHERE ticket_id = ?1 ORDER BY tag",
+	[S_MESSAGE_LIST] = "SELECT id, ticket_id, direction, source, return_path, "
+	    "from_name, from_addr, to_addrs, cc_addrs, date, message_id, subject, "
+	    "body, parsed, received_at FROM messages WHERE ticket_id = ?1 "
+	    "ORDER BY id",
+	[S_ATTACHMENT_LIST] = "SELECT name, type, size FROM attachments "
+	    "WHERE message_id = ?1 ORDER BY id",
+	[S_EVENT_LIST] = "SELECT id, ticket_id, at, type, detail FROM events "
+	    "WHERE ticket_id = ?1 ORDER BY id",
+};
+
+/* Migration N brings user_version from N to N + 1. */
+static const char *migrations[] = {
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);"
+	"CREATE TABLE tickets ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" subject TEXT NOT NULL, requester_name TEXT NOT NULL,"
+	" requester_addr TEXT NOT NULL, status TEXT NOT NULL,"
+	" queue TEXT NOT NULL, priority TEXT NOT NULL,"
+	" attention INTEGER NOT NULL DEFAULT 0,"
+	" created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+	"CREATE TABLE messages ("
+	" id INTEGER PRIMARY KEY,"
+	" ticket_id INTEGER NOT NULL REFERENCES tickets (id),"
+	" direction TEXT NOT NULL, source TEXT NOT NULL, return_path TEXT,"
+	" dedupe_key TEXT NOT NULL UNIQUE, message_id TEXT,"
+	" from_name TEXT NOT NULL, from_addr TEXT NOT NULL,"
+	" to_addrs TEXT NOT NULL, cc_addrs TEXT NOT NULL, date TEXT,"
+	" subject TEXT NOT NULL, body TEXT NOT NULL,"
+	" parsed INTEGER NOT NULL, received_at INTEGER NOT NULL);"
+	"CREATE INDEX messages_ticket ON messages (ticket_id);"
+	"CREATE INDEX messages_message_id ON messages (message_id);"
+	"CREATE TABLE raw_messages ("
+	" message_id INTEGER PRIMARY KEY REFERENCES messages (id),"
+	" raw BLOB NOT NULL);"
+	"CREATE TABLE attachments ("
+	" id INTEGER PRIMARY KEY,"
+	" message_id INTEGER NOT NULL REFERENCES messages (id),"
+	" name TEXT NOT NULL, type TEXT NOT NULL, size INTEGER NOT NULL,"
+	" content BLOB NOT NULL);"
+	"CREATE INDEX attachments_message ON attachments (message_id);"
+	"CREATE TABLE events ("
+	" id INTEGER PRIMARY KEY,"
+	" ticket_id INTEGER NOT NULL REFERENCES tickets (id),"
+	" at INTEGER NOT NULL, type TEXT NOT NULL, detail TEXT NOT NULL);"
+	"CREATE INDEX events_ticket ON events (ticket_id);"
+	"CREATE TABLE tags ("
+	" ticket_id INTEGER NOT NULL REFERENCES tickets (id),"
+	" tag TEXT NOT NULL, PRIMARY KEY (ticket_id, tag)) WITHOUT ROWID;",
+};
+
+struct store_sqlite {
+	struct store	 store;		/* must be first */
+	sqlite3		*db;
+	char		*path;
+	sqlite3_stmt	*stmt[S_COUNT];
+};
+
+static char *
+sqlite_cause(struct store_sqlite *s, const char *what)
+{
+	return g_strdup_printf("sqlite %s: %s: %s", s->path, what,
+	    sqlite3_errmsg(s->db));
+}
+
+/* Reset and clear a cached statement so it can be bound again. */
+static sqlite3_stmt *
+sqlite_stmt(struct store_sqlite *s, enum stmt which)
+{
+	sqlite3_stmt	*st = s->stmt[which];
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	log_trace(TRACE_SQL, "sql: %s", stmt_sql[which]);
+	return st;
+}
+
+static void
+bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v == NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
+static char *
+column_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char	*v = sqlite3_column_text(st, i);
+
+	return v == NULL ? NULL : g_strdup((const char *)v);
+}
+
+/* Run a statement that returns no rows. */
+static int
+sqlite_done(struct store_sqlite *s, sqlite3_stmt *st, const char *what,
+    char **cause)
+{
+	int	 rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		*cause = sqlite_cause(s, what);
+		return -1;
+	}
+	return 0;
+}
+
+/* Run a lookup whose first column is an integer: 1 found, 0 not, -1 error. */
+static int
+sqlite_lookup_int(struct store_sqlite *s, sqlite3_stmt *st, const char *what,
+    gint64 *out, char **cause)
+{
+	int	 rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW) {
+		if (out != NULL)
+			*out = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		return 1;
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	*cause = sqlite_cause(s, what);
+	return -1;
+}
+
+static int
+sqlite_exec(struct store_sqlite *s, const char *sql, char **cause)
+{
+	char	*err = NULL;
+
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		*cause = g_strdup_printf("sqlite %s: %s", s->path,
+		    err ? err : sqlite3_errmsg(s->db));
+		sqlite3_free(err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+sqlite_migrate(struct store_sqlite *s, char **cause)
+{
+	sqlite3_stmt	*st;
+	int		 version;
+	char		*sql;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st,
+	    NULL) != SQLITE_OK) {
+		*cause = sqlite_cause(s, "user_version");
+		return -1;
+	}
+	sqlite3_step(st);
+	version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (version > (int)G_N_ELEMENTS(migrations)) {
+		*cause = g_strdup_printf("sqlite %s: schema version %d is newer "
+		    "than this ticketd (%zu)", s->path, version,
+		    G_N_ELEMENTS(migrations));
+		return -1;
+	}
+	for (; version < (int)G_N_ELEMENTS(migrations); version++) {
+		/* DDL has no parameters; the version is our own integer. */
+		sql = g_strdup_printf("BEGIN IMMEDIATE; %s PRAGMA user_version = %d;"
+		    " COMMIT;", migrations[version], version + 1);
+		if (sqlite_exec(s, sql, cause) != 0) {
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			g_free(sql);
+			return -1;
+		}
+		g_free(sql);
+		log_info("sqlite %s: schema migrated to version %d", s->path,
+		    version + 1);
+	}
+	return 0;
+}
+
+static void
+sqlite_close(struct store *st)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+
+	for (int i = 0; i < S_COUNT; i++)
+		sqlite3_finalize(s->stmt[i]);
+	sqlite3_close(s->db);
+	g_free(s->path);
+	g_free(s);
+}
+
+static struct store *
+sqlite_open(const char *path, char **cause)
+{
+	struct store_sqlite	*s = g_new0(struct store_sqlite, 1);
+
+	s->store.ops = &store_sqlite_ops;
+	s->path = g_strdup(path);
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		*cause = sqlite_cause(s, "open");
+		sqlite_close(&s->store);
+		return NULL;
+	}
+	sqlite3_busy_timeout(s->db, 10000);
+	if (sqlite_exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+	    " PRAGMA foreign_keys = ON;", cause) != 0 ||
+	    sqlite_migrate(s, cause) != 0) {
+		sqlite_close(&s->store);
+		return NULL;
+	}
+	for (int i = 0; i < S_COUNT; i++)
+		if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &s->stmt[i], NULL) != SQLITE_OK) {
+			*cause = sqlite_cause(s, stmt_sql[i]);
+			sqlite_close(&s->store);
+			return NULL;
+		}
+	return &s->store;
+}
+
+static int
+sqlite_simple(struct store *st, enum stmt which, char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+
+	return sqlite_done(s, sqlite_stmt(s, which), stmt_sql[which], cause);
+}
+
+static int
+sqlite_begin(struct store *st, char **cause)
+{
+	return sqlite_simple(st, S_BEGIN, cause);
+}
+
+static int
+sqlite_commit(struct store *st, char **cause)
+{
+	return sqlite_simple(st, S_COMMIT, cause);
+}
+
+static void
+sqlite_rollback(struct store *st)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_step(sqlite_stmt(s, S_ROLLBACK));
+	sqlite3_reset(s->stmt[S_ROLLBACK]);
+}
+
+static int
+sqlite_savepoint(struct store *st, char **cause)
+{
+	return sqlite_simple(st, S_SAVEPOINT, cause);
+}
+
+static int
+sqlite_release(struct store *st, char **cause)
+{
+	return sqlite_simple(st, S_RELEASE, cause);
+}
+
+static void
+sqlite_rollback_savepoint(struct store *st)
+{
+	char	*cause = NULL;
+
+	/* ROLLBACK TO keeps the savepoint open; RELEASE ends it. */
+	if (sqlite_simple(st, S_ROLLBACK_TO, &cause) == 0)
+		sqlite_simple(st, S_RELEASE, &cause);
+	if (cause != NULL) {
+		log_warn("%s", cause);
+		g_free(cause);
+	}
+}
+
+static int
+sqlite_meta_get(struct store *st, const char *key, GBytes **value,
+    char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_META_GET);
+	int			 rc;
+
+	bind_text(q, 1, key);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		*value = g_bytes_new(sqlite3_column_blob(q, 0),
+		    sqlite3_column_bytes(q, 0));
+	sqlite3_reset(q);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	*cause = sqlite_cause(s, "meta_get");
+	return -1;
+}
+
+static int
+sqlite_meta_set(struct store *st, const char *key, GBytes *value,
+    char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_META_SET);
+	gsize			 len;
+	const void		*data = g_bytes_get_data(value, &len);
+
+	bind_text(q, 1, key);
+	sqlite3_bind_blob64(q, 2, data, len, SQLITE_STATIC);
+	return sqlite_done(s, q, "meta_set", cause);
+}
+
+static int
+sqlite_message_find(struct store *st, const char *key, gint64 *ticket,
+    char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_MESSAGE_FIND);
+
+	bind_text(q, 1, key);
+	return sqlite_lookup_int(s, q, "message_find", ticket, cause);
+}
+
+static int
+sqlite_msgid_ticket(struct store *st, const char *msgid, gint64 *ticket,
+    char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_MSGID_TICKET);
+
+	bind_text(q, 1, msgid);
+	return sqlite_lookup_int(s, q, "msgid_ticket", ticket, cause);
+}
+
+static int
+sqlite_ticket_exists(struct store *st, gint64 id, char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_TICKET_EXISTS);
+
+	sqlite3_bind_int64(q, 1, id);
+	return sqlite_lookup_int(s, q, "ticket_exists", NULL, cause);
+}
+
+static int
+sqlite_ticket_create(struct store *st, struct store_ticket *t, char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_TICKET_INSERT);
+
+	bind_text(q, 1, t->subject);
+	bind_text(q, 2, t->requester_name);
+	bind_text(q, 3, t->requester_addr);
+	bind_text(q, 4, t->status);
+	bind_text(q, 5, t->queue);
+	bind_text(q, 6, t->priority);
+	sqlite3_bind_int(q, 7, t->attention);
+	sqlite3_bind_int64(q, 8, t->created_at);
+	if (sqlite_done(s, q, "ticket_create", cause) != 0)
+		return -1;
+	t->id = sqlite3_last_insert_rowid(s->db);
+	for (char **tag = t->tags; tag != NULL && *tag != NULL; tag++) {
+		q = sqlite_stmt(s, S_TICKET_TAG);
+		sqlite3_bind_int64(q, 1, t->id);
+		bind_text(q, 2, *tag);
+		if (sqlite_done(s, q, "ticket_tag", cause) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+sqlite_attachments_add(struct store_sqlite *s, gint64 message,
+    const struct mail *mail, char **cause)
+{
+	for (guint i = 0; i < mail->attachments->len; i++) {
+		struct mail_attachment	*a = g_ptr_array_index(mail->attachments, i);
+		sqlite3_stmt		*q = sqlite_stmt(s, S_ATTACHMENT_INSERT);
+		gsize			 len;
+		const void		*data = g_bytes_get_data(a->content, &len);
+
+		sqlite3_bind_int64(q, 1, message);
+		bind_text(q, 2, a->name);
+		bind_text(q, 3, a->type);
+		sqlite3_bind_int64(q, 4, a->size);
+		sqlite3_bind_blob64(q, 5, data ? data : "", len, SQLITE_STATIC);
+		if (sqlite_done(s, q, "attachment_add", cause) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+sqlite_message_add(struct store *st, const struct store_message_in *in,
+    gint64 *id, char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	const struct mail	*m = in->mail;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_MESSAGE_INSERT);
+	char			*date = NULL;
+	gsize			 len;
+	const void		*raw;
+	int			 rc;
+
+	if (m->date != NULL)
+		date = g_date_time_format(m->date, "%Y-%m-%dT%H:%M:%SZ");
+	sqlite3_bind_int64(q, 1, in->ticket_id);
+	bind_text(q, 2, in->direction);
+	bind_text(q, 3, in->source);
+	bind_text(q, 4, in->return_path);
+	bind_text(q, 5, in->dedupe_key);
+	bind_text(q, 6, m->message_id);
+	bind_text(q, 7, m->from_name);
+	bind_text(q, 8, m->from_addr);
+	bind_text(q, 9, m->to);
+	bind_text(q, 10, m->cc);
+	bind_text(q, 11, date);
+	bind_text(q, 12, m->subject);
+	bind_text(q, 13, m->body);
+	sqlite3_bind_int(q, 14, m->parsed);
+	sqlite3_bind_int64(q, 15, in->received_at);
+	rc = sqlite_done(s, q, "message_add", cause);
+	g_free(date);
+	if (rc != 0)
+		return -1;
+	*id = sqlite3_last_insert_rowid(s->db);
+
+	q = sqlite_stmt(s, S_RAW_INSERT);
+	raw = g_bytes_get_data(m->raw, &len);
+	sqlite3_bind_int64(q, 1, *id);
+	sqlite3_bind_blob64(q, 2, raw ? raw : "", len, SQLITE_STATIC);
+	if (sqlite_done(s, q, "raw_add", cause) != 0 ||
+	    sqlite_attachments_add(s, *id, m, cause) != 0)
+		return -1;
+
+	q = sqlite_stmt(s, S_TICKET_TOUCH);
+	sqlite3_bind_int64(q, 1, in->ticket_id);
+	sqlite3_bind_int64(q, 2, in->received_at);
+	return sqlite_done(s, q, "ticket_touch", cause);
+}
+
+static int
+sqlite_event_add(struct store *st, gint64 ticket, gint64 at, const char *type,
+    const char *detail, char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_EVENT_INSERT);
+
+	sqlite3_bind_int64(q, 1, ticket);
+	sqlite3_bind_int64(q, 2, at);
+	bind_text(q, 3, type);
+	bind_text(q, 4, detail ? detail : "");
+	return sqlite_done(s, q, "event_add", cause);
+}
+
+static char **
+sqlite_ticket_tags(struct store_sqlite *s, gint64 id)
+{
+	sqlite3_stmt	*q = sqlite_stmt(s, S_TICKET_TAGS);
+	GPtrArray	*tags = g_ptr_array_new();
+
+	sqlite3_bind_int64(q, 1, id);
+	while (sqlite3_step(q) == SQLITE_ROW)
+		g_ptr_array_add(tags, column_text(q, 0));
+	sqlite3_reset(q);
+	g_ptr_array_add(tags, NULL);
+	return (char **)g_ptr_array_free(tags, FALSE);
+}
+
+static struct store_ticket *
+sqlite_ticket_row(sqlite3_stmt *q)
+{
+	struct store_ticket	*t = g_new0(struct store_ticket, 1);
+
+	t->id = sqlite3_column_int64(q, 0);
+	t->subject = column_text(q, 1);
+	t->requester_name = column_text(q, 2);
+	t->requester_addr = column_text(q, 3);
+	t->status = column_text(q, 4);
+	t->queue = column_text(q, 5);
+	t->priority = column_text(q, 6);
+	t->created_at = sqlite3_column_int64(q, 7);
+	t->updated_at = sqlite3_column_int64(q, 8);
+	t->attention = sqlite3_column_int(q, 9);
+	t->messages = sqlite3_column_int(q, 10);
+	return t;
+}
+
+/* Step q to the end, turning each row into an element of *out. */
+static int
+sqlite_collect(struct store_sqlite *s, sqlite3_stmt *q, const char *what,
+    gpointer (*row)(struct store_sqlite *, sqlite3_stmt *),
+    GDestroyNotify free_func, GPtrArray **out, char **cause)
+{
+	GPtrArray	*a = g_ptr_array_new_with_free_func(free_func);
+	int		 rc;
+
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		g_ptr_array_add(a, row(s, q));
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE) {
+		*cause = sqlite_cause(s, what);
+		g_ptr_array_free(a, TRUE);
+		return -1;
+	}
+	*out = a;
+	return 0;
+}
+
+static gpointer
+sqlite_ticket_list_row(struct store_sqlite *s, sqlite3_stmt *q)
+{
+	return sqlite_ticket_row(q);
+}
+
+static int
+sqlite_ticket_list(struct store *st, GPtrArray **out, char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+
+	if (sqlite_collect(s, sqlite_stmt(s, S_TICKET_LIST), "ticket_list",
+	    sqlite_ticket_list_row, (GDestroyNotify)store_ticket_free, out,
+	    cause) != 0)
+		return -1;
+	/* Tags are read after the list statement is done with. */
+	for (guint i = 0; i < (*out)->len; i++) {
+		struct store_ticket *t = g_ptr_array_index(*out, i);
+
+		t->tags = sqlite_ticket_tags(s, t->id);
+	}
+	return 0;
+}
+
+static int
+sqlite_ticket_get(struct store *st, gint64 id, struct store_ticket **out,
+    char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_TICKET_GET);
+	int			 rc;
+
+	sqlite3_bind_int64(q, 1, id);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		*out = sqlite_ticket_row(q);
+	sqlite3_reset(q);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW) {
+		*cause = sqlite_cause(s, "ticket_get");
+		return -1;
+	}
+	(*out)->tags = sqlite_ticket_tags(s, id);
+	return 1;
+}
+
+static gpointer
+sqlite_message_row(struct store_sqlite *s, sqlite3_stmt *q)
+{
+	struct store_message	*m = g_new0(struct store_message, 1);
+
+	m->id = sqlite3_column_int64(q, 0);
+	m->ticket_id = sqlite3_column_int64(q, 1);
+	m->direction = column_text(q, 2);
+	m->source = column_text(q, 3);
+	m->return_path = column_text(q, 4);
+	m->from_name = column_text(q, 5);
+	m->from_addr = column_text(q, 6);
+	m->to = column_text(q, 7);
+	m->cc = column_text(q, 8);
+	m->date = column_text(q, 9);
+	m->message_id = column_text(q, 10);
+	m->subject = column_text(q, 11);
+	m->body = column_text(q, 12);
+	m->parsed = sqlite3_column_int(q, 13);
+	m->received_at = sqlite3_column_int64(q, 14);
+	return m;
+}
+
+static gpointer
+sqlite_attachment_row(struct store_sqlite *s, sqlite3_stmt *q)
+{
+	struct store_attachment	*a = g_new0(struct store_attachment, 1);
+
+	a->name = column_text(q, 0);
+	a->type = column_text(q, 1);
+	a->size = sqlite3_column_int64(q, 2);
+	return a;
+}
+
+static int
+sqlite_message_list(struct store *st, gint64 ticket, GPtrArray **out,
+    char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_MESSAGE_LIST);
+
+	sqlite3_bind_int64(q, 1, ticket);
+	if (sqlite_collect(s, q, "message_list", sqlite_message_row,
+	    (GDestroyNotify)store_message_free, out, cause) != 0)
+		return -1;
+	for (guint i = 0; i < (*out)->len; i++) {
+		struct store_message	*m = g_ptr_array_index(*out, i);
+
+		q = sqlite_stmt(s, S_ATTACHMENT_LIST);
+		sqlite3_bind_int64(q, 1, m->id);
+		if (sqlite_collect(s, q, "attachment_list",
+		    sqlite_attachment_row, NULL, &m->attachments, cause) != 0) {
+			g_ptr_array_free(*out, TRUE);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static gpointer
+sqlite_event_row(struct store_sqlite *s, sqlite3_stmt *q)
+{
+	struct store_event	*e = g_new0(struct store_event, 1);
+
+	e->id = sqlite3_column_int64(q, 0);
+	e->ticket_id = sqlite3_column_int64(q, 1);
+	e->at = sqlite3_column_int64(q, 2);
+	e->type = column_text(q, 3);
+	e->detail = column_text(q, 4);
+	return e;
+}
+
+static int
+sqlite_event_list(struct store *st, gint64 ticket, GPtrArray **out,
+    char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_EVENT_LIST);
+
+	sqlite3_bind_int64(q, 1, ticket);
+	return sqlite_collect(s, q, "event_list", sqlite_event_row,
+	    (GDestroyNotify)store_event_free, out, cause);
+}
+
+const struct store_ops store_sqlite_ops = {
+	.name = "sqlite",
+	.open = sqlite_open,
+	.close = sqlite_close,
+	.begin = sqlite_begin,
+	.commit = sqlite_commit,
+	.rollback = sqlite_rollback,
+	.savepoint = sqlite_savepoint,
+	.release = sqlite_release,
+	.rollback_savepoint = sqlite_rollback_savepoint,
+	.meta_get = sqlite_meta_get,
+	.meta_set = sqlite_meta_set,
+	.message_find = sqlite_message_find,
+	.msgid_ticket = sqlite_msgid_ticket,
+	.ticket_exists = sqlite_ticket_exists,
+	.ticket_create = sqlite_ticket_create,
+	.message_add = sqlite_message_add,
+	.event_add = sqlite_event_add,
+	.ticket_list = sqlite_ticket_list,
+	.ticket_get = sqlite_ticket_get,
+	.message_list = sqlite_message_list,
+	.event_list = sqlite_event_list,
+};

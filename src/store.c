@@ -1,0 +1,137 @@
+/*
+ * store: backend registry and the helpers every backend shares.
+ */
+#include <sys/random.h>
+
+#include <errno.h>
+#include <string.h>
+
+#include "store.h"
+
+static const struct store_ops *store_backends[] = {
+	&store_sqlite_ops,
+	NULL,
+};
+
+struct store *
+store_open(const char *backend, const char *path, char **cause)
+{
+	for (const struct store_ops **b = store_backends; *b != NULL; b++)
+		if (strcmp((*b)->name, backend) == 0)
+			return (*b)->open(path, cause);
+	*cause = g_strdup_printf("unknown store backend: %s", backend);
+	return NULL;
+}
+
+void
+store_close(struct store *st)
+{
+	if (st != NULL)
+		st->ops->close(st);
+}
+
+int
+store_thread_key(struct store *st, guint8 *key, gsize len, char **cause)
+{
+	GBytes	*value = NULL;
+	int	 found;
+
+	if (st->ops->begin(st, cause) != 0)
+		return -1;
+	found = st->ops->meta_get(st, "thread_key", &value, cause);
+	if (found == 1 && g_bytes_get_size(value) != len) {
+		*cause = g_strdup("stored thread_key has the wrong length");
+		found = -1;
+	}
+	if (found == 0) {
+		/* The key signs our Message-IDs: it must be unguessable. */
+		if (getrandom(key, len, 0) != (ssize_t)len) {
+			*cause = g_strdup_printf("getrandom: %s",
+			    g_strerror(errno));
+			st->ops->rollback(st);
+			return -1;
+		}
+		value = g_bytes_new(key, len);
+		if (st->ops->meta_set(st, "thread_key", value, cause) != 0)
+			found = -1;
+	}
+	if (found == -1 || st->ops->commit(st, cause) != 0) {
+		st->ops->rollback(st);
+		if (value != NULL)
+			g_bytes_unref(value);
+		return -1;
+	}
+	memcpy(key, g_bytes_get_data(value, NULL), len);
+	g_bytes_unref(value);
+	return 0;
+}
+
+void
+store_ticket_free(struct store_ticket *t)
+{
+	if (t == NULL)
+		return;
+	g_free(t->subject);
+	g_free(t->requester_name);
+	g_free(t->requester_addr);
+	g_free(t->status);
+	g_free(t->queue);
+	g_free(t->priority);
+	g_strfreev(t->tags);
+	g_free(t);
+}
+
+static void
+store_attachment_free(struct store_attachment *a)
+{
+	g_free(a->name);
+	g_free(a->type);
+	g_free(a);
+}
+
+void
+store_message_free(struct store_message *m)
+{
+	if (m == NULL)
+		return;
+	g_free(m->direction);
+	g_free(m->source);
+	g_free(m->return_path);
+	g_free(m->from_name);
+	g_free(m->from_addr);
+	g_free(m->to);
+	g_free(m->cc);
+	g_free(m->date);
+	g_free(m->message_id);
+	g_free(m->subject);
+	g_free(m->body);
+	if (m->attachments != NULL) {
+		g_ptr_array_set_free_func(m->attachments,
+		    (GDestroyNotify)store_attachment_free);
+		g_ptr_array_free(m->attachments, TRUE);
+	}
+	g_free(m);
+}
+
+void
+store_event_free(struct store_event *e)
+{
+	if (e == NULL)
+		return;
+	g_free(e->type);
+	g_free(e->detail);
+	g_free(e);
+}
+
+char *
+store_time_iso(gint64 t)
+{
+	GDateTime	*dt = g_date_time_new_from_unix_utc(t);
+	char		*s;
+
+	if (dt == NULL)
+		return g_strdup("");
+	s = g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ");
+	g_date_time_unref(dt);
+	return s;
+}

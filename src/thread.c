@@ -1,0 +1,334 @@
+/*
+ * thread: pure functions for matching a mail to a ticket: subject tags,
+ * reply-prefix stripping and our HMAC-signed Message-IDs.
+ *
+ * A Message-ID we make is "tkt<id>.<nonce>.<mac>@host": nonce is 16 hex
+ * digits from the system's random source, mac is the first 16 octets of
+ * HMAC-SHA256(key, "tkt<id>.<nonce>") in lower-case hex. A reply that
+ * quotes it proves which ticket it answers without a database lookup,
+ * and nobody without the key can forge one for another ticket.
+ */
+#include <string.h>
+#include <unistd.h>
+
+#include "thread.h"
+
+#define TAG_ID		"{id}"
+#define MSGID_PREFIX	"tkt"
+#define NONCE_OCTETS	8
+#define MAC_OCTETS	16
+
+/*
+ * Reply and forward prefixes as mail clients write them in various
+ * languages. Compared case-insensitively; each may be followed by a
+ * counter ("[2]", "(2)", "^2") and then ":" or a full-width "：".
+ */
+static const char *const subject_prefixes[] = {
+	"Re", "Fw", "Fwd", "AW", "WG", "SV", "VS", "Antw", "Doorst",
+	"TR", "RV", "RIF", "R", "Réf", "Ref", "Odp", "PD", "YNT", "İLT",
+	"ΑΠ", "ΣΧΕΤ", "Отв", "Пер",
+	"回复", "回覆", "答复", "转发", "轉寄", "返信", "転送",
+	"답장", "전달",
+	"ตอบกลับ", "ส่งต่อ",
+};
+
+/*
+ * Subject tags.
+ */
+
+int
+thread_tag_check(const char *format, char **cause)
+{
+	const char	*p;
+
+	if ((p = strstr(format, TAG_ID)) == NULL) {
+		*cause = g_strdup_printf("subject tag \"%s\" has no %s",
+		    format, TAG_ID);
+		return -1;
+	}
+	if (strstr(p + strlen(TAG_ID), TAG_ID) != NULL) {
+		*cause = g_strdup_printf("subject tag \"%s\" has %s twice",
+		    format, TAG_ID);
+		return -1;
+	}
+	/* A bare number would match any digits in any subject. */
+	if (strcmp(format, TAG_ID) == 0) {
+		*cause = g_strdup_printf("subject tag \"%s\" needs text "
+		    "around %s", format, TAG_ID);
+		return -1;
+	}
+	if (!g_utf8_validate(format, -1, NULL)) {
+		*cause = g_strdup("subject tag is not valid UTF-8");
+		return -1;
+	}
+	return 0;
+}
+
+char *
+thread_tag_format(const char *format, gint64 id)
+{
+	const char	*p;
+
+	if ((p = strstr(format, TAG_ID)) == NULL)
+		return g_strdup(format);
+	return g_strdup_printf("%.*s%" G_GINT64_FORMAT "%s", (int)(p - format),
+	    format, id, p + strlen(TAG_ID));
+}
+
+/* The positive gint64 spelled by the n digits at s, or 0. */
+static gint64
+tag_number(const char *s, gsize n)
+{
+	char	*digits;
+	guint64	 v = 0;
+
+	digits = g_strndup(s, n);
+	if (!g_ascii_string_to_unsigned(digits, 10, 1, G_MAXINT64, &v, NULL))
+		v = 0;
+	g_free(digits);
+	return (gint64)v;
+}
+
+/* Does a tag start at s? Returns the id or 0. */
+static gint64
+tag_at(const char *s, const char *prefix, gsize plen, const char *suffix)
+{
+	gsize	 n;
+
+	if (strncmp(s, prefix, plen) != 0)
+		return 0;
+	s += plen;
+	for (n = 0; g_ascii_isdigit(s[n]); n++)
+		;
+	if (n == 0 || strncmp(s + n, suffix, strlen(suffix)) != 0)
+		return 0;
+	return tag_number(s, n);
+}
+
+int
+thread_tag_find(const char *format, const char *subject, gint64 *id)
+{
+	const char	*p, *suffix;
+	gsize		 plen;
+	gint64		 v;
+
+	if (subject == NULL || (suffix = strstr(format, TAG_ID)) == NULL)
+		return 0;
+	plen = suffix - format;
+	suffix += strlen(TAG_ID);
+	for (p = subject; *p != '\0'; p++) {
+		/* Without a prefix, "x12" must not match as "2". */
+		if (plen == 0 && p > subject && g_ascii_isdigit(p[-1]))
+			continue;
+		if ((v = tag_at(p, format, plen, suffix)) > 0) {
+			*id = v;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Reply prefixes.
+ */
+
+/* Compare case-insensitively; the end of the matched text or NULL. */
+static const char *
+prefix_word(const char *s, const char *word)
+{
+	while (*word != '\0') {
+		if (*s == '\0' || g_unichar_tolower(g_utf8_get_char(s)) !=
+		    g_unichar_tolower(g_utf8_get_char(word)))
+			return NULL;
+		s = g_utf8_next_char(s);
+		word = g_utf8_next_char(word);
+	}
+	return s;
+}
+
+/* "[2]", "(2)" or "^2": the reply counter some clients add. */
+static const char *
+prefix_counter(const char *s)
+{
+	const char	*close = NULL;
+	const char	*p;
+
+	if (*s == '[')
+		close = "]";
+	else if (*s == '(')
+		close = ")";
+	else if (*s != '^')
+		return s;
+	for (p = s + 1; g_ascii_isdigit(*p); p++)
+		;
+	if (p == s + 1)
+		return s;
+	if (close == NULL)
+		return p;
+	return *p == *close ? p + 1 : s;
+}
+
+static const char *
+skip_space(const char *s)
+{
+	while (*s != '\0' && g_unichar_isspace(g_utf8_get_char(s)))
+		s = g_utf8_next_char(s);
+	return s;
+}
+
+/* After the word and counter: a colon, maybe after a space ("RE :"). */
+static const char *
+prefix_colon(const char *s)
+{
+	s = skip_space(s);
+	if (*s == ':')
+		return s + 1;
+	if (g_str_has_prefix(s, "："))
+		return s + strlen("：");
+	return NULL;
+}
+
+/* The text after one leading reply prefix, or NULL when there is none. */
+static const char *
+prefix_strip_one(const char *s)
+{
+	const char	*p;
+	gsize		 i;
+
+	for (i = 0; i < G_N_ELEMENTS(subject_prefixes); i++) {
+		if ((p = prefix_word(s, subject_prefixes[i])) == NULL)
+			continue;
+		if ((p = prefix_colon(prefix_counter(p))) != NULL)
+			return p;
+	}
+	return NULL;
+}
+
+char *
+thread_subject_strip(const char *subject)
+{
+	char		*valid, *nfc, *out;
+	const char	*s, *next;
+
+	if (subject == NULL)
+		return g_strdup("");
+	valid = g_utf8_make_valid(subject, -1);
+	/* "Réf" may come with a combining accent. */
+	nfc = g_utf8_normalize(valid, -1, G_NORMALIZE_DEFAULT_COMPOSE);
+	g_free(valid);
+	s = skip_space(nfc);
+	while ((next = prefix_strip_one(s)) != NULL)
+		s = skip_space(next);
+	out = g_strdup(s);
+	g_free(nfc);
+	return g_strchomp(out);
+}
+
+/*
+ * Message-IDs.
+ */
+
+static void
+msgid_nonce(char nonce[NONCE_OCTETS * 2 + 1])
+{
+	guint8	 octets[NONCE_OCTETS];
+	gsize	 i;
+
+	/* The nonce only has to be unique; g_random is the fallback. */
+	if (getentropy(octets, sizeof(octets)) != 0)
+		for (i = 0; i < sizeof(octets); i++)
+			octets[i] = g_random_int_range(0, 256);
+	for (i = 0; i < sizeof(octets); i++)
+		g_snprintf(nonce + 2 * i, 3, "%02x", octets[i]);
+}
+
+static void
+msgid_mac(const guint8 key[THREAD_KEY_LEN], const char *text, gsize len,
+    guint8 mac[MAC_OCTETS])
+{
+	GHmac	*hmac;
+	guint8	 digest[32];
+	gsize	 dlen = sizeof(digest);
+
+	hmac = g_hmac_new(G_CHECKSUM_SHA256, key, THREAD_KEY_LEN);
+	g_hmac_update(hmac, (const guchar *)text, len);
+	g_hmac_get_digest(hmac, digest, &dlen);
+	g_hmac_unref(hmac);
+	memcpy(mac, digest, MAC_OCTETS);
+}
+
+char *
+thread_msgid_make(const guint8 key[THREAD_KEY_LEN], gint64 id,
+    const char *hostname)
+{
+	GString	*s;
+	guint8	 mac[MAC_OCTETS];
+	char	 nonce[NONCE_OCTETS * 2 + 1];
+	gsize	 i;
+
+	msgid_nonce(nonce);
+	s = g_string_new(NULL);
+	g_string_printf(s, MSGID_PREFIX "%" G_GINT64_FORMAT ".%s", id, nonce);
+	msgid_mac(key, s->str, s->len, mac);
+	g_string_append_c(s, '.');
+	for (i = 0; i < MAC_OCTETS; i++)
+		g_string_append_printf(s, "%02x", mac[i]);
+	g_string_append_printf(s, "@%s", hostname != NULL &&
+	    *hostname != '\0' ? hostname : "localhost");
+	return g_string_free(s, FALSE);
+}
+
+static int
+msgid_hex_run(const char *s, gsize n)
+{
+	gsize	 i;
+
+	for (i = 0; i < n; i++)
+		if (!g_ascii_isxdigit(s[i]))
+			return 0;
+	return 1;
+}
+
+/* Every octet is compared, so timing does not reveal a partial match. */
+static int
+msgid_mac_equal(const guint8 mac[MAC_OCTETS], const char *hex)
+{
+	guint8	 diff = 0;
+	gsize	 i;
+
+	for (i = 0; i < MAC_OCTETS; i++)
+		diff |= mac[i] ^ (g_ascii_xdigit_value(hex[2 * i]) << 4 |
+		    g_ascii_xdigit_value(hex[2 * i + 1]));
+	return diff == 0;
+}
+
+int
+thread_msgid_verify(const guint8 key[THREAD_KEY_LEN], const char *msgid,
+    gint64 *id)
+{
+	const char	*p, *digits, *mac_hex;
+	guint8		 mac[MAC_OCTETS];
+	gint64		 v;
+	gsize		 n;
+
+	if (msgid == NULL || !g_str_has_prefix(msgid, MSGID_PREFIX))
+		return 0;
+	digits = msgid + strlen(MSGID_PREFIX);
+	for (n = 0; g_ascii_isdigit(digits[n]); n++)
+		;
+	if (n == 0 || digits[0] == '0' || (v = tag_number(digits, n)) <= 0)
+		return 0;
+	p = digits + n;
+	if (*p != '.' || !msgid_hex_run(p + 1, NONCE_OCTETS * 2) ||
+	    p[1 + NONCE_OCTETS * 2] != '.')
+		return 0;
+	mac_hex = p + 1 + NONCE_OCTETS * 2 + 1;
+	if (!msgid_hex_run(mac_hex, MAC_OCTETS * 2) ||
+	    mac_hex[MAC_OCTETS * 2] != '@')
+		return 0;
+	msgid_mac(key, msgid, mac_hex - 1 - msgid, mac);
+	if (!msgid_mac_equal(mac, mac_hex))
+		return 0;
+	*id = v;
+	return 1;
+}

@@ -1,0 +1,315 @@
+/*
+ * ticketctl: the admin tool. A table of commands, each reading the
+ * store that the configuration names; --json gives machine output for
+ * scripts and tests, the default is for people.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "conf.h"
+#include "json.h"
+#include "log.h"
+#include "store.h"
+
+#define TICKETCTL_CONF	"/etc/ticketd/ticketd.conf"
+
+static char	*opt_conf = NULL;
+static gboolean	 opt_json = FALSE;
+
+static const GOptionEntry ctl_options[] = {
+	{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &opt_conf,
+	    "Configuration file (default " TICKETCTL_CONF ")", "FILE" },
+	{ "json", 'j', 0, G_OPTION_ARG_NONE, &opt_json,
+	    "Print JSON", NULL },
+	{ NULL }
+};
+
+static void
+ctl_ticket_fields(struct json *j, const struct store_ticket *t)
+{
+	json_key(j, "id");
+	json_int(j, t->id);
+	json_key(j, "subject");
+	json_string(j, t->subject);
+	json_key(j, "requester");
+	json_string(j, t->requester_addr);
+	json_key(j, "requester_name");
+	json_string(j, t->requester_name);
+	json_key(j, "status");
+	json_string(j, t->status);
+	json_key(j, "queue");
+	json_string(j, t->queue);
+	json_key(j, "priority");
+	json_string(j, t->priority);
+	json_key(j, "tags");
+	json_open(j, '[');
+	for (char **tag = t->tags; tag && *tag; tag++)
+		json_string(j, *tag);
+	json_close(j, ']');
+	json_key(j, "attention");
+	json_bool(j, t->attention);
+	json_key(j, "created_at");
+	json_time(j, t->created_at);
+	json_key(j, "updated_at");
+	json_time(j, t->updated_at);
+}
+
+static int
+ctl_list(struct store *st, int argc, char **argv)
+{
+	GPtrArray	*tickets;
+	char		*cause = NULL;
+	struct json	 j = { g_string_new(NULL), 0 };
+
+	if (argc != 1)
+		return EX_USAGE;
+	if (st->ops->ticket_list(st, &tickets, &cause) != 0) {
+		fprintf(stderr, "ticketctl: %s\n", cause);
+		g_free(cause);
+		return EX_SOFTWARE;
+	}
+	json_open(&j, '[');
+	for (guint i = 0; i < tickets->len; i++) {
+		struct store_ticket *t = g_ptr_array_index(tickets, i);
+
+		if (!opt_json) {
+			printf("%6" G_GINT64_FORMAT "  %-8s %-10s %-30s %s\n",
+			    t->id, t->status, t->queue, t->requester_addr,
+			    t->subject);
+			continue;
+		}
+		json_open(&j, '{');
+		ctl_ticket_fields(&j, t);
+		json_key(&j, "messages");
+		json_int(&j, t->messages);
+		json_close(&j, '}');
+	}
+	json_close(&j, ']');
+	if (opt_json)
+		printf("%s\n", j.out->str);
+	g_string_free(j.out, TRUE);
+	g_ptr_array_free(tickets, TRUE);
+	return EX_OK;
+}
+
+static void
+ctl_message_json(struct json *j, const struct store_message *m)
+{
+	json_open(j, '{');
+	json_key(j, "id");
+	json_int(j, m->id);
+	json_key(j, "direction");
+	json_string(j, m->direction);
+	json_key(j, "source");
+	json_string(j, m->source);
+	json_key(j, "return_path");
+	json_string(j, m->return_path);
+	json_key(j, "from");
+	json_string(j, m->from_addr);
+	json_key(j, "from_name");
+	json_string(j, m->from_name);
+	json_key(j, "to");
+	json_string(j, m->to);
+	json_key(j, "cc");
+	json_string(j, m->cc);
+	json_key(j, "date");
+	json_string(j, m->date);
+	json_key(j, "received_at");
+	json_time(j, m->received_at);
+	json_key(j, "message_id");
+	json_string(j, m->message_id);
+	json_key(j, "subject");
+	json_string(j, m->subject);
+	json_key(j, "parsed");
+	json_bool(j, m->parsed);
+	json_key(j, "body");
+	json_string(j, m->body);
+	json_key(j, "attachments");
+	json_open(j, '[');
+	for (guint i = 0; i < m->attachments->len; i++) {
+		struct store_attachment *a = g_ptr_array_index(m->attachments, i);
+
+		json_open(j, '{');
+		json_key(j, "name");
+		json_string(j, a->name);
+		json_key(j, "type");
+		json_string(j, a->type);
+		json_key(j, "size");
+		json_int(j, a->size);
+		json_close(j, '}');
+	}
+	json_close(j, ']');
+	json_close(j, '}');
+}
+
+static void
+ctl_event_json(struct json *j, const struct store_event *e)
+{
+	json_open(j, '{');
+	json_key(j, "at");
+	json_time(j, e->at);
+	json_key(j, "type");
+	json_string(j, e->type);
+	json_key(j, "detail");
+	json_string(j, e->detail);
+	json_close(j, '}');
+}
+
+static void
+ctl_show_json(const struct store_ticket *t, GPtrArray *msgs, GPtrArray *events)
+{
+	struct json	 j = { g_string_new(NULL), 0 };
+
+	json_open(&j, '{');
+	ctl_ticket_fields(&j, t);
+	json_key(&j, "messages");
+	json_open(&j, '[');
+	for (guint i = 0; i < msgs->len; i++)
+		ctl_message_json(&j, g_ptr_array_index(msgs, i));
+	json_close(&j, ']');
+	json_key(&j, "events");
+	json_open(&j, '[');
+	for (guint i = 0; i < events->len; i++)
+		ctl_event_json(&j, g_ptr_array_index(events, i));
+	json_close(&j, ']');
+	json_close(&j, '}');
+	printf("%s\n", j.out->str);
+	g_string_free(j.out, TRUE);
+}
+
+static void
+ctl_show_text(const struct store_ticket *t, GPtrArray *msgs, GPtrArray *events)
+{
+	char	*created = store_time_iso(t->created_at);
+
+	printf("Ticket %" G_GINT64_FORMAT ": %s\nStatus: %s  Queue: %s  "
+	    "Priority: %s%s\nRequester: %s <%s>\nCreated: %s\n", t->id,
+	    t->subject, t->status, t->queue, t->priority,
+	    t->attention ? "  NEEDS ATTENTION" : "", t->requester_name,
+	    t->requester_addr, created);
+	g_free(created);
+	for (guint i = 0; i < msgs->len; i++) {
+		struct store_message *m = g_ptr_array_index(msgs, i);
+
+		printf("\n--- message %" G_GINT64_FORMAT " (%s) from %s <%s>\n"
+		    "Subject: %s\n\n%s\n", m->id, m->direction, m->from_name,
+		    m->from_addr, m->subject, m->body);
+		for (guint k = 0; k < m->attachments->len; k++) {
+			struct store_attachment *a =
+			    g_ptr_array_index(m->attachments, k);
+
+			printf("[attachment: %s, %s, %zu octets]\n", a->name,
+			    a->type, a->size);
+		}
+	}
+	printf("\n");
+	for (guint i = 0; i < events->len; i++) {
+		struct store_event	*e = g_ptr_array_index(events, i);
+		char			*at = store_time_iso(e->at);
+
+		printf("%s  %-12s %s\n", at, e->type, e->detail);
+		g_free(at);
+	}
+}
+
+static int
+ctl_show(struct store *st, int argc, char **argv)
+{
+	struct store_ticket	*t = NULL;
+	GPtrArray		*msgs = NULL, *events = NULL;
+	char			*cause = NULL, *end;
+	gint64			 id;
+	int			 found;
+
+	if (argc != 2)
+		return EX_USAGE;
+	id = g_ascii_strtoll(argv[1], &end, 10);
+	if (*end != '\0' || id <= 0) {
+		fprintf(stderr, "ticketctl: not a ticket number: %s\n", argv[1]);
+		return EX_USAGE;
+	}
+	found = st->ops->ticket_get(st, id, &t, &cause);
+	if (found == 0) {
+		fprintf(stderr, "ticketctl: no ticket %" G_GINT64_FORMAT "\n", id);
+		return EX_DATAERR;
+	}
+	if (found < 0 || st->ops->message_list(st, id, &msgs, &cause) != 0 ||
+	    st->ops->event_list(st, id, &events, &cause) != 0) {
+		fprintf(stderr, "ticketctl: %s\n", cause);
+		g_free(cause);
+		store_ticket_free(t);
+		if (msgs != NULL)
+			g_ptr_array_free(msgs, TRUE);
+		return EX_SOFTWARE;
+	}
+	if (opt_json)
+		ctl_show_json(t, msgs, events);
+	else
+		ctl_show_text(t, msgs, events);
+	store_ticket_free(t);
+	g_ptr_array_free(msgs, TRUE);
+	g_ptr_array_free(events, TRUE);
+	return EX_OK;
+}
+
+static const struct ctl_command {
+	const char	*name;
+	const char	*usage;
+	int		 (*run)(struct store *, int argc, char **argv);
+} ctl_commands[] = {
+	{ "list", "list [--json]", ctl_list },
+	{ "show", "show N [--json]", ctl_show },
+};
+
+static int
+ctl_usage(void)
+{
+	fprintf(stderr, "usage: ticketctl [-c FILE] COMMAND\ncommands:\n");
+	for (gsize i = 0; i < G_N_ELEMENTS(ctl_commands); i++)
+		fprintf(stderr, "  %s\n", ctl_commands[i].usage);
+	return EX_USAGE;
+}
+
+int
+main(int argc, char **argv)
+{
+	GOptionContext		*ctx;
+	GError			*error = NULL;
+	const struct ctl_command *cmd = NULL;
+	struct conf		*conf;
+	struct store		*st;
+	char			*cause = NULL;
+	int			 status;
+
+	ctx = g_option_context_new("COMMAND [ARGS] - ticketd admin tool");
+	g_option_context_add_main_entries(ctx, ctl_options, NULL);
+	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+		fprintf(stderr, "ticketctl: %s\n", error->message);
+		return EX_USAGE;
+	}
+	g_option_context_free(ctx);
+	for (gsize i = 0; argc > 1 && i < G_N_ELEMENTS(ctl_commands); i++)
+		if (strcmp(argv[1], ctl_commands[i].name) == 0)
+			cmd = &ctl_commands[i];
+	if (cmd == NULL)
+		return ctl_usage();
+	log_open("ticketctl", 0);
+	if ((conf = conf_load(opt_conf ? opt_conf : TICKETCTL_CONF,
+	    &cause)) == NULL) {
+		fprintf(stderr, "%s\n", cause);
+		return EX_CONFIG;
+	}
+	if ((st = store_open("sqlite", conf->database, &cause)) == NULL) {
+		fprintf(stderr, "ticketctl: %s\n", cause);
+		conf_unref(conf);
+		return EX_UNAVAILABLE;
+	}
+	status = cmd->run(st, argc - 1, argv + 1);
+	if (status == EX_USAGE)
+		fprintf(stderr, "usage: ticketctl %s\n", cmd->usage);
+	store_close(st);
+	conf_unref(conf);
+	return status;
+}

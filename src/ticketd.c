@@ -1,0 +1,253 @@
+/*
+ * ticketd: the daemon. Parses options, loads the configuration, then
+ * either checks it (-n), delivers one mail from standard input
+ * ("deliver"), or runs the sources and the ingest pipeline on a GLib
+ * main loop until SIGTERM. SIGHUP reloads the configuration by swap:
+ * a new one that fails to load leaves the running one in place.
+ */
+#include <sys/stat.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include <glib-unix.h>
+
+#include "conf.h"
+#include "ingest.h"
+#include "log.h"
+#include "mime.h"
+#include "source.h"
+#include "store.h"
+
+#define TICKETD_CONF	"/etc/ticketd/ticketd.conf"
+
+struct ticketd {
+	char		*conf_path;
+	struct conf	*conf;
+	GMainLoop	*loop;
+	struct ingest	*ingest;
+	GPtrArray	*sources;	/* struct source * */
+};
+
+static char	*opt_conf = NULL;
+static gboolean	 opt_check = FALSE;
+static gboolean	 opt_syslog = FALSE;
+static char	*opt_trace = NULL;
+static char	*opt_recipient = NULL;
+static char	*opt_sender = NULL;
+
+static const GOptionEntry ticketd_options[] = {
+	{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &opt_conf,
+	    "Configuration file (default " TICKETD_CONF ")", "FILE" },
+	{ "check", 'n', 0, G_OPTION_ARG_NONE, &opt_check,
+	    "Check the configuration and exit", NULL },
+	{ "syslog", 's', 0, G_OPTION_ARG_NONE, &opt_syslog,
+	    "Log to syslog instead of standard error", NULL },
+	{ "trace", 'T', 0, G_OPTION_ARG_STRING, &opt_trace,
+	    "Trace categories: lmtp,sql,ingest,mime", "LIST" },
+	{ "recipient", 'r', 0, G_OPTION_ARG_STRING, &opt_recipient,
+	    "deliver: the envelope recipient (default: the first queue)",
+	    "ADDRESS" },
+	{ "sender", 'f', 0, G_OPTION_ARG_STRING, &opt_sender,
+	    "deliver: the envelope sender", "ADDRESS" },
+	{ NULL }
+};
+
+static struct conf *
+ticketd_load(const char *path)
+{
+	struct conf	*conf;
+	char		*cause = NULL;
+
+	if ((conf = conf_load(path, &cause)) == NULL) {
+		char	**lines = g_strsplit(cause, "\n", -1);
+
+		for (char **l = lines; *l != NULL; l++)
+			log_warn("%s", *l);
+		g_strfreev(lines);
+		g_free(cause);
+	}
+	return conf;
+}
+
+static gboolean
+ticketd_quit(gpointer arg)
+{
+	struct ticketd	*td = arg;
+
+	log_info("shutting down");
+	g_main_loop_quit(td->loop);
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+ticketd_reload(gpointer arg)
+{
+	struct ticketd	*td = arg;
+	struct conf	*conf;
+
+	log_info("%s: reloading", td->conf_path);
+	if ((conf = ticketd_load(td->conf_path)) == NULL) {
+		log_warn("%s: reload failed, keeping the running configuration",
+		    td->conf_path);
+		return G_SOURCE_CONTINUE;
+	}
+	if (strcmp(conf->database, td->conf->database) != 0)
+		log_warn("%s: database changed: takes effect on restart",
+		    td->conf_path);
+	if (!g_strv_equal((const char *const *)conf->lmtp_listen,
+	    (const char *const *)td->conf->lmtp_listen))
+		log_warn("%s: lmtp listen changed: takes effect on restart",
+		    td->conf_path);
+	for (guint i = 0; i < td->sources->len; i++) {
+		struct source *src = g_ptr_array_index(td->sources, i);
+
+		src->ops->reload(src, conf);
+	}
+	conf_unref(td->conf);
+	td->conf = conf;
+	log_info("%s: reloaded", td->conf_path);
+	return G_SOURCE_CONTINUE;
+}
+
+static int
+ticketd_prepare_database(const char *path)
+{
+	char	*dir = g_path_get_dirname(path);
+	int	 rc = g_mkdir_with_parents(dir, 0750);
+
+	if (rc != 0)
+		log_warn("%s: cannot create: %s", dir, g_strerror(errno));
+	g_free(dir);
+	return rc;
+}
+
+static int
+ticketd_start(struct ticketd *td)
+{
+	struct store	*st;
+	char		*cause = NULL;
+
+	if ((st = store_open("sqlite", td->conf->database, &cause)) == NULL ||
+	    (td->ingest = ingest_start(st, NULL, &cause)) == NULL) {
+		log_warn("%s", cause);
+		g_free(cause);
+		store_close(st);
+		return -1;
+	}
+	td->sources = g_ptr_array_new();
+	for (const struct source_ops **ops = source_backends; *ops; ops++) {
+		struct source	*src;
+
+		if (!(*ops)->wanted(td->conf))
+			continue;
+		if ((src = (*ops)->start(td->conf, td->ingest, &cause)) == NULL) {
+			log_warn("%s", cause);
+			g_free(cause);
+			return -1;
+		}
+		g_ptr_array_add(td->sources, src);
+	}
+	return 0;
+}
+
+/*
+ * Stop taking mail, let the pipeline commit and answer everything it
+ * holds, then let the sources send those answers and let go.
+ */
+static void
+ticketd_stop(struct ticketd *td)
+{
+	for (guint i = 0; td->sources && i < td->sources->len; i++) {
+		struct source *src = g_ptr_array_index(td->sources, i);
+
+		src->ops->stop(src);
+	}
+	if (td->ingest != NULL)
+		ingest_stop(td->ingest);
+	while (g_main_context_iteration(NULL, FALSE))
+		;
+	for (guint i = 0; td->sources && i < td->sources->len; i++) {
+		struct source *src = g_ptr_array_index(td->sources, i);
+
+		src->ops->free(src);
+	}
+	if (td->sources != NULL)
+		g_ptr_array_free(td->sources, TRUE);
+}
+
+static int
+ticketd_run(struct ticketd *td)
+{
+	if (ticketd_prepare_database(td->conf->database) != 0)
+		return EX_CANTCREAT;
+	signal(SIGPIPE, SIG_IGN);
+	td->loop = g_main_loop_new(NULL, FALSE);
+	if (ticketd_start(td) != 0) {
+		ticketd_stop(td);
+		return EX_UNAVAILABLE;
+	}
+	g_unix_signal_add(SIGTERM, ticketd_quit, td);
+	g_unix_signal_add(SIGINT, ticketd_quit, td);
+	g_unix_signal_add(SIGHUP, ticketd_reload, td);
+	log_info("started, database %s", td->conf->database);
+	g_main_loop_run(td->loop);
+	ticketd_stop(td);
+	g_main_loop_unref(td->loop);
+	log_info("stopped");
+	return EX_OK;
+}
+
+static int
+ticketd_deliver(struct conf *conf)
+{
+	if (ticketd_prepare_database(conf->database) != 0)
+		return EX_TEMPFAIL;
+	return source_pipe_deliver(conf, STDIN_FILENO, opt_recipient,
+	    opt_sender);
+}
+
+int
+main(int argc, char **argv)
+{
+	GOptionContext	*ctx;
+	GError		*error = NULL;
+	struct ticketd	 td = { 0 };
+	char		*cause = NULL;
+	int		 deliver, status;
+
+	ctx = g_option_context_new("[deliver] - email-to-ticket daemon");
+	g_option_context_add_main_entries(ctx, ticketd_options, NULL);
+	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+		fprintf(stderr, "ticketd: %s\n", error->message);
+		return EX_USAGE;
+	}
+	g_option_context_free(ctx);
+	deliver = argc == 2 && strcmp(argv[1], "deliver") == 0;
+	if (argc > 1 && !deliver) {
+		fprintf(stderr, "ticketd: unknown command: %s\n", argv[1]);
+		return EX_USAGE;
+	}
+	log_open(deliver ? "ticketd deliver" : "ticketd", opt_syslog);
+	if (opt_trace != NULL && log_set_trace(opt_trace, &cause) != 0)
+		fatal(EX_USAGE, "%s", cause);
+
+	td.conf_path = opt_conf ? opt_conf : TICKETD_CONF;
+	if ((td.conf = ticketd_load(td.conf_path)) == NULL)
+		/* A delivery the MTA may retry must not bounce for our typo. */
+		return opt_check ? 1 : deliver ? EX_TEMPFAIL : EX_CONFIG;
+	if (opt_check) {
+		printf("%s: configuration ok\n", td.conf_path);
+		conf_unref(td.conf);
+		return 0;
+	}
+	mime_init();
+	if (mime_set_fallback_charset(td.conf->fallback_charset, &cause) != 0)
+		fatal(EX_CONFIG, "%s: fallback_charset: %s", td.conf_path, cause);
+	status = deliver ? ticketd_deliver(td.conf) : ticketd_run(&td);
+	conf_unref(td.conf);
+	return status;
+}
