@@ -1,0 +1,160 @@
+/*
+ * test-conf: the configuration parser, its file:line errors and the
+ * recipient-to-queue lookup.
+ */
+#include <glib/gstdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+
+static char *
+write_conf(const char *text)
+{
+	char	*path = NULL;
+	int	 fd = g_file_open_tmp("test-conf-XXXXXX.conf", &path, NULL);
+
+	g_assert_cmpint(fd, >=, 0);
+	close(fd);
+	g_assert_true(g_file_set_contents(path, text, -1, NULL));
+	return path;
+}
+
+/* Load text; return the error text (NULL when it loaded). */
+static char *
+load_error(const char *text, char **path_out)
+{
+	char		*path = write_conf(text);
+	char		*cause = NULL;
+	struct conf	*c = conf_load(path, &cause);
+
+	if (c != NULL)
+		conf_unref(c);
+	g_unlink(path);
+	*path_out = path;
+	return cause;
+}
+
+static void
+expect_error(const char *text, guint line, const char *needle)
+{
+	char	*path, *cause = load_error(text, &path);
+	char	*prefix = g_strdup_printf("%s:%u: ", path, line);
+
+	g_assert_nonnull(cause);
+	if (strstr(cause, prefix) == NULL || strstr(cause, needle) == NULL)
+		g_error("wanted \"%s...%s\", got \"%s\"", prefix, needle, cause);
+	g_free(prefix);
+	g_free(path);
+	g_free(cause);
+}
+
+static const char base[] =
+    "[ticketd]\n"
+    "database = var/t.db   ; inline comment\n"
+    "hostname = hd.example.com\n"
+    "# full-line comment\n"
+    "[lmtp]\n"
+    "listen = 127.0.0.1:2424, unix:/tmp/x.sock\n"
+    "max_message_size = 10M\n"
+    "[queue support]\n"
+    "address = Support@Example.com, help@example.com\n"
+    "name = Example Support\n";
+
+static void
+test_valid(void)
+{
+	char		*path = write_conf(base), *cause = NULL;
+	struct conf	*c = conf_load(path, &cause);
+	const struct conf_queue *q;
+
+	g_assert_null(cause);
+	g_assert_nonnull(c);
+	g_assert_cmpstr(c->database, ==, "var/t.db");
+	g_assert_cmpstr(c->hostname, ==, "hd.example.com");
+	g_assert_cmpstr(c->lmtp_listen[0], ==, "127.0.0.1:2424");
+	g_assert_cmpstr(c->lmtp_listen[1], ==, "unix:/tmp/x.sock");
+	g_assert_null(c->lmtp_listen[2]);
+	g_assert_cmpuint(c->lmtp_max_message_size, ==, 10 * 1024 * 1024);
+	g_assert_cmpuint(c->lmtp_max_sessions, ==, 100);
+	q = conf_queue_for_address(c, "support@example.com");
+	g_assert_nonnull(q);
+	g_assert_cmpstr(q->name, ==, "support");
+	g_assert_cmpstr(q->display_name, ==, "Example Support");
+	g_assert_true(conf_queue_for_address(c, "SUPPORT+urgent@example.COM") == q);
+	g_assert_true(conf_queue_for_address(c, "help@example.com") == q);
+	g_assert_null(conf_queue_for_address(c, "other@example.com"));
+	g_assert_null(conf_queue_for_address(c, "support@example.org"));
+	conf_unref(c);
+	g_unlink(path);
+	g_free(path);
+}
+
+static void
+test_errors(void)
+{
+	expect_error("[ticketd]\ndatabase = x\nbogus = 1\n[queue a]\n"
+	    "address = a@b\n", 3, "unknown key \"bogus\"");
+	expect_error("[ticketd]\ndatabase = x\n[smtpd]\n[queue a]\n"
+	    "address = a@b\n", 3, "unknown section [smtpd]");
+	expect_error("[ticketd]\ndatabase = x\n[lmtp]\nmax_sessions = lots\n"
+	    "[queue a]\naddress = a@b\n", 4, "max_sessions: expected a number");
+	expect_error("[ticketd]\ndatabase = x\n[lmtp]\nmax_sessions = 0\n"
+	    "[queue a]\naddress = a@b\n", 4, "from 1 to");
+	expect_error("[ticketd]\ndatabase = x\n[queue a]\naddress = a@b\n"
+	    "[queue b]\naddress = A@B\n", 6, "already owned by a queue at line 4");
+	expect_error("[ticketd]\ndatabase = x\n[queue a]\naddress = nope\n", 4,
+	    "is not an address");
+	expect_error("[ticketd]\ndatabase = x\ndatabase = y\n[queue a]\n"
+	    "address = a@b\n", 3, "set twice");
+	expect_error("database = x\n[queue a]\naddress = a@b\n", 1,
+	    "outside of any section");
+	expect_error("[ticketd]\ndatabase = x\njust words\n[queue a]\n"
+	    "address = a@b\n", 3, "expected \"key = value\"");
+	expect_error("[ticketd\ndatabase = x\n[queue a]\naddress = a@b\n", 1,
+	    "malformed section header");
+}
+
+static void
+test_whole_file_errors(void)
+{
+	char	*path, *cause;
+
+	cause = load_error("[ticketd]\ndatabase = x\n", &path);
+	g_assert_nonnull(strstr(cause, "no [queue NAME] section"));
+	g_free(cause);
+	g_free(path);
+	cause = load_error("[ticketd]\ndatabase = x\nsubject_tag = [#]\n"
+	    "[lmtp]\nlisten = nowhere\n[queue a]\naddress = a@b\n", &path);
+	g_assert_nonnull(strstr(cause, "subject_tag"));
+	g_assert_nonnull(strstr(cause, "\"nowhere\" is neither"));
+	g_free(cause);
+	g_free(path);
+	cause = load_error("[ticketd]\ndatabase = x\n"
+	    "fallback_charset = no-such-charset\n[queue a]\naddress = a@b\n",
+	    &path);
+	g_assert_nonnull(strstr(cause, "unknown charset"));
+	g_free(cause);
+	g_free(path);
+}
+
+static void
+test_missing_file(void)
+{
+	char	*cause = NULL;
+
+	g_assert_null(conf_load("/nonexistent/ticketd.conf", &cause));
+	g_assert_nonnull(strstr(cause, "/nonexistent/ticketd.conf"));
+	g_free(cause);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/conf/valid", test_valid);
+	g_test_add_func("/conf/errors", test_errors);
+	g_test_add_func("/conf/whole-file-errors", test_whole_file_errors);
+	g_test_add_func("/conf/missing-file", test_missing_file);
+	return g_test_run();
+}
