@@ -1,0 +1,58 @@
+#!/bin/sh
+# LMTP protocol: LHLO capabilities, per-recipient replies in RCPT order
+# with pipelining, unknown and plus-addressed recipients, the UNIX socket
+# listener, and the tickets that result.
+. "$(dirname "$0")/../lib.sh"
+plan 14
+
+SOCK=$TMP/lmtp.sock
+{ ticketd_conf; printf '%s\n' "[queue billing]" "address = billing@example.com"; } |
+	sed "s|^listen = .*|&, unix:$SOCK|" >"$TMP/t.conf"
+start_ticketd "$TMP/t.conf" || exit 1
+ctl() { "$BUILD/ticketctl" -c "$TMP/t.conf" "$@"; }
+
+out=$(printf 'LHLO client.example.org\r\nQUIT\r\n' | "$PEERS/lmtp-talk" "$LMTP_PORT")
+caps=$(printf '%s\n' "$out" | sed -n 's/^250[- ]\([A-Z0-9]\+\)\b.*/\1/p' | sort | tr '\n' ' ')
+is "$caps" "8BITMIME ENHANCEDSTATUSCODES PIPELINING SIZE " "LHLO offers PIPELINING, ENHANCEDSTATUSCODES, 8BITMIME and SIZE"
+
+lmtp_send --pipeline --from cust@example.org \
+	--to support+urgent@example.com,nobody@example.com,billing@example.com \
+	--header 'Subject: Printer on fire' --header 'Message-Id: <m1@example.org>' \
+	--body 'Please help.' >"$TMP/swaks.out" 2>&1
+replies=$(sed -n 's/^<[-*]* *\(25[0-9]\|55[0-9]\|45[0-9]\) \([0-9]\.[0-9.]*\).*/\1 \2/p' "$TMP/swaks.out" | tr '\n' ' ')
+is "$replies" "250 2.1.0 250 2.1.5 550 5.1.1 250 2.1.5 250 2.0.0 250 2.0.0 " \
+	"pipelined: unknown recipient refused, one reply per accepted recipient after DATA"
+grep -q '^<[-*]* *250 2.0.0 <support+urgent@example.com> Ok: ticket 1$' "$TMP/swaks.out" &&
+    grep -A1 'support+urgent@example.com> Ok' "$TMP/swaks.out" | grep -q 'billing@example.com> Ok: ticket 1'
+ok $? "DATA replies come in RCPT order and name the ticket"
+
+json=$(ctl list --json)
+is "$(printf '%s' "$json" | jq -r 'length')" 1 "one mail to two queues makes one ticket"
+is "$(printf '%s' "$json" | jq -r '.[0] | [.id, .subject, .requester, .status, .queue, .priority, (.tags|length), .messages] | @tsv')" \
+	"$(printf '1\tPrinter on fire\tcust@example.org\tnew\tsupport\tnormal\t0\t1')" \
+	"the ticket has id, subject, requester, status new, the first recipient's queue"
+printf '%s' "$json" | jq -e '.[0].created_at | test("^[0-9-]{10}T[0-9:]{8}Z$")' >/dev/null
+ok $? "created_at is ISO 8601 UTC"
+
+show=$(ctl show 1 --json)
+is "$(printf '%s' "$show" | jq -r '.messages[0] | [.direction, .from, .message_id, .subject, .return_path] | @tsv')" \
+	"$(printf 'in\tcust@example.org\tm1@example.org\tPrinter on fire\tcust@example.org')" \
+	"show: message direction, from, message_id, subject, envelope sender"
+is "$(printf '%s' "$show" | jq -r '[.events[].type] | join(",")')" "created,message" "show: the event log"
+printf '%s' "$show" | jq -e '.messages[0].body | startswith("Please help.")' >/dev/null
+ok $? "show: the body"
+
+out=$(printf 'LHLO x\r\nMAIL FROM:<>\r\nRCPT TO:<SUPPORT@EXAMPLE.COM>\r\nDATA\r\nSubject: bounce\r\nMessage-ID: <m2@x>\r\n\r\nhi\r\n.\r\nQUIT\r\n' |
+	"$PEERS/lmtp-talk" "$LMTP_PORT")
+printf '%s\n' "$out" | grep -q '^250 2.0.0 <SUPPORT@EXAMPLE.COM> Ok: ticket 2$'
+ok $? "null sender and upper-case recipient are accepted"
+is "$(ctl show 2 --json | jq -r '.messages[0].return_path')" "" "the null sender is kept as an empty return path"
+
+swaks --protocol LMTP --socket "$SOCK" --from a@example.org --to billing@example.com \
+	--header 'Subject: via unix socket' >"$TMP/unix.out" 2>&1
+grep -q '250 2.0.0 <billing@example.com> Ok: ticket 3' "$TMP/unix.out"
+ok $? "the UNIX socket listener stores mail"
+is "$(ctl show 3 --json | jq -r .queue)" billing "the recipient's queue is the ticket's queue"
+
+stop_ticketd
+ok $? "ticketd exits 0 on SIGTERM"
