@@ -73,6 +73,23 @@ ticketd_load(const char *path)
 	return conf;
 }
 
+/* -n: plain "file:line: message" lines, as admins' editors can jump to. */
+static int
+ticketd_check(const char *path)
+{
+	struct conf	*conf;
+	char		*cause = NULL;
+
+	if ((conf = conf_load(path, &cause)) == NULL) {
+		fprintf(stderr, "%s\n", cause);
+		g_free(cause);
+		return 1;
+	}
+	printf("%s: configuration ok\n", path);
+	conf_unref(conf);
+	return 0;
+}
+
 static gboolean
 ticketd_quit(gpointer arg)
 {
@@ -236,14 +253,11 @@ main(int argc, char **argv)
 		fatal(EX_USAGE, "%s", cause);
 
 	td.conf_path = opt_conf ? opt_conf : TICKETD_CONF;
+	if (opt_check)
+		return ticketd_check(td.conf_path);
 	if ((td.conf = ticketd_load(td.conf_path)) == NULL)
 		/* A delivery the MTA may retry must not bounce for our typo. */
-		return opt_check ? 1 : deliver ? EX_TEMPFAIL : EX_CONFIG;
-	if (opt_check) {
-		printf("%s: configuration ok\n", td.conf_path);
-		conf_unref(td.conf);
-		return 0;
-	}
+		return deliver ? EX_TEMPFAIL : EX_CONFIG;
 	mime_init();
 	if (mime_set_fallback_charset(td.conf->fallback_charset, &cause) != 0)
 		fatal(EX_CONFIG, "%s: fallback_charset: %s", td.conf_path, cause);

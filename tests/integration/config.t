@@ -1,0 +1,42 @@
+#!/bin/sh
+# Configuration: "ticketd -n" and its file:line errors, and SIGHUP reload
+# by swap (a broken file keeps the running configuration).
+. "$(dirname "$0")/../lib.sh"
+plan 9
+
+check "the shipped conf/ticketd.conf is valid" "$BUILD/ticketd" -n -c conf/ticketd.conf
+
+printf '%s\n' '[ticketd]' 'database = x.db' 'colour = blue' '[lmtp]' 'timeout = soon' \
+	'[queue a]' 'address = a@example.com' '[queue b]' 'address = A@example.com' >"$TMP/bad.conf"
+"$BUILD/ticketd" -n -c "$TMP/bad.conf" 2>"$TMP/n.err"
+is $? 1 "-n exits 1 on a broken file"
+is "$(cat "$TMP/n.err")" "$TMP/bad.conf:3: unknown key \"colour\" in this section
+$TMP/bad.conf:5: timeout: expected a number from 1 to 86400, not \"soon\"
+$TMP/bad.conf:9: address: a@example.com is already owned by a queue at line 7" \
+	"-n reports every error as file:line: message"
+
+ticketd_conf >"$TMP/t.conf"
+start_ticketd "$TMP/t.conf" || exit 1
+lmtp_send --to sales@example.com >"$TMP/1.out" 2>&1
+grep -q '550 5.1.1' "$TMP/1.out"
+ok $? "before reload sales@ is unknown"
+
+printf '%s\n' '[queue sales]' 'address = sales@example.com' >>"$TMP/t.conf"
+kill -HUP "$TICKETD_PID"
+sleep 0.5
+lmtp_send --to sales@example.com >"$TMP/2.out" 2>&1
+grep -q '250 2.0.0 <sales@example.com> Ok' "$TMP/2.out"
+ok $? "after SIGHUP the new queue takes mail"
+
+printf '%s\n' 'oops' >>"$TMP/t.conf"
+kill -HUP "$TICKETD_PID"
+sleep 0.5
+grep -q "$TMP/t.conf:[0-9]*: expected \"key = value\"" "$TICKETD_LOG"
+ok $? "a broken reload is reported with file:line"
+grep -q 'reload failed, keeping the running configuration' "$TICKETD_LOG"
+ok $? "and the running configuration is kept"
+lmtp_send --to sales@example.com >"$TMP/3.out" 2>&1
+grep -q '250 2.0.0 <sales@example.com> Ok' "$TMP/3.out"
+ok $? "mail still flows after the failed reload"
+stop_ticketd
+ok $? "ticketd exits 0"
