@@ -279,7 +279,10 @@ test_open_failure(void)
 	g_assert_null(store_open("sqlite", "/nonexistent/dir/t.db", &cause));
 	g_assert_nonnull(strstr(cause, "/nonexistent/dir/t.db"));
 	g_free(cause);
+	cause = NULL;
 	g_assert_null(store_open("postgres", "x", &cause));
+	g_assert_cmpstr(cause, ==, "unknown store backend: postgres");
+	g_free(cause);
 }
 
 #define ADD(name, fn) g_test_add(name, struct fixture, NULL, fixture_setup, \
