@@ -44,7 +44,8 @@ void		 mime_init(void);
 /*
  * Charset for unlabelled 8-bit text that is not UTF-8, when it does not
  * look like Thai (which gets windows-874). Default windows-1252.
- * Returns -1 with *cause when iconv does not know the name.
+ * Returns -1 with *cause when iconv does not know the name. Safe to call
+ * on reload while other threads parse.
  */
 int		 mime_set_fallback_charset(const char *charset, char **cause);
 

@@ -13,13 +13,20 @@
 
 #define THREAD_KEY_LEN	32
 
-/* Check a subject tag format: it must hold "{id}" exactly once. */
+/*
+ * Check a subject tag format: it must hold "{id}" exactly once, with
+ * some text around it. -1 and *cause when it does not.
+ */
 int	 thread_tag_check(const char *format, char **cause);
 
 /* The tag for ticket id, e.g. "[#42]". Free with g_free. */
 char	*thread_tag_format(const char *format, gint64 id);
 
-/* Find the tag in subject: 1 and *id when found, 0 when not. */
+/*
+ * Find the tag in subject: 1 and *id when found, 0 when not. The first
+ * prefix-digits-suffix anywhere in subject (case-sensitive) whose
+ * number is from 1 to G_MAXINT64 counts.
+ */
 int	 thread_tag_find(const char *format, const char *subject, gint64 *id);
 
 /*
@@ -31,12 +38,18 @@ char	*thread_subject_strip(const char *subject);
 
 /*
  * A new Message-ID (without <>) for a mail about ticket id:
- * "tkt<id>.<nonce>.<mac>@hostname". Free with g_free.
+ * "tkt<id>.<nonce>.<mac>@hostname". nonce is 16 random hex digits, mac
+ * the first 16 octets of HMAC-SHA256(key, "tkt<id>.<nonce>") as 32 hex
+ * digits; the host part is not signed. hostname NULL or "" gives
+ * "localhost". Free with g_free.
  */
 char	*thread_msgid_make(const guint8 key[THREAD_KEY_LEN], gint64 id,
 	    const char *hostname);
 
-/* 1 and *id when msgid (without <>) is one of ours with a valid MAC. */
+/*
+ * 1 and *id when msgid (without <>) is one of ours with a valid MAC,
+ * compared in constant time; 0 for anything else, however malformed.
+ */
 int	 thread_msgid_verify(const guint8 key[THREAD_KEY_LEN],
 	    const char *msgid, gint64 *id);
 

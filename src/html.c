@@ -268,6 +268,7 @@ static void
 render_element(struct render *r, xmlNode *node)
 {
 	enum html_kind	 kind = html_kind(node->name);
+	int		 lines;
 
 	switch (kind) {
 	case HTML_DROP:
@@ -305,9 +306,11 @@ render_element(struct render *r, xmlNode *node)
 		return;
 	case HTML_LINE:
 	case HTML_PARA:
-		render_break(r, kind == HTML_PARA ? 2 : 1);
+		/* Paragraphs inside a list item would tear the list apart. */
+		lines = kind == HTML_PARA && r->lists == 0 ? 2 : 1;
+		render_break(r, lines);
 		render_children(r, node);
-		render_break(r, kind == HTML_PARA ? 2 : 1);
+		render_break(r, lines);
 		return;
 	}
 }

@@ -29,7 +29,15 @@ static GRWLock			 mime_lock;
 static GMimeParserOptions	*mime_options;
 static char			*mime_fallback;
 
-static void	 mime_apply_fallback(const char *);
+static void
+mime_apply_fallback(const char *iconv_name)
+{
+	const char	*charsets[] = { "utf-8", iconv_name, NULL };
+
+	g_free(mime_fallback);
+	mime_fallback = g_strdup(iconv_name);
+	g_mime_parser_options_set_fallback_charsets(mime_options, charsets);
+}
 
 void
 mime_init(void)
@@ -42,16 +50,6 @@ mime_init(void)
 		mime_apply_fallback(MIME_DEFAULT_FALLBACK);
 		g_once_init_leave(&done, 1);
 	}
-}
-
-static void
-mime_apply_fallback(const char *iconv_name)
-{
-	const char	*charsets[] = { "utf-8", iconv_name, NULL };
-
-	g_free(mime_fallback);
-	mime_fallback = g_strdup(iconv_name);
-	g_mime_parser_options_set_fallback_charsets(mime_options, charsets);
 }
 
 static int
@@ -87,8 +85,10 @@ mime_set_fallback_charset(const char *charset, char **cause)
  * Charset repair.
  */
 
-/* Strict conversion: NULL when the charset is unknown or the bytes do
- * not fit it, so that the caller can try something else. */
+/*
+ * Strict conversion: NULL when the charset is unknown or the bytes do
+ * not fit it, so that the caller can try something else.
+ */
 static GString *
 convert_strict(const char *data, gsize len, const char *charset)
 {
@@ -105,15 +105,19 @@ convert_strict(const char *data, gsize len, const char *charset)
 	return out;
 }
 
-/* Lossy conversion: undefined bytes (0x81 in windows-1252, say) become
- * U+FFFD instead of failing the whole text. */
+/*
+ * Lossy conversion: undefined bytes (0x81 in windows-1252, say) become
+ * U+FFFD instead of failing the whole text.
+ */
 static GString *
-convert_lossy(const char *data, gsize len, const char *charset)
+convert_lossy(const char *data, gsize len, const char *charset, gsize *bad)
 {
 	GIConv	 cd;
 	GString	*out;
 	char	 buf[4096], *in = (char *)data, *o;
 	gsize	 inleft = len, oleft;
+
+	*bad = 0;
 
 	cd = g_iconv_open("UTF-8", g_mime_charset_iconv_name(charset));
 	if (cd == (GIConv)-1)
@@ -126,6 +130,7 @@ convert_lossy(const char *data, gsize len, const char *charset)
 		    errno != E2BIG) {
 			g_string_append_len(out, buf, o - buf);
 			g_string_append(out, MIME_REPLACEMENT);
+			(*bad)++;
 			in++;
 			inleft--;
 			continue;
@@ -164,56 +169,182 @@ utf8_census(const char *data, gsize len, gsize *multibyte, gsize *invalid)
 	}
 }
 
+/* TIS-620 vowel and tone marks, which only ever sit on a consonant. */
+static int
+tis620_is_mark(guchar c)
+{
+	return c == 0xd1 || (c >= 0xd4 && c <= 0xda) ||
+	    (c >= 0xe7 && c <= 0xee);
+}
+
+static int
+tis620_is_consonant(guchar c)
+{
+	return c >= 0xa1 && c <= 0xce;
+}
+
 /*
  * Thai has no spaces between words, so in TIS-620 its high bytes come
- * in long runs, while Latin text has an accented letter here and there
- * ("Grüße", "informação" have pairs at most).
+ * in runs that make up whole words, while Latin text puts an accented
+ * letter between plain ones ("Grüße", "Zażółć"). Cyrillic and Greek
+ * make whole words too, but their letters break the rule that Thai
+ * marks follow a consonant.
  */
 static int
 looks_thai(const char *data, gsize len)
 {
-	gsize	 i, run = 0, longest = 0, high = 0, in_runs = 0;
+	gsize	 i, thai_words = 0, latin_words = 0, marks = 0, stray = 0;
+	guchar	 c, prev = ' ';
+	int	 high = 0, alpha = 0;
 
-	for (i = 0; i <= len; i++) {
-		if (i < len && (guchar)data[i] >= 0x80) {
-			high++;
-			run++;
-			continue;
-		}
-		if (run >= 2)
-			in_runs += run;
-		if (run > longest)
-			longest = run;
-		run = 0;
+	for (i = 0; i <= len; i++, prev = c) {
+		c = i < len ? (guchar)data[i] : ' ';
+		if (g_ascii_isspace(c)) {
+			if (high && alpha)
+				latin_words++;
+			else if (high)
+				thai_words++;
+			high = alpha = 0;
+		} else if (c >= 0x80) {
+			high = 1;
+			if (tis620_is_mark(c)) {
+				marks++;
+				if (!tis620_is_consonant(prev) &&
+				    !tis620_is_mark(prev))
+					stray++;
+			}
+		} else if (g_ascii_isalpha(c))
+			alpha = 1;
 	}
-	return longest >= 3 && in_runs * 4 >= high * 3;
+	return thai_words > latin_words && stray * 10 <= marks;
+}
+
+/* "Shift_JIS", "shift-jis" and "SHIFTJIS" are the same label. */
+static char *
+charset_key(const char *charset)
+{
+	GString	*key = g_string_new(NULL);
+
+	for (; *charset != '\0'; charset++)
+		if (g_ascii_isalnum(*charset))
+			g_string_append_c(key, g_ascii_tolower(*charset));
+	return g_string_free(key, FALSE);
+}
+
+static int
+charset_is(const char *charset, const char *const *keys)
+{
+	char	*key = charset_key(charset);
+	int	 found = g_strv_contains(keys, key);
+
+	g_free(key);
+	return found;
 }
 
 static int
 charset_is_utf8(const char *charset)
 {
-	return g_ascii_strcasecmp(charset, "utf-8") == 0 ||
-	    g_ascii_strcasecmp(charset, "utf8") == 0;
+	static const char *const utf8[] = { "utf8", NULL };
+
+	return charset_is(charset, utf8);
+}
+
+/* 8-bit text labelled ASCII is a mailer's default label, not a fact. */
+static int
+charset_is_ascii(const char *charset)
+{
+	static const char *const ascii[] = { "usascii", "ascii", "ansix341968",
+	    "us", NULL };
+
+	return charset_is(charset, ascii);
+}
+
+/*
+ * Mailers label text with the standard charset but write the vendor
+ * superset: windows-1252 quotes in "ISO-8859-1", CP932's circled digits
+ * in "Shift_JIS". Reading the superset first loses nothing.
+ */
+static const char *
+charset_superset(const char *charset)
+{
+	static const struct {
+		const char	*key;
+		const char	*superset;
+	} supersets[] = {
+		{ "iso88591", "windows-1252" },
+		{ "latin1", "windows-1252" },
+		{ "iso88599", "windows-1254" },
+		{ "tis620", "windows-874" },
+		{ "iso885911", "windows-874" },
+		{ "xwindows874", "windows-874" },
+		{ "shiftjis", "cp932" },
+		{ "sjis", "cp932" },
+		{ "xsjis", "cp932" },
+		{ "mskanji", "cp932" },
+		{ "windows31j", "cp932" },
+		{ "eucjp", "euc-jp-ms" },
+		{ "gb2312", "gb18030" },
+		{ "gbk", "gb18030" },
+		{ "euckr", "cp949" },
+		{ "ksc56011987", "cp949" },
+		{ "big5", "big5-hkscs" },
+	};
+	char		*key = charset_key(charset);
+	const char	*superset = NULL;
+	gsize		 i;
+
+	for (i = 0; i < G_N_ELEMENTS(supersets); i++)
+		if (strcmp(key, supersets[i].key) == 0)
+			superset = supersets[i].superset;
+	g_free(key);
+	return superset;
+}
+
+/* Text in a charset that was named: the superset, then the name. */
+static GString *
+text_labelled(const char *data, gsize len, const char *charset,
+    const char **used)
+{
+	GString	*s;
+
+	*used = charset_superset(charset);
+	if (*used != NULL && (s = convert_strict(data, len, *used)) != NULL)
+		return s;
+	*used = charset;
+	return convert_strict(data, len, charset);
+}
+
+/*
+ * A label that fits all but a few bytes is still right: one stray
+ * octet, or a vendor character in ISO-2022-JP (7-bit, so UTF-8 and
+ * guessing could only leave its escape sequences).
+ */
+static GString *
+text_labelled_lossy(const char *data, gsize len, const char *charset)
+{
+	GString	*s;
+	gsize	 bad;
+
+	if ((s = convert_lossy(data, len, charset, &bad)) == NULL)
+		return NULL;
+	if (bad * 100 <= len)
+		return s;
+	g_string_free(s, TRUE);
+	return NULL;
 }
 
 /* Unlabelled or mislabelled text that is not UTF-8: guess. */
 static GString *
-text_guess(const char *data, gsize len)
+text_guess(const char *data, gsize len, const char **used)
 {
 	GString	*s;
+	gsize	 bad;
 
-	if (looks_thai(data, len) &&
-	    (s = convert_strict(data, len, MIME_THAI_CHARSET)) != NULL) {
+	*used = looks_thai(data, len) ? MIME_THAI_CHARSET : mime_fallback;
+	if ((s = convert_lossy(data, len, *used, &bad)) != NULL)
 		log_trace(TRACE_MIME, "mime: unlabelled 8-bit text read as %s",
-		    MIME_THAI_CHARSET);
-		return s;
-	}
-	if ((s = convert_lossy(data, len, mime_fallback)) != NULL) {
-		log_trace(TRACE_MIME, "mime: unlabelled 8-bit text read as %s",
-		    mime_fallback);
-		return s;
-	}
-	return NULL;
+		    *used);
+	return s;
 }
 
 /* C strings end at NUL, so a NUL inside text would silently cut it. */
@@ -250,26 +381,51 @@ text_finish(GString *s)
 
 /*
  * len octets of text in charset (NULL when unlabelled) as valid UTF-8
- * without NUL. Text that is mostly valid UTF-8 is taken as damaged
- * UTF-8 rather than guessed, since a guess would garble all of it.
+ * without NUL. In order: the label, UTF-8, the label with a few bad
+ * bytes, UTF-8 with a few bad bytes (a guess would garble all of it),
+ * a guess. *used (when used is not NULL) is the charset the text was
+ * read as, NULL when none fitted; it lives as long as charset and the
+ * options.
  */
 static char *
-text_to_utf8(const char *data, gsize len, const char *charset)
+text_to_utf8(const char *data, gsize len, const char *charset,
+    const char **used)
 {
-	GString	*s = NULL;
-	gsize	 multibyte, invalid;
+	GString		*s = NULL;
+	const char	*cs = NULL;
+	gsize		 multibyte, invalid;
 
-	if (charset != NULL && !charset_is_utf8(charset))
-		s = convert_strict(data, len, charset);
+	/* An empty GBytes has no data pointer, and iconv wants one. */
+	if (data == NULL || len == 0) {
+		if (used != NULL)
+			*used = NULL;
+		return g_strdup("");
+	}
+	if (charset != NULL &&
+	    (charset_is_utf8(charset) || charset_is_ascii(charset)))
+		charset = NULL;
+	if (charset != NULL)
+		s = text_labelled(data, len, charset, &cs);
 	if (s == NULL) {
 		utf8_census(data, len, &multibyte, &invalid);
-		if (invalid == 0 || multibyte > invalid)
+		cs = "utf-8";
+		/* 7-bit text that failed its label is ISO-2022-JP or so. */
+		if (invalid == 0 && multibyte > 0)
+			s = g_string_new_len(data, len);
+		else if (charset != NULL &&
+		    (s = text_labelled_lossy(data, len, charset)) != NULL)
+			cs = charset;
+		else if (invalid == 0 || multibyte > invalid)
 			s = g_string_new_len(data, len);
 		else
-			s = text_guess(data, len);
+			s = text_guess(data, len, &cs);
 	}
-	if (s == NULL)
+	if (s == NULL) {
+		cs = NULL;
 		s = g_string_new_len(data, len);
+	}
+	if (used != NULL)
+		*used = cs;
 	return text_finish(s);
 }
 
@@ -295,8 +451,25 @@ text_unix_newlines(char *text)
  * Headers.
  */
 
-/* A raw header value as unfolded, trimmed, valid UTF-8. charset is a
- * hint for raw 8-bit text: the charset of the body. */
+/*
+ * Encoded words can carry CR and LF; a subject that holds them would
+ * inject headers into the replies built from it.
+ */
+static char *
+text_one_line(char *text)
+{
+	char	*p;
+
+	for (p = text; *p != '\0'; p++)
+		if ((guchar)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	return text;
+}
+
+/*
+ * A raw header value as unfolded, trimmed, valid UTF-8. charset is a
+ * hint for raw 8-bit text: the charset of the body.
+ */
 static char *
 header_raw_utf8(const char *raw, const char *charset)
 {
@@ -307,7 +480,7 @@ header_raw_utf8(const char *raw, const char *charset)
 	if (g_utf8_validate(raw, -1, NULL))
 		text = g_strdup(raw);
 	else
-		text = text_to_utf8(raw, strlen(raw), charset);
+		text = text_to_utf8(raw, strlen(raw), charset, NULL);
 	unfolded = g_mime_utils_header_unfold(text);
 	g_free(text);
 	return g_strstrip(unfolded);
@@ -321,12 +494,14 @@ header_decode(const char *raw, const char *charset)
 	utf8 = header_raw_utf8(raw, charset);
 	text = g_mime_utils_header_decode_text(mime_options, utf8);
 	g_free(utf8);
+	if (text == NULL)
+		return g_strdup("");
 	if (!g_utf8_validate(text, -1, NULL)) {
 		utf8 = text;
-		text = text_to_utf8(utf8, strlen(utf8), NULL);
+		text = text_to_utf8(utf8, strlen(utf8), NULL, NULL);
 		g_free(utf8);
 	}
-	return g_strstrip(text);
+	return g_strstrip(text_one_line(text));
 }
 
 static void
@@ -385,7 +560,7 @@ address_list_text(GMimeMessage *msg, const char *name, const char *charset)
 		return g_strdup("");
 	text = internet_address_list_to_string(list, NULL, FALSE);
 	g_object_unref(list);
-	return text == NULL ? g_strdup("") : text;
+	return text == NULL ? g_strdup("") : text_one_line(text);
 }
 
 /* The first mailbox in a list, looking inside groups. */
@@ -423,8 +598,8 @@ mail_read_from(struct mail *m, GMimeMessage *msg, const char *charset)
 		addr = internet_address_mailbox_get_addr(mb);
 		g_free(m->from_name);
 		g_free(m->from_addr);
-		m->from_name = g_strdup(name == NULL ? "" : name);
-		m->from_addr = g_strdup(addr == NULL ? "" : addr);
+		m->from_name = text_one_line(g_strdup(name ? name : ""));
+		m->from_addr = text_one_line(g_strdup(addr ? addr : ""));
 	}
 	g_object_unref(list);
 }
@@ -438,7 +613,7 @@ header_msgid(GMimeMessage *msg, const char *name)
 		return NULL;
 	id = g_mime_utils_decode_message_id(value);
 	g_free(value);
-	if (id != NULL && *g_strstrip(id) == '\0') {
+	if (id != NULL && *g_strstrip(text_one_line(id)) == '\0') {
 		g_free(id);
 		id = NULL;
 	}
@@ -468,15 +643,15 @@ mail_read_threading(struct mail *m, GMimeMessage *msg)
 	m->message_id = header_msgid(msg, "Message-ID");
 	if ((refs = header_references(msg, "In-Reply-To")) != NULL) {
 		if (g_mime_references_length(refs) > 0)
-			m->in_reply_to = g_strdup(
-			    g_mime_references_get_message_id(refs, 0));
+			m->in_reply_to = text_one_line(g_strdup(
+			    g_mime_references_get_message_id(refs, 0)));
 		g_mime_references_free(refs);
 	}
 	if ((refs = header_references(msg, "References")) != NULL) {
 		n = g_mime_references_length(refs);
 		for (i = 0; i < n; i++)
-			g_ptr_array_add(m->references, g_strdup(
-			    g_mime_references_get_message_id(refs, i)));
+			g_ptr_array_add(m->references, text_one_line(g_strdup(
+			    g_mime_references_get_message_id(refs, i))));
 		g_mime_references_free(refs);
 	}
 }
@@ -562,8 +737,6 @@ message_content(GMimeMessage *msg)
 static const char *
 part_charset(GMimePart *part)
 {
-	if (part == NULL)
-		return NULL;
 	return g_mime_object_get_content_type_parameter(GMIME_OBJECT(part),
 	    "charset");
 }
@@ -624,7 +797,7 @@ part_find_body(GMimeMessage *msg)
 }
 
 static char *
-part_text(GMimePart *part)
+part_text(GMimePart *part, const char **charset)
 {
 	GBytes		*content;
 	const char	*data;
@@ -633,7 +806,7 @@ part_text(GMimePart *part)
 
 	content = part_content(part);
 	data = g_bytes_get_data(content, &len);
-	text = text_to_utf8(data, len, part_charset(part));
+	text = text_to_utf8(data, len, part_charset(part), charset);
 	g_bytes_unref(content);
 	if (g_mime_content_type_is_type(g_mime_object_get_content_type(
 	    GMIME_OBJECT(part)), "text", "html")) {
@@ -666,7 +839,7 @@ object_filename(GMimeObject *obj)
 		name = g_mime_object_get_content_type_parameter(obj, "name");
 	if (name == NULL)
 		return NULL;
-	return text_to_utf8(name, strlen(name), NULL);
+	return text_one_line(text_to_utf8(name, strlen(name), NULL, NULL));
 }
 
 static void
@@ -767,8 +940,7 @@ mail_read_unparsed(struct mail *m)
 	m->parsed = 0;
 	m->parse_error = g_strdup(len == 0 ? "empty message" :
 	    "no header block at the start of the message");
-	m->body = text_unix_newlines(text_to_utf8(data == NULL ? "" : data,
-	    len, NULL));
+	m->body = text_unix_newlines(text_to_utf8(data, len, NULL, NULL));
 	log_trace(TRACE_MIME, "mime: %zu octets unparsed: %s", len,
 	    m->parse_error);
 }
@@ -778,12 +950,15 @@ mail_read_message(struct mail *m, GMimeMessage *msg)
 {
 	GMimePart	*body;
 	GMimeObject	*top;
+	const char	*charset = NULL;
 
 	m->parsed = 1;
-	body = part_find_body(msg);
+	if ((body = part_find_body(msg)) != NULL)
+		m->body = part_text(body, &charset);
+	else
+		m->body = g_strdup("");
 	/* Raw 8-bit headers are most likely in the body's charset. */
-	mail_read_headers(m, msg, part_charset(body));
-	m->body = body == NULL ? g_strdup("") : part_text(body);
+	mail_read_headers(m, msg, charset);
 	if ((top = g_mime_message_get_mime_part(msg)) != NULL)
 		mail_read_attachments(m, top, body);
 }

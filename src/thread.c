@@ -150,22 +150,29 @@ prefix_word(const char *s, const char *word)
 static const char *
 prefix_counter(const char *s)
 {
-	const char	*close = NULL;
 	const char	*p;
+	char		 closing;
 
-	if (*s == '[')
-		close = "]";
-	else if (*s == '(')
-		close = ")";
-	else if (*s != '^')
+	switch (*s) {
+	case '[':
+		closing = ']';
+		break;
+	case '(':
+		closing = ')';
+		break;
+	case '^':
+		closing = '\0';
+		break;
+	default:
 		return s;
+	}
 	for (p = s + 1; g_ascii_isdigit(*p); p++)
 		;
 	if (p == s + 1)
 		return s;
-	if (close == NULL)
+	if (closing == '\0')
 		return p;
-	return *p == *close ? p + 1 : s;
+	return *p == closing ? p + 1 : s;
 }
 
 static const char *

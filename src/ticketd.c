@@ -105,6 +105,7 @@ ticketd_reload(gpointer arg)
 {
 	struct ticketd	*td = arg;
 	struct conf	*conf;
+	char		*cause = NULL;
 
 	log_info("%s: reloading", td->conf_path);
 	if ((conf = ticketd_load(td->conf_path)) == NULL) {
@@ -119,6 +120,11 @@ ticketd_reload(gpointer arg)
 	    (const char *const *)td->conf->lmtp_listen))
 		log_warn("%s: lmtp listen changed: takes effect on restart",
 		    td->conf_path);
+	/* conf_load() checked the charset, so this cannot fail now. */
+	if (mime_set_fallback_charset(conf->fallback_charset, &cause) != 0) {
+		log_warn("%s: fallback_charset: %s", td->conf_path, cause);
+		g_free(cause);
+	}
 	for (guint i = 0; i < td->sources->len; i++) {
 		struct source *src = g_ptr_array_index(td->sources, i);
 

@@ -1,0 +1,479 @@
+/*
+ * test-mime: mime_parse() on small inline messages, for the cases the
+ * corpus cannot show in a golden file as plainly: NUL bytes, garbage,
+ * missing headers, charset guessing and the header table.
+ */
+#include <string.h>
+
+#include "mime.h"
+
+#define THAI_SUBJECT	"ใบแจ้งหนี้เดือนมกราคม"
+#define THAI_BODY	"ขอใบแจ้งหนี้อีกครั้งค่ะ\n"
+
+static struct mail *
+parse_len(const char *data, gsize len)
+{
+	GBytes		*raw = g_bytes_new(data, len);
+	struct mail	*m = mime_parse(raw);
+
+	g_bytes_unref(raw);
+	return m;
+}
+
+static struct mail *
+parse(const char *text)
+{
+	return parse_len(text, strlen(text));
+}
+
+/* Every string a struct mail hands out must be clean UTF-8. */
+static void
+assert_clean(const struct mail *m)
+{
+	const char	*strings[] = { m->subject, m->from_name, m->from_addr,
+	    m->to, m->cc, m->body };
+	GHashTableIter	 it;
+	gpointer	 k, v;
+	gsize		 i;
+
+	for (i = 0; i < G_N_ELEMENTS(strings); i++) {
+		g_assert_nonnull(strings[i]);
+		g_assert_true(g_utf8_validate(strings[i], -1, NULL));
+	}
+	g_assert_null(strchr(m->body, '\r'));
+	g_hash_table_iter_init(&it, m->headers);
+	while (g_hash_table_iter_next(&it, &k, &v))
+		g_assert_true(g_utf8_validate(v, -1, NULL));
+}
+
+/* UTF-8 text in a legacy charset, as a mailer would send it. */
+static char *
+encode(const char *utf8, const char *charset)
+{
+	char	*s;
+
+	s = g_convert(utf8, -1, charset, "UTF-8", NULL, NULL, NULL);
+	g_assert_nonnull(s);
+	return s;
+}
+
+/* An unlabelled body in charset must come back as utf8. */
+static void
+parse_encoded(const char *utf8, const char *charset)
+{
+	struct mail	*m;
+	char		*body, *msg;
+
+	body = encode(utf8, charset);
+	msg = g_strconcat("Subject: x\n\n", body, NULL);
+	m = parse(msg);
+	g_assert_cmpstr(m->body, ==, utf8);
+	mail_free(m);
+	g_free(msg);
+	g_free(body);
+}
+
+static void
+test_nul_bytes(void)
+{
+	static const char msg[] = "Subject: nul\n\nbefore\0\0after\nend\n";
+	struct mail	*m = parse_len(msg, sizeof(msg) - 1);
+
+	g_assert_cmpint(m->parsed, ==, 1);
+	g_assert_cmpstr(m->body, ==,
+	    "before\xef\xbf\xbd\xef\xbf\xbd" "after\nend\n");
+	assert_clean(m);
+	g_assert_cmpuint(g_bytes_get_size(m->raw), ==, sizeof(msg) - 1);
+	mail_free(m);
+}
+
+static void
+test_garbage(void)
+{
+#define INPUT(s)	{ s, sizeof(s) - 1 }
+	static const struct {
+		const char	*data;
+		gsize		 len;
+	} inputs[] = {
+		INPUT("this is no header\nSubject: late\n\nbody\n"),
+		INPUT("\xff\xfe\x00\x01 binary junk"),
+		INPUT(""),
+	};
+	struct mail	*m;
+	gsize		 i;
+
+	for (i = 0; i < G_N_ELEMENTS(inputs); i++) {
+		m = parse_len(inputs[i].data, inputs[i].len);
+		g_assert_cmpint(m->parsed, ==, 0);
+		g_assert_nonnull(m->parse_error);
+		g_assert_cmpstr(m->subject, ==, "");
+		g_assert_null(m->message_id);
+		g_assert_null(m->in_reply_to);
+		g_assert_null(m->date);
+		g_assert_cmpuint(m->references->len, ==, 0);
+		g_assert_cmpuint(m->attachments->len, ==, 0);
+		g_assert_null(mail_header(m, "subject"));
+		assert_clean(m);
+		mail_free(m);
+	}
+	m = parse(inputs[0].data);
+	/* The agent still gets to read it all. */
+	g_assert_cmpstr(m->body, ==, inputs[0].data);
+	mail_free(m);
+}
+
+static void
+test_empty_parts(void)
+{
+	struct mail	*m;
+
+	m = parse("Content-Type: text/plain; charset=tis-620\n\n");
+	g_assert_cmpint(m->parsed, ==, 1);
+	g_assert_cmpstr(m->body, ==, "");
+	mail_free(m);
+	m = parse("Content-Type: multipart/mixed; boundary=b\n\n--b\n"
+	    "Content-Type: text/html; charset=iso-2022-jp\n\n--b--\n");
+	g_assert_cmpstr(m->body, ==, "");
+	mail_free(m);
+}
+
+static void
+test_missing_headers(void)
+{
+	struct mail	*m = parse("X-Spam: no\n\nonly a body\n");
+
+	g_assert_cmpint(m->parsed, ==, 1);
+	g_assert_cmpstr(m->subject, ==, "");
+	g_assert_cmpstr(m->from_name, ==, "");
+	g_assert_cmpstr(m->from_addr, ==, "");
+	g_assert_cmpstr(m->to, ==, "");
+	g_assert_cmpstr(m->cc, ==, "");
+	g_assert_null(m->message_id);
+	g_assert_null(m->in_reply_to);
+	g_assert_null(m->date);
+	g_assert_null(m->content_language);
+	g_assert_cmpstr(m->body, ==, "only a body\n");
+	g_assert_cmpstr(mail_header(m, "X-SPAM"), ==, "no");
+	assert_clean(m);
+	mail_free(m);
+}
+
+static void
+test_thai_unlabelled(void)
+{
+	char		*subject, *body, *name, *msg;
+	struct mail	*m;
+
+	subject = encode(THAI_SUBJECT, "TIS-620");
+	body = encode(THAI_BODY, "TIS-620");
+	name = encode("นก", "TIS-620");
+	msg = g_strdup_printf("From: %s <nok@example.co.th>\nSubject: %s\n"
+	    "\n%s", name, subject, body);
+	m = parse(msg);
+	g_assert_cmpint(m->parsed, ==, 1);
+	g_assert_cmpstr(m->subject, ==, THAI_SUBJECT);
+	g_assert_cmpstr(m->body, ==, THAI_BODY);
+	/* Too short to guess alone; the body's charset decides. */
+	g_assert_cmpstr(m->from_name, ==, "นก");
+	g_assert_cmpstr(mail_header(m, "Subject"), ==, THAI_SUBJECT);
+	assert_clean(m);
+	mail_free(m);
+	g_free(msg);
+	g_free(name);
+	g_free(body);
+	g_free(subject);
+}
+
+static void
+test_thai_guess(void)
+{
+	/* English words in between do not hide the Thai. */
+	parse_encoded("ระบบ email มีปัญหา ส่ง mail ไม่ได้ครับ\n", "TIS-620");
+	parse_encoded("น้ำ ที่นี่ ก็ได้\n", "TIS-620");
+	/* windows-874 only: curly quotes and the euro sign. */
+	parse_encoded("ราคา “พิเศษ” €40 ค่ะ\n", "WINDOWS-874");
+	parse_encoded("Grüße aus München, schöne Größe\n", "WINDOWS-1252");
+	parse_encoded("informação não é ação\n", "WINDOWS-1252");
+}
+
+static void
+test_thai_mislabelled(void)
+{
+	struct mail	*m;
+
+	/* UTF-8 Thai sent as "TIS-620" does not fit TIS-620. */
+	m = parse("Content-Type: text/plain; charset=tis-620\n\n"
+	    THAI_BODY);
+	g_assert_cmpstr(m->body, ==, THAI_BODY);
+	mail_free(m);
+	m = parse("Content-Type: text/plain; charset=x-unknown\n\n"
+	    THAI_BODY);
+	g_assert_cmpstr(m->body, ==, THAI_BODY);
+	mail_free(m);
+}
+
+static void
+test_latin1_unlabelled(void)
+{
+	struct mail	*m;
+
+	m = parse("Subject: caf\xe9\n\nd\xe9j\xe0 vu \x93quoted\x94 \x80 5\n");
+	g_assert_cmpstr(m->subject, ==, "café");
+	g_assert_cmpstr(m->body, ==, "déjà vu “quoted” € 5\n");
+	mail_free(m);
+
+	/* 0x81 is undefined in windows-1252 and must not lose the text. */
+	m = parse("Subject: x\n\nGr\xfc\xdf" "e \x81 Gr\xfc\xdf" "e\n");
+	g_assert_cmpstr(m->body, ==, "Grüße \xef\xbf\xbd Grüße\n");
+	assert_clean(m);
+	mail_free(m);
+
+	/* Labelled us-ascii but 8-bit inside: still a guess. */
+	m = parse("Content-Type: text/plain; charset=us-ascii\n\n"
+	    "na\xefve\n");
+	g_assert_cmpstr(m->body, ==, "naïve\n");
+	mail_free(m);
+}
+
+/* A body labelled charset, its bytes written in writer's charset. */
+static void
+parse_labelled(const char *utf8, const char *charset, const char *writer,
+    const char *expect)
+{
+	struct mail	*m;
+	char		*body, *msg;
+
+	body = encode(utf8, writer);
+	msg = g_strdup_printf("Content-Type: text/plain; charset=\"%s\"\n\n%s",
+	    charset, body);
+	m = parse(msg);
+	g_assert_cmpstr(m->body, ==, expect);
+	mail_free(m);
+	g_free(msg);
+	g_free(body);
+}
+
+static void
+test_labelled(void)
+{
+	parse_labelled("請求書 ① ～\n", "Shift_JIS", "CP932",
+	    "請求書 ① ～\n");
+	parse_labelled("請求書 ① ～\n", "x-sjis", "CP932", "請求書 ① ～\n");
+	parse_labelled("“quoted” €\n", "iso-8859-1", "WINDOWS-1252",
+	    "“quoted” €\n");
+	parse_labelled("ราคา “พิเศษ”\n", "TIS-620", "WINDOWS-874",
+	    "ราคา “พิเศษ”\n");
+	parse_labelled("日本語のテキスト\n", "iso-2022-jp", "ISO-2022-JP",
+	    "日本語のテキスト\n");
+}
+
+static void
+test_labelled_lossy(void)
+{
+	struct mail	*m;
+	GString		*msg;
+	char		*jis;
+	int		 i;
+
+	/* A vendor character in ISO-2022-JP costs that character only. */
+	jis = encode("ログインできません。", "ISO-2022-JP");
+	msg = g_string_new("Content-Type: text/plain; charset=iso-2022-jp\n\n");
+	for (i = 0; i < 20; i++)
+		g_string_append_printf(msg, "%s\n", jis);
+	g_string_append(msg, "\033$B-!\033(B\n");
+	m = parse(msg->str);
+	g_assert_true(g_str_has_prefix(m->body,
+	    "ログインできません。\nログインできません。\n"));
+	g_assert_nonnull(strstr(m->body, "\xef\xbf\xbd"));
+	g_assert_null(strchr(m->body, '\033'));
+	mail_free(m);
+	g_string_free(msg, TRUE);
+	g_free(jis);
+}
+
+static void
+test_damaged_utf8(void)
+{
+	struct mail	*m;
+
+	/* Mostly UTF-8 with one stray byte stays UTF-8. */
+	m = parse("Content-Type: text/plain; charset=utf-8\n\n"
+	    "สวัสดี \xff ครับ\n");
+	g_assert_cmpstr(m->body, ==, "สวัสดี \xef\xbf\xbd ครับ\n");
+	mail_free(m);
+}
+
+static void
+test_fallback_charset(void)
+{
+	struct mail	*m;
+	char		*cause = NULL;
+
+	g_assert_cmpint(mime_set_fallback_charset("no-such-charset", &cause),
+	    ==, -1);
+	g_assert_nonnull(cause);
+	g_free(cause);
+	g_assert_cmpint(mime_set_fallback_charset("iso-8859-2", &cause),
+	    ==, 0);
+	m = parse("Subject: x\n\nZa\xbf\xf3\xb3\xe6 g\xea\xb6l\xb1 ja\xbc\xf1\n");
+	g_assert_cmpstr(m->body, ==, "Zażółć gęślą jaźń\n");
+	mail_free(m);
+	/* Cyrillic makes whole words of high bytes too, but is not Thai. */
+	g_assert_cmpint(mime_set_fallback_charset("windows-1251", &cause),
+	    ==, 0);
+	parse_encoded("Не могу войти в систему, пароль неверный.\n",
+	    "WINDOWS-1251");
+	g_assert_cmpint(mime_set_fallback_charset("windows-1252", &cause),
+	    ==, 0);
+}
+
+static void
+test_references(void)
+{
+	struct mail	*m;
+
+	m = parse("Message-ID: <a1@example.com>\n"
+	    "In-Reply-To: Your message of Monday <p2@example.com>\n"
+	    " <p3@example.com>\n"
+	    "References: <r1@example.com> junk\n"
+	    "\t<r2@example.com>   <p2@example.com>\n"
+	    "\n");
+	g_assert_cmpstr(m->message_id, ==, "a1@example.com");
+	g_assert_cmpstr(m->in_reply_to, ==, "p2@example.com");
+	g_assert_cmpuint(m->references->len, ==, 3);
+	g_assert_cmpstr(g_ptr_array_index(m->references, 0), ==,
+	    "r1@example.com");
+	g_assert_cmpstr(g_ptr_array_index(m->references, 1), ==,
+	    "r2@example.com");
+	g_assert_cmpstr(g_ptr_array_index(m->references, 2), ==,
+	    "p2@example.com");
+	mail_free(m);
+
+	m = parse("In-Reply-To: nothing useful\nReferences:\n\n");
+	g_assert_null(m->in_reply_to);
+	g_assert_cmpuint(m->references->len, ==, 0);
+	mail_free(m);
+}
+
+static void
+test_headers(void)
+{
+	struct mail	*m;
+	char		*iso;
+
+	m = parse("From: =?UTF-8?B?4Lih4Liy4Lil4Li1?= <malee@example.net>\r\n"
+	    "To: a@example.com, \"B, Bee\" <b@example.com>\r\n"
+	    "Subject: =?UTF-8?Q?Dru?=\r\n =?UTF-8?Q?cker_B=C3=BCro?=\r\n"
+	    "Date: Mon, 15 Jan 2024 09:12:30 +0700\r\n"
+	    "Auto-Submitted: auto-replied\r\n"
+	    "Precedence: bulk\r\n"
+	    "List-Id: Support list\r\n <support.example.com>\r\n"
+	    "X-Dup: first\r\n"
+	    "X-Dup: second\r\n"
+	    "Content-Language: th\r\n"
+	    "Content-Type: text/plain; charset=utf-8\r\n"
+	    "\r\nline 1\r\nline 2\rline 3\r\n");
+	g_assert_cmpstr(m->from_name, ==, "มาลี");
+	g_assert_cmpstr(m->from_addr, ==, "malee@example.net");
+	g_assert_cmpstr(m->to, ==, "a@example.com, \"B, Bee\" <b@example.com>");
+	g_assert_cmpstr(m->subject, ==, "Drucker Büro");
+	g_assert_cmpstr(m->content_language, ==, "th");
+	iso = g_date_time_format(m->date, "%FT%TZ");
+	g_assert_cmpstr(iso, ==, "2024-01-15T02:12:30Z");
+	g_free(iso);
+	g_assert_cmpstr(mail_header(m, "auto-submitted"), ==, "auto-replied");
+	g_assert_cmpstr(mail_header(m, "PRECEDENCE"), ==, "bulk");
+	g_assert_cmpstr(mail_header(m, "List-Id"), ==,
+	    "Support list <support.example.com>");
+	g_assert_cmpstr(mail_header(m, "x-dup"), ==, "first");
+	g_assert_cmpstr(mail_header(m, "content-type"), ==,
+	    "text/plain; charset=utf-8");
+	g_assert_null(mail_header(m, "x-absent"));
+	g_assert_cmpstr(m->body, ==, "line 1\nline 2\nline 3\n");
+	assert_clean(m);
+	mail_free(m);
+}
+
+static void
+test_parts(void)
+{
+	struct mail		*m;
+	struct mail_attachment	*a;
+
+	m = parse("Content-Type: multipart/mixed; boundary=b\n\n"
+	    "--b\n"
+	    "Content-Type: multipart/related; boundary=r\n\n"
+	    "--r\n"
+	    "Content-Type: multipart/alternative; boundary=a\n\n"
+	    "--a\nContent-Type: text/html\n\n<p>html <b>body</b></p>\n"
+	    "--a\nContent-Type: text/plain\n\nplain body\n"
+	    "--a--\n"
+	    "--r\nContent-Type: image/png\nContent-ID: <img1>\n"
+	    "Content-Transfer-Encoding: base64\n\niVBORw0K\n"
+	    "--r--\n"
+	    "--b\nContent-Type: text/plain\n"
+	    "Content-Disposition: attachment; filename=notes.txt\n\n"
+	    "not the body\n"
+	    "--b\nContent-Type: application/pdf; name=\"a.pdf\"\n"
+	    "Content-Disposition: inline\n\n%PDF\n"
+	    "--b\nContent-Type: message/rfc822\n\n"
+	    "Subject: inner\n\ninner text\n"
+	    "--b--\n");
+	g_assert_cmpstr(m->body, ==, "plain body");
+	g_assert_cmpuint(m->attachments->len, ==, 3);
+	a = g_ptr_array_index(m->attachments, 0);
+	g_assert_cmpstr(a->name, ==, "notes.txt");
+	g_assert_cmpstr(a->type, ==, "text/plain");
+	g_assert_cmpuint(a->size, ==, strlen("not the body"));
+	g_assert_cmpmem(g_bytes_get_data(a->content, NULL), a->size,
+	    "not the body", a->size);
+	a = g_ptr_array_index(m->attachments, 1);
+	g_assert_cmpstr(a->name, ==, "a.pdf");
+	g_assert_cmpstr(a->type, ==, "application/pdf");
+	a = g_ptr_array_index(m->attachments, 2);
+	g_assert_cmpstr(a->name, ==, "message.eml");
+	g_assert_cmpstr(a->type, ==, "message/rfc822");
+	g_assert_nonnull(g_strstr_len(g_bytes_get_data(a->content, NULL),
+	    a->size, "inner text"));
+	mail_free(m);
+
+	/* HTML only: rendered. */
+	m = parse("Content-Type: text/html; charset=utf-8\n\n"
+	    "<html><head><style>p{}</style></head>"
+	    "<body><p>สวัสดี&nbsp;<a href=\"https://x.example/\">ลิงก์</a></p>"
+	    "<script>alert(1)</script></body></html>\n");
+	g_assert_cmpstr(m->body, ==, "สวัสดี ลิงก์ <https://x.example/>");
+	g_assert_cmpuint(m->attachments->len, ==, 0);
+	mail_free(m);
+
+	/* Only a forwarded mail: its text is better than nothing. */
+	m = parse("Content-Type: message/rfc822\n\nSubject: in\n\nfwd text\n");
+	g_assert_cmpstr(m->body, ==, "fwd text\n");
+	g_assert_cmpuint(m->attachments->len, ==, 1);
+	mail_free(m);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	mime_init();
+	g_test_add_func("/mime/nul-bytes", test_nul_bytes);
+	g_test_add_func("/mime/garbage", test_garbage);
+	g_test_add_func("/mime/missing-headers", test_missing_headers);
+	g_test_add_func("/mime/empty-parts", test_empty_parts);
+	g_test_add_func("/mime/charset/thai-unlabelled", test_thai_unlabelled);
+	g_test_add_func("/mime/charset/thai-guess", test_thai_guess);
+	g_test_add_func("/mime/charset/thai-mislabelled",
+	    test_thai_mislabelled);
+	g_test_add_func("/mime/charset/latin1-unlabelled",
+	    test_latin1_unlabelled);
+	g_test_add_func("/mime/charset/labelled", test_labelled);
+	g_test_add_func("/mime/charset/labelled-lossy", test_labelled_lossy);
+	g_test_add_func("/mime/charset/damaged-utf8", test_damaged_utf8);
+	g_test_add_func("/mime/charset/fallback", test_fallback_charset);
+	g_test_add_func("/mime/references", test_references);
+	g_test_add_func("/mime/headers", test_headers);
+	g_test_add_func("/mime/parts", test_parts);
+	return g_test_run();
+}
