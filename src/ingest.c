@@ -271,13 +271,19 @@ ingest_fail_all(GPtrArray *batch, const char *cause)
 	}
 }
 
+/* In the main context: answer every job of one committed batch. */
 static int
-ingest_job_done(gpointer data)
+ingest_batch_done(gpointer data)
 {
-	struct ingest_job	*job = data;
+	GPtrArray	*batch = data;
 
-	ingest_log_result(job);
-	job->done(job, job->arg);
+	for (guint i = 0; i < batch->len; i++) {
+		struct ingest_job *job = g_ptr_array_index(batch, i);
+
+		ingest_log_result(job);
+		job->done(job, job->arg);
+	}
+	g_ptr_array_free(batch, TRUE);
 	return G_SOURCE_REMOVE;
 }
 
@@ -306,12 +312,13 @@ static gpointer
 ingest_writer(gpointer data)
 {
 	struct ingest		*in = data;
-	GPtrArray		*batch = g_ptr_array_new();
+	GPtrArray		*batch;
 	struct ingest_job	*job;
 	int			 stopping = 0;
 
 	while (!stopping) {
 		job = g_async_queue_pop(in->ready);
+		batch = g_ptr_array_new();
 		do {
 			if (job == &ingest_stop_marker)
 				stopping = 1;
@@ -319,16 +326,14 @@ ingest_writer(gpointer data)
 				g_ptr_array_add(batch, job);
 		} while (batch->len < INGEST_BATCH &&
 		    (job = g_async_queue_try_pop(in->ready)) != NULL);
-		if (batch->len == 0)
+		if (batch->len == 0) {
+			g_ptr_array_free(batch, TRUE);
 			continue;
+		}
 		ingest_commit_batch(in, batch);
 		/* Only now, after COMMIT, may anyone hear about these mails. */
-		for (guint i = 0; i < batch->len; i++)
-			g_main_context_invoke(in->context, ingest_job_done,
-			    g_ptr_array_index(batch, i));
-		g_ptr_array_set_size(batch, 0);
+		g_main_context_invoke(in->context, ingest_batch_done, batch);
 	}
-	g_ptr_array_free(batch, TRUE);
 	return NULL;
 }
 
