@@ -15,10 +15,24 @@
 
 #include <glib.h>
 
+#include "sla.h"
+
+struct template_set;
+
+/* At most count automatic replies per seconds. */
+struct conf_limit {
+	guint		 count;
+	guint		 seconds;
+};
+
 struct conf_queue {
 	char		*name;
 	char		*display_name;	/* "" when unset */
 	char		**addresses;	/* lower-case, NULL-terminated */
+	char		*language;	/* default template language */
+	GTimeZone	*timezone;
+	struct sla_hours hours;
+	int		 acknowledge;	/* send acknowledgements */
 };
 
 struct conf {
@@ -29,6 +43,9 @@ struct conf {
 	char		*hostname;
 	char		*subject_tag;	/* e.g. "[#{id}]" */
 	char		*fallback_charset;
+	char		*templates_dir;
+	struct template_set *templates;
+	GBytes		*secret;	/* from secret_file, or NULL */
 
 	char		**lmtp_listen;	/* "host:port" or "unix:/path" */
 	guint		 lmtp_max_sessions;
@@ -36,6 +53,19 @@ struct conf {
 	gsize		 lmtp_max_message_size;
 	guint		 lmtp_max_recipients;
 	char		 recipient_delimiter;	/* '+' */
+
+	char		*smtp_url;	/* NULL: no outgoing mail */
+	int		 smtp_starttls;
+	char		*smtp_user;
+	char		*smtp_password;	/* from password or password_file */
+	char		*smtp_ca_file;
+	guint		 smtp_timeout;
+	guint		 smtp_retry_min;	/* seconds before the first retry */
+	guint		 smtp_retry_max;	/* cap of the exponential backoff */
+	guint		 smtp_queue_lifetime;	/* give up after, seconds */
+
+	GArray		*limit_address;	/* struct conf_limit, per recipient */
+	GArray		*limit_ticket;	/* struct conf_limit, per ticket */
 
 	GPtrArray	*queues;	/* struct conf_queue *, file order */
 };

@@ -35,6 +35,7 @@ struct ingest_job {
 	char			*return_path;	/* "" for the null sender */
 	char			*queue;		/* queue name */
 	gint64			 received_at;
+	int			 no_ack;	/* archive import: never acknowledge */
 	struct conf		*conf;		/* a reference, released on free */
 	ingest_done_cb		 done;
 	gpointer		 arg;
@@ -44,6 +45,7 @@ struct ingest_job {
 	enum ingest_status	 status;
 	gint64			 ticket_id;
 	int			 new_ticket;
+	int			 queued_mail;	/* put something in the outbox */
 	char			*cause;		/* why, when INGEST_TEMPFAIL */
 };
 
@@ -57,10 +59,13 @@ void			 ingest_job_free(struct ingest_job *);
 
 /*
  * Start the pipeline on an open store (which it then owns). Finished
- * jobs are handed to their done callback in context's thread.
+ * jobs are handed to their done callback in context's thread. After a
+ * commit that put mail into the outbox, outbox_ready(arg) is called in
+ * the writer thread (it may be NULL).
  */
-struct ingest		*ingest_start(struct store *, GMainContext *context,
-			    char **cause);
+struct ingest		*ingest_start(struct store *, const struct conf *,
+			    GMainContext *context, void (*outbox_ready)(gpointer),
+			    gpointer arg, char **cause);
 void			 ingest_submit(struct ingest *, struct ingest_job *);
 /* Finish every submitted job, stop the threads, close the store. */
 void			 ingest_stop(struct ingest *);

@@ -13,6 +13,7 @@ enum log_trace {
 	TRACE_SQL	= 1 << 1,
 	TRACE_INGEST	= 1 << 2,
 	TRACE_MIME	= 1 << 3,
+	TRACE_SMTP	= 1 << 4,
 };
 
 void	 log_open(const char *ident, int use_syslog);

@@ -56,4 +56,27 @@ void		 mail_free(struct mail *);
 /* The first value of a top-level header, or NULL. Owned by the mail. */
 const char	*mail_header(const struct mail *, const char *name);
 
+/* An outgoing mail, as mime_build() turns it into RFC 5322 bytes. */
+struct mime_draft {
+	const char	*from_name;	/* "" for none */
+	const char	*from_addr;
+	const char	*to_name;
+	const char	*to_addr;
+	const char	*subject;
+	const char	*message_id;	/* without <> */
+	const char	*in_reply_to;	/* without <>, or NULL */
+	GPtrArray	*references;	/* char *, without <>, or NULL */
+	GPtrArray	*headers;	/* char *: name, value, ...; or NULL */
+	const char	*body;		/* UTF-8, \n line ends */
+	gint64		 date;		/* unix seconds */
+};
+
+/*
+ * Build a text/plain UTF-8 message with CRLF line ends. Every header
+ * value has its control characters (CR and LF above all) replaced by
+ * spaces before gmime encodes it (RFC 2047 where needed), so text that
+ * came from a customer can never add a header. Returns a new GBytes.
+ */
+GBytes		*mime_build(const struct mime_draft *);
+
 #endif

@@ -65,6 +65,23 @@ struct store_event {
 	char		*detail;
 };
 
+/* A mail waiting for, or done with, the SMTP sender. */
+struct store_outbox {
+	gint64		 id;
+	gint64		 ticket_id;
+	char		*kind;		/* ack, reply */
+	char		*envelope_from;	/* "" for the null sender */
+	char		*rcpt;
+	char		*message_id;
+	GBytes		*data;		/* the whole message, CRLF */
+	char		*status;	/* queued, sent, failed */
+	guint		 attempts;
+	gint64		 created_at;
+	gint64		 next_attempt_at;
+	gint64		 sent_at;	/* 0 until sent */
+	char		*last_error;	/* NULL until something failed */
+};
+
 /* What store_message_add() records of an incoming or outgoing mail. */
 struct store_message_in {
 	gint64			 ticket_id;
@@ -109,6 +126,27 @@ struct store_ops {
 			    gint64 at, const char *type, const char *detail,
 			    char **cause);
 
+	int		 (*outbox_add)(struct store *, struct store_outbox *,
+			    char **cause);
+	/* Queued mail due by now, oldest first, at most limit. */
+	int		 (*outbox_due)(struct store *, gint64 now, guint limit,
+			    GPtrArray **out, char **cause);
+	/* When the next queued mail is due: 1 and *when, 0 when none. */
+	int		 (*outbox_next)(struct store *, gint64 *when,
+			    char **cause);
+	/* Save status, attempts, next_attempt_at, sent_at, last_error. */
+	int		 (*outbox_update)(struct store *,
+			    const struct store_outbox *, char **cause);
+	/* Every outbox row (ticket 0) or a ticket's, oldest first. */
+	int		 (*outbox_list)(struct store *, gint64 ticket_id,
+			    GPtrArray **out, char **cause);
+	/* Automatic replies since a time: to address, and about ticket. */
+	int		 (*autoreply_count)(struct store *, const char *address,
+			    gint64 ticket_id, gint64 since, guint *to_address,
+			    guint *for_ticket, char **cause);
+	int		 (*autoreply_add)(struct store *, const char *address,
+			    gint64 ticket_id, gint64 at, char **cause);
+
 	int		 (*ticket_list)(struct store *, GPtrArray **tickets,
 			    char **cause);
 	int		 (*ticket_get)(struct store *, gint64 id,
@@ -117,6 +155,9 @@ struct store_ops {
 			    GPtrArray **messages, char **cause);
 	int		 (*event_list)(struct store *, gint64 ticket_id,
 			    GPtrArray **events, char **cause);
+	/* The raw mail of a stored message: 1 and *raw, 0, or -1. */
+	int		 (*message_raw)(struct store *, gint64 message_id,
+			    GBytes **raw, char **cause);
 };
 
 struct store {
@@ -140,6 +181,7 @@ int		 store_thread_key(struct store *, guint8 *key, gsize len,
 void		 store_ticket_free(struct store_ticket *);
 void		 store_message_free(struct store_message *);
 void		 store_event_free(struct store_event *);
+void		 store_outbox_free(struct store_outbox *);
 
 /* Unix seconds, UTC, as "2026-11-23T01:27:58Z". Free with g_free. */
 char		*store_time_iso(gint64 t);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "template.h"
 #include "thread.h"
 
 enum conf_type {
@@ -20,11 +21,19 @@ enum conf_type {
 	CONF_SIZE,
 	CONF_LIST,
 	CONF_CHAR,
+	CONF_BOOL,
+	CONF_DURATION,
+	CONF_LIMITS,
+	CONF_TIMEZONE,
+	CONF_HOURS,
+	CONF_SECRET,		/* the contents of the named file */
 };
 
 enum conf_scope {
 	SCOPE_TICKETD,
 	SCOPE_LMTP,
+	SCOPE_SMTP,
+	SCOPE_AUTOREPLY,
 	SCOPE_QUEUE,
 };
 
@@ -43,6 +52,8 @@ static const struct conf_key conf_keys[] = {
 	{ SCOPE_TICKETD, "hostname", CONF_STRING, C(hostname), 0, 0 },
 	{ SCOPE_TICKETD, "subject_tag", CONF_STRING, C(subject_tag), 0, 0 },
 	{ SCOPE_TICKETD, "fallback_charset", CONF_STRING, C(fallback_charset), 0, 0 },
+	{ SCOPE_TICKETD, "templates", CONF_STRING, C(templates_dir), 0, 0 },
+	{ SCOPE_TICKETD, "secret_file", CONF_SECRET, C(secret), 0, 0 },
 	{ SCOPE_LMTP, "listen", CONF_LIST, C(lmtp_listen), 0, 0 },
 	{ SCOPE_LMTP, "max_sessions", CONF_UINT, C(lmtp_max_sessions), 1, 100000 },
 	{ SCOPE_LMTP, "timeout", CONF_UINT, C(lmtp_timeout), 1, 86400 },
@@ -50,8 +61,25 @@ static const struct conf_key conf_keys[] = {
 	    1024, G_GUINT64_CONSTANT(1) << 31 },
 	{ SCOPE_LMTP, "max_recipients", CONF_UINT, C(lmtp_max_recipients), 1, 100000 },
 	{ SCOPE_LMTP, "recipient_delimiter", CONF_CHAR, C(recipient_delimiter), 0, 0 },
+	{ SCOPE_SMTP, "url", CONF_STRING, C(smtp_url), 0, 0 },
+	{ SCOPE_SMTP, "starttls", CONF_BOOL, C(smtp_starttls), 0, 0 },
+	{ SCOPE_SMTP, "user", CONF_STRING, C(smtp_user), 0, 0 },
+	{ SCOPE_SMTP, "password", CONF_STRING, C(smtp_password), 0, 0 },
+	{ SCOPE_SMTP, "password_file", CONF_SECRET, C(smtp_password), 0, 0 },
+	{ SCOPE_SMTP, "ca_file", CONF_STRING, C(smtp_ca_file), 0, 0 },
+	{ SCOPE_SMTP, "timeout", CONF_DURATION, C(smtp_timeout), 1, 3600 },
+	{ SCOPE_SMTP, "retry_min", CONF_DURATION, C(smtp_retry_min), 1, 86400 },
+	{ SCOPE_SMTP, "retry_max", CONF_DURATION, C(smtp_retry_max), 1, 604800 },
+	{ SCOPE_SMTP, "queue_lifetime", CONF_DURATION, C(smtp_queue_lifetime),
+	    60, 60 * 86400 },
+	{ SCOPE_AUTOREPLY, "per_address", CONF_LIMITS, C(limit_address), 0, 0 },
+	{ SCOPE_AUTOREPLY, "per_ticket", CONF_LIMITS, C(limit_ticket), 0, 0 },
 	{ SCOPE_QUEUE, "address", CONF_LIST, Q(addresses), 0, 0 },
 	{ SCOPE_QUEUE, "name", CONF_STRING, Q(display_name), 0, 0 },
+	{ SCOPE_QUEUE, "language", CONF_STRING, Q(language), 0, 0 },
+	{ SCOPE_QUEUE, "timezone", CONF_TIMEZONE, Q(timezone), 0, 0 },
+	{ SCOPE_QUEUE, "hours", CONF_HOURS, Q(hours), 0, 0 },
+	{ SCOPE_QUEUE, "acknowledge", CONF_BOOL, Q(acknowledge), 0, 0 },
 };
 #undef C
 #undef Q
@@ -89,7 +117,65 @@ conf_queue_free(struct conf_queue *q)
 	g_free(q->name);
 	g_free(q->display_name);
 	g_strfreev(q->addresses);
+	g_free(q->language);
+	if (q->timezone != NULL)
+		g_time_zone_unref(q->timezone);
 	g_free(q);
+}
+
+/* "90", "30s", "5m", "2h", "1d": seconds, or -1. */
+static gint64
+conf_parse_duration(const char *value)
+{
+	char	*end;
+	guint64	 n;
+	guint	 unit = 1;
+
+	if (!g_ascii_isdigit(*value))
+		return -1;
+	n = g_ascii_strtoull(value, &end, 10);
+	switch (*end) {
+	case '\0': break;
+	case 's': unit = 1; break;
+	case 'm': unit = 60; break;
+	case 'h': unit = 3600; break;
+	case 'd': unit = 86400; break;
+	default: return -1;
+	}
+	if (*end != '\0' && end[1] != '\0')
+		return -1;
+	if (n > G_MAXINT32 / unit)
+		return -1;
+	return n * unit;
+}
+
+/* "3/1h, 10/1d" -> struct conf_limit array, or NULL when malformed. */
+static GArray *
+conf_limits_parse(const char *value)
+{
+	GArray	*a = g_array_new(FALSE, FALSE, sizeof(struct conf_limit));
+	char	**parts = g_strsplit(value, ",", -1);
+
+	for (char **p = parts; *p != NULL && a != NULL; p++) {
+		struct conf_limit	 l;
+		char			*slash = strchr(g_strstrip(*p), '/');
+		char			*end;
+		gint64			 secs;
+
+		if (**p == '\0')
+			continue;
+		l.count = slash ? g_ascii_strtoull(*p, &end, 10) : 0;
+		secs = slash ? conf_parse_duration(slash + 1) : -1;
+		if (slash == NULL || end != slash || secs <= 0 || l.count == 0) {
+			g_array_unref(a);
+			a = NULL;
+			break;
+		}
+		l.seconds = secs;
+		g_array_append_val(a, l);
+	}
+	g_strfreev(parts);
+	return a;
 }
 
 static struct conf *
@@ -107,6 +193,12 @@ conf_new(const char *path)
 	c->lmtp_max_message_size = 50 * 1024 * 1024;
 	c->lmtp_max_recipients = 100;
 	c->recipient_delimiter = '+';
+	c->smtp_timeout = 30;
+	c->smtp_retry_min = 5;
+	c->smtp_retry_max = 3600;
+	c->smtp_queue_lifetime = 5 * 86400;
+	c->limit_address = conf_limits_parse("3/1h, 10/1d");
+	c->limit_ticket = conf_limits_parse("3/1h, 10/1d");
 	c->queues = g_ptr_array_new_with_free_func((GDestroyNotify)conf_queue_free);
 	return c;
 }
@@ -129,6 +221,17 @@ conf_unref(struct conf *c)
 	g_free(c->subject_tag);
 	g_free(c->fallback_charset);
 	g_strfreev(c->lmtp_listen);
+	g_free(c->templates_dir);
+	if (c->templates != NULL)
+		template_set_free(c->templates);
+	if (c->secret != NULL)
+		g_bytes_unref(c->secret);
+	g_free(c->smtp_url);
+	g_free(c->smtp_user);
+	g_free(c->smtp_password);
+	g_free(c->smtp_ca_file);
+	g_array_unref(c->limit_address);
+	g_array_unref(c->limit_ticket);
 	g_ptr_array_free(c->queues, TRUE);
 	g_free(c);
 }
@@ -192,6 +295,102 @@ conf_parse_list(const char *value)
 }
 
 static void
+conf_set_bool(struct conf_parse *p, const struct conf_key *k,
+    const char *value, void *field)
+{
+	if (g_ascii_strcasecmp(value, "yes") == 0)
+		*(int *)field = 1;
+	else if (g_ascii_strcasecmp(value, "no") == 0)
+		*(int *)field = 0;
+	else
+		conf_error(p, "%s: expected yes or no, not \"%s\"", k->name, value);
+}
+
+static void
+conf_set_duration(struct conf_parse *p, const struct conf_key *k,
+    const char *value, void *field)
+{
+	gint64	 secs = conf_parse_duration(value);
+
+	if (secs < (gint64)k->min || secs > (gint64)k->max)
+		conf_error(p, "%s: expected a duration from %" G_GUINT64_FORMAT
+		    "s to %" G_GUINT64_FORMAT "s (suffix s, m, h or d), not \"%s\"",
+		    k->name, k->min, k->max, value);
+	else
+		*(guint *)field = secs;
+}
+
+static void
+conf_set_limits(struct conf_parse *p, const struct conf_key *k,
+    const char *value, void *field)
+{
+	GArray	*a = conf_limits_parse(value);
+
+	if (a == NULL) {
+		conf_error(p, "%s: expected COUNT/DURATION, ... (e.g. 3/1h, 10/1d),"
+		    " not \"%s\"", k->name, value);
+		return;
+	}
+	g_array_unref(*(GArray **)field);
+	*(GArray **)field = a;
+}
+
+static void
+conf_set_timezone(struct conf_parse *p, const struct conf_key *k,
+    const char *value, void *field)
+{
+	GTimeZone	*tz = g_time_zone_new_identifier(value);
+
+	if (tz == NULL) {
+		conf_error(p, "%s: unknown time zone \"%s\" (use an IANA name "
+		    "such as Asia/Bangkok)", k->name, value);
+		return;
+	}
+	if (*(GTimeZone **)field != NULL)
+		g_time_zone_unref(*(GTimeZone **)field);
+	*(GTimeZone **)field = tz;
+}
+
+static void
+conf_set_hours(struct conf_parse *p, const struct conf_key *k,
+    const char *value, void *field)
+{
+	char	*cause = NULL;
+
+	if (sla_hours_parse(value, field, &cause) != 0) {
+		conf_error(p, "%s: %s", k->name, cause);
+		g_free(cause);
+	}
+}
+
+/* Secrets live in their own files, readable by ticketd alone. */
+static void
+conf_set_secret(struct conf_parse *p, const struct conf_key *k,
+    const char *value, void *field)
+{
+	GError	*error = NULL;
+	char	*text;
+	gsize	 len;
+
+	if (!g_file_get_contents(value, &text, &len, &error)) {
+		conf_error(p, "%s: %s", k->name, error->message);
+		g_error_free(error);
+		return;
+	}
+	if (k->offset == offsetof(struct conf, secret)) {
+		if (len < 16)
+			conf_error(p, "%s: %s holds fewer than 16 octets", k->name,
+			    value);
+		if (p->conf->secret != NULL)
+			g_bytes_unref(p->conf->secret);
+		p->conf->secret = g_bytes_new_take(text, len);
+		return;
+	}
+	g_free(*(char **)field);
+	*(char **)field = g_strchomp(text);
+}
+
+static void
 conf_set(struct conf_parse *p, const struct conf_key *k, const char *value)
 {
 	char	*base = k->scope == SCOPE_QUEUE ?
@@ -214,6 +413,24 @@ conf_set(struct conf_parse *p, const struct conf_key *k, const char *value)
 			    k->name);
 		else
 			*(char *)field = *value;
+		return;
+	case CONF_BOOL:
+		conf_set_bool(p, k, value, field);
+		return;
+	case CONF_DURATION:
+		conf_set_duration(p, k, value, field);
+		return;
+	case CONF_LIMITS:
+		conf_set_limits(p, k, value, field);
+		return;
+	case CONF_TIMEZONE:
+		conf_set_timezone(p, k, value, field);
+		return;
+	case CONF_HOURS:
+		conf_set_hours(p, k, value, field);
+		return;
+	case CONF_SECRET:
+		conf_set_secret(p, k, value, field);
 		return;
 	case CONF_UINT:
 	case CONF_SIZE:
@@ -321,10 +538,18 @@ conf_section(struct conf_parse *p, char *line)
 		p->queue->name = g_strdup(arg);
 		p->queue->display_name = g_strdup("");
 		p->queue->addresses = g_new0(char *, 1);
+		p->queue->language = g_strdup("en");
+		p->queue->timezone = g_time_zone_new_utc();
+		p->queue->hours.always = 1;
+		p->queue->acknowledge = 1;
 		g_ptr_array_add(p->conf->queues, p->queue);
 		p->scope = SCOPE_QUEUE;
 	} else if (arg == NULL && strcmp(name, "ticketd") == 0)
 		p->scope = SCOPE_TICKETD;
+	else if (arg == NULL && strcmp(name, "smtp") == 0)
+		p->scope = SCOPE_SMTP;
+	else if (arg == NULL && strcmp(name, "autoreply") == 0)
+		p->scope = SCOPE_AUTOREPLY;
 	else if (arg == NULL && strcmp(name, "lmtp") == 0)
 		p->scope = SCOPE_LMTP;
 	else if (strcmp(name, "queue") == 0)
@@ -347,6 +572,51 @@ conf_listen_valid(const char *l)
 		return 0;
 	return conf_parse_uint(colon + 1, 0, &port) == 0 &&
 	    port >= 1 && port <= 65535;
+}
+
+static void
+conf_check_smtp(struct conf_parse *p)
+{
+	struct conf	*c = p->conf;
+
+	if (c->smtp_url == NULL)
+		return;
+	if (!g_str_has_prefix(c->smtp_url, "smtp://") &&
+	    !g_str_has_prefix(c->smtp_url, "smtps://"))
+		conf_error(p, "[smtp] url: \"%s\" must start with smtp:// or "
+		    "smtps://", c->smtp_url);
+	if (c->smtp_starttls && g_str_has_prefix(c->smtp_url, "smtps://"))
+		conf_error(p, "[smtp] starttls: smtps:// is TLS already");
+	if (c->smtp_retry_max < c->smtp_retry_min)
+		conf_error(p, "[smtp] retry_max is less than retry_min");
+}
+
+/* Template errors already read "file:line: message". */
+static void
+conf_check_templates(struct conf_parse *p)
+{
+	struct conf	*c = p->conf;
+	char		*cause = NULL;
+	int		 acks = 0;
+
+	for (guint i = 0; i < c->queues->len; i++)
+		acks |= ((struct conf_queue *)c->queues->pdata[i])->acknowledge;
+	if (c->templates_dir == NULL) {
+		if (c->smtp_url != NULL && acks)
+			conf_error(p, "[ticketd] templates is not set, but queues "
+			    "send acknowledgements");
+		return;
+	}
+	if ((c->templates = template_load(c->templates_dir, &cause)) == NULL) {
+		if (p->errors->len > 0)
+			g_string_append_c(p->errors, '\n');
+		g_string_append(p->errors, cause);
+		g_free(cause);
+		return;
+	}
+	if (acks && !template_exists(c->templates, "ack"))
+		conf_error(p, "[ticketd] templates: %s has no ack.LANG.txt, but "
+		    "queues send acknowledgements", c->templates_dir);
 }
 
 static void
@@ -382,6 +652,8 @@ conf_check(struct conf_parse *p)
 		if (q->addresses[0] == NULL)
 			conf_error(p, "[queue %s] has no address", q->name);
 	}
+	conf_check_smtp(p);
+	conf_check_templates(p);
 }
 
 struct conf *

@@ -13,6 +13,7 @@
 #include "ingest.h"
 #include "log.h"
 #include "mime.h"
+#include "reply.h"
 #include "store.h"
 #include "thread.h"
 
@@ -26,6 +27,8 @@ struct ingest {
 	GThreadPool	*parsers;
 	GAsyncQueue	*ready;		/* parsed jobs for the writer */
 	GThread		*writer;
+	void		 (*outbox_ready)(gpointer);
+	gpointer	 outbox_arg;
 };
 
 /* Pushed to the writer to make it finish. */
@@ -153,6 +156,19 @@ ingest_create_ticket(struct store *st, struct ingest_job *job, char **cause)
 }
 
 static int
+ingest_acknowledge(struct store *st, const guint8 *key, struct ingest_job *job,
+    char **cause)
+{
+	struct reply_trigger	 trig = { job->ticket_id, job->mail,
+				    job->return_path, job->queue,
+				    job->received_at };
+
+	if (job->no_ack)
+		return 0;
+	return reply_ack(st, job->conf, key, &trig, &job->queued_mail, cause);
+}
+
+static int
 ingest_add_message(struct store *st, struct ingest_job *job,
     const char *dedupe_key, const char *how, char **cause)
 {
@@ -208,6 +224,8 @@ ingest_store(struct store *st, const guint8 *key, struct ingest_job *job,
 			goto out;
 	}
 	rc = ingest_add_message(st, job, dedupe_key, how, cause);
+	if (rc == 0 && job->new_ticket)
+		rc = ingest_acknowledge(st, key, job, cause);
 	job->status = INGEST_STORED;
 out:
 	g_free(dedupe_key);
@@ -249,11 +267,13 @@ ingest_store_one(struct store *st, const guint8 *key, struct ingest_job *job)
 		return;
 	}
 	job->new_ticket = 0;
+	job->queued_mail = 0;
 	if (ingest_store(st, key, job, &cause) == 0 &&
 	    st->ops->release(st, &cause) == 0)
 		return;
 	st->ops->rollback_savepoint(st);
 	job->status = INGEST_TEMPFAIL;
+	job->queued_mail = 0;
 	job->cause = cause;
 }
 
@@ -263,6 +283,7 @@ ingest_fail_all(GPtrArray *batch, const char *cause)
 	for (guint i = 0; i < batch->len; i++) {
 		struct ingest_job *job = g_ptr_array_index(batch, i);
 
+		job->queued_mail = 0;
 		if (job->status == INGEST_TEMPFAIL)
 			continue;
 		job->status = INGEST_TEMPFAIL;
@@ -308,6 +329,17 @@ ingest_commit_batch(struct ingest *in, GPtrArray *batch)
 	log_trace(TRACE_INGEST, "ingest: committed %u mails", batch->len);
 }
 
+static void
+ingest_outbox_ready(struct ingest *in, GPtrArray *batch)
+{
+	for (guint i = 0; i < batch->len; i++)
+		if (((struct ingest_job *)batch->pdata[i])->queued_mail) {
+			if (in->outbox_ready != NULL)
+				in->outbox_ready(in->outbox_arg);
+			return;
+		}
+}
+
 static gpointer
 ingest_writer(gpointer data)
 {
@@ -331,6 +363,7 @@ ingest_writer(gpointer data)
 			continue;
 		}
 		ingest_commit_batch(in, batch);
+		ingest_outbox_ready(in, batch);
 		/* Only now, after COMMIT, may anyone hear about these mails. */
 		g_main_context_invoke(in->context, ingest_batch_done, batch);
 	}
@@ -348,14 +381,17 @@ ingest_parse(gpointer data, gpointer user_data)
 }
 
 struct ingest *
-ingest_start(struct store *st, GMainContext *context, char **cause)
+ingest_start(struct store *st, const struct conf *conf, GMainContext *context,
+    void (*outbox_ready)(gpointer), gpointer arg, char **cause)
 {
 	struct ingest	*in = g_new0(struct ingest, 1);
 	GError		*error = NULL;
 
 	in->store = st;
 	in->context = context;
-	if (store_thread_key(st, in->key, sizeof in->key, cause) != 0) {
+	in->outbox_ready = outbox_ready;
+	in->outbox_arg = arg;
+	if (reply_thread_key(conf, st, in->key, cause) != 0) {
 		g_free(in);
 		return NULL;
 	}

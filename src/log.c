@@ -23,6 +23,7 @@ static const struct {
 	{ "sql", TRACE_SQL },
 	{ "ingest", TRACE_INGEST },
 	{ "mime", TRACE_MIME },
+	{ "smtp", TRACE_SMTP },
 };
 
 void

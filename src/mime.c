@@ -1037,3 +1037,129 @@ mail_header(const struct mail *m, const char *name)
 	g_free(key);
 	return value;
 }
+
+/*
+ * Outgoing mail.
+ */
+
+static char *
+draft_clean(const char *value)
+{
+	return text_one_line(text_to_utf8(value ? value : "", strlen(value ?
+	    value : ""), "utf-8", NULL));
+}
+
+static void
+draft_add_mailbox(GMimeMessage *msg, GMimeAddressType type, const char *name,
+    const char *addr)
+{
+	char	*n = draft_clean(name), *a = draft_clean(addr);
+
+	g_mime_message_add_mailbox(msg, type, n, g_strstrip(a));
+	g_free(n);
+	g_free(a);
+}
+
+static void
+draft_set_header(GMimeMessage *msg, const char *name, const char *value)
+{
+	char	*v = draft_clean(value);
+
+	g_mime_object_set_header((GMimeObject *)msg, name, v, "utf-8");
+	g_free(v);
+}
+
+/* A msg-id list "<a> <b>" from ids without <>, or NULL when empty. */
+static char *
+draft_msgids(const char *first, GPtrArray *more)
+{
+	GString	*s = g_string_new(NULL);
+
+	for (guint i = 0; more != NULL && i < more->len; i++)
+		g_string_append_printf(s, "%s<%s>", s->len ? " " : "",
+		    (char *)g_ptr_array_index(more, i));
+	if (first != NULL)
+		g_string_append_printf(s, "%s<%s>", s->len ? " " : "", first);
+	return g_string_free(s, s->len == 0);
+}
+
+/* Text parts travel in canonical form: CRLF line ends. */
+static GMimeObject *
+draft_body(const char *body)
+{
+	GMimeTextPart	*tp = g_mime_text_part_new_with_subtype("plain");
+	GString		*crlf = g_string_sized_new(strlen(body) + 64);
+	GMimeStream	*mem;
+	GMimeDataWrapper *dw;
+
+	for (const char *p = body; *p != '\0'; p++) {
+		if (*p == '\n')
+			g_string_append_c(crlf, '\r');
+		if (*p != '\r')
+			g_string_append_c(crlf, *p);
+	}
+	mem = g_mime_stream_mem_new_with_buffer(crlf->str, crlf->len);
+	dw = g_mime_data_wrapper_new_with_stream(mem, GMIME_CONTENT_ENCODING_DEFAULT);
+	g_mime_part_set_content((GMimePart *)tp, dw);
+	g_mime_text_part_set_charset(tp, "utf-8");
+	g_mime_part_set_content_encoding((GMimePart *)tp,
+	    g_mime_part_get_best_content_encoding((GMimePart *)tp,
+	    GMIME_ENCODING_CONSTRAINT_7BIT));
+	g_object_unref(dw);
+	g_object_unref(mem);
+	g_string_free(crlf, TRUE);
+	return (GMimeObject *)tp;
+}
+
+static GBytes *
+draft_write(GMimeMessage *msg)
+{
+	GMimeFormatOptions	*fo = g_mime_format_options_clone(NULL);
+	GMimeStream		*out = g_mime_stream_mem_new();
+	GByteArray		*ba;
+	GBytes			*bytes;
+
+	g_mime_format_options_set_newline_format(fo, GMIME_NEWLINE_FORMAT_DOS);
+	g_mime_object_write_to_stream((GMimeObject *)msg, fo, out);
+	ba = g_mime_stream_mem_get_byte_array((GMimeStreamMem *)out);
+	bytes = g_bytes_new(ba->data, ba->len);
+	g_object_unref(out);
+	g_mime_format_options_free(fo);
+	return bytes;
+}
+
+GBytes *
+mime_build(const struct mime_draft *d)
+{
+	GMimeMessage	*msg = g_mime_message_new(TRUE);
+	GDateTime	*date = g_date_time_new_from_unix_utc(d->date);
+	GMimeObject	*body = draft_body(d->body);
+	char		*subject = draft_clean(d->subject);
+	char		*ids;
+	GBytes		*bytes;
+
+	draft_add_mailbox(msg, GMIME_ADDRESS_TYPE_FROM, d->from_name, d->from_addr);
+	draft_add_mailbox(msg, GMIME_ADDRESS_TYPE_TO, d->to_name, d->to_addr);
+	g_mime_message_set_subject(msg, subject, "utf-8");
+	g_mime_message_set_date(msg, date);
+	g_mime_message_set_message_id(msg, d->message_id);
+	if (d->in_reply_to != NULL) {
+		ids = draft_msgids(d->in_reply_to, NULL);
+		draft_set_header(msg, "In-Reply-To", ids);
+		g_free(ids);
+	}
+	if ((ids = draft_msgids(NULL, d->references)) != NULL) {
+		draft_set_header(msg, "References", ids);
+		g_free(ids);
+	}
+	for (guint i = 0; d->headers != NULL && i + 1 < d->headers->len; i += 2)
+		draft_set_header(msg, g_ptr_array_index(d->headers, i),
+		    g_ptr_array_index(d->headers, i + 1));
+	g_mime_message_set_mime_part(msg, body);
+	bytes = draft_write(msg);
+	g_object_unref(body);
+	g_object_unref(msg);
+	g_date_time_unref(date);
+	g_free(subject);
+	return bytes;
+}

@@ -12,6 +12,7 @@
 #include "conf.h"
 #include "ingest.h"
 #include "log.h"
+#include "reply.h"
 #include "source.h"
 #include "store.h"
 
@@ -63,7 +64,7 @@ pipe_store(struct conf *conf, GBytes *raw, const char *queue,
 
 	job = ingest_job_new(raw, "pipe", "pipe", sender, queue, conf);
 	if ((st = store_open("sqlite", conf->database, &cause)) == NULL ||
-	    store_thread_key(st, key, sizeof key, &cause) != 0) {
+	    reply_thread_key(conf, st, key, &cause) != 0) {
 		log_warn("pipe: %s", cause);
 		g_free(cause);
 		store_close(st);

@@ -40,12 +40,26 @@ enum stmt {
 	S_MESSAGE_LIST,
 	S_ATTACHMENT_LIST,
 	S_EVENT_LIST,
+	S_OUTBOX_ADD,
+	S_OUTBOX_DUE,
+	S_OUTBOX_NEXT,
+	S_OUTBOX_UPDATE,
+	S_OUTBOX_LIST,
+	S_OUTBOX_LIST_TICKET,
+	S_AUTOREPLY_COUNT_ADDRESS,
+	S_AUTOREPLY_COUNT_TICKET,
+	S_AUTOREPLY_ADD,
+	S_MESSAGE_RAW,
 	S_COUNT
 };
 
 #define TICKET_COLUMNS "t.id, t.subject, t.requester_name, t.requester_addr, " \
 	"t.status, t.queue, t.priority, t.created_at, t.updated_at, " \
 	"t.attention, (SELECT count(*) FROM messages m WHERE m.ticket_id = t.id)"
+
+#define OUTBOX_COLUMNS "id, ticket_id, kind, envelope_from, rcpt, " \
+	"message_id, data, status, attempts, created_at, next_attempt_at, " \
+	"sent_at, last_error"
 
 static const char *stmt_sql[S_COUNT] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
@@ -87,6 +101,26 @@ static const char *stmt_sql[S_COUNT] = {
 	    "WHERE message_id = ?1 ORDER BY id",
 	[S_EVENT_LIST] = "SELECT id, ticket_id, at, type, detail FROM events "
 	    "WHERE ticket_id = ?1 ORDER BY id",
+	[S_OUTBOX_ADD] = "INSERT INTO outbox (ticket_id, kind, envelope_from, "
+	    "rcpt, message_id, data, status, attempts, created_at, "
+	    "next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'queued', 0, ?7, ?7)",
+	[S_OUTBOX_DUE] = "SELECT " OUTBOX_COLUMNS " FROM outbox WHERE "
+	    "status = 'queued' AND next_attempt_at <= ?1 "
+	    "ORDER BY next_attempt_at, id LIMIT ?2",
+	[S_OUTBOX_NEXT] = "SELECT min(next_attempt_at) FROM outbox "
+	    "WHERE status = 'queued' HAVING count(*) > 0",
+	[S_OUTBOX_UPDATE] = "UPDATE outbox SET status = ?2, attempts = ?3, "
+	    "next_attempt_at = ?4, sent_at = ?5, last_error = ?6 WHERE id = ?1",
+	[S_OUTBOX_LIST] = "SELECT " OUTBOX_COLUMNS " FROM outbox ORDER BY id",
+	[S_OUTBOX_LIST_TICKET] = "SELECT " OUTBOX_COLUMNS " FROM outbox "
+	    "WHERE ticket_id = ?1 ORDER BY id",
+	[S_AUTOREPLY_COUNT_ADDRESS] = "SELECT count(*) FROM autoreplies "
+	    "WHERE address = ?1 AND at >= ?2",
+	[S_AUTOREPLY_COUNT_TICKET] = "SELECT count(*) FROM autoreplies "
+	    "WHERE ticket_id = ?1 AND at >= ?2",
+	[S_MESSAGE_RAW] = "SELECT raw FROM raw_messages WHERE message_id = ?1",
+	[S_AUTOREPLY_ADD] = "INSERT INTO autoreplies (address, ticket_id, at) "
+	    "VALUES (?1, ?2, ?3)",
 };
 
 /* Migration N brings user_version from N to N + 1. */
@@ -127,6 +161,20 @@ static const char *migrations[] = {
 	"CREATE TABLE tags ("
 	" ticket_id INTEGER NOT NULL REFERENCES tickets (id),"
 	" tag TEXT NOT NULL, PRIMARY KEY (ticket_id, tag)) WITHOUT ROWID;",
+
+	"CREATE TABLE outbox ("
+	" id INTEGER PRIMARY KEY,"
+	" ticket_id INTEGER REFERENCES tickets (id),"
+	" kind TEXT NOT NULL, envelope_from TEXT NOT NULL, rcpt TEXT NOT NULL,"
+	" message_id TEXT NOT NULL, data BLOB NOT NULL, status TEXT NOT NULL,"
+	" attempts INTEGER NOT NULL, created_at INTEGER NOT NULL,"
+	" next_attempt_at INTEGER NOT NULL, sent_at INTEGER,"
+	" last_error TEXT);"
+	"CREATE INDEX outbox_due ON outbox (status, next_attempt_at);"
+	"CREATE TABLE autoreplies ("
+	" address TEXT NOT NULL, ticket_id INTEGER, at INTEGER NOT NULL);"
+	"CREATE INDEX autoreplies_address ON autoreplies (address, at);"
+	"CREATE INDEX autoreplies_ticket ON autoreplies (ticket_id, at);",
 };
 
 struct store_sqlite {
@@ -356,16 +404,13 @@ sqlite_rollback_savepoint(struct store *st)
 	}
 }
 
+/* Step a lookup whose first column is a blob: 1 and *value, 0, -1. */
 static int
-sqlite_meta_get(struct store *st, const char *key, GBytes **value,
-    char **cause)
+sqlite_lookup_blob(struct store_sqlite *s, sqlite3_stmt *q, const char *what,
+    GBytes **value, char **cause)
 {
-	struct store_sqlite	*s = (struct store_sqlite *)st;
-	sqlite3_stmt		*q = sqlite_stmt(s, S_META_GET);
-	int			 rc;
+	int	 rc = sqlite3_step(q);
 
-	bind_text(q, 1, key);
-	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW)
 		*value = g_bytes_new(sqlite3_column_blob(q, 0),
 		    sqlite3_column_bytes(q, 0));
@@ -374,8 +419,29 @@ sqlite_meta_get(struct store *st, const char *key, GBytes **value,
 		return 1;
 	if (rc == SQLITE_DONE)
 		return 0;
-	*cause = sqlite_cause(s, "meta_get");
+	*cause = sqlite_cause(s, what);
 	return -1;
+}
+
+static int
+sqlite_message_raw(struct store *st, gint64 id, GBytes **raw, char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_MESSAGE_RAW);
+
+	sqlite3_bind_int64(q, 1, id);
+	return sqlite_lookup_blob(s, q, "message_raw", raw, cause);
+}
+
+static int
+sqlite_meta_get(struct store *st, const char *key, GBytes **value,
+    char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_META_GET);
+
+	bind_text(q, 1, key);
+	return sqlite_lookup_blob(s, q, "meta_get", value, cause);
 }
 
 static int
@@ -720,6 +786,146 @@ sqlite_event_list(struct store *st, gint64 ticket, GPtrArray **out,
 	    (GDestroyNotify)store_event_free, out, cause);
 }
 
+static int
+sqlite_outbox_add(struct store *st, struct store_outbox *o, char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_OUTBOX_ADD);
+	gsize			 len;
+	const void		*data = g_bytes_get_data(o->data, &len);
+
+	if (o->ticket_id > 0)
+		sqlite3_bind_int64(q, 1, o->ticket_id);
+	bind_text(q, 2, o->kind);
+	bind_text(q, 3, o->envelope_from);
+	bind_text(q, 4, o->rcpt);
+	bind_text(q, 5, o->message_id);
+	sqlite3_bind_blob64(q, 6, data ? data : "", len, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 7, o->created_at);
+	if (sqlite_done(s, q, "outbox_add", cause) != 0)
+		return -1;
+	o->id = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+static gpointer
+sqlite_outbox_row(struct store_sqlite *s, sqlite3_stmt *q)
+{
+	struct store_outbox	*o = g_new0(struct store_outbox, 1);
+
+	o->id = sqlite3_column_int64(q, 0);
+	o->ticket_id = sqlite3_column_int64(q, 1);
+	o->kind = column_text(q, 2);
+	o->envelope_from = column_text(q, 3);
+	o->rcpt = column_text(q, 4);
+	o->message_id = column_text(q, 5);
+	o->data = g_bytes_new(sqlite3_column_blob(q, 6),
+	    sqlite3_column_bytes(q, 6));
+	o->status = column_text(q, 7);
+	o->attempts = sqlite3_column_int(q, 8);
+	o->created_at = sqlite3_column_int64(q, 9);
+	o->next_attempt_at = sqlite3_column_int64(q, 10);
+	o->sent_at = sqlite3_column_int64(q, 11);
+	o->last_error = column_text(q, 12);
+	return o;
+}
+
+static int
+sqlite_outbox_due(struct store *st, gint64 now, guint limit, GPtrArray **out,
+    char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_OUTBOX_DUE);
+
+	sqlite3_bind_int64(q, 1, now);
+	sqlite3_bind_int(q, 2, limit);
+	return sqlite_collect(s, q, "outbox_due", sqlite_outbox_row,
+	    (GDestroyNotify)store_outbox_free, out, cause);
+}
+
+static int
+sqlite_outbox_next(struct store *st, gint64 *when, char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+
+	return sqlite_lookup_int(s, sqlite_stmt(s, S_OUTBOX_NEXT), "outbox_next",
+	    when, cause);
+}
+
+static int
+sqlite_outbox_update(struct store *st, const struct store_outbox *o,
+    char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_OUTBOX_UPDATE);
+
+	sqlite3_bind_int64(q, 1, o->id);
+	bind_text(q, 2, o->status);
+	sqlite3_bind_int(q, 3, o->attempts);
+	sqlite3_bind_int64(q, 4, o->next_attempt_at);
+	if (o->sent_at > 0)
+		sqlite3_bind_int64(q, 5, o->sent_at);
+	bind_text(q, 6, o->last_error);
+	return sqlite_done(s, q, "outbox_update", cause);
+}
+
+static int
+sqlite_outbox_list(struct store *st, gint64 ticket, GPtrArray **out,
+    char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q;
+
+	if (ticket > 0) {
+		q = sqlite_stmt(s, S_OUTBOX_LIST_TICKET);
+		sqlite3_bind_int64(q, 1, ticket);
+	} else
+		q = sqlite_stmt(s, S_OUTBOX_LIST);
+	return sqlite_collect(s, q, "outbox_list", sqlite_outbox_row,
+	    (GDestroyNotify)store_outbox_free, out, cause);
+}
+
+static int
+sqlite_count(struct store_sqlite *s, sqlite3_stmt *q, guint *n, char **cause)
+{
+	gint64	 v = 0;
+
+	if (sqlite_lookup_int(s, q, "count", &v, cause) < 0)
+		return -1;
+	*n = v;
+	return 0;
+}
+
+static int
+sqlite_autoreply_count(struct store *st, const char *address, gint64 ticket,
+    gint64 since, guint *to_address, guint *for_ticket, char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_AUTOREPLY_COUNT_ADDRESS);
+
+	bind_text(q, 1, address);
+	sqlite3_bind_int64(q, 2, since);
+	if (sqlite_count(s, q, to_address, cause) != 0)
+		return -1;
+	q = sqlite_stmt(s, S_AUTOREPLY_COUNT_TICKET);
+	sqlite3_bind_int64(q, 1, ticket);
+	sqlite3_bind_int64(q, 2, since);
+	return sqlite_count(s, q, for_ticket, cause);
+}
+
+static int
+sqlite_autoreply_add(struct store *st, const char *address, gint64 ticket,
+    gint64 at, char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_AUTOREPLY_ADD);
+
+	bind_text(q, 1, address);
+	sqlite3_bind_int64(q, 2, ticket);
+	sqlite3_bind_int64(q, 3, at);
+	return sqlite_done(s, q, "autoreply_add", cause);
+}
+
 const struct store_ops store_sqlite_ops = {
 	.name = "sqlite",
 	.open = sqlite_open,
@@ -742,4 +948,12 @@ const struct store_ops store_sqlite_ops = {
 	.ticket_get = sqlite_ticket_get,
 	.message_list = sqlite_message_list,
 	.event_list = sqlite_event_list,
+	.outbox_add = sqlite_outbox_add,
+	.outbox_due = sqlite_outbox_due,
+	.outbox_next = sqlite_outbox_next,
+	.outbox_update = sqlite_outbox_update,
+	.outbox_list = sqlite_outbox_list,
+	.autoreply_count = sqlite_autoreply_count,
+	.autoreply_add = sqlite_autoreply_add,
+	.message_raw = sqlite_message_raw,
 };

@@ -123,6 +123,22 @@ store_event_free(struct store_event *e)
 	g_free(e);
 }
 
+void
+store_outbox_free(struct store_outbox *o)
+{
+	if (o == NULL)
+		return;
+	g_free(o->kind);
+	g_free(o->envelope_from);
+	g_free(o->rcpt);
+	g_free(o->message_id);
+	if (o->data != NULL)
+		g_bytes_unref(o->data);
+	g_free(o->status);
+	g_free(o->last_error);
+	g_free(o);
+}
+
 char *
 store_time_iso(gint64 t)
 {

@@ -11,18 +11,23 @@
 #include "conf.h"
 #include "json.h"
 #include "log.h"
+#include "mime.h"
+#include "reply.h"
 #include "store.h"
 
 #define TICKETCTL_CONF	"/etc/ticketd/ticketd.conf"
 
 static char	*opt_conf = NULL;
 static gboolean	 opt_json = FALSE;
+static char	*opt_canned = NULL;
 
 static const GOptionEntry ctl_options[] = {
 	{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &opt_conf,
 	    "Configuration file (default " TICKETCTL_CONF ")", "FILE" },
 	{ "json", 'j', 0, G_OPTION_ARG_NONE, &opt_json,
 	    "Print JSON", NULL },
+	{ "canned", 0, 0, G_OPTION_ARG_STRING, &opt_canned,
+	    "reply: the canned reply template to send", "NAME" },
 	{ NULL }
 };
 
@@ -57,7 +62,7 @@ ctl_ticket_fields(struct json *j, const struct store_ticket *t)
 }
 
 static int
-ctl_list(struct store *st, int argc, char **argv)
+ctl_list(struct store *st, struct conf *conf, int argc, char **argv)
 {
 	GPtrArray	*tickets;
 	char		*cause = NULL;
@@ -158,7 +163,37 @@ ctl_event_json(struct json *j, const struct store_event *e)
 }
 
 static void
-ctl_show_json(const struct store_ticket *t, GPtrArray *msgs, GPtrArray *events)
+ctl_outbox_json(struct json *j, const struct store_outbox *o)
+{
+	json_open(j, '{');
+	json_key(j, "id");
+	json_int(j, o->id);
+	json_key(j, "ticket");
+	json_int(j, o->ticket_id);
+	json_key(j, "kind");
+	json_string(j, o->kind);
+	json_key(j, "rcpt");
+	json_string(j, o->rcpt);
+	json_key(j, "envelope_from");
+	json_string(j, o->envelope_from);
+	json_key(j, "message_id");
+	json_string(j, o->message_id);
+	json_key(j, "status");
+	json_string(j, o->status);
+	json_key(j, "attempts");
+	json_int(j, o->attempts);
+	json_key(j, "created_at");
+	json_time(j, o->created_at);
+	json_key(j, "next_attempt_at");
+	json_time(j, o->next_attempt_at);
+	json_key(j, "last_error");
+	json_string(j, o->last_error);
+	json_close(j, '}');
+}
+
+static void
+ctl_show_json(const struct store_ticket *t, GPtrArray *msgs, GPtrArray *events,
+    GPtrArray *outbox)
 {
 	struct json	 j = { g_string_new(NULL), 0 };
 
@@ -173,6 +208,11 @@ ctl_show_json(const struct store_ticket *t, GPtrArray *msgs, GPtrArray *events)
 	json_open(&j, '[');
 	for (guint i = 0; i < events->len; i++)
 		ctl_event_json(&j, g_ptr_array_index(events, i));
+	json_close(&j, ']');
+	json_key(&j, "outbox");
+	json_open(&j, '[');
+	for (guint i = 0; i < outbox->len; i++)
+		ctl_outbox_json(&j, g_ptr_array_index(outbox, i));
 	json_close(&j, ']');
 	json_close(&j, '}');
 	printf("%s\n", j.out->str);
@@ -214,53 +254,135 @@ ctl_show_text(const struct store_ticket *t, GPtrArray *msgs, GPtrArray *events)
 	}
 }
 
+static gint64
+ctl_ticket_id(const char *arg)
+{
+	char	*end;
+	gint64	 id = g_ascii_strtoll(arg, &end, 10);
+
+	if (*end != '\0' || id <= 0) {
+		fprintf(stderr, "ticketctl: not a ticket number: %s\n", arg);
+		return -1;
+	}
+	return id;
+}
+
 static int
-ctl_show(struct store *st, int argc, char **argv)
+ctl_show(struct store *st, struct conf *conf, int argc, char **argv)
 {
 	struct store_ticket	*t = NULL;
-	GPtrArray		*msgs = NULL, *events = NULL;
-	char			*cause = NULL, *end;
+	GPtrArray		*msgs = NULL, *events = NULL, *outbox = NULL;
+	char			*cause = NULL;
 	gint64			 id;
 	int			 found;
 
 	if (argc != 2)
 		return EX_USAGE;
-	id = g_ascii_strtoll(argv[1], &end, 10);
-	if (*end != '\0' || id <= 0) {
-		fprintf(stderr, "ticketctl: not a ticket number: %s\n", argv[1]);
+	if ((id = ctl_ticket_id(argv[1])) <= 0)
 		return EX_USAGE;
-	}
 	found = st->ops->ticket_get(st, id, &t, &cause);
 	if (found == 0) {
 		fprintf(stderr, "ticketctl: no ticket %" G_GINT64_FORMAT "\n", id);
 		return EX_DATAERR;
 	}
 	if (found < 0 || st->ops->message_list(st, id, &msgs, &cause) != 0 ||
-	    st->ops->event_list(st, id, &events, &cause) != 0) {
+	    st->ops->event_list(st, id, &events, &cause) != 0 ||
+	    st->ops->outbox_list(st, id, &outbox, &cause) != 0) {
 		fprintf(stderr, "ticketctl: %s\n", cause);
 		g_free(cause);
 		store_ticket_free(t);
 		if (msgs != NULL)
 			g_ptr_array_free(msgs, TRUE);
+		if (events != NULL)
+			g_ptr_array_free(events, TRUE);
 		return EX_SOFTWARE;
 	}
 	if (opt_json)
-		ctl_show_json(t, msgs, events);
+		ctl_show_json(t, msgs, events, outbox);
 	else
 		ctl_show_text(t, msgs, events);
 	store_ticket_free(t);
 	g_ptr_array_free(msgs, TRUE);
 	g_ptr_array_free(events, TRUE);
+	g_ptr_array_free(outbox, TRUE);
+	return EX_OK;
+}
+
+static int
+ctl_reply(struct store *st, struct conf *conf, int argc, char **argv)
+{
+	guint8	 key[THREAD_KEY_LEN];
+	char	*cause = NULL;
+	gint64	 id;
+
+	if (argc != 2 || opt_canned == NULL || (id = ctl_ticket_id(argv[1])) <= 0)
+		return EX_USAGE;
+	mime_init();
+	if (reply_thread_key(conf, st, key, &cause) != 0 ||
+	    st->ops->begin(st, &cause) != 0) {
+		fprintf(stderr, "ticketctl: %s\n", cause);
+		g_free(cause);
+		return EX_SOFTWARE;
+	}
+	if (reply_canned(st, conf, key, id, opt_canned,
+	    g_get_real_time() / G_USEC_PER_SEC, &cause) != 0 ||
+	    st->ops->commit(st, &cause) != 0) {
+		st->ops->rollback(st);
+		fprintf(stderr, "ticketctl: reply to ticket %" G_GINT64_FORMAT
+		    ": %s\n", id, cause);
+		g_free(cause);
+		return EX_DATAERR;
+	}
+	printf("ticket %" G_GINT64_FORMAT ": canned reply %s queued\n", id,
+	    opt_canned);
+	return EX_OK;
+}
+
+static int
+ctl_outbox(struct store *st, struct conf *conf, int argc, char **argv)
+{
+	GPtrArray	*rows;
+	char		*cause = NULL;
+	struct json	 j = { g_string_new(NULL), 0 };
+
+	if (argc != 1)
+		return EX_USAGE;
+	if (st->ops->outbox_list(st, 0, &rows, &cause) != 0) {
+		fprintf(stderr, "ticketctl: %s\n", cause);
+		g_free(cause);
+		return EX_SOFTWARE;
+	}
+	json_open(&j, '[');
+	for (guint i = 0; i < rows->len; i++) {
+		struct store_outbox *o = rows->pdata[i];
+
+		if (opt_json)
+			ctl_outbox_json(&j, o);
+		else
+			printf("%6" G_GINT64_FORMAT "  ticket %-6" G_GINT64_FORMAT
+			    " %-6s %-7s %2u  %s%s%s\n", o->id, o->ticket_id,
+			    o->kind, o->status, o->attempts, o->rcpt,
+			    o->last_error ? "  " : "",
+			    o->last_error ? o->last_error : "");
+	}
+	json_close(&j, ']');
+	if (opt_json)
+		printf("%s\n", j.out->str);
+	g_string_free(j.out, TRUE);
+	g_ptr_array_free(rows, TRUE);
 	return EX_OK;
 }
 
 static const struct ctl_command {
 	const char	*name;
 	const char	*usage;
-	int		 (*run)(struct store *, int argc, char **argv);
+	int		 (*run)(struct store *, struct conf *, int argc,
+			    char **argv);
 } ctl_commands[] = {
 	{ "list", "list [--json]", ctl_list },
 	{ "show", "show N [--json]", ctl_show },
+	{ "reply", "reply N --canned NAME", ctl_reply },
+	{ "outbox", "outbox [--json]", ctl_outbox },
 };
 
 static int
@@ -306,7 +428,7 @@ main(int argc, char **argv)
 		conf_unref(conf);
 		return EX_UNAVAILABLE;
 	}
-	status = cmd->run(st, argc - 1, argv + 1);
+	status = cmd->run(st, conf, argc - 1, argv + 1);
 	if (status == EX_USAGE)
 		fprintf(stderr, "usage: ticketctl %s\n", cmd->usage);
 	store_close(st);

@@ -19,6 +19,8 @@
 #include "ingest.h"
 #include "log.h"
 #include "mime.h"
+#include "outbox.h"
+#include "smtp.h"
 #include "source.h"
 #include "store.h"
 
@@ -29,6 +31,7 @@ struct ticketd {
 	struct conf	*conf;
 	GMainLoop	*loop;
 	struct ingest	*ingest;
+	struct outbox	*outbox;
 	GPtrArray	*sources;	/* struct source * */
 };
 
@@ -130,6 +133,7 @@ ticketd_reload(gpointer arg)
 
 		src->ops->reload(src, conf);
 	}
+	outbox_reload(td->outbox, conf);
 	conf_unref(td->conf);
 	td->conf = conf;
 	log_info("%s: reloaded", td->conf_path);
@@ -155,7 +159,9 @@ ticketd_start(struct ticketd *td)
 	char		*cause = NULL;
 
 	if ((st = store_open("sqlite", td->conf->database, &cause)) == NULL ||
-	    (td->ingest = ingest_start(st, NULL, &cause)) == NULL) {
+	    (td->outbox = outbox_start(td->conf, &cause)) == NULL ||
+	    (td->ingest = ingest_start(st, td->conf, NULL, outbox_wake,
+	    td->outbox, &cause)) == NULL) {
 		log_warn("%s", cause);
 		g_free(cause);
 		store_close(st);
@@ -191,6 +197,8 @@ ticketd_stop(struct ticketd *td)
 	}
 	if (td->ingest != NULL)
 		ingest_stop(td->ingest);
+	if (td->outbox != NULL)
+		outbox_stop(td->outbox);
 	while (g_main_context_iteration(NULL, FALSE))
 		;
 	for (guint i = 0; td->sources && i < td->sources->len; i++) {
@@ -265,6 +273,7 @@ main(int argc, char **argv)
 		/* A delivery the MTA may retry must not bounce for our typo. */
 		return deliver ? EX_TEMPFAIL : EX_CONFIG;
 	mime_init();
+	smtp_init();
 	if (mime_set_fallback_charset(td.conf->fallback_charset, &cause) != 0)
 		fatal(EX_CONFIG, "%s: fallback_charset: %s", td.conf_path, cause);
 	status = deliver ? ticketd_deliver(td.conf) : ticketd_run(&td);

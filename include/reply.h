@@ -1,0 +1,64 @@
+/*
+ * reply: the mail ticketd writes, acknowledgements and canned replies.
+ *
+ * Both are rendered from the admin's templates, built with gmime and
+ * written to the outbox inside the caller's transaction, together with
+ * the event that caused them and an outgoing message on the ticket, so
+ * a crash can lose neither. Nothing here talks to the network.
+ *
+ * Loop protection (RFC 3834 and more) decides whether an automatic reply
+ * may go out at all; every suppression is recorded on the ticket.
+ */
+#ifndef REPLY_H
+#define REPLY_H
+
+#include <glib.h>
+
+#include "thread.h"
+
+struct conf;
+struct mail;
+struct store;
+
+/* What caused an acknowledgement: a mail that opened a new ticket. */
+struct reply_trigger {
+	gint64			 ticket_id;
+	const struct mail	*mail;
+	const char		*return_path;	/* "" for the null sender */
+	const char		*queue;
+	gint64			 received_at;
+};
+
+/*
+ * Why no automatic reply may answer this mail, or NULL when one may.
+ * The string is static or owned by the mail.
+ */
+const char	*reply_suppress_reason(const struct conf *, const struct mail *,
+		    const char *return_path);
+
+/*
+ * Queue the acknowledgement for a new ticket, or record why not. Sets
+ * *queued to 1 when a mail went into the outbox. -1 and *cause on a
+ * store error (the caller's transaction must then be undone).
+ */
+int		 reply_ack(struct store *, const struct conf *,
+		    const guint8 key[THREAD_KEY_LEN], const struct reply_trigger *,
+		    int *queued, char **cause);
+
+/*
+ * Queue the canned reply name to ticket id's requester and record it on
+ * the ticket. -1 and *cause when the ticket or template does not exist
+ * or the store fails.
+ */
+int		 reply_canned(struct store *, const struct conf *,
+		    const guint8 key[THREAD_KEY_LEN], gint64 id, const char *name,
+		    gint64 now, char **cause);
+
+/*
+ * The HMAC key for our Message-IDs: from the config's secret_file when
+ * set, else made once and kept in the store.
+ */
+int		 reply_thread_key(const struct conf *, struct store *,
+		    guint8 key[THREAD_KEY_LEN], char **cause);
+
+#endif

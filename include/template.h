@@ -1,0 +1,72 @@
+/*
+ * template: the mail templates admins edit (acknowledgement, canned
+ * replies), loaded from one directory and rendered with ticket data.
+ *
+ * A template file is NAME.LANG.txt, e.g. ack.en.txt or ack.th.txt:
+ * header lines ("Subject: ..."), an empty line, then the body. Text may
+ * use {{variable}} and {{#flag}} ... {{/flag}} sections. Every file is
+ * checked at load; errors read "file:line: message", and a set with any
+ * error is not returned, so nothing half-rendered is ever sent.
+ */
+#ifndef TEMPLATE_H
+#define TEMPLATE_H
+
+#include <glib.h>
+
+enum template_var {
+	TV_TICKET_ID,		/* 42 */
+	TV_TAG,			/* [#42] */
+	TV_SUBJECT,		/* the customer's subject */
+	TV_REQUESTER_NAME,	/* display name, or the address when none */
+	TV_REQUESTER_ADDRESS,
+	TV_QUEUE,		/* queue display name, or its name */
+	TV_PRIORITY,
+	TV_RECEIVED,		/* received time in the queue's time zone */
+	TV_COUNT
+};
+
+enum template_flag {
+	TF_AFTER_HOURS,		/* the mail came outside business hours */
+	TF_COUNT
+};
+
+struct template_vars {
+	const char	*value[TV_COUNT];	/* NULL renders as "" */
+	int		 flag[TF_COUNT];
+};
+
+struct template_output {
+	char		*lang;		/* the variant used, e.g. "th" */
+	GPtrArray	*headers;	/* char *: name, value, name, value ... */
+	char		*body;		/* UTF-8, \n line ends */
+};
+
+struct template_set;
+
+/* Load every *.txt in dir. NULL and *cause ("file:line: msg" lines). */
+struct template_set	*template_load(const char *dir, char **cause);
+void			 template_set_free(struct template_set *);
+
+/* 1 when some language variant of name exists, else 0. */
+int			 template_exists(const struct template_set *,
+			    const char *name);
+
+/*
+ * Render name in language want (may be NULL), else fallback, else "en",
+ * else any variant. -1 and *cause when name does not exist.
+ */
+int			 template_render(const struct template_set *,
+			    const char *name, const char *want,
+			    const char *fallback, const struct template_vars *,
+			    struct template_output *, char **cause);
+void			 template_output_clear(struct template_output *);
+
+/*
+ * The language a customer wrote in: the primary subtag of
+ * Content-Language (may be NULL) when given, else from the script of
+ * text ("th" for Thai, "ja" for kana, ...), else NULL. Static string.
+ */
+const char		*template_detect_language(const char *content_language,
+			    const char *text);
+
+#endif
