@@ -28,6 +28,8 @@
  * passes every pingpong reply line there), which is how *detail carries
  * the server's own words, e.g. the queue id of the accepted mail.
  */
+#include <sys/socket.h>
+
 #include <string.h>
 
 #include <curl/curl.h>
@@ -495,6 +497,23 @@ smtp_detail(const struct smtp *s, CURLcode rc, long code)
 	return g_string_free(d, FALSE);
 }
 
+/*
+ * After a failure the cached connection may be out of step with the
+ * server: curl 7.88 keeps it when the reply to the final dot times out,
+ * and that late reply would then answer our next MAIL FROM. Shutting the
+ * socket down makes curl find it dead, so it neither reuses it nor waits
+ * for an answer to QUIT; the next send connects afresh.
+ */
+static void
+smtp_drop_connection(struct smtp *s)
+{
+	curl_socket_t	 fd;
+
+	if (curl_easy_getinfo(s->curl, CURLINFO_ACTIVESOCKET, &fd) ==
+	    CURLE_OK && fd != CURL_SOCKET_BAD)
+		shutdown(fd, SHUT_RDWR);
+}
+
 /* The envelope for this send; every other option was set in smtp_new(). */
 static CURLcode
 smtp_setup_send(struct smtp *s, const char *envelope_from,
@@ -550,6 +569,8 @@ smtp_send(struct smtp *s, const char *envelope_from,
 	result = smtp_classify(rc, code);
 	*detail = smtp_detail(s, rc, code);
 	log_trace(TRACE_SMTP, "%s", *detail);
+	if (rc != CURLE_OK)
+		smtp_drop_connection(s);
 
 	/* The list dies here; curl must not keep a pointer to it. */
 	curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT, (struct curl_slist *)NULL);

@@ -86,7 +86,7 @@ trap 'exit 143' TERM
 ticketd_conf() {
 	LMTP_PORT=$(freeport)
 	printf '%s\n' "[ticketd]" "database = $TMP/tickets.db" \
-	    "hostname = helpdesk.example.com" "" "[lmtp]" \
+	    "hostname = helpdesk.example.com" "templates = ${TESTS%/tests}/templates" "" "[lmtp]" \
 	    "listen = 127.0.0.1:$LMTP_PORT" "" "[queue support]" \
 	    "address = support@example.com" ""
 }

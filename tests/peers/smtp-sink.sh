@@ -7,6 +7,7 @@
 #       "SMTP_PORT=n SMTP_PIDFILE=DIR/smtp-sink.pid"; its output goes to
 #       DIR/smtp-sink.log.  Extra options, e.g. -L (LMTP), -r/-f (inject
 #       4xx/5xx), -M N, -c, are passed through.
+#       SMTP_PORT in the environment picks the port (to restart a sink).
 #   smtp-sink.sh stop DIR
 set -eu
 
@@ -41,7 +42,7 @@ start() {
 		chmod 755 "$dir"
 		writable_by nobody "$dir/spool"
 	fi
-	port=$(freeport)
+	port=${SMTP_PORT:-$(freeport)}
 	# Not exec'd via nohup: the caller owns the pid file and stops it.
 	# shellcheck disable=SC2086
 	smtp-sink $user -d "$dir/spool/%Y%m%d%H%M%S." "$@" "127.0.0.1:$port" 64 \
