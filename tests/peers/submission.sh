@@ -69,7 +69,11 @@ ssl_cert = <$cert
 ssl_key = <$key
 disable_plaintext_auth = yes
 auth_mechanisms = plain login
+# Answer a wrong password at once rather than after the default 2 s.
+auth_failure_delay = 0
 first_valid_uid = 1
+# Submission opens the user's mailbox storage even when it only relays.
+mail_location = maildir:~/Maildir
 $users
 submission_relay_host = 127.0.0.1
 submission_relay_port = $relay

@@ -1,0 +1,122 @@
+#!/bin/sh
+# Acknowledgements and canned replies as the customer sees them, and the
+# loop protection: every RFC 3834 suppression rule, our loop marker, the
+# rate limits, and header injection through the Subject and From name.
+. "$(dirname "$0")/../lib.sh"
+plan 31
+
+SINK=$TMP/sink
+eval "$("$PEERS/smtp-sink.sh" start "$SINK")" || exit 1
+cleanup "'$PEERS/smtp-sink.sh' stop '$SINK'"
+{ ticketd_conf | sed 's/^address = .*/&, help@example.com/'; printf '%s\n' "name = Example Support" \
+	"[smtp]" "url = smtp://127.0.0.1:$SMTP_PORT" \
+	"[autoreply]" "per_address = 2/1h" "per_ticket = 5/1h"; } >"$TMP/t.conf"
+start_ticketd "$TMP/t.conf" || exit 1
+ctl() { "$BUILD/ticketctl" -c "$TMP/t.conf" "$@"; }
+last_ticket() { ctl list --json | jq '.[-1].id'; }
+# mail FROM ENVELOPE-FROM [swaks options]: deliver one mail; $id = its ticket.
+n=0
+mail() {
+	n=$((n + 1)) _from=$1 _env=$2
+	shift 2
+	lmtp_send --from "$_env" --to support@example.com --header "From: $_from" \
+		--header "Message-Id: <m$n@example.org>" "$@" >/dev/null 2>&1
+	id=$(last_ticket)
+}
+# The acknowledgement for ticket $id as smtp-sink received it.
+ack_of() { grep -l "^In-Reply-To: <m$n@example.org>" "$SINK"/spool/* 2>/dev/null | head -1; }
+wait_ack() {
+	_i=0
+	while [ -z "$(ack_of)" ] && [ $_i -lt 50 ]; do sleep 0.1; _i=$((_i + 1)); done
+	ack_of
+}
+suppressed() { ctl show "$id" --json | jq -r '.events[] | select(.type == "ack_suppressed") | .detail'; }
+
+# Suppression rules: the ticket is created, no acknowledgement is queued,
+# and the reason is on the ticket.
+expect_suppressed() {
+	_what=$1; shift
+	mail "$@"
+	_why=$(suppressed)
+	[ -n "$_why" ] && [ "$(ctl show "$id" --json | jq '.outbox | length')" = 0 ]
+	ok $? "no acknowledgement for $_what (${_why:-none recorded})"
+}
+expect_suppressed "Auto-Submitted: auto-replied" c1@example.org c1@example.org --header 'Auto-Submitted: auto-replied'
+expect_suppressed "Auto-Submitted: auto-generated" c2@example.org c2@example.org --header 'Auto-Submitted: auto-generated; type=x'
+expect_suppressed "an empty return path" c3@example.org '<>'
+expect_suppressed "MAILER-DAEMON" MAILER-DAEMON@example.org MAILER-DAEMON@example.org
+expect_suppressed "postmaster" postmaster@example.org postmaster@example.org
+expect_suppressed "a noreply sender" no-reply@shop.example noreply@shop.example
+expect_suppressed "Precedence: bulk" c4@example.org c4@example.org --header 'Precedence: bulk'
+expect_suppressed "Precedence: junk" c5@example.org c5@example.org --header 'Precedence: junk'
+expect_suppressed "Precedence: list" c6@example.org c6@example.org --header 'Precedence: list'
+expect_suppressed "List-Id" c7@example.org c7@example.org --header 'List-Id: <users.lists.example.org>'
+expect_suppressed "List-Unsubscribe" c8@example.org c8@example.org --header 'List-Unsubscribe: <mailto:leave@example.org>'
+expect_suppressed "X-Auto-Response-Suppress" c9@example.org c9@example.org --header 'X-Auto-Response-Suppress: OOF, AutoReply'
+expect_suppressed "our own loop marker" c10@example.org c10@example.org --header 'X-Ticketd-Loop: other.example.com'
+expect_suppressed "a mail from our own queue address" help@example.com help@example.com
+
+# A normal mail gets its acknowledgement, as RFC 3834 wants it.
+mail 'Nok <nok@example.co.th>' nok@example.co.th --header 'Auto-Submitted: no' \
+	--header 'Subject: Invoice question'
+f=$(wait_ack)
+[ -n "$f" ]
+ok $? "Auto-Submitted: no still gets an acknowledgement"
+grep -q '^X-Mail-Args: <>$' "$f"
+ok $? "the acknowledgement has the null envelope sender"
+grep -q '^Auto-Submitted: auto-replied$' "$f" && grep -q '^X-Auto-Response-Suppress: All$' "$f" &&
+    grep -q '^X-Ticketd-Loop: helpdesk.example.com$' "$f"
+ok $? "it carries Auto-Submitted, X-Auto-Response-Suppress and our loop marker"
+grep -q "^Subject: \[#$id\] Request received: Invoice question$" "$f"
+ok $? "its subject has the tag and the original subject"
+grep -q '^References: <m[0-9]*@example.org>$' "$f" && grep -q "^Message-Id: <tkt$id\." "$f"
+ok $? "it references the customer's mail and has our signed Message-ID"
+grep -q '^From: Example Support <support@example.com>$' "$f"
+ok $? "it comes from the queue address the customer wrote to, with the queue's name"
+
+lmtp_send --from x@example.org --to support@example.com --header 'From: x@example.org' \
+	--header 'To: help@example.com' --header 'Message-Id: <alias@example.org>' >/dev/null 2>&1
+_i=0; while ! grep -lq '^In-Reply-To: <alias@example.org>' "$SINK"/spool/* && [ $_i -lt 50 ]; do sleep 0.1; _i=$((_i + 1)); done
+grep -l '^In-Reply-To: <alias@example.org>' "$SINK"/spool/* | xargs grep -q '^From: Example Support <help@example.com>$'
+ok $? "mail written to the queue's second address is answered from that address"
+
+# Header injection: encoded CR LF in the Subject and the From name.
+mail '=?utf-8?q?Eve=0D=0ABcc:_victim@example.net?= <eve@example.org>' eve@example.org \
+	--header 'Subject: =?utf-8?q?Hello=0D=0ABcc:_victim@example.net=0D=0A=0D=0Abody?='
+f=$(wait_ack)
+[ -n "$f" ] && ! grep -qi '^Bcc:' "$f" && [ "$(grep -c '^Subject:' "$f")" = 1 ] &&
+    [ "$(grep -c '^To:' "$f")" = 1 ]
+ok $? "CR LF in the Subject and From name cannot add headers"
+grep -q '^X-Rcpt-Args: <eve@example.org>$' "$f"
+ok $? "the acknowledgement goes to the requester only"
+
+# Rate limit: 2 per hour to one address; the third ticket gets none.
+mail r@example.org r@example.org; mail r@example.org r@example.org; mail r@example.org r@example.org
+suppressed | grep -q 'rate limit: 2 per 3600s to this address'
+ok $? "over per_address the acknowledgement is skipped and the skip recorded"
+is "$(grep -l '^X-Rcpt-Args: <r@example.org>' "$SINK"/spool/* | wc -l)" 2 "only two acknowledgements reached r@"
+
+# Canned reply, and the customer's answer to it joins the ticket by our
+# signed Message-ID even with the subject tag removed.
+mail 'Somchai <somchai@example.co.th>' somchai@example.co.th --header 'Subject: Cannot log in'
+t=$id
+ctl reply "$t" --canned password-reset >/dev/null
+ok $? "ticketctl reply --canned queues a canned reply"
+_i=0; while [ "$(ctl show "$t" --json | jq -r '[.outbox[] | select(.kind == "reply")][0].status')" != sent ] &&
+    [ $_i -lt 50 ]; do sleep 0.1; _i=$((_i + 1)); done
+reply_id=$(ctl show "$t" --json | jq -r '[.outbox[] | select(.kind == "reply")][0].message_id')
+f=$(grep -l "^Message-Id: <$reply_id>" "$SINK"/spool/*)
+[ -n "$f" ] && grep -q '^X-Mail-Args: <support@example.com>' "$f" && ! grep -q '^Auto-Submitted' "$f"
+ok $? "the canned reply is sent from the queue address, not as an automatic reply"
+ctl show "$t" --json | jq -e '.events | map(.type) | index("reply_queued")' >/dev/null &&
+    ctl show "$t" --json | jq -e '[.messages[] | select(.direction == "out")] | length == 2' >/dev/null
+ok $? "the reply is recorded on the ticket as an event and an outgoing message"
+lmtp_send --from somchai@example.co.th --to support@example.com --header 'Subject: Re: thanks' \
+	--header "In-Reply-To: <$reply_id>" --header 'Message-Id: <answer@example.co.th>' >/dev/null 2>&1
+is "$(ctl show "$t" --json | jq -r '.messages[-1].message_id')" answer@example.co.th \
+	"the customer's answer joins the ticket through our signed Message-ID"
+is "$(ctl show "$t" --json | jq '[.outbox[] | select(.kind == "ack")] | length')" 1 \
+	"a follow-up is not acknowledged again"
+ctl reply "$t" --canned no-such-template 2>"$TMP/err"
+[ $? -ne 0 ] && grep -q 'no template no-such-template' "$TMP/err"
+ok $? "an unknown canned reply is refused with a clear error"

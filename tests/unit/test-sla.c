@@ -1,0 +1,312 @@
+/*
+ * test-sla: parsing business hours and asking whether a moment is
+ * inside them, in zones with and without daylight saving time.
+ */
+#include <string.h>
+
+#include "sla.h"
+
+#define HM(h, m)	((h) * 60 + (m))
+
+/* Unix seconds of a UTC wall-clock time. */
+static gint64
+utc(int year, int month, int day, int hour, int minute, int second)
+{
+	GDateTime	*dt;
+	gint64		 t;
+
+	dt = g_date_time_new_utc(year, month, day, hour, minute, second);
+	g_assert_nonnull(dt);
+	t = g_date_time_to_unix(dt);
+	g_date_time_unref(dt);
+	return t;
+}
+
+static GTimeZone *
+zone(const char *name)
+{
+	GTimeZone	*tz = g_time_zone_new_identifier(name);
+
+	if (tz == NULL)
+		g_error("time zone %s is not installed (tzdata)", name);
+	return tz;
+}
+
+static void
+parse_ok(const char *spec, struct sla_hours *hours)
+{
+	char	*cause = NULL;
+
+	if (sla_hours_parse(spec, hours, &cause) != 0)
+		g_error("\"%s\": %s", spec, cause);
+	g_assert_null(cause);
+}
+
+static void
+span_is(const struct sla_hours *hours, int day, guint i, int start, int end)
+{
+	g_assert_cmpuint(i, <, hours->n[day]);
+	g_assert_cmpint(hours->span[day][i].start, ==, start);
+	g_assert_cmpint(hours->span[day][i].end, ==, end);
+}
+
+static void
+test_parse_valid(void)
+{
+	struct sla_hours	 h;
+	int			 d;
+
+	parse_ok("mon-fri 09:00-18:00, sat 10:00-14:00", &h);
+	g_assert_false(h.always);
+	for (d = 0; d < 5; d++) {
+		g_assert_cmpuint(h.n[d], ==, 1);
+		span_is(&h, d, 0, HM(9, 0), HM(18, 0));
+	}
+	g_assert_cmpuint(h.n[5], ==, 1);
+	span_is(&h, 5, 0, HM(10, 0), HM(14, 0));
+	g_assert_cmpuint(h.n[6], ==, 0);
+
+	/* Case, several spans per entry, single-digit hours, 24:00. */
+	parse_ok("  Mon-TUE 9:00-12:30\t13:30-18:00 ,SUN 00:00-24:00 ", &h);
+	g_assert_cmpuint(h.n[0], ==, 2);
+	span_is(&h, 0, 0, HM(9, 0), HM(12, 30));
+	span_is(&h, 0, 1, HM(13, 30), HM(18, 0));
+	g_assert_cmpuint(h.n[1], ==, 2);
+	g_assert_cmpuint(h.n[2], ==, 0);
+	span_is(&h, 6, 0, 0, HM(24, 0));
+
+	/* A week that starts on Sunday wraps around. */
+	parse_ok("sun-thu 08:00-17:00", &h);
+	g_assert_cmpuint(h.n[6], ==, 1);
+	for (d = 0; d < 4; d++)
+		g_assert_cmpuint(h.n[d], ==, 1);
+	g_assert_cmpuint(h.n[4], ==, 0);
+	g_assert_cmpuint(h.n[5], ==, 0);
+
+	/* Spans are sorted; overlapping and touching ones merge. */
+	parse_ok("mon 13:00-14:00, mon 09:00-12:00, mon 11:00-13:00, "
+	    "mon 07:00-08:00, mon 20:00-21:00, mon 22:00-23:00", &h);
+	g_assert_cmpuint(h.n[0], ==, 4);
+	span_is(&h, 0, 0, HM(7, 0), HM(8, 0));
+	span_is(&h, 0, 1, HM(9, 0), HM(14, 0));
+	span_is(&h, 0, 2, HM(20, 0), HM(21, 0));
+	span_is(&h, 0, 3, HM(22, 0), HM(23, 0));
+	/* A fifth that bridges two still fits. */
+	parse_ok("mon 01:00-02:00 03:00-04:00 05:00-06:00 07:00-08:00, "
+	    "mon 01:30-03:30", &h);
+	g_assert_cmpuint(h.n[0], ==, 3);
+	span_is(&h, 0, 0, HM(1, 0), HM(4, 0));
+	span_is(&h, 0, 2, HM(7, 0), HM(8, 0));
+
+	/* Nothing is left over from an earlier parse. */
+	parse_ok("always", &h);
+	g_assert_true(h.always);
+	for (d = 0; d < 7; d++)
+		g_assert_cmpuint(h.n[d], ==, 0);
+	parse_ok("", &h);
+	g_assert_true(h.always);
+	parse_ok("  Always ", &h);
+	g_assert_true(h.always);
+}
+
+static void
+test_parse_invalid(void)
+{
+	static const struct {
+		const char	*spec, *cause;
+	} cases[] = {
+		{ "mon-fri", "missing hours after \"mon-fri\"" },
+		{ "mon-fri  , sat 10:00-11:00",
+		    "missing hours after \"mon-fri\"" },
+		{ "mon-fri 18:00-09:00", "span \"18:00-09:00\" does not end "
+		    "after it starts (split spans over midnight in two)" },
+		{ "mon 09:00-09:00", "span \"09:00-09:00\" does not end "
+		    "after it starts (split spans over midnight in two)" },
+		{ "monday 09:00-10:00", "unknown day \"monday\" (use mon, "
+		    "tue, ... sun)" },
+		{ "mon-xyz 09:00-10:00", "unknown day \"mon-xyz\" (use mon, "
+		    "tue, ... sun)" },
+		{ "mon- 09:00-10:00", "unknown day \"mon-\" (use mon, "
+		    "tue, ... sun)" },
+		{ "always, mon 09:00-10:00", "unknown day \"always\" (use "
+		    "mon, tue, ... sun)" },
+		{ "09:00-18:00", "missing day before \"09:00-18:00\"" },
+		{ "mon 25:00-26:00", "bad time in \"25:00-26:00\" (want "
+		    "HH:MM, 00:00 to 24:00)" },
+		{ "mon 24:00-24:00", "bad time in \"24:00-24:00\" (want "
+		    "HH:MM, 00:00 to 24:00)" },
+		{ "mon 09:00-24:01", "bad time in \"09:00-24:01\" (want "
+		    "HH:MM, 00:00 to 24:00)" },
+		{ "mon 09:60-10:00", "bad time in \"09:60-10:00\" (want "
+		    "HH:MM, 00:00 to 24:00)" },
+		{ "mon 0900-1000", "bad time in \"0900-1000\" (want HH:MM, "
+		    "00:00 to 24:00)" },
+		{ "mon 9-17", "bad time in \"9-17\" (want HH:MM, 00:00 to "
+		    "24:00)" },
+		{ "mon 09:00-18:00x", "bad time in \"09:00-18:00x\" (want "
+		    "HH:MM, 00:00 to 24:00)" },
+		{ "mon 09:00", "bad span \"09:00\" (want HH:MM-HH:MM)" },
+		{ "mon 09:00-10:00,, tue 09:00-10:00",
+		    "empty entry between commas" },
+		{ "mon 09:00-10:00,", "empty entry between commas" },
+		{ "mon 01:00-02:00 03:00-04:00 05:00-06:00 07:00-08:00 "
+		    "09:00-10:00", "more than 4 spans on mon" },
+		{ "sat-sun 01:00-02:00 03:00-04:00 05:00-06:00 07:00-08:00, "
+		    "sun 09:00-10:00", "more than 4 spans on sun" },
+	};
+	struct sla_hours	 h;
+	char			*cause;
+	gsize			 i;
+
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		cause = NULL;
+		if (sla_hours_parse(cases[i].spec, &h, &cause) != -1)
+			g_error("\"%s\" parsed", cases[i].spec);
+		g_assert_cmpstr(cause, ==, cases[i].cause);
+		g_free(cause);
+	}
+}
+
+/* Bangkok is UTC+7 all year. 2024-03-01 is a Friday. */
+static void
+test_open_bangkok(void)
+{
+	struct sla_hours	 h;
+	GTimeZone		*tz = zone("Asia/Bangkok");
+
+	parse_ok("mon-fri 09:00-18:00, sat 10:00-14:00", &h);
+	g_assert_false(sla_hours_open(&h, tz, utc(2024, 3, 1, 1, 59, 59)));
+	g_assert_true(sla_hours_open(&h, tz, utc(2024, 3, 1, 2, 0, 0)));
+	g_assert_true(sla_hours_open(&h, tz, utc(2024, 3, 1, 10, 59, 59)));
+	g_assert_false(sla_hours_open(&h, tz, utc(2024, 3, 1, 11, 0, 0)));
+	/* Friday 23:30 UTC is already Saturday 06:30 in Bangkok. */
+	g_assert_false(sla_hours_open(&h, tz, utc(2024, 3, 1, 23, 30, 0)));
+	g_assert_true(sla_hours_open(&h, tz, utc(2024, 3, 2, 3, 0, 0)));
+	g_assert_false(sla_hours_open(&h, tz, utc(2024, 3, 2, 7, 0, 0)));
+	/* Sunday is closed all day; Monday 01:00 local is Sunday UTC. */
+	g_assert_false(sla_hours_open(&h, tz, utc(2024, 3, 3, 5, 0, 0)));
+	g_assert_false(sla_hours_open(&h, tz, utc(2024, 3, 3, 18, 0, 0)));
+	g_assert_true(sla_hours_open(&h, tz, utc(2024, 3, 4, 2, 0, 0)));
+	g_time_zone_unref(tz);
+}
+
+/*
+ * Berlin leaves CET (+1) for CEST (+2) on Sunday 2024-03-31 at 02:00 and
+ * returns on Sunday 2024-10-27 at 03:00. Offices open by the wall clock.
+ */
+static void
+test_open_berlin_dst(void)
+{
+	struct sla_hours	 h;
+	GTimeZone		*tz = zone("Europe/Berlin");
+
+	parse_ok("mon-fri 08:00-17:00", &h);
+	/* 06:30 UTC: 07:30 in winter, 08:30 in summer. */
+	g_assert_false(sla_hours_open(&h, tz, utc(2024, 3, 25, 6, 30, 0)));
+	g_assert_true(sla_hours_open(&h, tz, utc(2024, 4, 1, 6, 30, 0)));
+	/* 15:30 UTC: 16:30 in summer, 17:30 in winter. */
+	g_assert_true(sla_hours_open(&h, tz, utc(2024, 10, 25, 15, 30, 0)));
+	g_assert_false(sla_hours_open(&h, tz, utc(2024, 10, 28, 16, 30, 0)));
+	g_assert_true(sla_hours_open(&h, tz, utc(2024, 10, 28, 15, 30, 0)));
+
+	/* 02:00-03:00 never happens in March and twice in October. */
+	parse_ok("sun 02:00-03:00", &h);
+	g_assert_false(sla_hours_open(&h, tz, utc(2024, 3, 31, 0, 59, 59)));
+	g_assert_false(sla_hours_open(&h, tz, utc(2024, 3, 31, 1, 0, 0)));
+	g_assert_true(sla_hours_open(&h, tz, utc(2024, 10, 27, 0, 30, 0)));
+	g_assert_true(sla_hours_open(&h, tz, utc(2024, 10, 27, 1, 30, 0)));
+	g_assert_false(sla_hours_open(&h, tz, utc(2024, 10, 27, 2, 0, 0)));
+	g_time_zone_unref(tz);
+}
+
+static void
+test_open_utc(void)
+{
+	struct sla_hours	 h;
+	GTimeZone		*tz = g_time_zone_new_utc();
+
+	parse_ok("mon-fri 09:00-17:00", &h);
+	g_assert_true(sla_hours_open(&h, tz, utc(2024, 3, 1, 9, 0, 0)));
+	g_assert_false(sla_hours_open(&h, tz, utc(2024, 3, 1, 17, 0, 0)));
+	/* NULL means UTC. */
+	g_assert_true(sla_hours_open(&h, NULL, utc(2024, 3, 1, 16, 59, 59)));
+	g_assert_false(sla_hours_open(&h, NULL, utc(2024, 3, 1, 8, 59, 59)));
+	g_time_zone_unref(tz);
+}
+
+static void
+test_open_weekend(void)
+{
+	struct sla_hours	 h;
+	GTimeZone		*tz = g_time_zone_new_utc();
+	int			 day;
+
+	parse_ok("mon-fri 00:00-24:00", &h);
+	/* 2024-03-02 and 03 are Saturday and Sunday. */
+	for (day = 2; day <= 3; day++) {
+		g_assert_false(sla_hours_open(&h, tz,
+		    utc(2024, 3, day, 0, 0, 0)));
+		g_assert_false(sla_hours_open(&h, tz,
+		    utc(2024, 3, day, 12, 0, 0)));
+		g_assert_false(sla_hours_open(&h, tz,
+		    utc(2024, 3, day, 23, 59, 59)));
+	}
+	g_assert_true(sla_hours_open(&h, tz, utc(2024, 3, 4, 0, 0, 0)));
+
+	/* A Sunday-to-Thursday week. */
+	parse_ok("sun-thu 08:00-17:00", &h);
+	g_assert_false(sla_hours_open(&h, tz, utc(2024, 3, 1, 10, 0, 0)));
+	g_assert_false(sla_hours_open(&h, tz, utc(2024, 3, 2, 10, 0, 0)));
+	g_assert_true(sla_hours_open(&h, tz, utc(2024, 3, 3, 10, 0, 0)));
+	g_assert_true(sla_hours_open(&h, tz, utc(2024, 3, 7, 10, 0, 0)));
+	g_time_zone_unref(tz);
+}
+
+static void
+test_open_midnight(void)
+{
+	struct sla_hours	 h;
+	GTimeZone		*tz = g_time_zone_new_utc();
+
+	parse_ok("fri 20:00-24:00, sat 00:00-02:00", &h);
+	g_assert_false(sla_hours_open(&h, tz, utc(2024, 3, 1, 19, 59, 59)));
+	g_assert_true(sla_hours_open(&h, tz, utc(2024, 3, 1, 20, 0, 0)));
+	g_assert_true(sla_hours_open(&h, tz, utc(2024, 3, 1, 23, 59, 59)));
+	g_assert_true(sla_hours_open(&h, tz, utc(2024, 3, 2, 0, 0, 0)));
+	g_assert_true(sla_hours_open(&h, tz, utc(2024, 3, 2, 1, 59, 59)));
+	g_assert_false(sla_hours_open(&h, tz, utc(2024, 3, 2, 2, 0, 0)));
+
+	/* Without sat, 24:00 ends the day. */
+	parse_ok("fri 20:00-24:00", &h);
+	g_assert_false(sla_hours_open(&h, tz, utc(2024, 3, 2, 0, 0, 0)));
+	g_time_zone_unref(tz);
+}
+
+static void
+test_open_always(void)
+{
+	struct sla_hours	 h;
+	GTimeZone		*tz = zone("Asia/Bangkok");
+
+	parse_ok("", &h);
+	g_assert_true(sla_hours_open(&h, tz, utc(2024, 3, 2, 3, 0, 0)));
+	g_assert_true(sla_hours_open(&h, tz, 0));
+	parse_ok("always", &h);
+	g_assert_true(sla_hours_open(&h, NULL, utc(2024, 3, 3, 23, 0, 0)));
+	g_time_zone_unref(tz);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/sla/parse/valid", test_parse_valid);
+	g_test_add_func("/sla/parse/invalid", test_parse_invalid);
+	g_test_add_func("/sla/open/bangkok", test_open_bangkok);
+	g_test_add_func("/sla/open/berlin-dst", test_open_berlin_dst);
+	g_test_add_func("/sla/open/utc", test_open_utc);
+	g_test_add_func("/sla/open/weekend", test_open_weekend);
+	g_test_add_func("/sla/open/midnight", test_open_midnight);
+	g_test_add_func("/sla/open/always", test_open_always);
+	return g_test_run();
+}
