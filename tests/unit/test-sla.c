@@ -204,10 +204,10 @@ test_open_berlin_dst(void)
 	/* 06:30 UTC: 07:30 in winter, 08:30 in summer. */
 	g_assert_false(sla_hours_open(&h, tz, utc(2024, 3, 25, 6, 30, 0)));
 	g_assert_true(sla_hours_open(&h, tz, utc(2024, 4, 1, 6, 30, 0)));
-	/* 15:30 UTC: 16:30 in summer, 17:30 in winter. */
-	g_assert_true(sla_hours_open(&h, tz, utc(2024, 10, 25, 15, 30, 0)));
-	g_assert_false(sla_hours_open(&h, tz, utc(2024, 10, 28, 16, 30, 0)));
+	/* 15:30 UTC: 17:30 in summer, 16:30 in winter. */
+	g_assert_false(sla_hours_open(&h, tz, utc(2024, 10, 25, 15, 30, 0)));
 	g_assert_true(sla_hours_open(&h, tz, utc(2024, 10, 28, 15, 30, 0)));
+	g_assert_false(sla_hours_open(&h, tz, utc(2024, 10, 28, 16, 0, 0)));
 
 	/* 02:00-03:00 never happens in March and twice in October. */
 	parse_ok("sun 02:00-03:00", &h);
