@@ -3,14 +3,17 @@
 # loop protection: every RFC 3834 suppression rule, our loop marker, the
 # rate limits, and header injection through the Subject and From name.
 . "$(dirname "$0")/../lib.sh"
-plan 31
+plan 37
 
 SINK=$TMP/sink
 eval "$("$PEERS/smtp-sink.sh" start "$SINK")" || exit 1
 cleanup "'$PEERS/smtp-sink.sh' stop '$SINK'"
 { ticketd_conf | sed 's/^address = .*/&, help@example.com/'; printf '%s\n' "name = Example Support" \
 	"[smtp]" "url = smtp://127.0.0.1:$SMTP_PORT" \
-	"[autoreply]" "per_address = 2/1h" "per_ticket = 5/1h"; } >"$TMP/t.conf"
+	"[autoreply]" "per_address = 2/1h" "per_ticket = 5/1h" \
+	"[queue sales]" "address = sales@example.com" "language = th" \
+	"[queue night]" "address = night@example.com" "timezone = Asia/Bangkok" \
+	"hours = mon-sun 00:00-00:01"; } >"$TMP/t.conf"
 start_ticketd "$TMP/t.conf" || exit 1
 ctl() { "$BUILD/ticketctl" -c "$TMP/t.conf" "$@"; }
 last_ticket() { ctl list --json | jq '.[-1].id'; }
@@ -29,6 +32,13 @@ wait_ack() {
 	_i=0
 	while [ -z "$(ack_of)" ] && [ $_i -lt 50 ]; do sleep 0.1; _i=$((_i + 1)); done
 	ack_of
+}
+wait_ack_id() {
+	_i=0
+	while ! grep -lq "^In-Reply-To: <$1@example.org>" "$SINK"/spool/* 2>/dev/null && [ $_i -lt 50 ]; do
+		sleep 0.1; _i=$((_i + 1))
+	done
+	grep -l "^In-Reply-To: <$1@example.org>" "$SINK"/spool/* 2>/dev/null | head -1
 }
 suppressed() { ctl show "$id" --json | jq -r '.events[] | select(.type == "ack_suppressed") | .detail'; }
 
@@ -79,6 +89,36 @@ lmtp_send --from x@example.org --to support@example.com --header 'From: x@exampl
 _i=0; while ! grep -lq '^In-Reply-To: <alias@example.org>' "$SINK"/spool/* && [ $_i -lt 50 ]; do sleep 0.1; _i=$((_i + 1)); done
 grep -l '^In-Reply-To: <alias@example.org>' "$SINK"/spool/* | xargs grep -q '^From: Example Support <help@example.com>$'
 ok $? "mail written to the queue's second address is answered from that address"
+
+# Language and business hours. body_of FILE: the decoded text body.
+body_of() { sed '1,/^$/d' "$1" | base64 -d 2>/dev/null || sed '1,/^$/d' "$1"; }
+subject_of() { grep '^Subject:' "$1" | head -1; }
+lmtp_send --from l1@example.org --to support@example.com --header 'From: l1@example.org' \
+	--header 'Message-Id: <l1@example.org>' --header 'Subject: =?utf-8?b?4LmA4LiE4Lij4Li34LmI4Lit4LiH4Lie4Li04Lih4Lie4LmM4LmA4Liq4Li14Lii?=' \
+	--header 'Content-Type: text/plain; charset=utf-8' --body 'เครื่องพิมพ์ไม่ทำงานครับ ช่วยด้วย' >/dev/null 2>&1
+f=$(wait_ack_id l1)
+body_of "$f" | grep -q 'ขอบคุณที่ติดต่อเรา'
+ok $? "a mail written in Thai gets the Thai acknowledgement"
+lmtp_send --from l2@example.org --to support@example.com --header 'From: l2@example.org' \
+	--header 'Message-Id: <l2@example.org>' --header 'Content-Language: th-TH' --body 'hello' >/dev/null 2>&1
+f=$(wait_ack_id l2)
+body_of "$f" | grep -q 'ขอบคุณที่ติดต่อเรา'
+ok $? "Content-Language: th-TH chooses Thai"
+lmtp_send --from l3@example.org --to sales@example.com --header 'From: l3@example.org' \
+	--header 'Message-Id: <l3@example.org>' --body 'hello there' >/dev/null 2>&1
+f=$(wait_ack_id l3)
+body_of "$f" | grep -q 'ขอบคุณที่ติดต่อเรา'
+ok $? "otherwise the queue's default language is used"
+lmtp_send --from l4@example.org --to night@example.com --header 'From: l4@example.org' \
+	--header 'Message-Id: <l4@example.org>' --body 'hello' >/dev/null 2>&1
+f=$(wait_ack_id l4)
+body_of "$f" | grep -q 'outside our business hours'
+ok $? "outside the queue's business hours the notice is included"
+body_of "$f" | grep -q 'Received: *[0-9-]* [0-9:]* +07$'
+ok $? "the received time is given in the queue's time zone"
+body_of "$(wait_ack_id l3)" | grep -q 'outside our business hours\|นอกเวลาทำการ'
+[ $? -ne 0 ]
+ok $? "inside business hours there is no notice"
 
 # Header injection: encoded CR LF in the Subject and the From name.
 mail '=?utf-8?q?Eve=0D=0ABcc:_victim@example.net?= <eve@example.org>' eve@example.org \

@@ -6,7 +6,8 @@ set -eu
 
 PKGS="build-essential pkg-config libgmime-3.0-dev libetpan-dev libsqlite3-dev
 libcurl4-gnutls-dev libpcre2-dev libxml2-dev sqlite3 swaks postfix
-dovecot-imapd dovecot-lmtpd dovecot-sieve jq perl libclang-rt-14-dev"
+dovecot-imapd dovecot-lmtpd dovecot-sieve dovecot-submissiond openssl jq perl
+libclang-rt-14-dev"
 
 missing=
 for p in $PKGS; do
