@@ -2,7 +2,7 @@
 # Configuration: "ticketd -n" and its file:line errors, and SIGHUP reload
 # by swap (a broken file keeps the running configuration).
 . "$(dirname "$0")/../lib.sh"
-plan 9
+plan 12
 
 check "the shipped conf/ticketd.conf is valid" "$BUILD/ticketd" -n -c conf/ticketd.conf
 
@@ -14,6 +14,15 @@ is "$(cat "$TMP/n.err")" "$TMP/bad.conf:3: unknown key \"colour\" in this sectio
 $TMP/bad.conf:5: timeout: expected a number from 1 to 86400, not \"soon\"
 $TMP/bad.conf:9: address: a@example.com is already owned by a queue at line 7" \
 	"-n reports every error as file:line: message"
+
+# Templates are checked with the configuration, each error as file:line.
+mkdir "$TMP/tpl"
+printf 'Subject: {{tag}} hi {{nonsense}}\n\nDear {{requester_name}},\n{{#after_hours}}\nclosed\n' >"$TMP/tpl/ack.en.txt"
+{ ticketd_conf | sed "s|^templates = .*|templates = $TMP/tpl|"; printf '%s\n' "[smtp]" "url = smtp://127.0.0.1:1"; } >"$TMP/tpl.conf"
+"$BUILD/ticketd" -n -c "$TMP/tpl.conf" 2>"$TMP/tpl.err"
+is $? 1 "-n fails on a broken template"
+grep -q "^$TMP/tpl/ack.en.txt:1: .*nonsense" "$TMP/tpl.err" && grep -q "^$TMP/tpl/ack.en.txt:4: .*after_hours" "$TMP/tpl.err"
+ok $? "template errors read file:line: $(tr '\n' '|' <"$TMP/tpl.err")"
 
 ticketd_conf >"$TMP/t.conf"
 start_ticketd "$TMP/t.conf" || exit 1
@@ -38,5 +47,12 @@ ok $? "and the running configuration is kept"
 lmtp_send --to sales@example.com >"$TMP/3.out" 2>&1
 grep -q '250 2.0.0 <sales@example.com> Ok' "$TMP/3.out"
 ok $? "mail still flows after the failed reload"
+
+sed -i '$d' "$TMP/t.conf"
+sed -i "s|^templates = .*|templates = $TMP/tpl|" "$TMP/t.conf"
+kill -HUP "$TICKETD_PID"
+sleep 0.5
+[ "$(grep -c 'reload failed, keeping the running configuration' "$TICKETD_LOG")" = 2 ]
+ok $? "a reload with a broken template keeps the running configuration"
 stop_ticketd
 ok $? "ticketd exits 0"
