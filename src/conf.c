@@ -372,6 +372,8 @@ conf_set_secret(struct conf_parse *p, const struct conf_key *k,
 	char	*text;
 	gsize	 len;
 
+	if (*value == '\0')
+		return;
 	if (!g_file_get_contents(value, &text, &len, &error)) {
 		conf_error(p, "%s: %s", k->name, error->message);
 		g_error_free(error);

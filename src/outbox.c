@@ -48,6 +48,13 @@ outbox_conf(struct outbox *ob)
 	return conf;
 }
 
+/* The config file says "key =" for unset. */
+static const char *
+outbox_nonempty(const char *s)
+{
+	return s != NULL && *s != '\0' ? s : NULL;
+}
+
 /* An SMTP handle for conf's settings, made anew after a reload. */
 static struct smtp *
 outbox_smtp(struct outbox *ob, struct conf *conf, char **cause)
@@ -63,9 +70,9 @@ outbox_smtp(struct outbox *ob, struct conf *conf, char **cause)
 	ob->smtp_conf = NULL;
 	sc.url = conf->smtp_url;
 	sc.starttls = conf->smtp_starttls;
-	sc.user = conf->smtp_user;
+	sc.user = outbox_nonempty(conf->smtp_user);
 	sc.password = conf->smtp_password;
-	sc.ca_file = conf->smtp_ca_file;
+	sc.ca_file = outbox_nonempty(conf->smtp_ca_file);
 	sc.timeout = conf->smtp_timeout;
 	if ((ob->smtp = smtp_new(&sc, cause)) != NULL)
 		ob->smtp_conf = conf_ref(conf);
