@@ -74,6 +74,10 @@ outbox_smtp(struct outbox *ob, struct conf *conf, char **cause)
 	sc.password = conf->smtp_password;
 	sc.ca_file = outbox_nonempty(conf->smtp_ca_file);
 	sc.timeout = conf->smtp_timeout;
+	if (sc.user != NULL && g_str_has_prefix(sc.url, "smtp://") &&
+	    !sc.starttls)
+		log_warn("%s: [smtp] user is set without TLS: the password may "
+		    "cross the network in clear", conf->path);
 	if ((ob->smtp = smtp_new(&sc, cause)) != NULL)
 		ob->smtp_conf = conf_ref(conf);
 	return ob->smtp;

@@ -189,6 +189,14 @@ struct reply_context {
 	gint64			 now;
 };
 
+/* Hand s to keep, which frees it once the template is rendered. */
+static const char *
+reply_keep(GPtrArray *keep, char *s)
+{
+	g_ptr_array_add(keep, s);
+	return s;
+}
+
 static void
 reply_vars(const struct reply_context *rc, struct template_vars *v,
     GPtrArray *keep)
@@ -198,10 +206,9 @@ reply_vars(const struct reply_context *rc, struct template_vars *v,
 	GDateTime	*local = g_date_time_to_timezone(utc, rc->queue->timezone);
 	char		*s;
 
-#define KEEP(x)	(g_ptr_array_add(keep, (x)), (const char *)(x))
 	memset(v, 0, sizeof *v);
-	v->value[TV_TICKET_ID] = KEEP(g_strdup_printf("%" G_GINT64_FORMAT, t->id));
-	v->value[TV_TAG] = KEEP(thread_tag_format(rc->conf->subject_tag, t->id));
+	v->value[TV_TICKET_ID] = reply_keep(keep, g_strdup_printf("%" G_GINT64_FORMAT, t->id));
+	v->value[TV_TAG] = reply_keep(keep, thread_tag_format(rc->conf->subject_tag, t->id));
 	v->value[TV_SUBJECT] = rc->parent ? rc->parent->subject : t->subject;
 	v->value[TV_REQUESTER_NAME] = *t->requester_name ? t->requester_name :
 	    t->requester_addr;
@@ -210,10 +217,9 @@ reply_vars(const struct reply_context *rc, struct template_vars *v,
 	    rc->queue->display_name : rc->queue->name;
 	v->value[TV_PRIORITY] = t->priority;
 	s = g_date_time_format(local, "%Y-%m-%d %H:%M %Z");
-	v->value[TV_RECEIVED] = KEEP(s);
+	v->value[TV_RECEIVED] = reply_keep(keep, s);
 	v->flag[TF_AFTER_HOURS] = !sla_hours_open(&rc->queue->hours,
 	    rc->queue->timezone, rc->received_at);
-#undef KEEP
 	g_date_time_unref(local);
 	g_date_time_unref(utc);
 }

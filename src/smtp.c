@@ -96,6 +96,21 @@ smtp_replies_clear(struct smtp *s)
 	}
 }
 
+/*
+ * The reply goes into *detail and from there into logs and the store,
+ * which hold UTF-8 text: the server's bytes may be neither.
+ */
+static char *
+smtp_printable(const char *line, size_t len)
+{
+	char	*text = g_utf8_make_valid(line, MIN(len, SMTP_REPLY_MAX));
+
+	for (char *p = text; *p != '\0'; p++)
+		if ((guchar)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return text;
+}
+
 static void
 smtp_replies_push(struct smtp *s, long code, const char *line, size_t len)
 {
@@ -103,8 +118,7 @@ smtp_replies_push(struct smtp *s, long code, const char *line, size_t len)
 	memmove(&s->replies[0], &s->replies[1],
 	    (SMTP_REPLIES - 1) * sizeof s->replies[0]);
 	s->replies[SMTP_REPLIES - 1].code = code;
-	s->replies[SMTP_REPLIES - 1].text = g_strndup(line,
-	    MIN(len, SMTP_REPLY_MAX));
+	s->replies[SMTP_REPLIES - 1].text = smtp_printable(line, len);
 }
 
 /* The newest remembered reply with this code, or NULL. */
@@ -216,7 +230,10 @@ smtp_trace_in(struct smtp *s, const char *line, size_t len)
 	log_trace(TRACE_SMTP, "%s: < %.*s", s->name, (int)len, line);
 }
 
-/* Only installed while tracing: the message itself is never logged. */
+/*
+ * Called only while tracing (CURLOPT_VERBOSE is set per send). The
+ * message itself is never logged.
+ */
 static int
 smtp_debug(CURL *curl, curl_infotype type, char *data, size_t size,
     void *arg)
@@ -443,7 +460,7 @@ smtp_tls_hint(CURLcode rc)
 	case CURLE_SSL_CACERT_BADFILE:
 		return "cannot load the trusted CA certificates (check ca_file)";
 	case CURLE_USE_SSL_FAILED:
-		return "the server does not offer STARTTLS";
+		return "the server does not offer STARTTLS, or refused it";
 	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_SSL_CERTPROBLEM:
 	case CURLE_SSL_CIPHER:
@@ -455,12 +472,23 @@ smtp_tls_hint(CURLcode rc)
 	}
 }
 
+/*
+ * Authentication trouble is our configuration, not the mail: it must
+ * wait in the outbox until the admin fixes user or password.
+ */
+static int
+smtp_auth_failed(CURLcode rc, long code)
+{
+	return rc == CURLE_LOGIN_DENIED || code == 530 || code == 534 ||
+	    code == 535 || code == 538;
+}
+
 static enum smtp_result
 smtp_classify(CURLcode rc, long code)
 {
 	if (rc == CURLE_OK)
 		return SMTP_SENT;
-	if (smtp_tls_hint(rc) != NULL)
+	if (smtp_tls_hint(rc) != NULL || smtp_auth_failed(rc, code))
 		return SMTP_TEMPFAIL;
 	if (code >= 500 && code <= 599)
 		return SMTP_PERMFAIL;
@@ -514,6 +542,31 @@ smtp_drop_connection(struct smtp *s)
 		shutdown(fd, SHUT_RDWR);
 }
 
+/*
+ * curl puts envelope addresses into MAIL and RCPT commands as they are:
+ * a CR or LF in one, from a header of a hostile mail, would inject
+ * commands of its own.
+ */
+static int
+smtp_address_ok(const char *addr)
+{
+	for (; *addr != '\0'; addr++)
+		if ((guchar)*addr < 0x20 || *addr == 0x7f)
+			return 0;
+	return 1;
+}
+
+static enum smtp_result
+smtp_bad_address(const struct smtp *s, const char *addr, char **detail)
+{
+	char	*shown = g_strescape(addr, NULL);
+
+	*detail = g_strdup_printf("%s: invalid envelope address \"%s\"",
+	    s->name, shown);
+	g_free(shown);
+	return SMTP_PERMFAIL;
+}
+
 /* The envelope for this send; every other option was set in smtp_new(). */
 static CURLcode
 smtp_setup_send(struct smtp *s, const char *envelope_from,
@@ -546,9 +599,16 @@ smtp_send(struct smtp *s, const char *envelope_from,
 	CURLcode		 rc;
 	long			 code = 0;
 
-	for (; *rcpts != NULL; rcpts++)
+	if (!smtp_address_ok(envelope_from))
+		return smtp_bad_address(s, envelope_from, detail);
+	for (; *rcpts != NULL; rcpts++) {
+		if (!smtp_address_ok(*rcpts)) {
+			curl_slist_free_all(list);
+			return smtp_bad_address(s, *rcpts, detail);
+		}
 		if ((list = curl_slist_append(list, *rcpts)) == NULL)
 			fatal(1, "smtp: out of memory");
+	}
 	if (list == NULL) {
 		*detail = g_strdup_printf("%s: no recipients", s->name);
 		return SMTP_PERMFAIL;
@@ -560,11 +620,13 @@ smtp_send(struct smtp *s, const char *envelope_from,
 	s->in_auth = 0;
 	smtp_replies_clear(s);
 
-	if ((rc = smtp_setup_send(s, envelope_from, list)) == CURLE_OK)
+	/* Without a perform, RESPONSE_CODE would be the previous send's. */
+	if ((rc = smtp_setup_send(s, envelope_from, list)) == CURLE_OK) {
 		rc = curl_easy_perform(s->curl);
-	if (curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &code) !=
-	    CURLE_OK)
-		code = 0;
+		if (curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE,
+		    &code) != CURLE_OK)
+			code = 0;
+	}
 
 	result = smtp_classify(rc, code);
 	*detail = smtp_detail(s, rc, code);

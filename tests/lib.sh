@@ -73,6 +73,12 @@ at_exit() {
 	eval "$cleanups"
 	# shellcheck disable=SC2086
 	[ -z "$pids" ] || stop $pids
+	# A sanitizer report from any ticketd this test ran fails the test,
+	# even when every check passed: it is how leaks at exit show up.
+	if grep -ls 'Sanitizer\|runtime error:' "$TMP"/*.log >/dev/null 2>&1; then
+		grep -h -A12 'Sanitizer\|runtime error:' "$TMP"/*.log | diag
+		_rc=1
+	fi
 	if [ "${KEEP_TMP:-0}" = 1 ]; then diag "kept $TMP"; else rm -rf "$TMP"; fi
 	[ "$nfail" -eq 0 ] || _rc=1
 	exit $_rc

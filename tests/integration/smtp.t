@@ -6,7 +6,7 @@
 # smtps://, STARTTLS, certificate verification and AUTH, relaying into
 # smtp-sink so that we can read back what arrived.
 . "$(dirname "$0")/../lib.sh"
-plan 40
+plan 41
 
 SEND=$BUILD/tests/smtp-send
 [ -x "$SEND" ] || { echo "Bail out! $SEND is not built (make tests)"; exit 1; }
@@ -112,6 +112,12 @@ is "$ST $(echo "$OUT" | word)" "75 tempfail" "421 and a closed connection is a t
 fault g5 -f CONNECT
 is "$ST $(echo "$OUT" | word)" "69 permfail" "a 5xx greeting is a permanent failure"
 
+n=$(dumps plain | wc -l)
+OUT=$("$SEND" "$PLAIN" '' "$(printf 'x@example.com>\r\nRCPT TO:<victim@example.net')" \
+    "$TMP/msg.eml")
+is "$? $(echo "$OUT" | word)/$(($(dumps plain | wc -l) - n))" "69 permfail/0" \
+    "a CR LF in an envelope address is refused before any command is sent"
+
 port=$(freeport)
 t0=$(date +%s)
 OUT=$("$SEND" -t 5 "smtp://127.0.0.1:$port" '' "$to" "$TMP/msg.eml")
@@ -208,13 +214,13 @@ is "$? $(echo "$OUT" | word)" "75 tempfail" "STARTTLS without the CA: temporary 
 
 OUT=$("$SEND" -s -T -u ticketd -p 'Wr0ng-pw' -C "$CA" "$STARTTLS" agent@example.com "$to" \
     "$TMP/msg.eml" 2>"$TMP/auth.trace")
-is "$? $(echo "$OUT" | word)" "69 permfail" "a wrong password is a permanent failure" || diag "$OUT"
+is "$? $(echo "$OUT" | word)" "75 tempfail" "a wrong password is a temporary failure: mail waits for the fix" || diag "$OUT"
 case $OUT in *": 535 "*) r=0 ;; *) r=1 ;; esac
 ok $r "with the server's 535 in the detail" || diag "$OUT"
 
 OUT=$("$SEND" -s -C "$CA" "$STARTTLS" agent@example.com "$to" "$TMP/msg.eml")
-is "$? $(echo "$OUT" | word)" "69 permfail" \
-    "no AUTH where the server requires it: permanent failure (530)"
+is "$? $(echo "$OUT" | word)" "75 tempfail" \
+    "no AUTH where the server requires it: temporary failure (530)"
 
 OUT=$("$SEND" -t 5 "smtps://${PLAIN#smtp://}" '' "$to" "$TMP/msg.eml")
 is "$? $(echo "$OUT" | word)" "75 tempfail" "smtps:// to a server without TLS: temporary failure"
