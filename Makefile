@@ -22,7 +22,7 @@ endif
 PKGS	 = gmime-3.0 sqlite3 glib-2.0 gio-2.0 gio-unix-2.0 libxml-2.0 libcurl
 CFLAGS	?= -O2 -g
 CFLAGS	+= -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wmissing-prototypes \
-	   -Wstrict-prototypes -Wshadow -Iinclude $(SANFLAGS) \
+	   -Wstrict-prototypes -Wshadow -Wno-missing-field-initializers -Iinclude $(SANFLAGS) \
 	   $(shell pkg-config --cflags $(PKGS))
 LDLIBS	+= $(shell pkg-config --libs $(PKGS)) -lm
 LDFLAGS	+= $(SANFLAGS)

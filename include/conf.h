@@ -35,6 +35,36 @@ struct conf_queue {
 	int		 acknowledge;	/* send acknowledgements */
 };
 
+enum conf_imap_tls { CONF_IMAPS, CONF_STARTTLS, CONF_TLS_NONE };
+enum conf_imap_auth { CONF_AUTH_LOGIN, CONF_AUTH_PLAIN, CONF_AUTH_XOAUTH2 };
+enum conf_imap_after { CONF_AFTER_MOVE, CONF_AFTER_SEEN, CONF_AFTER_DELETE };
+
+/* An IMAP mailbox ticketd imports from. */
+struct conf_imap {
+	char		*name;
+	char		*host;
+	guint		 port;		/* 0: the default for tls */
+	int		 tls;		/* enum conf_imap_tls */
+	int		 auth;		/* enum conf_imap_auth */
+	char		*user;
+	char		*password;	/* from password or password_file */
+	char		*token_file;	/* XOAUTH2: read at each connect */
+	char		*token_command;	/* XOAUTH2: run at each connect */
+	char		*mailbox;
+	char		*queue;
+	char		*after;		/* "move:FOLDER", "seen" or "delete" */
+	int		 after_kind;	/* enum conf_imap_after */
+	char		*after_folder;	/* for move */
+	char		*quarantine;	/* folder for mail that keeps failing */
+	guint		 max_failures;
+	char		*ca_file;
+	guint		 timeout;
+	guint		 poll_interval;
+	int		 idle;
+	guint		 batch;
+	int		 archive;	/* no acknowledgements, original dates */
+};
+
 struct conf {
 	int		 refs;
 	char		*path;
@@ -68,6 +98,7 @@ struct conf {
 	GArray		*limit_ticket;	/* struct conf_limit, per ticket */
 
 	GPtrArray	*queues;	/* struct conf_queue *, file order */
+	GPtrArray	*imaps;		/* struct conf_imap *, file order */
 };
 
 /*
@@ -85,6 +116,8 @@ void		 conf_unref(struct conf *);
 const struct conf_queue *conf_queue_for_address(const struct conf *,
 		    const char *address);
 const struct conf_queue *conf_queue_by_name(const struct conf *,
+		    const char *name);
+const struct conf_imap *conf_imap_by_name(const struct conf *,
 		    const char *name);
 
 #endif

@@ -36,6 +36,8 @@ struct ingest_job {
 	char			*queue;		/* queue name */
 	gint64			 received_at;
 	int			 no_ack;	/* archive import: never acknowledge */
+	int			 keep_date;	/* archive import: Date: is received_at */
+	int			 no_envelope;	/* IMAP: take return_path from the mail */
 	struct conf		*conf;		/* a reference, released on free */
 	ingest_done_cb		 done;
 	gpointer		 arg;
@@ -73,5 +75,8 @@ void			 ingest_stop(struct ingest *);
 /* Pipe mode: run one job to completion in the calling thread. */
 void			 ingest_run_one(struct store *,
 			    const guint8 key[THREAD_KEY_LEN], struct ingest_job *);
+/* Import mode: parse and store jobs (struct ingest_job *) in one commit. */
+void			 ingest_run_batch(struct store *,
+			    const guint8 key[THREAD_KEY_LEN], GPtrArray *jobs);
 
 #endif

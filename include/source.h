@@ -12,6 +12,7 @@
 struct conf;
 struct ingest;
 struct source;
+struct store;
 
 struct source_ops {
 	const char	*name;
@@ -31,6 +32,7 @@ struct source {
 };
 
 extern const struct source_ops source_lmtp_ops;
+extern const struct source_ops source_imap_ops;
 extern const struct source_ops *source_backends[];
 
 /*
@@ -39,5 +41,14 @@ extern const struct source_ops *source_backends[];
  */
 int	 source_pipe_deliver(struct conf *, int fd, const char *recipient,
 	    const char *sender);
+
+/*
+ * "ticketctl import": one pass over IMAP account name, in the calling
+ * thread, storing through st. archive: no acknowledgements and the
+ * mails' own dates. Resumes where an earlier pass stopped. Sets
+ * *imported; -1 and *cause when the account cannot be read.
+ */
+int	 source_imap_import(struct conf *, struct store *, const char *name,
+	    int archive, guint *imported, char **cause);
 
 #endif

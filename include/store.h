@@ -155,6 +155,23 @@ struct store_ops {
 			    GPtrArray **messages, char **cause);
 	int		 (*event_list)(struct store *, gint64 ticket_id,
 			    GPtrArray **events, char **cause);
+	/*
+	 * Where an IMAP import stands: the mailbox's UIDVALIDITY and the
+	 * highest UID up to which every message is done. 1, 0 or -1.
+	 */
+	int		 (*imap_state_get)(struct store *, const char *account,
+			    const char *mailbox, guint32 *uidvalidity,
+			    guint32 *last_uid, char **cause);
+	int		 (*imap_state_set)(struct store *, const char *account,
+			    const char *mailbox, guint32 uidvalidity,
+			    guint32 last_uid, char **cause);
+	/* Count one more failure of a message; *count is the new total. */
+	int		 (*imap_failure_add)(struct store *, const char *account,
+			    const char *mailbox, guint32 uidvalidity, guint32 uid,
+			    const char *error, guint *count, char **cause);
+	int		 (*imap_failure_clear)(struct store *, const char *account,
+			    const char *mailbox, guint32 uidvalidity, guint32 uid,
+			    char **cause);
 	/* The raw mail of a stored message: 1 and *raw, 0, or -1. */
 	int		 (*message_raw)(struct store *, gint64 message_id,
 			    GBytes **raw, char **cause);

@@ -27,6 +27,7 @@ enum conf_type {
 	CONF_TIMEZONE,
 	CONF_HOURS,
 	CONF_SECRET,		/* the contents of the named file */
+	CONF_ENUM,		/* one of conf_key.choices, stored as its index */
 };
 
 enum conf_scope {
@@ -35,15 +36,20 @@ enum conf_scope {
 	SCOPE_SMTP,
 	SCOPE_AUTOREPLY,
 	SCOPE_QUEUE,
+	SCOPE_IMAP,
 };
 
 struct conf_key {
 	enum conf_scope	 scope;
 	const char	*name;
 	enum conf_type	 type;
-	size_t		 offset;	/* in struct conf or struct conf_queue */
+	size_t		 offset;	/* in struct conf, or the named section's */
 	guint64		 min, max;	/* for CONF_UINT and CONF_SIZE */
+	const char *const *choices;	/* for CONF_ENUM */
 };
+
+static const char *const conf_tls_choices[] = { "imaps", "starttls", "none", NULL };
+static const char *const conf_auth_choices[] = { "login", "plain", "xoauth2", NULL };
 
 #define C(f)	offsetof(struct conf, f)
 #define Q(f)	offsetof(struct conf_queue, f)
@@ -80,6 +86,28 @@ static const struct conf_key conf_keys[] = {
 	{ SCOPE_QUEUE, "timezone", CONF_TIMEZONE, Q(timezone), 0, 0 },
 	{ SCOPE_QUEUE, "hours", CONF_HOURS, Q(hours), 0, 0 },
 	{ SCOPE_QUEUE, "acknowledge", CONF_BOOL, Q(acknowledge), 0, 0 },
+#define I(f)	offsetof(struct conf_imap, f)
+	{ SCOPE_IMAP, "host", CONF_STRING, I(host), 0, 0 },
+	{ SCOPE_IMAP, "port", CONF_UINT, I(port), 1, 65535 },
+	{ SCOPE_IMAP, "tls", CONF_ENUM, I(tls), 0, 0, conf_tls_choices },
+	{ SCOPE_IMAP, "auth", CONF_ENUM, I(auth), 0, 0, conf_auth_choices },
+	{ SCOPE_IMAP, "user", CONF_STRING, I(user), 0, 0 },
+	{ SCOPE_IMAP, "password", CONF_STRING, I(password), 0, 0 },
+	{ SCOPE_IMAP, "password_file", CONF_SECRET, I(password), 0, 0 },
+	{ SCOPE_IMAP, "token_file", CONF_STRING, I(token_file), 0, 0 },
+	{ SCOPE_IMAP, "token_command", CONF_STRING, I(token_command), 0, 0 },
+	{ SCOPE_IMAP, "mailbox", CONF_STRING, I(mailbox), 0, 0 },
+	{ SCOPE_IMAP, "queue", CONF_STRING, I(queue), 0, 0 },
+	{ SCOPE_IMAP, "after", CONF_STRING, I(after), 0, 0 },
+	{ SCOPE_IMAP, "quarantine", CONF_STRING, I(quarantine), 0, 0 },
+	{ SCOPE_IMAP, "max_failures", CONF_UINT, I(max_failures), 1, 100 },
+	{ SCOPE_IMAP, "ca_file", CONF_STRING, I(ca_file), 0, 0 },
+	{ SCOPE_IMAP, "timeout", CONF_DURATION, I(timeout), 1, 3600 },
+	{ SCOPE_IMAP, "poll_interval", CONF_DURATION, I(poll_interval), 1, 86400 },
+	{ SCOPE_IMAP, "idle", CONF_BOOL, I(idle), 0, 0 },
+	{ SCOPE_IMAP, "batch", CONF_UINT, I(batch), 1, 1000 },
+	{ SCOPE_IMAP, "archive", CONF_BOOL, I(archive), 0, 0 },
+#undef I
 };
 #undef C
 #undef Q
@@ -90,6 +118,7 @@ struct conf_parse {
 	guint			 line;
 	int			 scope;		/* -1: before any section */
 	struct conf_queue	*queue;		/* current [queue NAME] */
+	struct conf_imap	*imap;		/* current [imap NAME] */
 	GHashTable		*seen;		/* "section\nkey" already set */
 	GHashTable		*address_line;	/* address -> line it was set */
 	GString			*errors;
@@ -178,6 +207,45 @@ conf_limits_parse(const char *value)
 	return a;
 }
 
+static struct conf_imap *
+conf_imap_new(const char *name)
+{
+	struct conf_imap	*a = g_new0(struct conf_imap, 1);
+
+	a->name = g_strdup(name);
+	a->tls = CONF_IMAPS;
+	a->auth = CONF_AUTH_LOGIN;
+	a->mailbox = g_strdup("INBOX");
+	a->after = g_strdup("move:Processed");
+	a->quarantine = g_strdup("Quarantine");
+	a->max_failures = 3;
+	a->timeout = 60;
+	a->poll_interval = 60;
+	a->idle = 1;
+	a->batch = 100;
+	return a;
+}
+
+static void
+conf_imap_free(struct conf_imap *a)
+{
+	g_free(a->name);
+	g_free(a->host);
+	g_free(a->user);
+	if (a->password != NULL)
+		explicit_bzero(a->password, strlen(a->password));
+	g_free(a->password);
+	g_free(a->token_file);
+	g_free(a->token_command);
+	g_free(a->mailbox);
+	g_free(a->queue);
+	g_free(a->after);
+	g_free(a->after_folder);
+	g_free(a->quarantine);
+	g_free(a->ca_file);
+	g_free(a);
+}
+
 static struct conf *
 conf_new(const char *path)
 {
@@ -200,6 +268,7 @@ conf_new(const char *path)
 	c->limit_address = conf_limits_parse("3/1h, 10/1d");
 	c->limit_ticket = conf_limits_parse("3/1h, 10/1d");
 	c->queues = g_ptr_array_new_with_free_func((GDestroyNotify)conf_queue_free);
+	c->imaps = g_ptr_array_new_with_free_func((GDestroyNotify)conf_imap_free);
 	return c;
 }
 
@@ -233,6 +302,7 @@ conf_unref(struct conf *c)
 	g_array_unref(c->limit_address);
 	g_array_unref(c->limit_ticket);
 	g_ptr_array_free(c->queues, TRUE);
+	g_ptr_array_free(c->imaps, TRUE);
 	g_free(c);
 }
 
@@ -363,6 +433,22 @@ conf_set_hours(struct conf_parse *p, const struct conf_key *k,
 	}
 }
 
+static void
+conf_set_enum(struct conf_parse *p, const struct conf_key *k,
+    const char *value, void *field)
+{
+	char	*all;
+
+	for (int i = 0; k->choices[i] != NULL; i++)
+		if (g_ascii_strcasecmp(value, k->choices[i]) == 0) {
+			*(int *)field = i;
+			return;
+		}
+	all = g_strjoinv(", ", (char **)k->choices);
+	conf_error(p, "%s: expected one of %s, not \"%s\"", k->name, all, value);
+	g_free(all);
+}
+
 /* Secrets live in their own files, readable by ticketd alone. */
 static void
 conf_set_secret(struct conf_parse *p, const struct conf_key *k,
@@ -379,7 +465,7 @@ conf_set_secret(struct conf_parse *p, const struct conf_key *k,
 		g_error_free(error);
 		return;
 	}
-	if (k->offset == offsetof(struct conf, secret)) {
+	if (k->scope == SCOPE_TICKETD) {
 		if (len < 16)
 			conf_error(p, "%s: %s holds fewer than 16 octets", k->name,
 			    value);
@@ -395,8 +481,8 @@ conf_set_secret(struct conf_parse *p, const struct conf_key *k,
 static void
 conf_set(struct conf_parse *p, const struct conf_key *k, const char *value)
 {
-	char	*base = k->scope == SCOPE_QUEUE ?
-		    (char *)p->queue : (char *)p->conf;
+	char	*base = k->scope == SCOPE_QUEUE ? (char *)p->queue :
+		    k->scope == SCOPE_IMAP ? (char *)p->imap : (char *)p->conf;
 	void	*field = base + k->offset;
 	guint64	 n;
 
@@ -433,6 +519,9 @@ conf_set(struct conf_parse *p, const struct conf_key *k, const char *value)
 		return;
 	case CONF_SECRET:
 		conf_set_secret(p, k, value, field);
+		return;
+	case CONF_ENUM:
+		conf_set_enum(p, k, value, field);
 		return;
 	case CONF_UINT:
 	case CONF_SIZE:
@@ -501,8 +590,8 @@ conf_key_value(struct conf_parse *p, char *line)
 		conf_error(p, "unknown key \"%s\" in this section", key);
 		return;
 	}
-	seen = g_strdup_printf("%d\n%s\n%s", p->scope,
-	    p->queue ? p->queue->name : "", key);
+	seen = g_strdup_printf("%d\n%s\n%s", p->scope, p->queue ? p->queue->name :
+	    p->imap ? p->imap->name : "", key);
 	if (!g_hash_table_add(p->seen, seen))
 		conf_error(p, "%s: set twice in this section", key);
 	conf_set(p, k, value);
@@ -519,6 +608,7 @@ conf_section(struct conf_parse *p, char *line)
 	char	*name, *arg;
 
 	p->queue = NULL;
+	p->imap = NULL;
 	p->scope = -1;
 	if (end == NULL || *g_strstrip(end + 1) != '\0') {
 		conf_error(p, "malformed section header");
@@ -546,6 +636,14 @@ conf_section(struct conf_parse *p, char *line)
 		p->queue->acknowledge = 1;
 		g_ptr_array_add(p->conf->queues, p->queue);
 		p->scope = SCOPE_QUEUE;
+	} else if (strcmp(name, "imap") == 0 && arg != NULL && *arg != '\0') {
+		if (conf_imap_by_name(p->conf, arg) != NULL) {
+			conf_error(p, "imap %s is defined twice", arg);
+			return;
+		}
+		p->imap = conf_imap_new(arg);
+		g_ptr_array_add(p->conf->imaps, p->imap);
+		p->scope = SCOPE_IMAP;
 	} else if (arg == NULL && strcmp(name, "ticketd") == 0)
 		p->scope = SCOPE_TICKETD;
 	else if (arg == NULL && strcmp(name, "smtp") == 0)
@@ -554,8 +652,8 @@ conf_section(struct conf_parse *p, char *line)
 		p->scope = SCOPE_AUTOREPLY;
 	else if (arg == NULL && strcmp(name, "lmtp") == 0)
 		p->scope = SCOPE_LMTP;
-	else if (strcmp(name, "queue") == 0)
-		conf_error(p, "[queue] needs a name: [queue NAME]");
+	else if (strcmp(name, "queue") == 0 || strcmp(name, "imap") == 0)
+		conf_error(p, "[%s] needs a name: [%s NAME]", name, name);
 	else
 		conf_error(p, "unknown section [%s%s%s]", name,
 		    arg ? " " : "", arg ? arg : "");
@@ -591,6 +689,46 @@ conf_check_smtp(struct conf_parse *p)
 		conf_error(p, "[smtp] starttls: smtps:// is TLS already");
 	if (c->smtp_retry_max < c->smtp_retry_min)
 		conf_error(p, "[smtp] retry_max is less than retry_min");
+}
+
+/* "move:FOLDER", "seen" or "delete". */
+static int
+conf_parse_after(struct conf_imap *a)
+{
+	if (g_str_has_prefix(a->after, "move:") && a->after[5] != '\0') {
+		a->after_kind = CONF_AFTER_MOVE;
+		a->after_folder = g_strdup(a->after + 5);
+	} else if (strcmp(a->after, "seen") == 0)
+		a->after_kind = CONF_AFTER_SEEN;
+	else if (strcmp(a->after, "delete") == 0)
+		a->after_kind = CONF_AFTER_DELETE;
+	else
+		return -1;
+	return 0;
+}
+
+static void
+conf_check_imap(struct conf_parse *p, struct conf_imap *a)
+{
+	if (a->host == NULL || *a->host == '\0')
+		conf_error(p, "[imap %s] host is not set", a->name);
+	if (a->user == NULL || *a->user == '\0')
+		conf_error(p, "[imap %s] user is not set", a->name);
+	if (a->queue == NULL || conf_queue_by_name(p->conf, a->queue) == NULL)
+		conf_error(p, "[imap %s] queue: \"%s\" is not a [queue NAME]",
+		    a->name, a->queue ? a->queue : "");
+	if (conf_parse_after(a) != 0)
+		conf_error(p, "[imap %s] after: expected move:FOLDER, seen or "
+		    "delete, not \"%s\"", a->name, a->after);
+	if (a->auth == CONF_AUTH_XOAUTH2 && a->token_file == NULL &&
+	    a->token_command == NULL)
+		conf_error(p, "[imap %s] auth = xoauth2 needs token_file or "
+		    "token_command", a->name);
+	if (a->auth != CONF_AUTH_XOAUTH2 && a->password == NULL)
+		conf_error(p, "[imap %s] needs password or password_file",
+		    a->name);
+	if (a->port == 0)
+		a->port = a->tls == CONF_IMAPS ? 993 : 143;
 }
 
 /* Template errors already read "file:line: message". */
@@ -656,6 +794,8 @@ conf_check(struct conf_parse *p)
 	}
 	conf_check_smtp(p);
 	conf_check_templates(p);
+	for (guint i = 0; i < c->imaps->len; i++)
+		conf_check_imap(p, c->imaps->pdata[i]);
 }
 
 struct conf *
@@ -711,6 +851,18 @@ conf_queue_by_name(const struct conf *c, const char *name)
 
 		if (strcmp(q->name, name) == 0)
 			return q;
+	}
+	return NULL;
+}
+
+const struct conf_imap *
+conf_imap_by_name(const struct conf *c, const char *name)
+{
+	for (guint i = 0; i < c->imaps->len; i++) {
+		struct conf_imap *a = g_ptr_array_index(c->imaps, i);
+
+		if (strcmp(a->name, name) == 0)
+			return a;
 	}
 	return NULL;
 }

@@ -255,12 +255,35 @@ ingest_log_result(const struct ingest_job *job)
 	}
 }
 
+/*
+ * What the source could not know before parsing: a mailbox has no
+ * envelope, so the Return-Path header (or From) stands in for it; an
+ * archive import keeps the date the mail was written.
+ */
+static void
+ingest_from_headers(struct ingest_job *job)
+{
+	const char	*rp;
+
+	if (job->no_envelope) {
+		rp = mail_header(job->mail, "return-path");
+		g_free(job->return_path);
+		job->return_path = rp != NULL ?
+		    g_strstrip(g_strdelimit(g_strdup(rp), "<>", ' ')) :
+		    g_strdup(job->mail->from_addr);
+		job->no_envelope = 0;
+	}
+	if (job->keep_date && job->mail->date != NULL)
+		job->received_at = g_date_time_to_unix(job->mail->date);
+}
+
 /* Store one job inside a savepoint, so its failure undoes only itself. */
 static void
 ingest_store_one(struct store *st, const guint8 *key, struct ingest_job *job)
 {
 	char	*cause = NULL;
 
+	ingest_from_headers(job);
 	if (st->ops->savepoint(st, &cause) != 0) {
 		job->status = INGEST_TEMPFAIL;
 		job->cause = cause;
@@ -308,11 +331,11 @@ ingest_batch_done(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
+/* One transaction for the whole batch; each job in its own savepoint. */
 static void
-ingest_commit_batch(struct ingest *in, GPtrArray *batch)
+ingest_commit_batch(struct store *st, const guint8 *key, GPtrArray *batch)
 {
-	struct store	*st = in->store;
-	char		*cause = NULL;
+	char	*cause = NULL;
 
 	if (st->ops->begin(st, &cause) != 0) {
 		ingest_fail_all(batch, cause);
@@ -320,7 +343,7 @@ ingest_commit_batch(struct ingest *in, GPtrArray *batch)
 		return;
 	}
 	for (guint i = 0; i < batch->len; i++)
-		ingest_store_one(st, in->key, g_ptr_array_index(batch, i));
+		ingest_store_one(st, key, g_ptr_array_index(batch, i));
 	if (st->ops->commit(st, &cause) != 0) {
 		st->ops->rollback(st);
 		ingest_fail_all(batch, cause);
@@ -362,7 +385,7 @@ ingest_writer(gpointer data)
 			g_ptr_array_free(batch, TRUE);
 			continue;
 		}
-		ingest_commit_batch(in, batch);
+		ingest_commit_batch(in->store, in->key, batch);
 		ingest_outbox_ready(in, batch);
 		/* Only now, after COMMIT, may anyone hear about these mails. */
 		g_main_context_invoke(in->context, ingest_batch_done, batch);
@@ -427,25 +450,27 @@ ingest_stop(struct ingest *in)
 }
 
 void
+ingest_run_batch(struct store *st, const guint8 key[THREAD_KEY_LEN],
+    GPtrArray *jobs)
+{
+	for (guint i = 0; i < jobs->len; i++) {
+		struct ingest_job *job = jobs->pdata[i];
+
+		if (job->mail == NULL)
+			job->mail = mime_parse(job->raw);
+	}
+	ingest_commit_batch(st, key, jobs);
+	for (guint i = 0; i < jobs->len; i++)
+		ingest_log_result(jobs->pdata[i]);
+}
+
+void
 ingest_run_one(struct store *st, const guint8 key[THREAD_KEY_LEN],
     struct ingest_job *job)
 {
-	char	*cause = NULL;
+	GPtrArray	*one = g_ptr_array_new();
 
-	if (job->mail == NULL)
-		job->mail = mime_parse(job->raw);
-	if (st->ops->begin(st, &cause) != 0) {
-		job->status = INGEST_TEMPFAIL;
-		job->cause = cause;
-	} else {
-		ingest_store_one(st, key, job);
-		if (job->status == INGEST_TEMPFAIL)
-			st->ops->rollback(st);
-		else if (st->ops->commit(st, &cause) != 0) {
-			st->ops->rollback(st);
-			job->status = INGEST_TEMPFAIL;
-			job->cause = cause;
-		}
-	}
-	ingest_log_result(job);
+	g_ptr_array_add(one, job);
+	ingest_run_batch(st, key, one);
+	g_ptr_array_free(one, TRUE);
 }

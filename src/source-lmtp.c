@@ -856,8 +856,3 @@ const struct source_ops source_lmtp_ops = {
 	.stop = lmtp_stop,
 	.free = lmtp_free,
 };
-
-const struct source_ops *source_backends[] = {
-	&source_lmtp_ops,
-	NULL,
-};

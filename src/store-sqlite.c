@@ -50,6 +50,11 @@ enum stmt {
 	S_AUTOREPLY_COUNT_TICKET,
 	S_AUTOREPLY_ADD,
 	S_MESSAGE_RAW,
+	S_IMAP_STATE_GET,
+	S_IMAP_STATE_SET,
+	S_IMAP_FAILURE_ADD,
+	S_IMAP_FAILURE_COUNT,
+	S_IMAP_FAILURE_CLEAR,
 	S_COUNT
 };
 
@@ -119,6 +124,18 @@ static const char *stmt_sql[S_COUNT] = {
 	[S_AUTOREPLY_COUNT_TICKET] = "SELECT count(*) FROM autoreplies "
 	    "WHERE ticket_id = ?1 AND at >= ?2",
 	[S_MESSAGE_RAW] = "SELECT raw FROM raw_messages WHERE message_id = ?1",
+	[S_IMAP_STATE_GET] = "SELECT uidvalidity, last_uid FROM imap_state "
+	    "WHERE account = ?1 AND mailbox = ?2",
+	[S_IMAP_STATE_SET] = "INSERT OR REPLACE INTO imap_state (account, mailbox, "
+	    "uidvalidity, last_uid) VALUES (?1, ?2, ?3, ?4)",
+	[S_IMAP_FAILURE_ADD] = "INSERT INTO imap_failures (account, mailbox, "
+	    "uidvalidity, uid, count, last_error) VALUES (?1, ?2, ?3, ?4, 1, ?5) "
+	    "ON CONFLICT (account, mailbox, uidvalidity, uid) DO UPDATE SET "
+	    "count = count + 1, last_error = excluded.last_error",
+	[S_IMAP_FAILURE_COUNT] = "SELECT count FROM imap_failures WHERE "
+	    "account = ?1 AND mailbox = ?2 AND uidvalidity = ?3 AND uid = ?4",
+	[S_IMAP_FAILURE_CLEAR] = "DELETE FROM imap_failures WHERE "
+	    "account = ?1 AND mailbox = ?2 AND uidvalidity = ?3 AND uid = ?4",
 	[S_AUTOREPLY_ADD] = "INSERT INTO autoreplies (address, ticket_id, at) "
 	    "VALUES (?1, ?2, ?3)",
 };
@@ -175,6 +192,16 @@ static const char *migrations[] = {
 	" address TEXT NOT NULL, ticket_id INTEGER, at INTEGER NOT NULL);"
 	"CREATE INDEX autoreplies_address ON autoreplies (address, at);"
 	"CREATE INDEX autoreplies_ticket ON autoreplies (ticket_id, at);",
+
+	"CREATE TABLE imap_state ("
+	" account TEXT NOT NULL, mailbox TEXT NOT NULL,"
+	" uidvalidity INTEGER NOT NULL, last_uid INTEGER NOT NULL,"
+	" PRIMARY KEY (account, mailbox));"
+	"CREATE TABLE imap_failures ("
+	" account TEXT NOT NULL, mailbox TEXT NOT NULL,"
+	" uidvalidity INTEGER NOT NULL, uid INTEGER NOT NULL,"
+	" count INTEGER NOT NULL, last_error TEXT,"
+	" PRIMARY KEY (account, mailbox, uidvalidity, uid));",
 };
 
 struct store_sqlite {
@@ -926,6 +953,86 @@ sqlite_autoreply_add(struct store *st, const char *address, gint64 ticket,
 	return sqlite_done(s, q, "autoreply_add", cause);
 }
 
+static int
+sqlite_imap_state_get(struct store *st, const char *account,
+    const char *mailbox, guint32 *uidvalidity, guint32 *last_uid, char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_IMAP_STATE_GET);
+	int			 rc;
+
+	bind_text(q, 1, account);
+	bind_text(q, 2, mailbox);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		*uidvalidity = sqlite3_column_int64(q, 0);
+		*last_uid = sqlite3_column_int64(q, 1);
+	}
+	sqlite3_reset(q);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	*cause = sqlite_cause(s, "imap_state_get");
+	return -1;
+}
+
+static int
+sqlite_imap_state_set(struct store *st, const char *account,
+    const char *mailbox, guint32 uidvalidity, guint32 last_uid, char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_IMAP_STATE_SET);
+
+	bind_text(q, 1, account);
+	bind_text(q, 2, mailbox);
+	sqlite3_bind_int64(q, 3, uidvalidity);
+	sqlite3_bind_int64(q, 4, last_uid);
+	return sqlite_done(s, q, "imap_state_set", cause);
+}
+
+static void
+bind_imap_uid(sqlite3_stmt *q, const char *account, const char *mailbox,
+    guint32 uidvalidity, guint32 uid)
+{
+	bind_text(q, 1, account);
+	bind_text(q, 2, mailbox);
+	sqlite3_bind_int64(q, 3, uidvalidity);
+	sqlite3_bind_int64(q, 4, uid);
+}
+
+static int
+sqlite_imap_failure_add(struct store *st, const char *account,
+    const char *mailbox, guint32 uidvalidity, guint32 uid, const char *error,
+    guint *count, char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_IMAP_FAILURE_ADD);
+	gint64			 n = 0;
+
+	bind_imap_uid(q, account, mailbox, uidvalidity, uid);
+	bind_text(q, 5, error);
+	if (sqlite_done(s, q, "imap_failure_add", cause) != 0)
+		return -1;
+	q = sqlite_stmt(s, S_IMAP_FAILURE_COUNT);
+	bind_imap_uid(q, account, mailbox, uidvalidity, uid);
+	if (sqlite_lookup_int(s, q, "imap_failure_count", &n, cause) < 0)
+		return -1;
+	*count = n;
+	return 0;
+}
+
+static int
+sqlite_imap_failure_clear(struct store *st, const char *account,
+    const char *mailbox, guint32 uidvalidity, guint32 uid, char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_IMAP_FAILURE_CLEAR);
+
+	bind_imap_uid(q, account, mailbox, uidvalidity, uid);
+	return sqlite_done(s, q, "imap_failure_clear", cause);
+}
+
 const struct store_ops store_sqlite_ops = {
 	.name = "sqlite",
 	.open = sqlite_open,
@@ -956,4 +1063,8 @@ const struct store_ops store_sqlite_ops = {
 	.autoreply_count = sqlite_autoreply_count,
 	.autoreply_add = sqlite_autoreply_add,
 	.message_raw = sqlite_message_raw,
+	.imap_state_get = sqlite_imap_state_get,
+	.imap_state_set = sqlite_imap_state_set,
+	.imap_failure_add = sqlite_imap_failure_add,
+	.imap_failure_clear = sqlite_imap_failure_clear,
 };

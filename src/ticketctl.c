@@ -13,6 +13,7 @@
 #include "log.h"
 #include "mime.h"
 #include "reply.h"
+#include "source.h"
 #include "store.h"
 
 #define TICKETCTL_CONF	"/etc/ticketd/ticketd.conf"
@@ -20,6 +21,7 @@
 static char	*opt_conf = NULL;
 static gboolean	 opt_json = FALSE;
 static char	*opt_canned = NULL;
+static gboolean	 opt_archive = FALSE;
 
 static const GOptionEntry ctl_options[] = {
 	{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &opt_conf,
@@ -28,6 +30,8 @@ static const GOptionEntry ctl_options[] = {
 	    "Print JSON", NULL },
 	{ "canned", 0, 0, G_OPTION_ARG_STRING, &opt_canned,
 	    "reply: the canned reply template to send", "NAME" },
+	{ "archive", 0, 0, G_OPTION_ARG_NONE, &opt_archive,
+	    "import: no acknowledgements, keep the mails' dates", NULL },
 	{ NULL }
 };
 
@@ -308,6 +312,19 @@ ctl_show(struct store *st, struct conf *conf, int argc, char **argv)
 	return EX_OK;
 }
 
+/* Parsing as the daemon would: same fallback charset. */
+static void
+ctl_mime_init(const struct conf *conf)
+{
+	char	*cause = NULL;
+
+	mime_init();
+	if (mime_set_fallback_charset(conf->fallback_charset, &cause) != 0) {
+		fprintf(stderr, "ticketctl: %s\n", cause);
+		g_free(cause);
+	}
+}
+
 static int
 ctl_reply(struct store *st, struct conf *conf, int argc, char **argv)
 {
@@ -317,7 +334,7 @@ ctl_reply(struct store *st, struct conf *conf, int argc, char **argv)
 
 	if (argc != 2 || opt_canned == NULL || (id = ctl_ticket_id(argv[1])) <= 0)
 		return EX_USAGE;
-	mime_init();
+	ctl_mime_init(conf);
 	if (reply_thread_key(conf, st, key, &cause) != 0 ||
 	    st->ops->begin(st, &cause) != 0) {
 		fprintf(stderr, "ticketctl: %s\n", cause);
@@ -373,6 +390,28 @@ ctl_outbox(struct store *st, struct conf *conf, int argc, char **argv)
 	return EX_OK;
 }
 
+static int
+ctl_import(struct store *st, struct conf *conf, int argc, char **argv)
+{
+	char	*cause = NULL;
+	guint	 n;
+	int	 rc;
+
+	if (argc != 2)
+		return EX_USAGE;
+	ctl_mime_init(conf);
+	rc = source_imap_import(conf, st, argv[1], opt_archive, &n, &cause);
+	printf("imap %s: %u messages imported%s\n", argv[1], n,
+	    rc == 0 ? "" : " before an error");
+	if (rc != 0) {
+		fprintf(stderr, "ticketctl: imap %s: %s (run import again to "
+		    "resume)\n", argv[1], cause);
+		g_free(cause);
+		return EX_TEMPFAIL;
+	}
+	return EX_OK;
+}
+
 static const struct ctl_command {
 	const char	*name;
 	const char	*usage;
@@ -383,6 +422,7 @@ static const struct ctl_command {
 	{ "show", "show N [--json]", ctl_show },
 	{ "reply", "reply N --canned NAME", ctl_reply },
 	{ "outbox", "outbox [--json]", ctl_outbox },
+	{ "import", "import NAME [--archive]", ctl_import },
 };
 
 static int

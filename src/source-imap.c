@@ -1,0 +1,596 @@
+/*
+ * source-imap: imports mail from IMAP mailboxes, one thread and one
+ * connection per [imap NAME] account.
+ *
+ * Exactly once: the store keeps, per account and mailbox, UIDVALIDITY
+ * and the highest UID up to which every message is done. A batch is
+ * fetched with BODY.PEEK[], stored through the ingest pipeline, and only
+ * after its commit is the "after" action (move, seen, delete) applied
+ * and the position saved. A crash anywhere in between makes the next
+ * pass fetch some messages again, and the Message-ID dedupe makes that
+ * harmless. A new UIDVALIDITY starts the mailbox over the same way.
+ *
+ * A message that keeps failing to store is moved to the quarantine
+ * folder after max_failures tries, so it cannot hold up the mailbox.
+ */
+#include <string.h>
+
+#include "conf.h"
+#include "imap.h"
+#include "ingest.h"
+#include "log.h"
+#include "reply.h"
+#include "source.h"
+#include "store.h"
+
+#define IMAP_IDLE_MAX		(28 * 60)	/* RFC 2177: under 29 minutes */
+#define IMAP_BACKOFF_MAX	60
+
+struct imap_account;
+
+/* Store a batch of jobs and return when each has its status. */
+typedef void (*imap_store_fn)(struct imap_account *, GPtrArray *jobs);
+
+struct imap_account {
+	struct conf		*conf;
+	const struct conf_imap	*cfg;		/* inside conf */
+	char			*origin;	/* "imap NAME", for logs */
+	struct store		*store;		/* for the position and failures */
+	int			 owns_store;
+	imap_store_fn		 store_jobs;
+	int			 archive;
+	guint			 imported;
+
+	/* Daemon mode. */
+	struct ingest		*ingest;
+	GThread			*thread;
+	GMutex			 lock;
+	GCond			 cond;		/* stop, and ingest results */
+	int			 stopping;
+	guint			 pending;	/* jobs in the pipeline */
+	struct imap		*session;	/* for imap_idle_interrupt() */
+	guint8			 key[THREAD_KEY_LEN];	/* import mode */
+};
+
+struct source_imap {
+	struct source		 source;	/* must be first */
+	GPtrArray		*accounts;
+};
+
+/* A fetched message on its way into a ticket. */
+struct imap_item {
+	guint32			 uid;
+	struct ingest_job	*job;
+};
+
+/* The password, or for XOAUTH2 a fresh token from a file or a command. */
+static char *
+imap_secret(const struct conf_imap *cfg, char **cause)
+{
+	GError	*error = NULL;
+	char	*out = NULL;
+	int	 status;
+
+	if (cfg->auth != CONF_AUTH_XOAUTH2)
+		return g_strdup(cfg->password);
+	if (cfg->token_file != NULL &&
+	    !g_file_get_contents(cfg->token_file, &out, NULL, &error)) {
+		*cause = g_strdup_printf("token_file: %s", error->message);
+		g_error_free(error);
+		return NULL;
+	}
+	if (cfg->token_file == NULL && (!g_spawn_command_line_sync(
+	    cfg->token_command, &out, NULL, &status, &error) ||
+	    !g_spawn_check_wait_status(status, &error))) {
+		*cause = g_strdup_printf("token_command: %s", error->message);
+		g_error_free(error);
+		g_free(out);
+		return NULL;
+	}
+	return g_strstrip(out);
+}
+
+static struct imap *
+imap_account_connect(struct imap_account *a, char **cause)
+{
+	const struct conf_imap	*cfg = a->cfg;
+	struct imap_config	 ic = { 0 };
+	struct imap		*imap;
+	char			*secret;
+
+	if ((secret = imap_secret(cfg, cause)) == NULL)
+		return NULL;
+	ic.host = cfg->host;
+	ic.port = cfg->port;
+	ic.tls = cfg->tls == CONF_IMAPS ? IMAP_TLS_IMAPS :
+	    cfg->tls == CONF_STARTTLS ? IMAP_TLS_STARTTLS : IMAP_TLS_NONE;
+	ic.auth = cfg->auth == CONF_AUTH_PLAIN ? IMAP_AUTH_PLAIN :
+	    cfg->auth == CONF_AUTH_XOAUTH2 ? IMAP_AUTH_XOAUTH2 : IMAP_AUTH_LOGIN;
+	ic.user = cfg->user;
+	ic.secret = secret;
+	ic.ca_file = cfg->ca_file != NULL && *cfg->ca_file ? cfg->ca_file : NULL;
+	ic.timeout = cfg->timeout;
+	imap = imap_connect(&ic, cause);
+	explicit_bzero(secret, strlen(secret));
+	g_free(secret);
+	return imap;
+}
+
+static void
+imap_item_collect(guint32 uid, GBytes *raw, gpointer arg)
+{
+	struct imap_account	*a = ((gpointer *)arg)[0];
+	GPtrArray		*items = ((gpointer *)arg)[1];
+	struct imap_item	*it = g_new0(struct imap_item, 1);
+
+	it->uid = uid;
+	it->job = ingest_job_new(g_bytes_ref(raw), "imap", a->origin, NULL,
+	    a->cfg->queue, a->conf);
+	it->job->no_envelope = 1;
+	it->job->no_ack = a->archive;
+	it->job->keep_date = a->archive;
+	g_ptr_array_add(items, it);
+}
+
+static void
+imap_item_free(struct imap_item *it)
+{
+	ingest_job_free(it->job);
+	g_free(it);
+}
+
+/* After the commit: move, mark or delete what is now safely stored. */
+static int
+imap_after(struct imap_account *a, struct imap *imap, GArray *done,
+    char **cause)
+{
+	const guint32	*uids = (const guint32 *)done->data;
+
+	if (done->len == 0)
+		return 0;
+	switch (a->cfg->after_kind) {
+	case CONF_AFTER_MOVE:
+		return imap_move(imap, uids, done->len, a->cfg->after_folder, cause);
+	case CONF_AFTER_SEEN:
+		return imap_mark_seen(imap, uids, done->len, cause);
+	case CONF_AFTER_DELETE:
+		return imap_delete(imap, uids, done->len, cause);
+	}
+	return 0;
+}
+
+/*
+ * Count a failure of one message; 1 when it has failed often enough to
+ * be quarantined.
+ */
+static int
+imap_failed(struct imap_account *a, guint32 uidvalidity,
+    const struct imap_item *it)
+{
+	struct store	*st = a->store;
+	char		*cause = NULL;
+	guint		 count = 0;
+
+	if (st->ops->imap_failure_add(st, a->cfg->name, a->cfg->mailbox,
+	    uidvalidity, it->uid, it->job->cause, &count, &cause) != 0) {
+		log_warn("%s: uid %u: %s", a->origin, it->uid, cause);
+		g_free(cause);
+		return 0;
+	}
+	log_warn("%s: uid %u: not stored (failure %u of %u): %s", a->origin,
+	    it->uid, count, a->cfg->max_failures, it->job->cause);
+	return count >= a->cfg->max_failures;
+}
+
+static int
+imap_quarantine(struct imap_account *a, struct imap *imap,
+    guint32 uidvalidity, GArray *bad, char **cause)
+{
+	struct store	*st = a->store;
+	char		*why = NULL;
+
+	if (bad->len == 0)
+		return 0;
+	if (imap_move(imap, (const guint32 *)bad->data, bad->len,
+	    a->cfg->quarantine, cause) != 0)
+		return -1;
+	for (guint i = 0; i < bad->len; i++) {
+		guint32 uid = g_array_index(bad, guint32, i);
+
+		log_warn("%s: uid %u moved to %s after %u failures", a->origin,
+		    uid, a->cfg->quarantine, a->cfg->max_failures);
+		if (st->ops->imap_failure_clear(st, a->cfg->name,
+		    a->cfg->mailbox, uidvalidity, uid, &why) != 0) {
+			log_warn("%s: %s", a->origin, why);
+			g_free(why);
+			why = NULL;
+		}
+	}
+	return 0;
+}
+
+static int
+imap_save_position(struct imap_account *a, guint32 uidvalidity,
+    guint32 last_uid, char **cause)
+{
+	struct store	*st = a->store;
+
+	return st->ops->imap_state_set(st, a->cfg->name, a->cfg->mailbox,
+	    uidvalidity, last_uid, cause);
+}
+
+/*
+ * One batch: fetch, store, then act on what committed. *blocked turns
+ * on at the first message that failed and is not yet quarantined: the
+ * position stops below it so that it is tried again.
+ */
+static int
+imap_batch(struct imap_account *a, struct imap *imap,
+    const struct imap_mailbox *mb, const guint32 *uids, guint n,
+    guint32 *last_uid, int *blocked, char **cause)
+{
+	GPtrArray	*items = g_ptr_array_new_with_free_func(
+			    (GDestroyNotify)imap_item_free);
+	GPtrArray	*jobs = g_ptr_array_new();
+	GArray		*done = g_array_new(FALSE, FALSE, sizeof(guint32));
+	GArray		*bad = g_array_new(FALSE, FALSE, sizeof(guint32));
+	gpointer	 arg[2] = { a, items };
+	int		 rc = -1;
+
+	if (imap_fetch(imap, uids, n, imap_item_collect, arg, cause) != 0)
+		goto out;
+	for (guint i = 0; i < items->len; i++)
+		g_ptr_array_add(jobs, ((struct imap_item *)items->pdata[i])->job);
+	a->store_jobs(a, jobs);
+	for (guint i = 0; i < items->len; i++) {
+		struct imap_item *it = items->pdata[i];
+
+		if (it->job->status != INGEST_TEMPFAIL) {
+			g_array_append_val(done, it->uid);
+			a->imported++;
+		} else if (imap_failed(a, mb->uidvalidity, it))
+			g_array_append_val(bad, it->uid);
+		else if (!*blocked) {
+			*blocked = 1;
+			*last_uid = it->uid - 1;
+		}
+	}
+	if (imap_after(a, imap, done, cause) != 0 ||
+	    imap_quarantine(a, imap, mb->uidvalidity, bad, cause) != 0)
+		goto out;
+	if (!*blocked)
+		*last_uid = uids[n - 1];
+	rc = imap_save_position(a, mb->uidvalidity, *last_uid, cause);
+out:
+	g_ptr_array_free(jobs, TRUE);
+	g_ptr_array_free(items, TRUE);
+	g_array_free(done, TRUE);
+	g_array_free(bad, TRUE);
+	return rc;
+}
+
+/* Where to go on from: the saved position, unless UIDVALIDITY changed. */
+static int
+imap_position(struct imap_account *a, const struct imap_mailbox *mb,
+    guint32 *last_uid, char **cause)
+{
+	struct store	*st = a->store;
+	guint32		 uidvalidity = 0;
+	int		 found;
+
+	found = st->ops->imap_state_get(st, a->cfg->name, a->cfg->mailbox,
+	    &uidvalidity, last_uid, cause);
+	if (found < 0)
+		return -1;
+	if (found == 1 && uidvalidity == mb->uidvalidity)
+		return 0;
+	if (found == 1)
+		log_warn("%s: UIDVALIDITY of %s changed from %u to %u: reading "
+		    "it again; mail already stored is recognised", a->origin,
+		    a->cfg->mailbox, uidvalidity, mb->uidvalidity);
+	*last_uid = 0;
+	return imap_save_position(a, mb->uidvalidity, 0, cause);
+}
+
+static int
+imap_is_stopping(struct imap_account *a)
+{
+	int	 stopping;
+
+	g_mutex_lock(&a->lock);
+	stopping = a->stopping;
+	g_mutex_unlock(&a->lock);
+	return stopping;
+}
+
+/* Import everything new in the mailbox; 0 when it has been read through. */
+static int
+imap_pass(struct imap_account *a, struct imap *imap, char **cause)
+{
+	struct imap_mailbox	 mb;
+	GArray			*uids = NULL;
+	guint32			 last_uid;
+	int			 blocked = 0, rc = -1;
+
+	if (imap_select(imap, a->cfg->mailbox, &mb, cause) != 0 ||
+	    imap_position(a, &mb, &last_uid, cause) != 0 ||
+	    imap_search_from(imap, last_uid + 1, &uids, cause) != 0)
+		return -1;
+	rc = 0;
+	for (guint i = 0; i < uids->len && rc == 0; i += a->cfg->batch) {
+		if (imap_is_stopping(a))
+			break;
+		rc = imap_batch(a, imap, &mb, &g_array_index(uids, guint32, i),
+		    MIN(a->cfg->batch, uids->len - i), &last_uid, &blocked,
+		    cause);
+	}
+	g_array_free(uids, TRUE);
+	return rc;
+}
+
+static int
+imap_prepare_folders(struct imap_account *a, struct imap *imap, char **cause)
+{
+	if (a->cfg->after_kind == CONF_AFTER_MOVE &&
+	    imap_create(imap, a->cfg->after_folder, cause) != 0)
+		return -1;
+	return imap_create(imap, a->cfg->quarantine, cause);
+}
+
+/*
+ * Daemon mode.
+ */
+
+static void
+imap_job_done(struct ingest_job *job, gpointer arg)
+{
+	struct imap_account	*a = arg;
+
+	g_mutex_lock(&a->lock);
+	a->pending--;
+	g_cond_broadcast(&a->cond);
+	g_mutex_unlock(&a->lock);
+}
+
+/* Through the daemon's pipeline: group commit with everything else. */
+static void
+imap_store_pipeline(struct imap_account *a, GPtrArray *jobs)
+{
+	g_mutex_lock(&a->lock);
+	for (guint i = 0; i < jobs->len; i++) {
+		struct ingest_job *job = jobs->pdata[i];
+
+		if (a->stopping) {
+			job->status = INGEST_TEMPFAIL;
+			job->cause = g_strdup("shutting down");
+			continue;
+		}
+		job->done = imap_job_done;
+		job->arg = a;
+		a->pending++;
+		ingest_submit(a->ingest, job);
+	}
+	while (a->pending > 0)
+		g_cond_wait(&a->cond, &a->lock);
+	g_mutex_unlock(&a->lock);
+}
+
+/* Sleep up to secs, or until told to stop. */
+static void
+imap_sleep(struct imap_account *a, guint secs)
+{
+	gint64	 end = g_get_monotonic_time() + (gint64)secs * G_USEC_PER_SEC;
+
+	g_mutex_lock(&a->lock);
+	while (!a->stopping && g_cond_wait_until(&a->cond, &a->lock, end))
+		;
+	g_mutex_unlock(&a->lock);
+}
+
+static void
+imap_set_session(struct imap_account *a, struct imap *imap)
+{
+	g_mutex_lock(&a->lock);
+	a->session = imap;
+	g_mutex_unlock(&a->lock);
+}
+
+/* Wait for new mail: IDLE where the server offers it, else poll. */
+static int
+imap_wait(struct imap_account *a, struct imap *imap, char **cause)
+{
+	if (!a->cfg->idle || !imap_has_idle(imap)) {
+		imap_sleep(a, a->cfg->poll_interval);
+		return 0;
+	}
+	return imap_idle(imap, IMAP_IDLE_MAX, cause) < 0 ? -1 : 0;
+}
+
+/* One connection, for as long as it works. */
+static void
+imap_session(struct imap_account *a, struct imap *imap)
+{
+	char	*cause = NULL;
+
+	if (imap_prepare_folders(a, imap, &cause) != 0)
+		goto fail;
+	while (!imap_is_stopping(a))
+		if (imap_pass(a, imap, &cause) != 0 ||
+		    (!imap_is_stopping(a) && imap_wait(a, imap, &cause) != 0))
+			goto fail;
+	return;
+fail:
+	log_warn("%s: %s", a->origin, cause);
+	g_free(cause);
+}
+
+static gpointer
+imap_account_thread(gpointer arg)
+{
+	struct imap_account	*a = arg;
+	struct imap		*imap;
+	char			*cause = NULL;
+	guint			 backoff = 1;
+
+	while (!imap_is_stopping(a)) {
+		if ((imap = imap_account_connect(a, &cause)) == NULL) {
+			log_warn("%s: %s; retrying in %us", a->origin, cause,
+			    backoff);
+			g_free(cause);
+			cause = NULL;
+			imap_sleep(a, backoff);
+			backoff = MIN(backoff * 2, IMAP_BACKOFF_MAX);
+			continue;
+		}
+		log_info("%s: connected to %s", a->origin, a->cfg->host);
+		backoff = 1;
+		imap_set_session(a, imap);
+		imap_session(a, imap);
+		imap_set_session(a, NULL);
+		imap_close(imap);
+		if (!imap_is_stopping(a))
+			imap_sleep(a, 1);
+	}
+	return NULL;
+}
+
+static struct imap_account *
+imap_account_new(struct conf *conf, const struct conf_imap *cfg)
+{
+	struct imap_account	*a = g_new0(struct imap_account, 1);
+
+	a->conf = conf_ref(conf);
+	a->cfg = cfg;
+	a->origin = g_strdup_printf("imap %s", cfg->name);
+	a->archive = cfg->archive;
+	g_mutex_init(&a->lock);
+	g_cond_init(&a->cond);
+	return a;
+}
+
+static void
+imap_account_free(struct imap_account *a)
+{
+	if (a->thread != NULL)
+		g_thread_join(a->thread);
+	if (a->owns_store)
+		store_close(a->store);
+	conf_unref(a->conf);
+	g_free(a->origin);
+	g_mutex_clear(&a->lock);
+	g_cond_clear(&a->cond);
+	g_free(a);
+}
+
+static int
+imap_wanted(const struct conf *conf)
+{
+	return conf->imaps->len > 0;
+}
+
+static struct source *
+imap_start(struct conf *conf, struct ingest *ingest, char **cause)
+{
+	struct source_imap	*src = g_new0(struct source_imap, 1);
+
+	src->source.ops = &source_imap_ops;
+	src->accounts = g_ptr_array_new_with_free_func(
+	    (GDestroyNotify)imap_account_free);
+	for (guint i = 0; i < conf->imaps->len; i++) {
+		struct imap_account *a = imap_account_new(conf, conf->imaps->pdata[i]);
+
+		a->ingest = ingest;
+		a->store_jobs = imap_store_pipeline;
+		if ((a->store = store_open("sqlite", conf->database, cause)) == NULL) {
+			imap_account_free(a);
+			g_ptr_array_free(src->accounts, TRUE);
+			g_free(src);
+			return NULL;
+		}
+		a->owns_store = 1;
+		a->thread = g_thread_new(a->origin, imap_account_thread, a);
+		g_ptr_array_add(src->accounts, a);
+	}
+	return &src->source;
+}
+
+/* Accounts keep the configuration they started with until restart. */
+static void
+imap_reload(struct source *s, struct conf *conf)
+{
+	log_info("imap: account changes take effect on restart");
+}
+
+static void
+imap_stop(struct source *s)
+{
+	struct source_imap	*src = (struct source_imap *)s;
+
+	for (guint i = 0; i < src->accounts->len; i++) {
+		struct imap_account *a = src->accounts->pdata[i];
+
+		g_mutex_lock(&a->lock);
+		a->stopping = 1;
+		g_cond_broadcast(&a->cond);
+		if (a->session != NULL)
+			imap_idle_interrupt(a->session);
+		g_mutex_unlock(&a->lock);
+	}
+}
+
+static void
+imap_free(struct source *s)
+{
+	struct source_imap	*src = (struct source_imap *)s;
+
+	g_ptr_array_free(src->accounts, TRUE);
+	g_free(src);
+}
+
+const struct source_ops source_imap_ops = {
+	.name = "imap",
+	.wanted = imap_wanted,
+	.start = imap_start,
+	.reload = imap_reload,
+	.stop = imap_stop,
+	.free = imap_free,
+};
+
+/*
+ * Import mode.
+ */
+
+static void
+imap_store_direct(struct imap_account *a, GPtrArray *jobs)
+{
+	ingest_run_batch(a->store, a->key, jobs);
+}
+
+int
+source_imap_import(struct conf *conf, struct store *st, const char *name,
+    int archive, guint *imported, char **cause)
+{
+	const struct conf_imap	*cfg = conf_imap_by_name(conf, name);
+	struct imap_account	*a;
+	struct imap		*imap;
+	int			 rc = -1;
+
+	*imported = 0;
+	if (cfg == NULL) {
+		*cause = g_strdup_printf("no [imap %s] in %s", name, conf->path);
+		return -1;
+	}
+	a = imap_account_new(conf, cfg);
+	a->store = st;
+	a->store_jobs = imap_store_direct;
+	a->archive = archive || cfg->archive;
+	if (reply_thread_key(conf, st, a->key, cause) == 0 &&
+	    (imap = imap_account_connect(a, cause)) != NULL) {
+		if (imap_prepare_folders(a, imap, cause) == 0)
+			rc = imap_pass(a, imap, cause);
+		imap_close(imap);
+	}
+	*imported = a->imported;
+	imap_account_free(a);
+	return rc;
+}
