@@ -72,6 +72,7 @@ check: tests
 bench: tests
 	BUILD=$(BUILD) sh tests/bench/run.sh
 	BUILD=$(BUILD) sh tests/bench/outbox.sh
+	BUILD=$(BUILD) sh tests/bench/imap.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man5 \
