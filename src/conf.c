@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "sender.h"
 #include "template.h"
 #include "thread.h"
 
@@ -681,10 +682,9 @@ conf_check_smtp(struct conf_parse *p)
 
 	if (c->smtp_url == NULL)
 		return;
-	if (!g_str_has_prefix(c->smtp_url, "smtp://") &&
-	    !g_str_has_prefix(c->smtp_url, "smtps://"))
-		conf_error(p, "[smtp] url: \"%s\" must start with smtp:// or "
-		    "smtps://", c->smtp_url);
+	if (!sender_url_known(c->smtp_url))
+		conf_error(p, "[smtp] url: \"%s\" must start with smtp://, "
+		    "smtps:// or file:", c->smtp_url);
 	if (c->smtp_starttls && g_str_has_prefix(c->smtp_url, "smtps://"))
 		conf_error(p, "[smtp] starttls: smtps:// is TLS already");
 	if (c->smtp_retry_max < c->smtp_retry_min)

@@ -8,7 +8,7 @@
 #include "conf.h"
 #include "log.h"
 #include "outbox.h"
-#include "smtp.h"
+#include "sender.h"
 #include "store.h"
 
 #define OUTBOX_BATCH	32
@@ -23,8 +23,8 @@ struct outbox {
 	int		 woken;
 	int		 stopping;
 
-	struct conf	*smtp_conf;	/* the conf smtp was made from */
-	struct smtp	*smtp;
+	struct conf	*sender_conf;	/* the conf sender was made from */
+	struct sender	*sender;
 };
 
 guint
@@ -48,39 +48,19 @@ outbox_conf(struct outbox *ob)
 	return conf;
 }
 
-/* The config file says "key =" for unset. */
-static const char *
-outbox_nonempty(const char *s)
+/* A sender for conf's settings, made anew after a reload. */
+static struct sender *
+outbox_sender(struct outbox *ob, struct conf *conf, char **cause)
 {
-	return s != NULL && *s != '\0' ? s : NULL;
-}
-
-/* An SMTP handle for conf's settings, made anew after a reload. */
-static struct smtp *
-outbox_smtp(struct outbox *ob, struct conf *conf, char **cause)
-{
-	struct smtp_config	 sc = { 0 };
-
-	if (ob->smtp != NULL && ob->smtp_conf == conf)
-		return ob->smtp;
-	smtp_free(ob->smtp);
-	if (ob->smtp_conf != NULL)
-		conf_unref(ob->smtp_conf);
-	ob->smtp = NULL;
-	ob->smtp_conf = NULL;
-	sc.url = conf->smtp_url;
-	sc.starttls = conf->smtp_starttls;
-	sc.user = outbox_nonempty(conf->smtp_user);
-	sc.password = conf->smtp_password;
-	sc.ca_file = outbox_nonempty(conf->smtp_ca_file);
-	sc.timeout = conf->smtp_timeout;
-	if (sc.user != NULL && g_str_has_prefix(sc.url, "smtp://") &&
-	    !sc.starttls)
-		log_warn("%s: [smtp] user is set without TLS: the password may "
-		    "cross the network in clear", conf->path);
-	if ((ob->smtp = smtp_new(&sc, cause)) != NULL)
-		ob->smtp_conf = conf_ref(conf);
-	return ob->smtp;
+	if (ob->sender != NULL && ob->sender_conf == conf)
+		return ob->sender;
+	sender_close(ob->sender);
+	if (ob->sender_conf != NULL)
+		conf_unref(ob->sender_conf);
+	ob->sender_conf = NULL;
+	if ((ob->sender = sender_open(conf, cause)) != NULL)
+		ob->sender_conf = conf_ref(conf);
+	return ob->sender;
 }
 
 /* Save the row's new state, and an event on its ticket, in one commit. */
@@ -161,25 +141,24 @@ outbox_deferred(struct outbox *ob, struct conf *conf, struct store_outbox *o,
 static void
 outbox_deliver(struct outbox *ob, struct conf *conf, struct store_outbox *o)
 {
-	const char		*rcpts[] = { o->rcpt, NULL };
-	struct smtp		*smtp;
+	struct sender		*sender;
 	char			*detail = NULL;
-	enum smtp_result	 result = SMTP_TEMPFAIL;
+	enum sender_result	 result = SENDER_TEMPFAIL;
 	gint64			 now;
 
-	if ((smtp = outbox_smtp(ob, conf, &detail)) != NULL)
-		result = smtp_send(smtp, o->envelope_from, rcpts, o->data,
-		    &detail);
+	if ((sender = outbox_sender(ob, conf, &detail)) != NULL)
+		result = sender->ops->send(sender, o->envelope_from, o->rcpt,
+		    o->data, &detail);
 	now = g_get_real_time() / G_USEC_PER_SEC;
 	switch (result) {
-	case SMTP_SENT:
+	case SENDER_SENT:
 		outbox_sent(ob, o, now);
 		break;
-	case SMTP_PERMFAIL:
+	case SENDER_PERMFAIL:
 		o->attempts++;
 		outbox_failed(ob, o, detail);
 		break;
-	case SMTP_TEMPFAIL:
+	case SENDER_TEMPFAIL:
 		o->attempts++;
 		g_free(o->last_error);
 		o->last_error = g_strdup(detail);
@@ -292,9 +271,9 @@ outbox_stop(struct outbox *ob)
 	g_cond_signal(&ob->cond);
 	g_mutex_unlock(&ob->lock);
 	g_thread_join(ob->thread);
-	smtp_free(ob->smtp);
-	if (ob->smtp_conf != NULL)
-		conf_unref(ob->smtp_conf);
+	sender_close(ob->sender);
+	if (ob->sender_conf != NULL)
+		conf_unref(ob->sender_conf);
 	conf_unref(ob->conf);
 	store_close(ob->store);
 	g_mutex_clear(&ob->lock);
