@@ -19,12 +19,12 @@ BUILD	?= build
 SANFLAGS =
 endif
 
-PKGS	 = gmime-3.0 sqlite3 glib-2.0 gio-2.0 gio-unix-2.0 libxml-2.0 libcurl
+PKGS	 = gmime-3.0 sqlite3 glib-2.0 gio-2.0 gio-unix-2.0 libxml-2.0 libcurl gnutls
 CFLAGS	?= -O2 -g
 CFLAGS	+= -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wmissing-prototypes \
 	   -Wstrict-prototypes -Wshadow -Wno-missing-field-initializers -Iinclude $(SANFLAGS) \
 	   $(shell pkg-config --cflags $(PKGS))
-LDLIBS	+= $(shell pkg-config --libs $(PKGS)) -lm
+LDLIBS	+= -letpan $(shell pkg-config --libs $(PKGS)) -lm
 LDFLAGS	+= $(SANFLAGS)
 
 MAINS	 = src/ticketd.c src/ticketctl.c

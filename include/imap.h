@@ -86,9 +86,16 @@ int		 imap_delete(struct imap *, const guint32 *uids, guint n,
 /*
  * IDLE (RFC 2177) for at most secs seconds. Returns 1 when the server
  * reported a change (new mail), 0 on timeout or interrupt, -1 on error.
+ * Keepalives ("* OK Still here") do not end it. The session is usable
+ * afterwards unless it returned -1. An error also when the server does
+ * not offer IDLE.
  */
 int		 imap_idle(struct imap *, guint secs, char **cause);
-/* Wake a thread blocked in imap_idle(); safe from any thread. */
+/*
+ * Wake a thread blocked in imap_idle(); safe from any thread. When no
+ * IDLE is running the wakeup is kept: the next imap_idle() returns 0 at
+ * once. Not to be called once imap_close() may have begun.
+ */
 void		 imap_idle_interrupt(struct imap *);
 
 #endif

@@ -303,15 +303,20 @@ imap_is_stopping(struct imap_account *a)
 	return stopping;
 }
 
-/* Import everything new in the mailbox; 0 when it has been read through. */
+/*
+ * Import everything new in the mailbox; 0 when it has been read through.
+ * *blocked: some message failed and waits to be tried again.
+ */
 static int
-imap_pass(struct imap_account *a, struct imap *imap, char **cause)
+imap_pass(struct imap_account *a, struct imap *imap, int *blocked,
+    char **cause)
 {
 	struct imap_mailbox	 mb;
 	GArray			*uids = NULL;
 	guint32			 last_uid;
-	int			 blocked = 0, rc = -1;
+	int			 rc = -1;
 
+	*blocked = 0;
 	if (imap_select(imap, a->cfg->mailbox, &mb, cause) != 0 ||
 	    imap_position(a, &mb, &last_uid, cause) != 0 ||
 	    imap_search_from(imap, last_uid + 1, &uids, cause) != 0)
@@ -321,7 +326,7 @@ imap_pass(struct imap_account *a, struct imap *imap, char **cause)
 		if (imap_is_stopping(a))
 			break;
 		rc = imap_batch(a, imap, &mb, &g_array_index(uids, guint32, i),
-		    MIN(a->cfg->batch, uids->len - i), &last_uid, &blocked,
+		    MIN(a->cfg->batch, uids->len - i), &last_uid, blocked,
 		    cause);
 	}
 	g_array_free(uids, TRUE);
@@ -395,11 +400,15 @@ imap_set_session(struct imap_account *a, struct imap *imap)
 	g_mutex_unlock(&a->lock);
 }
 
-/* Wait for new mail: IDLE where the server offers it, else poll. */
+/*
+ * Wait for new mail: IDLE where the server offers it, else poll. A
+ * failed message is retried after poll_interval, new mail or not.
+ */
 static int
-imap_wait(struct imap_account *a, struct imap *imap, char **cause)
+imap_wait(struct imap_account *a, struct imap *imap, int blocked,
+    char **cause)
 {
-	if (!a->cfg->idle || !imap_has_idle(imap)) {
+	if (blocked || !a->cfg->idle || !imap_has_idle(imap)) {
 		imap_sleep(a, a->cfg->poll_interval);
 		return 0;
 	}
@@ -411,12 +420,14 @@ static void
 imap_session(struct imap_account *a, struct imap *imap)
 {
 	char	*cause = NULL;
+	int	 blocked;
 
 	if (imap_prepare_folders(a, imap, &cause) != 0)
 		goto fail;
 	while (!imap_is_stopping(a))
-		if (imap_pass(a, imap, &cause) != 0 ||
-		    (!imap_is_stopping(a) && imap_wait(a, imap, &cause) != 0))
+		if (imap_pass(a, imap, &blocked, &cause) != 0 ||
+		    (!imap_is_stopping(a) &&
+		    imap_wait(a, imap, blocked, &cause) != 0))
 			goto fail;
 	return;
 fail:
@@ -573,7 +584,7 @@ source_imap_import(struct conf *conf, struct store *st, const char *name,
 	const struct conf_imap	*cfg = conf_imap_by_name(conf, name);
 	struct imap_account	*a;
 	struct imap		*imap;
-	int			 rc = -1;
+	int			 rc = -1, blocked;
 
 	*imported = 0;
 	if (cfg == NULL) {
@@ -587,7 +598,7 @@ source_imap_import(struct conf *conf, struct store *st, const char *name,
 	if (reply_thread_key(conf, st, a->key, cause) == 0 &&
 	    (imap = imap_account_connect(a, cause)) != NULL) {
 		if (imap_prepare_folders(a, imap, cause) == 0)
-			rc = imap_pass(a, imap, cause);
+			rc = imap_pass(a, imap, &blocked, cause);
 		imap_close(imap);
 	}
 	*imported = a->imported;

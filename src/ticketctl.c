@@ -3,6 +3,7 @@
  * store that the configuration names; --json gives machine output for
  * scripts and tests, the default is for people.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -458,6 +459,8 @@ main(int argc, char **argv)
 	if (cmd == NULL)
 		return ctl_usage();
 	log_open("ticketctl", 0);
+	/* A server that hangs up mid-import is an error, not a death. */
+	signal(SIGPIPE, SIG_IGN);
 	if ((conf = conf_load(opt_conf ? opt_conf : TICKETCTL_CONF,
 	    &cause)) == NULL) {
 		fprintf(stderr, "%s\n", cause);

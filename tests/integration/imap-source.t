@@ -80,7 +80,7 @@ ok $? "the reconnect is logged"
 sqlite3 "$TMP/a.db" "CREATE TRIGGER poison BEFORE INSERT ON messages WHEN NEW.subject LIKE '%POISON%'
 	BEGIN SELECT RAISE(ABORT, 'injected poison'); END;"
 to_dovecot p1 "POISON pill"
-to_dovecot p2 "Healthy after poison"
+to_dovecot p2 "A healthy mail"
 wait_until 15 eq folder Quarantine 1
 ok $? "the poison message is moved to the quarantine folder"
 sqlite3 "$TMP/a.db" "SELECT count(*) FROM messages WHERE message_id = 'p2@example.org'" | grep -qx 1

@@ -4,8 +4,8 @@
 # touch neither apt nor the network, so `make deps` is cheap to repeat.
 set -eu
 
-PKGS="build-essential pkg-config libgmime-3.0-dev libetpan-dev libsqlite3-dev
-libcurl4-gnutls-dev libpcre2-dev libxml2-dev sqlite3 swaks postfix
+PKGS="build-essential pkg-config libgmime-3.0-dev libetpan-dev libgnutls28-dev
+libsqlite3-dev libcurl4-gnutls-dev libpcre2-dev libxml2-dev sqlite3 swaks postfix
 dovecot-imapd dovecot-lmtpd dovecot-sieve dovecot-submissiond openssl jq perl
 libclang-rt-14-dev"
 

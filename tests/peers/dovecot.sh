@@ -5,6 +5,12 @@
 #                          listeners, print "IMAP_PORT=n LMTP_PORT=n"
 #   dovecot.sh stop DIR    stop it and wait for the master to exit
 #
+# With $DOVECOT_SSL_CERT and $DOVECOT_SSL_KEY (PEM files) TLS is on: the
+# IMAP port offers STARTTLS (plaintext logins stay allowed there), a third
+# listener speaks implicit TLS, and start prints " IMAPS_PORT=n" as well.
+# $DOVECOT_IMAP_PORT, $DOVECOT_LMTP_PORT and $DOVECOT_IMAPS_PORT pick the
+# ports instead of free ones, e.g. to restart on the same ports.
+#
 # The config is self-contained (it never reads /etc/dovecot).  The users
 # are $DOVECOT_USERS (default "support"), each with password "secret"; any
 # domain part is stripped, so support@example.com works too.  Mail lands in
@@ -24,6 +30,9 @@ conf=$dir/dovecot.conf
 stop() {
 	[ -f "$conf" ] || return 0
 	pid=$(cat "$dir/run/master.pid" 2>/dev/null) || return 0
+	# Without a master the imap processes serve on for about 9 s before
+	# they say BYE: end the sessions first, as a server going down does.
+	doveadm -c "$conf" kick -f '*' >/dev/null 2>&1 || :
 	# SIGTERM is what "dovecot stop" sends, but that command then polls
 	# until even the zombie is reaped, which is slow under a lazy init.
 	# Wait for the master itself so no process outlives the test.
@@ -35,10 +44,30 @@ stop() {
 	! alive "$pid" || kill -9 "$pid" 2>/dev/null || :
 }
 
+# tls_conf: the ssl settings, from $DOVECOT_SSL_CERT and $DOVECOT_SSL_KEY.
+tls_conf() {
+	if [ -z "$imaps" ]; then
+		echo "ssl = no"
+		return
+	fi
+	# "ssl_cert = <FILE" wants an absolute path.
+	cert=$(cd "$(dirname "$DOVECOT_SSL_CERT")" && pwd)/$(basename "$DOVECOT_SSL_CERT")
+	key=$(cd "$(dirname "$DOVECOT_SSL_KEY")" && pwd)/$(basename "$DOVECOT_SSL_KEY")
+	printf '%s\n' "ssl = yes" "ssl_cert = <$cert" "ssl_key = <$key"
+}
+
 start() {
-	# shellcheck disable=SC2046 # two ports, split on purpose
-	set -- $(freeport 2)
-	imap=$1 lmtp=$2
+	imaps=
+	if [ -n "${DOVECOT_SSL_CERT:-}" ] && [ -n "${DOVECOT_SSL_KEY:-}" ]; then
+		# shellcheck disable=SC2046 # three ports, split on purpose
+		set -- $(freeport 3)
+		imaps=$3
+	else
+		# shellcheck disable=SC2046 # two ports, split on purpose
+		set -- $(freeport 2)
+	fi
+	imap=${DOVECOT_IMAP_PORT:-$1} lmtp=${DOVECOT_LMTP_PORT:-$2}
+	[ -z "$imaps" ] || imaps=${DOVECOT_IMAPS_PORT:-$imaps}
 	mkdir -p "$dir/run" "$dir/state" "$dir/home"
 	if [ "$(id -u)" -eq 0 ]; then
 		# As root, Dovecot refuses to deliver as uid 0 ("userdb returned
@@ -70,7 +99,7 @@ base_dir = $dir/run
 state_dir = $dir/state
 log_path = $dir/dovecot.log
 info_log_path = $dir/dovecot.log
-ssl = no
+$(tls_conf)
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 # Strip the domain: support@example.com is user "support".
@@ -86,15 +115,20 @@ userdb {
   driver = static
   args = home=$dir/home/%n
 }
-# An empty chroot is what lets these run without root.
+# An empty chroot is what lets these run without root.  No auth penalty:
+# after a test's wrong password, the next login would wait 2-15 s.
 service anvil {
   chroot =
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
 }
 service imap-login {
   chroot =
   inet_listener imap {
     port = $imap
   }
+$([ -z "$imaps" ] || printf '  inet_listener imaps {\n    port = %s\n    ssl = yes\n  }' "$imaps")
 }
 service pop3-login {
   chroot =
@@ -113,7 +147,8 @@ plugin {
 ${DOVECOT_CONF:-}
 EOC
 	if ! dovecot -c "$conf" >"$dir/start.log" 2>&1 ||
-	    ! wait_port "$imap" 10 || ! wait_port "$lmtp" 10; then
+	    ! wait_port "$imap" 10 || ! wait_port "$lmtp" 10 ||
+	    { [ -n "$imaps" ] && ! wait_port "$imaps" 10; }; then
 		echo "dovecot.sh: Dovecot did not start:" >&2
 		# Startup errors go to stderr, later ones only to the log.
 		if [ -s "$dir/start.log" ]; then cat "$dir/start.log" >&2
@@ -121,7 +156,7 @@ EOC
 		stop
 		exit 1
 	fi
-	echo "IMAP_PORT=$imap LMTP_PORT=$lmtp"
+	echo "IMAP_PORT=$imap LMTP_PORT=$lmtp${imaps:+ IMAPS_PORT=$imaps}"
 }
 
 case $cmd in
