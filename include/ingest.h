@@ -43,11 +43,13 @@ struct ingest_job {
 	gpointer		 arg;
 
 	/* Filled by the pipeline. */
+	guint			 seq;		/* submission order */
 	struct mail		*mail;
 	enum ingest_status	 status;
 	gint64			 ticket_id;
 	int			 new_ticket;
 	int			 queued_mail;	/* put something in the outbox */
+	gint64			 foreign_tag;	/* tagged ticket it may not join */
 	char			*cause;		/* why, when INGEST_TEMPFAIL */
 };
 

@@ -117,6 +117,9 @@ struct store_ops {
 	int		 (*msgid_ticket)(struct store *, const char *message_id,
 			    gint64 *ticket_id, char **cause);
 	int		 (*ticket_exists)(struct store *, gint64 id, char **cause);
+	/* Is address the ticket's requester or a sender of its mail? */
+	int		 (*ticket_knows_sender)(struct store *, gint64 id,
+			    const char *address, char **cause);
 	int		 (*ticket_create)(struct store *, struct store_ticket *,
 			    char **cause);
 	int		 (*message_add)(struct store *,

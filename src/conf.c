@@ -467,6 +467,9 @@ conf_set_secret(struct conf_parse *p, const struct conf_key *k,
 		return;
 	}
 	if (k->scope == SCOPE_TICKETD) {
+		/* An editor's final newline must not change the key. */
+		while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+			len--;
 		if (len < 16)
 			conf_error(p, "%s: %s holds fewer than 16 octets", k->name,
 			    value);

@@ -6,6 +6,9 @@
  * the store. The writer blocks for the first ready job, then takes
  * whatever else is ready, up to INGEST_BATCH: while one commit waits for
  * the disk, the next batch gathers, so one fsync serves many mails.
+ * Parsers finish out of order, so the writer stores jobs strictly in the
+ * order they were submitted: a reply that follows its original by a few
+ * milliseconds must find the original's ticket.
  */
 #include <string.h>
 
@@ -27,6 +30,9 @@ struct ingest {
 	GThreadPool	*parsers;
 	GAsyncQueue	*ready;		/* parsed jobs for the writer */
 	GThread		*writer;
+	guint		 submitted;	/* sequence numbers handed out */
+	GHashTable	*parked;	/* seq -> parsed job, waiting its turn */
+	guint		 next_seq;	/* the writer's next job */
 	void		 (*outbox_ready)(gpointer);
 	gpointer	 outbox_arg;
 };
@@ -97,12 +103,33 @@ ingest_match_msgid(struct store *st, const guint8 *key, const char *msgid,
 }
 
 /*
+ * A subject tag is only a hint: it joins the ticket when the sender is
+ * its requester or has written to it before. Anyone else who types
+ * "[#42]" gets a ticket of their own, and the tag is noted on it.
+ */
+static int
+ingest_match_tag(struct store *st, struct ingest_job *job, gint64 ticket,
+    char **cause)
+{
+	const char	*sender = *job->mail->from_addr ? job->mail->from_addr :
+			    job->return_path;
+	int		 found = st->ops->ticket_exists(st, ticket, cause);
+
+	if (found != 1)
+		return found;
+	found = st->ops->ticket_knows_sender(st, ticket, sender, cause);
+	if (found == 0)
+		job->foreign_tag = ticket;
+	return found;
+}
+
+/*
  * The ticket the mail belongs to: In-Reply-To, then References from the
  * newest, then the subject tag. Returns -1, 0 or 1 and sets *how.
  */
 static int
 ingest_thread_match(struct store *st, const guint8 *key,
-    const struct ingest_job *job, gint64 *ticket, const char **how,
+    struct ingest_job *job, gint64 *ticket, const char **how,
     char **cause)
 {
 	const struct mail	*m = job->mail;
@@ -125,7 +152,24 @@ ingest_thread_match(struct store *st, const guint8 *key,
 	*how = "subject tag";
 	if (!thread_tag_find(job->conf->subject_tag, m->subject, ticket))
 		return 0;
-	return st->ops->ticket_exists(st, *ticket, cause);
+	return ingest_match_tag(st, job, *ticket, cause);
+}
+
+/* The mail named another ticket in its subject, which it may not join. */
+static int
+ingest_note_foreign_tag(struct store *st, struct ingest_job *job, char **cause)
+{
+	char	*detail;
+	int	 rc;
+
+	if (job->foreign_tag == 0)
+		return 0;
+	detail = g_strdup_printf("subject names ticket %" G_GINT64_FORMAT
+	    ", but the sender is not on it", job->foreign_tag);
+	rc = st->ops->event_add(st, job->ticket_id, job->received_at,
+	    "tag_ignored", detail, cause);
+	g_free(detail);
+	return rc;
 }
 
 static int
@@ -151,8 +195,10 @@ ingest_create_ticket(struct store *st, struct ingest_job *job, char **cause)
 		return -1;
 	job->ticket_id = t.id;
 	job->new_ticket = 1;
-	return st->ops->event_add(st, t.id, job->received_at, "created",
-	    job->queue, cause);
+	if (st->ops->event_add(st, t.id, job->received_at, "created",
+	    job->queue, cause) != 0)
+		return -1;
+	return ingest_note_foreign_tag(st, job, cause);
 }
 
 static int
@@ -291,6 +337,7 @@ ingest_store_one(struct store *st, const guint8 *key, struct ingest_job *job)
 	}
 	job->new_ticket = 0;
 	job->queued_mail = 0;
+	job->foreign_tag = 0;
 	if (ingest_store(st, key, job, &cause) == 0 &&
 	    st->ops->release(st, &cause) == 0)
 		return;
@@ -363,6 +410,32 @@ ingest_outbox_ready(struct ingest *in, GPtrArray *batch)
 		}
 }
 
+/* Take a parsed job from the parsers; the stop marker sets *stopping. */
+static void
+ingest_park(struct ingest *in, struct ingest_job *job, int *stopping)
+{
+	if (job == &ingest_stop_marker)
+		*stopping = 1;
+	else
+		g_hash_table_insert(in->parked, GUINT_TO_POINTER(job->seq), job);
+}
+
+/* The jobs that are next in submission order, up to INGEST_BATCH. */
+static GPtrArray *
+ingest_next_batch(struct ingest *in)
+{
+	GPtrArray		*batch = g_ptr_array_new();
+	struct ingest_job	*job;
+
+	while (batch->len < INGEST_BATCH && (job = g_hash_table_lookup(
+	    in->parked, GUINT_TO_POINTER(in->next_seq))) != NULL) {
+		g_hash_table_remove(in->parked, GUINT_TO_POINTER(in->next_seq));
+		g_ptr_array_add(batch, job);
+		in->next_seq++;
+	}
+	return batch;
+}
+
 static gpointer
 ingest_writer(gpointer data)
 {
@@ -371,20 +444,18 @@ ingest_writer(gpointer data)
 	struct ingest_job	*job;
 	int			 stopping = 0;
 
-	while (!stopping) {
-		job = g_async_queue_pop(in->ready);
-		batch = g_ptr_array_new();
-		do {
-			if (job == &ingest_stop_marker)
-				stopping = 1;
-			else
-				g_ptr_array_add(batch, job);
-		} while (batch->len < INGEST_BATCH &&
-		    (job = g_async_queue_try_pop(in->ready)) != NULL);
-		if (batch->len == 0) {
-			g_ptr_array_free(batch, TRUE);
+	for (;;) {
+		if (!g_hash_table_contains(in->parked,
+		    GUINT_TO_POINTER(in->next_seq))) {
+			/* At the marker every submitted job has been parked. */
+			if (stopping)
+				break;
+			ingest_park(in, g_async_queue_pop(in->ready), &stopping);
 			continue;
 		}
+		while ((job = g_async_queue_try_pop(in->ready)) != NULL)
+			ingest_park(in, job, &stopping);
+		batch = ingest_next_batch(in);
 		ingest_commit_batch(in->store, in->key, batch);
 		ingest_outbox_ready(in, batch);
 		/* Only now, after COMMIT, may anyone hear about these mails. */
@@ -419,12 +490,14 @@ ingest_start(struct store *st, const struct conf *conf, GMainContext *context,
 		return NULL;
 	}
 	in->ready = g_async_queue_new();
+	in->parked = g_hash_table_new(NULL, NULL);
 	in->parsers = g_thread_pool_new(ingest_parse, in, INGEST_PARSERS, TRUE,
 	    &error);
 	if (in->parsers == NULL) {
 		*cause = g_strdup(error->message);
 		g_error_free(error);
 		g_async_queue_unref(in->ready);
+		g_hash_table_destroy(in->parked);
 		g_free(in);
 		return NULL;
 	}
@@ -435,6 +508,7 @@ ingest_start(struct store *st, const struct conf *conf, GMainContext *context,
 void
 ingest_submit(struct ingest *in, struct ingest_job *job)
 {
+	job->seq = (guint)g_atomic_int_add((gint *)&in->submitted, 1);
 	g_thread_pool_push(in->parsers, job, NULL);
 }
 
@@ -445,6 +519,7 @@ ingest_stop(struct ingest *in)
 	g_async_queue_push(in->ready, &ingest_stop_marker);
 	g_thread_join(in->writer);
 	g_async_queue_unref(in->ready);
+	g_hash_table_destroy(in->parked);
 	store_close(in->store);
 	g_free(in);
 }

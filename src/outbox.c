@@ -168,15 +168,18 @@ outbox_deliver(struct outbox *ob, struct conf *conf, struct store_outbox *o)
 	g_free(detail);
 }
 
-/* Send what is due; returns how many rows were due. */
-static guint
+/*
+ * Send what is due. Returns how many rows were due, or -1 when nothing
+ * can be sent now (no [smtp] url, or the store failed).
+ */
+static int
 outbox_run(struct outbox *ob)
 {
 	struct conf	*conf = outbox_conf(ob);
 	struct store	*st = ob->store;
 	GPtrArray	*due = NULL;
 	char		*cause = NULL;
-	guint		 n = 0;
+	int		 n = -1;
 
 	if (conf->smtp_url != NULL && st->ops->outbox_due(st,
 	    g_get_real_time() / G_USEC_PER_SEC, OUTBOX_BATCH, &due, &cause) != 0) {
@@ -194,16 +197,19 @@ outbox_run(struct outbox *ob)
 	return n;
 }
 
-/* Sleep until woken, the next retry is due, or the poll interval ends. */
+/*
+ * Sleep until woken, the next retry is due, or the poll interval ends;
+ * the whole interval when nothing could be sent (idle).
+ */
 static void
-outbox_sleep(struct outbox *ob)
+outbox_sleep(struct outbox *ob, int idle)
 {
 	struct store	*st = ob->store;
 	gint64		 next = 0, now = g_get_real_time() / G_USEC_PER_SEC;
 	gint64		 secs = OUTBOX_POLL;
 	char		*cause = NULL;
 
-	if (st->ops->outbox_next(st, &next, &cause) == 1)
+	if (!idle && st->ops->outbox_next(st, &next, &cause) == 1)
 		secs = CLAMP(next - now, 0, OUTBOX_POLL);
 	g_free(cause);
 	g_mutex_lock(&ob->lock);
@@ -219,9 +225,11 @@ outbox_thread(gpointer arg)
 {
 	struct outbox	*ob = arg;
 
+	int		 n;
+
 	while (!g_atomic_int_get(&ob->stopping))
-		if (outbox_run(ob) < OUTBOX_BATCH)
-			outbox_sleep(ob);
+		if ((n = outbox_run(ob)) < OUTBOX_BATCH)
+			outbox_sleep(ob, n < 0);
 	return NULL;
 }
 

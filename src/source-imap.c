@@ -52,6 +52,9 @@ struct imap_account {
 	guint8			 key[THREAD_KEY_LEN];	/* import mode */
 };
 
+static void	imap_stop(struct source *);
+static int	imap_is_stopping(struct imap_account *);
+
 struct source_imap {
 	struct source		 source;	/* must be first */
 	GPtrArray		*accounts;
@@ -242,6 +245,11 @@ imap_batch(struct imap_account *a, struct imap *imap,
 	for (guint i = 0; i < items->len; i++)
 		g_ptr_array_add(jobs, ((struct imap_item *)items->pdata[i])->job);
 	a->store_jobs(a, jobs);
+	/* Shutting down: jobs were not tried, so they are no failures. */
+	if (imap_is_stopping(a)) {
+		*cause = g_strdup("shutting down");
+		goto out;
+	}
 	for (guint i = 0; i < items->len; i++) {
 		struct imap_item *it = items->pdata[i];
 
@@ -514,6 +522,7 @@ imap_start(struct conf *conf, struct ingest *ingest, char **cause)
 		a->store_jobs = imap_store_pipeline;
 		if ((a->store = store_open("sqlite", conf->database, cause)) == NULL) {
 			imap_account_free(a);
+			imap_stop(&src->source);
 			g_ptr_array_free(src->accounts, TRUE);
 			g_free(src);
 			return NULL;

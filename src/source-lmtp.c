@@ -32,6 +32,7 @@
 #define LMTP_LINE_MAX		1000	/* octets with CRLF, RFC 5321 4.5.3.1 */
 #define LMTP_READ_SIZE		65536
 #define LMTP_MAX_ERRORS		20
+#define LMTP_OUT_MAX		65536	/* unread replies before we stop reading */
 
 enum lmtp_state {
 	LMTP_GREETED,		/* waiting for LHLO */
@@ -48,6 +49,7 @@ struct lmtp_listener {
 	char			*unix_path;
 	int			 fd;
 	guint			 watch;
+	guint			 resume;	/* timer after running out of fds */
 };
 
 struct lmtp_server {
@@ -58,6 +60,7 @@ struct lmtp_server {
 	GHashTable		*sessions;	/* struct lmtp_session * set */
 	guint			 next_id;
 	guint			 sweep;
+	int			 stopping;	/* no new transactions */
 };
 
 struct lmtp_session {
@@ -88,6 +91,7 @@ struct lmtp_session {
 static void	lmtp_session_io_update(struct lmtp_session *);
 static void	lmtp_session_close(struct lmtp_session *);
 static void	lmtp_session_process(struct lmtp_session *);
+static gboolean	lmtp_accept_resume(gpointer);
 
 static void G_GNUC_PRINTF(2, 3)
 lmtp_reply(struct lmtp_session *s, const char *fmt, ...)
@@ -134,6 +138,7 @@ lmtp_parse_path(const char *arg, const char *keyword, char **addr,
 	const char	*p, *end;
 	gsize		 klen = strlen(keyword);
 
+	*addr = NULL;
 	if (g_ascii_strncasecmp(arg, keyword, klen) != 0)
 		return -1;
 	p = arg + klen;
@@ -477,6 +482,7 @@ static void
 lmtp_session_process(struct lmtp_session *s)
 {
 	while (s->state != LMTP_COMMIT && s->state != LMTP_QUIT &&
+	    s->out->len < LMTP_OUT_MAX && !s->server->stopping &&
 	    lmtp_next_line(s))
 		;
 	if (s->in_off == s->in->len) {
@@ -558,7 +564,9 @@ lmtp_session_io_update(struct lmtp_session *s)
 	}
 	if (s->out->len > 0)
 		want |= G_IO_OUT;
-	if (s->state != LMTP_COMMIT && s->state != LMTP_QUIT)
+	/* A client that never reads our replies gets no more of its input read. */
+	if (s->state != LMTP_COMMIT && s->state != LMTP_QUIT &&
+	    s->out->len < LMTP_OUT_MAX && !s->server->stopping)
 		want |= G_IO_IN;
 	if (want == s->watching)
 		return;
@@ -641,9 +649,27 @@ lmtp_accept(gint fd, GIOCondition cond, gpointer arg)
 		}
 		lmtp_session_new(srv, cfd);
 	}
+	if (errno == EMFILE || errno == ENFILE) {
+		/* Out of descriptors: the backlog waits a second, not the CPU. */
+		log_warn("lmtp %s: accept: %s; pausing for a second", l->name,
+		    g_strerror(errno));
+		l->watch = 0;
+		l->resume = g_timeout_add_seconds(1, lmtp_accept_resume, l);
+		return G_SOURCE_REMOVE;
+	}
 	if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
 		log_warn("lmtp %s: accept: %s", l->name, g_strerror(errno));
 	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+lmtp_accept_resume(gpointer arg)
+{
+	struct lmtp_listener	*l = arg;
+
+	l->resume = 0;
+	l->watch = g_unix_fd_add(l->fd, G_IO_IN, lmtp_accept, l);
+	return G_SOURCE_REMOVE;
 }
 
 static gboolean
@@ -770,6 +796,8 @@ lmtp_listener_close(struct lmtp_listener *l)
 {
 	if (l->watch != 0)
 		g_source_remove(l->watch);
+	if (l->resume != 0)
+		g_source_remove(l->resume);
 	close(l->fd);
 	if (l->unix_path != NULL)
 		unlink(l->unix_path);
@@ -821,6 +849,7 @@ lmtp_stop(struct source *src)
 {
 	struct lmtp_server	*srv = (struct lmtp_server *)src;
 
+	srv->stopping = 1;
 	g_ptr_array_set_size(srv->listeners, 0);
 	if (srv->sweep != 0)
 		g_source_remove(srv->sweep);

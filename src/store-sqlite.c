@@ -27,6 +27,7 @@ enum stmt {
 	S_MESSAGE_FIND,
 	S_MSGID_TICKET,
 	S_TICKET_EXISTS,
+	S_TICKET_KNOWS_SENDER,
 	S_TICKET_INSERT,
 	S_TICKET_TAG,
 	S_TICKET_TOUCH,
@@ -79,6 +80,10 @@ static const char *stmt_sql[S_COUNT] = {
 	[S_MSGID_TICKET] = "SELECT ticket_id FROM messages WHERE message_id = ?1 "
 	    "ORDER BY id LIMIT 1",
 	[S_TICKET_EXISTS] = "SELECT 1 FROM tickets WHERE id = ?1",
+	[S_TICKET_KNOWS_SENDER] = "SELECT 1 FROM tickets WHERE id = ?1 AND "
+	    "lower(requester_addr) = lower(?2) UNION ALL SELECT 1 FROM messages "
+	    "WHERE ticket_id = ?1 AND direction = 'in' AND "
+	    "lower(from_addr) = lower(?2) LIMIT 1",
 	[S_TICKET_INSERT] = "INSERT INTO tickets (subject, requester_name, "
 	    "requester_addr, status, queue, priority, attention, created_at, "
 	    "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
@@ -515,6 +520,18 @@ sqlite_ticket_exists(struct store *st, gint64 id, char **cause)
 
 	sqlite3_bind_int64(q, 1, id);
 	return sqlite_lookup_int(s, q, "ticket_exists", NULL, cause);
+}
+
+static int
+sqlite_ticket_knows_sender(struct store *st, gint64 id, const char *address,
+    char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_TICKET_KNOWS_SENDER);
+
+	sqlite3_bind_int64(q, 1, id);
+	bind_text(q, 2, address);
+	return sqlite_lookup_int(s, q, "ticket_knows_sender", NULL, cause);
 }
 
 static int
@@ -1048,6 +1065,7 @@ const struct store_ops store_sqlite_ops = {
 	.message_find = sqlite_message_find,
 	.msgid_ticket = sqlite_msgid_ticket,
 	.ticket_exists = sqlite_ticket_exists,
+	.ticket_knows_sender = sqlite_ticket_knows_sender,
 	.ticket_create = sqlite_ticket_create,
 	.message_add = sqlite_message_add,
 	.event_add = sqlite_event_add,

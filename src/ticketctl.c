@@ -300,6 +300,8 @@ ctl_show(struct store *st, struct conf *conf, int argc, char **argv)
 			g_ptr_array_free(msgs, TRUE);
 		if (events != NULL)
 			g_ptr_array_free(events, TRUE);
+		if (outbox != NULL)
+			g_ptr_array_free(outbox, TRUE);
 		return EX_SOFTWARE;
 	}
 	if (opt_json)

@@ -195,12 +195,19 @@ ticketd_stop(struct ticketd *td)
 
 		src->ops->stop(src);
 	}
+	/*
+	 * Own the main context while the pipeline drains, so that the
+	 * writer queues its answers for this thread instead of running
+	 * them itself.
+	 */
+	g_main_context_acquire(NULL);
 	if (td->ingest != NULL)
 		ingest_stop(td->ingest);
 	if (td->outbox != NULL)
 		outbox_stop(td->outbox);
 	while (g_main_context_iteration(NULL, FALSE))
 		;
+	g_main_context_release(NULL);
 	for (guint i = 0; td->sources && i < td->sources->len; i++) {
 		struct source *src = g_ptr_array_index(td->sources, i);
 

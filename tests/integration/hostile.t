@@ -3,7 +3,7 @@
 # with bare LF, command errors, idle timeout and the session cap. The
 # daemon must answer each with a clear error and keep running.
 . "$(dirname "$0")/../lib.sh"
-plan 14
+plan 15
 
 { ticketd_conf; } | sed 's/^\[lmtp\]$/&\nmax_message_size = 4k\ntimeout = 1\nmax_sessions = 3/' >"$TMP/t.conf"
 start_ticketd "$TMP/t.conf" || exit 1
@@ -43,6 +43,10 @@ out=$(printf 'MAIL FROM:<a@x>\r\nHELO x\r\nLHLO x\r\nDATA\r\nRCPT TO:<support@ex
 is "$(printf '%s\n' "$out" | sed -n 's/^\([0-9][0-9][0-9]\)[ -].*/\1/p' | uniq | tr '\n' ' ')" \
 	"220 503 500 250 503 250 503 500 221 " \
 	"out-of-order and unknown commands get 503 and 500"
+
+out=$(printf 'LHLO x\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:support@example.com\r\nRCPT TO:<support@example.com\r\nQUIT\r\n' | talk)
+is "$(printf '%s\n' "$out" | sed -n 's/^\([0-9][0-9][0-9]\)[ -].*/\1/p' | uniq | tr '\n' ' ')" "220 250 501 221 " \
+	"RCPT without angle brackets, or without the closing one, gets 501"
 
 out=$( (for i in $(seq 1 25); do printf 'XYZZY\r\n'; done) | talk)
 printf '%s\n' "$out" | grep -q '^421 4.7.0 Too many errors'

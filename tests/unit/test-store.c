@@ -193,15 +193,29 @@ test_reply_by_our_msgid(struct fixture *f, gconstpointer data)
 static void
 test_reply_by_subject_tag(struct fixture *f, gconstpointer data)
 {
-	gint64	 id = ingest_ticket(f, first, INGEST_STORED);
+	gint64		 id = ingest_ticket(f, first, INGEST_STORED);
+	GPtrArray	*events;
+	char		*cause = NULL;
+	gint64		 other;
 
-	g_assert_cmpint(ingest_ticket(f, "From: s@example.co.th\r\n"
+	g_assert_cmpint(ingest_ticket(f, "From: SOMCHAI@example.co.th\r\n"
 	    "Subject: RE[2]: SV: [#1] Printer broken\r\nMessage-ID: <t1@x>\r\n"
 	    "\r\nmore\r\n", INGEST_STORED), ==, id);
 	/* A tag for a ticket that does not exist opens a new one. */
-	g_assert_cmpint(ingest_ticket(f, "From: s@example.co.th\r\n"
+	g_assert_cmpint(ingest_ticket(f, "From: somchai@example.co.th\r\n"
 	    "Subject: Re: [#4711] old\r\nMessage-ID: <t2@x>\r\n\r\nx\r\n",
 	    INGEST_STORED), ==, id + 1);
+	/* A stranger who types the tag does not get into the ticket. */
+	other = ingest_ticket(f, "From: mallory@example.net\r\n"
+	    "Subject: [#1] let me in\r\nMessage-ID: <t3@x>\r\n\r\nx\r\n",
+	    INGEST_STORED);
+	g_assert_cmpint(other, !=, id);
+	g_assert_cmpuint(count_messages(f, id), ==, 2);
+	g_assert_cmpint(f->st->ops->event_list(f->st, other, &events, &cause),
+	    ==, 0);
+	g_assert_cmpstr(((struct store_event *)events->pdata[1])->type, ==,
+	    "tag_ignored");
+	g_ptr_array_free(events, TRUE);
 }
 
 static void
