@@ -17,7 +17,10 @@ is "$(db "SELECT count(*) FROM messages a JOIN messages b ON a.ticket_id = b.tic
 	"every reply joins the ticket of the mail it answers, though it was parsed first"
 
 # A client that pipelines commands and never reads: ticketd stops reading
-# it once its unread replies pile up, instead of growing.
+# it once its unread replies pile up, instead of growing. What the client
+# manages to push is the measure (only socket buffers' worth, where an
+# unthrottled daemon reads on for hundreds of megabytes); RSS is shown,
+# but sanitizer builds make it meaningless.
 rss() { awk '/^VmRSS:/ { print int($2 / 1024) }' "/proc/$TICKETD_PID/status"; }
 before=$(rss)
 perl -MIO::Socket::INET -MIO::Select -e '
@@ -28,8 +31,8 @@ perl -MIO::Socket::INET -MIO::Select -e '
 	print "$sent\n";' "$LMTP_PORT" >"$TMP/sent"
 after=$(rss)
 diag "a non-reading client pushed $(cat "$TMP/sent") bytes; ticketd RSS $before -> $after MB"
-[ "$(cat "$TMP/sent")" -lt 20000000 ] && [ $((after - before)) -lt 16 ]
-ok $? "a client that never reads is throttled (RSS $before -> $after MB)"
+[ "$(cat "$TMP/sent")" -lt 20000000 ]
+ok $? "a client that never reads is throttled ($(cat "$TMP/sent") bytes in 3 s)"
 
 # SIGTERM while pipelined transactions are in flight.
 kill -STOP "$TICKETD_PID"
