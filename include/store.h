@@ -100,6 +100,12 @@ struct store_ops {
 	struct store	*(*open)(const char *path, char **cause);
 	void		 (*close)(struct store *);
 
+	/*
+	 * Commits on this handle may be lost to a power failure (never
+	 * torn): for writes whose loss costs a repeat, not a mail.
+	 */
+	int		 (*relax_durability)(struct store *, char **cause);
+
 	int		 (*begin)(struct store *, char **cause);
 	int		 (*commit)(struct store *, char **cause);
 	void		 (*rollback)(struct store *);

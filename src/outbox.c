@@ -238,7 +238,14 @@ outbox_start(struct conf *conf, char **cause)
 {
 	struct outbox	*ob = g_new0(struct outbox, 1);
 
-	if ((ob->store = store_open("sqlite", conf->database, cause)) == NULL) {
+	/*
+	 * The sender writes only "sent" marks and events. Losing one to a
+	 * power failure sends that mail again under the same Message-ID;
+	 * it loses nothing, so it need not wait for the disk.
+	 */
+	if ((ob->store = store_open("sqlite", conf->database, cause)) == NULL ||
+	    ob->store->ops->relax_durability(ob->store, cause) != 0) {
+		store_close(ob->store);
 		g_free(ob);
 		return NULL;
 	}

@@ -389,6 +389,14 @@ sqlite_simple(struct store *st, enum stmt which, char **cause)
 }
 
 static int
+sqlite_relax_durability(struct store *st, char **cause)
+{
+	/* WAL with synchronous=NORMAL: no fsync per commit, still atomic. */
+	return sqlite_exec((struct store_sqlite *)st,
+	    "PRAGMA synchronous = NORMAL;", cause);
+}
+
+static int
 sqlite_begin(struct store *st, char **cause)
 {
 	return sqlite_simple(st, S_BEGIN, cause);
@@ -1054,6 +1062,7 @@ const struct store_ops store_sqlite_ops = {
 	.name = "sqlite",
 	.open = sqlite_open,
 	.close = sqlite_close,
+	.relax_durability = sqlite_relax_durability,
 	.begin = sqlite_begin,
 	.commit = sqlite_commit,
 	.rollback = sqlite_rollback,
