@@ -1022,38 +1022,41 @@ imap_move(struct imap *imap, const guint32 *uids, guint n,
 	return rc;
 }
 
-int
-imap_mark_seen(struct imap *imap, const guint32 *uids, guint n, char **cause)
+/* Set flag on the uids; with expunge, remove them afterwards. */
+static int
+imap_flag_uids(struct imap *imap, const guint32 *uids, guint n,
+    struct mailimap_flag *flag, int expunge, char **cause)
 {
 	struct mailimap_set	*set;
 	int			 rc;
 
-	if (imap_usable(imap, cause) != 0)
+	if (imap_usable(imap, cause) != 0) {
+		mailimap_flag_free(flag);
 		return -1;
-	if (n == 0)
+	}
+	if (n == 0) {
+		mailimap_flag_free(flag);
 		return 0;
+	}
 	set = imap_set_new(uids, n);
-	rc = imap_store_flag(imap, set, mailimap_flag_new_seen(), cause);
+	rc = imap_store_flag(imap, set, flag, cause);
+	if (rc == 0 && expunge)
+		rc = imap_expunge(imap, set, cause);
 	mailimap_set_free(set);
 	return rc;
 }
 
 int
+imap_mark_seen(struct imap *imap, const guint32 *uids, guint n, char **cause)
+{
+	return imap_flag_uids(imap, uids, n, mailimap_flag_new_seen(), 0, cause);
+}
+
+int
 imap_delete(struct imap *imap, const guint32 *uids, guint n, char **cause)
 {
-	struct mailimap_set	*set;
-	int			 rc;
-
-	if (imap_usable(imap, cause) != 0)
-		return -1;
-	if (n == 0)
-		return 0;
-	set = imap_set_new(uids, n);
-	rc = imap_store_flag(imap, set, mailimap_flag_new_deleted(), cause);
-	if (rc == 0)
-		rc = imap_expunge(imap, set, cause);
-	mailimap_set_free(set);
-	return rc;
+	return imap_flag_uids(imap, uids, n, mailimap_flag_new_deleted(), 1,
+	    cause);
 }
 
 /*
