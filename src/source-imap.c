@@ -53,11 +53,14 @@ struct imap_account {
 };
 
 static void	imap_stop(struct source *);
+static void	imap_free(struct source *);
 static int	imap_is_stopping(struct imap_account *);
 
 struct source_imap {
 	struct source		 source;	/* must be first */
-	GPtrArray		*accounts;
+	struct ingest		*ingest;
+	GPtrArray		*accounts;	/* struct imap_account *, running */
+	GPtrArray		*retired;	/* stopping after a reload */
 };
 
 /* A fetched message on its way into a ticket. */
@@ -501,10 +504,40 @@ imap_account_free(struct imap_account *a)
 	g_free(a);
 }
 
+/* Always there, so that a reload can add the first account. */
 static int
 imap_wanted(const struct conf *conf)
 {
-	return conf->imaps->len > 0;
+	return 1;
+}
+
+static struct imap_account *
+imap_account_spawn(struct source_imap *src, struct conf *conf,
+    const struct conf_imap *cfg, char **cause)
+{
+	struct imap_account	*a = imap_account_new(conf, cfg);
+
+	a->ingest = src->ingest;
+	a->store_jobs = imap_store_pipeline;
+	if ((a->store = store_open("sqlite", conf->database, cause)) == NULL) {
+		imap_account_free(a);
+		return NULL;
+	}
+	a->owns_store = 1;
+	a->thread = g_thread_new(a->origin, imap_account_thread, a);
+	return a;
+}
+
+/* Ask an account's thread to finish its batch and stop. */
+static void
+imap_account_stop(struct imap_account *a)
+{
+	g_mutex_lock(&a->lock);
+	a->stopping = 1;
+	g_cond_broadcast(&a->cond);
+	if (a->session != NULL)
+		imap_idle_interrupt(a->session);
+	g_mutex_unlock(&a->lock);
 }
 
 static struct source *
@@ -513,32 +546,102 @@ imap_start(struct conf *conf, struct ingest *ingest, char **cause)
 	struct source_imap	*src = g_new0(struct source_imap, 1);
 
 	src->source.ops = &source_imap_ops;
+	src->ingest = ingest;
 	src->accounts = g_ptr_array_new_with_free_func(
 	    (GDestroyNotify)imap_account_free);
+	src->retired = g_ptr_array_new_with_free_func(
+	    (GDestroyNotify)imap_account_free);
 	for (guint i = 0; i < conf->imaps->len; i++) {
-		struct imap_account *a = imap_account_new(conf, conf->imaps->pdata[i]);
+		struct imap_account *a = imap_account_spawn(src, conf,
+		    conf->imaps->pdata[i], cause);
 
-		a->ingest = ingest;
-		a->store_jobs = imap_store_pipeline;
-		if ((a->store = store_open("sqlite", conf->database, cause)) == NULL) {
-			imap_account_free(a);
+		if (a == NULL) {
 			imap_stop(&src->source);
-			g_ptr_array_free(src->accounts, TRUE);
-			g_free(src);
+			imap_free(&src->source);
 			return NULL;
 		}
-		a->owns_store = 1;
-		a->thread = g_thread_new(a->origin, imap_account_thread, a);
 		g_ptr_array_add(src->accounts, a);
 	}
 	return &src->source;
 }
 
-/* Accounts keep the configuration they started with until restart. */
+static int
+imap_conf_equal(const struct conf_imap *x, const struct conf_imap *y)
+{
+	return g_strcmp0(x->host, y->host) == 0 && x->port == y->port &&
+	    x->tls == y->tls && x->auth == y->auth &&
+	    g_strcmp0(x->user, y->user) == 0 &&
+	    g_strcmp0(x->password, y->password) == 0 &&
+	    g_strcmp0(x->token_file, y->token_file) == 0 &&
+	    g_strcmp0(x->token_command, y->token_command) == 0 &&
+	    g_strcmp0(x->mailbox, y->mailbox) == 0 &&
+	    g_strcmp0(x->queue, y->queue) == 0 &&
+	    g_strcmp0(x->after, y->after) == 0 &&
+	    g_strcmp0(x->quarantine, y->quarantine) == 0 &&
+	    x->max_failures == y->max_failures &&
+	    g_strcmp0(x->ca_file, y->ca_file) == 0 &&
+	    x->timeout == y->timeout && x->poll_interval == y->poll_interval &&
+	    x->idle == y->idle && x->batch == y->batch &&
+	    x->archive == y->archive;
+}
+
+/* Take the running account called name out of the list, or NULL. */
+static struct imap_account *
+imap_account_take(struct source_imap *src, const char *name)
+{
+	for (guint i = 0; i < src->accounts->len; i++) {
+		struct imap_account *a = src->accounts->pdata[i];
+
+		if (strcmp(a->cfg->name, name) == 0)
+			return g_ptr_array_steal_index(src->accounts, i);
+	}
+	return NULL;
+}
+
+static void
+imap_retire(struct source_imap *src, struct imap_account *a)
+{
+	log_info("%s: stopped for the new configuration", a->origin);
+	imap_account_stop(a);
+	g_ptr_array_add(src->retired, a);
+}
+
+/*
+ * Accounts whose section is unchanged go on; changed ones finish their
+ * batch and start again with the new settings (mail that both touch is
+ * recognised by its Message-ID); removed ones stop; new ones start.
+ */
 static void
 imap_reload(struct source *s, struct conf *conf)
 {
-	log_info("imap: account changes take effect on restart");
+	struct source_imap	*src = (struct source_imap *)s;
+	GPtrArray		*next = g_ptr_array_new_with_free_func(
+				    (GDestroyNotify)imap_account_free);
+	char			*cause = NULL;
+
+	for (guint i = 0; i < conf->imaps->len; i++) {
+		const struct conf_imap	*cfg = conf->imaps->pdata[i];
+		struct imap_account	*a = imap_account_take(src, cfg->name);
+
+		if (a != NULL && imap_conf_equal(a->cfg, cfg)) {
+			g_ptr_array_add(next, a);
+			continue;
+		}
+		if (a != NULL)
+			imap_retire(src, a);
+		if ((a = imap_account_spawn(src, conf, cfg, &cause)) == NULL) {
+			log_warn("imap %s: %s", cfg->name, cause);
+			g_free(cause);
+			cause = NULL;
+			continue;
+		}
+		log_info("%s: started with the new configuration", a->origin);
+		g_ptr_array_add(next, a);
+	}
+	while (src->accounts->len > 0)
+		imap_retire(src, g_ptr_array_steal_index(src->accounts, 0));
+	g_ptr_array_free(src->accounts, TRUE);
+	src->accounts = next;
 }
 
 static void
@@ -546,16 +649,8 @@ imap_stop(struct source *s)
 {
 	struct source_imap	*src = (struct source_imap *)s;
 
-	for (guint i = 0; i < src->accounts->len; i++) {
-		struct imap_account *a = src->accounts->pdata[i];
-
-		g_mutex_lock(&a->lock);
-		a->stopping = 1;
-		g_cond_broadcast(&a->cond);
-		if (a->session != NULL)
-			imap_idle_interrupt(a->session);
-		g_mutex_unlock(&a->lock);
-	}
+	for (guint i = 0; i < src->accounts->len; i++)
+		imap_account_stop(src->accounts->pdata[i]);
 }
 
 static void
@@ -564,6 +659,7 @@ imap_free(struct source *s)
 	struct source_imap	*src = (struct source_imap *)s;
 
 	g_ptr_array_free(src->accounts, TRUE);
+	g_ptr_array_free(src->retired, TRUE);
 	g_free(src);
 }
 

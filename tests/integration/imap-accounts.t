@@ -1,14 +1,19 @@
 #!/bin/sh
 # Several IMAP accounts side by side, each on its own connection, each
 # feeding its own queue; one account with a wrong password does not stop
-# the others.
+# the others; SIGHUP adds, changes and removes accounts.
 . "$(dirname "$0")/../lib.sh"
-plan 4
+plan 8
 
-export DOVECOT_USERS="support sales"
+export DOVECOT_USERS="support sales late"
 eval "$("$PEERS/dovecot.sh" start "$TMP/dovecot")" || exit 1
 cleanup "'$PEERS/dovecot.sh' stop '$TMP/dovecot'"
 DLMTP=$LMTP_PORT
+wait_queue() {
+	i=0
+	while [ -z "$(queue_of "$1")" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	queue_of "$1"
+}
 to_dovecot() {
 	swaks --protocol LMTP --server 127.0.0.1 --port "$DLMTP" --to "$1@example.com" \
 		--from customer@example.org --header "Subject: $2" \
@@ -37,3 +42,19 @@ to_dovecot sales a2
 i=0
 while [ -z "$(queue_of a2)" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 is "$(queue_of a2)" sales "the working accounts keep flowing"
+
+# Reload: "broken" is removed, "late" is new, "sales" moves to the
+# support queue; "support" is unchanged and keeps its connection.
+{ ticketd_conf; printf '%s\n' "[queue sales]" "address = sales@example.com"
+  account support secret support; account sales secret support
+  account late secret sales; } >"$TMP/t.conf"
+kill -HUP "$TICKETD_PID"
+to_dovecot late l1
+to_dovecot sales a3
+is "$(wait_queue l1)" sales "after SIGHUP a new account starts and imports"
+is "$(wait_queue a3)" support "a changed account runs with its new settings"
+grep -q 'imap broken: stopped for the new configuration' "$TICKETD_LOG" &&
+    ! grep -q 'imap support: stopped' "$TICKETD_LOG"
+ok $? "a removed account stops; an unchanged one is left alone"
+stop_ticketd
+ok $? "ticketd stops cleanly after the reload"
