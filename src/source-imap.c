@@ -122,11 +122,17 @@ imap_account_connect(struct imap_account *a, char **cause)
 	return imap;
 }
 
+/* What imap_fetch() fills: the account and the messages so far. */
+struct imap_fetched {
+	struct imap_account	*account;
+	GPtrArray		*items;		/* struct imap_item * */
+};
+
 static void
 imap_item_collect(guint32 uid, GBytes *raw, gpointer arg)
 {
-	struct imap_account	*a = ((gpointer *)arg)[0];
-	GPtrArray		*items = ((gpointer *)arg)[1];
+	struct imap_fetched	*f = arg;
+	struct imap_account	*a = f->account;
 	struct imap_item	*it = g_new0(struct imap_item, 1);
 
 	it->uid = uid;
@@ -135,7 +141,7 @@ imap_item_collect(guint32 uid, GBytes *raw, gpointer arg)
 	it->job->no_envelope = 1;
 	it->job->no_ack = a->archive;
 	it->job->keep_date = a->archive;
-	g_ptr_array_add(items, it);
+	g_ptr_array_add(f->items, it);
 }
 
 static void
@@ -240,10 +246,10 @@ imap_batch(struct imap_account *a, struct imap *imap,
 	GPtrArray	*jobs = g_ptr_array_new();
 	GArray		*done = g_array_new(FALSE, FALSE, sizeof(guint32));
 	GArray		*bad = g_array_new(FALSE, FALSE, sizeof(guint32));
-	gpointer	 arg[2] = { a, items };
+	struct imap_fetched fetched = { a, items };
 	int		 rc = -1;
 
-	if (imap_fetch(imap, uids, n, imap_item_collect, arg, cause) != 0)
+	if (imap_fetch(imap, uids, n, imap_item_collect, &fetched, cause) != 0)
 		goto out;
 	for (guint i = 0; i < items->len; i++)
 		g_ptr_array_add(jobs, ((struct imap_item *)items->pdata[i])->job);
