@@ -71,6 +71,10 @@ typedef void	(*imap_fetch_cb)(guint32 uid, GBytes *raw, gpointer arg);
 int		 imap_fetch(struct imap *, const guint32 *uids, guint n,
 		    imap_fetch_cb, gpointer arg, char **cause);
 
+/* RFC822.SIZE of the n uids: a new table, uid -> size (GUINT_TO_POINTER). */
+int		 imap_sizes(struct imap *, const guint32 *uids, guint n,
+		    GHashTable **sizes, char **cause);
+
 /*
  * After-actions on a set of uids in one command each: MOVE when the
  * server offers it, else COPY, \Deleted and UID EXPUNGE (or EXPUNGE

@@ -856,16 +856,64 @@ imap_search_from(struct imap *imap, guint32 from, GArray **uids, char **cause)
  * Fetching.
  */
 
+/* A UID FETCH of some items, each response handed to fn. */
+typedef void	(*imap_att_fn)(struct mailimap_msg_att *, gpointer);
+
+static int
+imap_uid_fetch_each(struct imap *imap, const guint32 *uids, guint n,
+    struct mailimap_fetch_type *ft, imap_att_fn fn, gpointer arg, char **cause)
+{
+	struct mailimap_set	*set;
+	clist			*result = NULL;
+	clistiter		*it;
+	int			 r;
+
+	set = imap_set_new(uids, n);
+	r = mailimap_uid_fetch(imap->m, set, ft, &result);
+	mailimap_set_free(set);
+	mailimap_fetch_type_free(ft);
+	if (r != MAILIMAP_NO_ERROR) {
+		*cause = imap_error(imap, "UID FETCH", r);
+		return -1;
+	}
+	for (it = clist_begin(result); it != NULL; it = clist_next(it))
+		fn(clist_content(it), arg);
+	mailimap_fetch_list_free(result);
+	return 0;
+}
+
+/* A fetch type of UID and one more item. */
+static struct mailimap_fetch_type *
+imap_fetch_type(struct mailimap_fetch_att *item)
+{
+	struct mailimap_fetch_type	*ft;
+
+	if (item == NULL ||
+	    (ft = mailimap_fetch_type_new_fetch_att_list_empty()) == NULL ||
+	    mailimap_fetch_type_new_fetch_att_list_add(ft,
+	    mailimap_fetch_att_new_uid()) != MAILIMAP_NO_ERROR ||
+	    mailimap_fetch_type_new_fetch_att_list_add(ft, item) !=
+	    MAILIMAP_NO_ERROR)
+		imap_oom();
+	return ft;
+}
+
+struct imap_fetch_ctx {
+	imap_fetch_cb	 cb;
+	gpointer	 arg;
+};
+
 /* Deliver one FETCH response; those without UID or body are unsolicited. */
 static void
-imap_fetch_one(struct mailimap_msg_att *att, imap_fetch_cb cb, gpointer arg)
+imap_fetch_one(struct mailimap_msg_att *att, gpointer arg)
 {
-	const char	*body = NULL;
-	size_t		 len = 0;
-	guint32		 uid = 0;
-	int		 has_body = 0;
-	GBytes		*raw;
-	clistiter	*it;
+	struct imap_fetch_ctx	*ctx = arg;
+	const char		*body = NULL;
+	size_t			 len = 0;
+	guint32			 uid = 0;
+	int			 has_body = 0;
+	GBytes			*raw;
+	clistiter		*it;
 
 	for (it = clist_begin(att->att_list); it != NULL; it = clist_next(it)) {
 		struct mailimap_msg_att_item	*item = clist_content(it);
@@ -888,7 +936,7 @@ imap_fetch_one(struct mailimap_msg_att *att, imap_fetch_cb cb, gpointer arg)
 	if (uid == 0 || !has_body)
 		return;
 	raw = g_bytes_new(body, len);
-	cb(uid, raw, arg);
+	ctx->cb(uid, raw, ctx->arg);
 	g_bytes_unref(raw);
 }
 
@@ -896,34 +944,61 @@ int
 imap_fetch(struct imap *imap, const guint32 *uids, guint n, imap_fetch_cb cb,
     gpointer arg, char **cause)
 {
-	struct mailimap_fetch_type	*ft;
-	struct mailimap_set		*set;
-	clist				*result = NULL;
-	clistiter			*it;
-	int				 r;
+	struct imap_fetch_ctx	 ctx = { cb, arg };
 
 	if (imap_usable(imap, cause) != 0)
 		return -1;
 	if (n == 0)
 		return 0;
-	if ((ft = mailimap_fetch_type_new_fetch_att_list_empty()) == NULL ||
-	    mailimap_fetch_type_new_fetch_att_list_add(ft,
-	    mailimap_fetch_att_new_uid()) != MAILIMAP_NO_ERROR ||
-	    mailimap_fetch_type_new_fetch_att_list_add(ft,
-	    mailimap_fetch_att_new_body_peek_section(mailimap_section_new(NULL)))
-	    != MAILIMAP_NO_ERROR)
-		imap_oom();
-	set = imap_set_new(uids, n);
-	r = mailimap_uid_fetch(imap->m, set, ft, &result);
-	mailimap_set_free(set);
-	mailimap_fetch_type_free(ft);
-	if (r != MAILIMAP_NO_ERROR) {
-		*cause = imap_error(imap, "UID FETCH", r);
+	return imap_uid_fetch_each(imap, uids, n, imap_fetch_type(
+	    mailimap_fetch_att_new_body_peek_section(mailimap_section_new(NULL))),
+	    imap_fetch_one, &ctx, cause);
+}
+
+static void
+imap_size_one(struct mailimap_msg_att *att, gpointer arg)
+{
+	GHashTable	*sizes = arg;
+	guint32		 uid = 0, size = 0;
+	int		 has_size = 0;
+	clistiter	*it;
+
+	for (it = clist_begin(att->att_list); it != NULL; it = clist_next(it)) {
+		struct mailimap_msg_att_item	*item = clist_content(it);
+		struct mailimap_msg_att_static	*st;
+
+		if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
+			continue;
+		st = item->att_data.att_static;
+		if (st->att_type == MAILIMAP_MSG_ATT_UID)
+			uid = st->att_data.att_uid;
+		else if (st->att_type == MAILIMAP_MSG_ATT_RFC822_SIZE) {
+			size = st->att_data.att_rfc822_size;
+			has_size = 1;
+		}
+	}
+	if (uid != 0 && has_size)
+		g_hash_table_insert(sizes, GUINT_TO_POINTER(uid),
+		    GUINT_TO_POINTER(size));
+}
+
+int
+imap_sizes(struct imap *imap, const guint32 *uids, guint n,
+    GHashTable **sizes, char **cause)
+{
+	*sizes = g_hash_table_new(NULL, NULL);
+	if (imap_usable(imap, cause) != 0) {
+		g_hash_table_destroy(*sizes);
 		return -1;
 	}
-	for (it = clist_begin(result); it != NULL; it = clist_next(it))
-		imap_fetch_one(clist_content(it), cb, arg);
-	mailimap_fetch_list_free(result);
+	if (n == 0)
+		return 0;
+	if (imap_uid_fetch_each(imap, uids, n, imap_fetch_type(
+	    mailimap_fetch_att_new_rfc822_size()), imap_size_one, *sizes,
+	    cause) != 0) {
+		g_hash_table_destroy(*sizes);
+		return -1;
+	}
 	return 0;
 }
 

@@ -194,12 +194,13 @@ imap_failed(struct imap_account *a, guint32 uidvalidity,
 	return count >= a->cfg->max_failures;
 }
 
+/* Move uids to the quarantine folder, saying why in the log. */
 static int
 imap_quarantine(struct imap_account *a, struct imap *imap,
-    guint32 uidvalidity, GArray *bad, char **cause)
+    guint32 uidvalidity, GArray *bad, const char *why, char **cause)
 {
 	struct store	*st = a->store;
-	char		*why = NULL;
+	char		*err = NULL;
 
 	if (bad->len == 0)
 		return 0;
@@ -209,15 +210,41 @@ imap_quarantine(struct imap_account *a, struct imap *imap,
 	for (guint i = 0; i < bad->len; i++) {
 		guint32 uid = g_array_index(bad, guint32, i);
 
-		log_warn("%s: uid %u moved to %s after %u failures", a->origin,
-		    uid, a->cfg->quarantine, a->cfg->max_failures);
+		log_warn("%s: uid %u moved to %s: %s", a->origin, uid,
+		    a->cfg->quarantine, why);
 		if (st->ops->imap_failure_clear(st, a->cfg->name,
-		    a->cfg->mailbox, uidvalidity, uid, &why) != 0) {
-			log_warn("%s: %s", a->origin, why);
-			g_free(why);
-			why = NULL;
+		    a->cfg->mailbox, uidvalidity, uid, &err) != 0) {
+			log_warn("%s: %s", a->origin, err);
+			g_free(err);
+			err = NULL;
 		}
 	}
+	return 0;
+}
+
+/*
+ * Split uids into those to fetch and those larger than max_message_size,
+ * which are never fetched: one huge mail must not exhaust memory.
+ */
+static int
+imap_split_by_size(struct imap_account *a, struct imap *imap,
+    const guint32 *uids, guint n, GArray *fetch, GArray *big, char **cause)
+{
+	GHashTable	*sizes;
+	gsize		 max = a->conf->lmtp_max_message_size;
+
+	if (imap_sizes(imap, uids, n, &sizes, cause) != 0)
+		return -1;
+	for (guint i = 0; i < n; i++) {
+		gpointer	 size;
+
+		if (!g_hash_table_lookup_extended(sizes, GUINT_TO_POINTER(uids[i]),
+		    NULL, &size))
+			continue;	/* expunged meanwhile */
+		g_array_append_val(GPOINTER_TO_UINT(size) > max ? big : fetch,
+		    uids[i]);
+	}
+	g_hash_table_destroy(sizes);
 	return 0;
 }
 
@@ -246,10 +273,15 @@ imap_batch(struct imap_account *a, struct imap *imap,
 	GPtrArray	*jobs = g_ptr_array_new();
 	GArray		*done = g_array_new(FALSE, FALSE, sizeof(guint32));
 	GArray		*bad = g_array_new(FALSE, FALSE, sizeof(guint32));
+	GArray		*fetch = g_array_new(FALSE, FALSE, sizeof(guint32));
+	GArray		*big = g_array_new(FALSE, FALSE, sizeof(guint32));
 	struct imap_fetched fetched = { a, items };
+	char		*why;
 	int		 rc = -1;
 
-	if (imap_fetch(imap, uids, n, imap_item_collect, &fetched, cause) != 0)
+	if (imap_split_by_size(a, imap, uids, n, fetch, big, cause) != 0 ||
+	    imap_fetch(imap, (const guint32 *)fetch->data, fetch->len,
+	    imap_item_collect, &fetched, cause) != 0)
 		goto out;
 	for (guint i = 0; i < items->len; i++)
 		g_ptr_array_add(jobs, ((struct imap_item *)items->pdata[i])->job);
@@ -272,8 +304,13 @@ imap_batch(struct imap_account *a, struct imap *imap,
 			*last_uid = it->uid - 1;
 		}
 	}
-	if (imap_after(a, imap, done, cause) != 0 ||
-	    imap_quarantine(a, imap, mb->uidvalidity, bad, cause) != 0)
+	why = g_strdup_printf("not stored after %u tries", a->cfg->max_failures);
+	rc = imap_after(a, imap, done, cause) != 0 ||
+	    imap_quarantine(a, imap, mb->uidvalidity, bad, why, cause) != 0 ||
+	    imap_quarantine(a, imap, mb->uidvalidity, big,
+	    "larger than max_message_size", cause) != 0 ? -1 : 0;
+	g_free(why);
+	if (rc != 0)
 		goto out;
 	if (!*blocked)
 		*last_uid = uids[n - 1];
@@ -283,6 +320,8 @@ out:
 	g_ptr_array_free(items, TRUE);
 	g_array_free(done, TRUE);
 	g_array_free(bad, TRUE);
+	g_array_free(fetch, TRUE);
+	g_array_free(big, TRUE);
 	return rc;
 }
 

@@ -4,7 +4,7 @@
 # of an import, a UIDVALIDITY change, mail that arrives by LMTP and IMAP
 # alike, and the archive import of ticketctl.
 . "$(dirname "$0")/../lib.sh"
-plan 22
+plan 24
 
 DOVE=$TMP/dovecot
 dove_start() { eval "$("$PEERS/dovecot.sh" start "$DOVE")"; DLMTP=$LMTP_PORT; }
@@ -39,7 +39,7 @@ eq() { [ "$("$1" "$2")" = "$3" ]; }
 
 # 1. A backlog, waiting before ticketd starts.
 for i in 1 2 3 4 5; do to_dovecot "b$i" "Backlog $i"; done
-conf a move:Processed >"$TMP/a.conf"
+conf a move:Processed | sed 's/^\[lmtp\]$/&\nmax_message_size = 64k/' >"$TMP/a.conf"
 start_ticketd "$TMP/a.conf" || exit 1
 wait_until 10 eq tickets a 5
 ok $? "a backlog of 5 mails becomes 5 tickets"
@@ -85,8 +85,16 @@ wait_until 15 eq folder Quarantine 1
 ok $? "the poison message is moved to the quarantine folder"
 sqlite3 "$TMP/a.db" "SELECT count(*) FROM messages WHERE message_id = 'p2@example.org'" | grep -qx 1
 ok $? "the mail behind it becomes a ticket"
-grep -q 'moved to Quarantine after 2 failures' "$TICKETD_LOG" && grep -q 'injected poison' "$TICKETD_LOG"
+grep -q 'moved to Quarantine: not stored after 2 tries' "$TICKETD_LOG" && grep -q 'injected poison' "$TICKETD_LOG"
 ok $? "the reason is logged"
+
+# A mail over max_message_size is quarantined without being fetched.
+head -c 120000 /dev/zero | tr '\0' 'x' | fold -w 70 >"$TMP/big.txt"
+to_dovecot huge "Huge" --body "$TMP/big.txt"
+wait_until 10 eq folder Quarantine 2
+ok $? "a mail over max_message_size goes to quarantine"
+grep -q 'moved to Quarantine: larger than max_message_size' "$TICKETD_LOG"
+ok $? "and the log says why"
 stop_ticketd
 ok $? "ticketd stops cleanly with an IMAP account"
 
