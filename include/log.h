@@ -14,6 +14,7 @@ enum log_trace {
 	TRACE_INGEST	= 1 << 2,
 	TRACE_MIME	= 1 << 3,
 	TRACE_SMTP	= 1 << 4,
+	TRACE_IMAP	= 1 << 5,
 };
 
 void	 log_open(const char *ident, int use_syslog);

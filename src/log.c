@@ -24,6 +24,7 @@ static const struct {
 	{ "ingest", TRACE_INGEST },
 	{ "mime", TRACE_MIME },
 	{ "smtp", TRACE_SMTP },
+	{ "imap", TRACE_IMAP },
 };
 
 void

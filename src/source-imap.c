@@ -314,6 +314,9 @@ imap_batch(struct imap_account *a, struct imap *imap,
 		goto out;
 	if (!*blocked)
 		*last_uid = uids[n - 1];
+	log_trace(TRACE_IMAP, "%s: uids %u-%u: %u stored, %u quarantined, %u "
+	    "too big, position %u", a->origin, uids[0], uids[n - 1], done->len,
+	    bad->len, big->len, *last_uid);
 	rc = imap_save_position(a, mb->uidvalidity, *last_uid, cause);
 out:
 	g_ptr_array_free(jobs, TRUE);

@@ -50,7 +50,7 @@ static const GOptionEntry ticketd_options[] = {
 	{ "syslog", 's', 0, G_OPTION_ARG_NONE, &opt_syslog,
 	    "Log to syslog instead of standard error", NULL },
 	{ "trace", 'T', 0, G_OPTION_ARG_STRING, &opt_trace,
-	    "Trace categories: lmtp,sql,ingest,mime,smtp", "LIST" },
+	    "Trace categories: lmtp,sql,ingest,mime,smtp,imap", "LIST" },
 	{ "recipient", 'r', 0, G_OPTION_ARG_STRING, &opt_recipient,
 	    "deliver: the envelope recipient (default: the first queue)",
 	    "ADDRESS" },
