@@ -2,9 +2,13 @@
 # Configuration: "ticketd -n" and its file:line errors, and SIGHUP reload
 # by swap (a broken file keeps the running configuration).
 . "$(dirname "$0")/../lib.sh"
-plan 12
+plan 14
 
 check "the shipped conf/ticketd.conf is valid" "$BUILD/ticketd" -n -c conf/ticketd.conf
+check "trace categories are accepted" "$BUILD/ticketd" -T lmtp,sql,ingest,mime,smtp,imap -n -c conf/ticketd.conf
+"$BUILD/ticketd" -T bogus -n -c conf/ticketd.conf 2>"$TMP/t.err"
+[ $? -eq 64 ] && grep -q 'unknown trace category: bogus' "$TMP/t.err"
+ok $? "an unknown trace category is a usage error"
 
 printf '%s\n' '[ticketd]' 'database = x.db' 'colour = blue' '[lmtp]' 'timeout = soon' \
 	'[queue a]' 'address = a@example.com' '[queue b]' 'address = A@example.com' >"$TMP/bad.conf"
