@@ -75,8 +75,10 @@ struct mime_draft {
  * Build a text/plain UTF-8 message with CRLF line ends. Every header
  * value has its control characters (CR and LF above all) replaced by
  * spaces before gmime encodes it (RFC 2047 where needed), so text that
- * came from a customer can never add a header. Returns a new GBytes.
+ * came from a customer can never add a header. Returns it as a struct
+ * mail (free with mail_free) whose raw holds the bytes and whose fields
+ * come from the draft: there is no need to parse our own output.
  */
-GBytes		*mime_build(const struct mime_draft *);
+struct mail	*mime_build(const struct mime_draft *);
 
 #endif

@@ -1128,7 +1128,45 @@ draft_write(GMimeMessage *msg)
 	return bytes;
 }
 
-GBytes *
+/* "Name <addr>", or addr alone, as the parser would show it. */
+static char *
+draft_address(const char *name, const char *addr)
+{
+	char	*n = draft_clean(name), *a = g_strstrip(draft_clean(addr));
+	char	*text = *n != '\0' ? g_strdup_printf("%s <%s>", n, a) :
+		    g_strdup(a);
+
+	g_free(n);
+	g_free(a);
+	return text;
+}
+
+/* What we built, as a struct mail, without parsing our own output. */
+static struct mail *
+draft_mail(const struct mime_draft *d, GBytes *raw, const char *subject)
+{
+	struct mail	*m = mail_new(raw);
+
+	m->parsed = 1;
+	g_free(m->subject);
+	m->subject = g_strdup(subject);
+	g_free(m->from_name);
+	m->from_name = draft_clean(d->from_name);
+	g_free(m->from_addr);
+	m->from_addr = g_strstrip(draft_clean(d->from_addr));
+	g_free(m->to);
+	m->to = draft_address(d->to_name, d->to_addr);
+	m->message_id = g_strdup(d->message_id);
+	m->in_reply_to = g_strdup(d->in_reply_to);
+	for (guint i = 0; d->references != NULL && i < d->references->len; i++)
+		g_ptr_array_add(m->references,
+		    g_strdup(d->references->pdata[i]));
+	m->date = g_date_time_new_from_unix_utc(d->date);
+	m->body = text_to_utf8(d->body, strlen(d->body), "utf-8", NULL);
+	return m;
+}
+
+struct mail *
 mime_build(const struct mime_draft *d)
 {
 	GMimeMessage	*msg = g_mime_message_new(TRUE);
@@ -1137,6 +1175,7 @@ mime_build(const struct mime_draft *d)
 	char		*subject = draft_clean(d->subject);
 	char		*ids;
 	GBytes		*bytes;
+	struct mail	*sent;
 
 	draft_add_mailbox(msg, GMIME_ADDRESS_TYPE_FROM, d->from_name, d->from_addr);
 	draft_add_mailbox(msg, GMIME_ADDRESS_TYPE_TO, d->to_name, d->to_addr);
@@ -1157,9 +1196,11 @@ mime_build(const struct mime_draft *d)
 		    g_ptr_array_index(d->headers, i + 1));
 	g_mime_message_set_mime_part(msg, body);
 	bytes = draft_write(msg);
+	sent = draft_mail(d, bytes, subject);
+	g_bytes_unref(bytes);
 	g_object_unref(body);
 	g_object_unref(msg);
 	g_date_time_unref(date);
 	g_free(subject);
-	return bytes;
+	return sent;
 }

@@ -254,39 +254,40 @@ reply_headers(const struct reply_context *rc, const struct template_output *out,
 	return h;
 }
 
-static GBytes *
+static struct mail *
 reply_build(const struct reply_context *rc, const guint8 *key,
-    const struct template_output *out, char **msgid)
+    const struct template_output *out)
 {
 	struct mime_draft	 d = { 0 };
 	GPtrArray		*refs = reply_references(rc->parent);
-	GBytes			*bytes;
+	char			*msgid;
+	struct mail		*sent;
 
-	*msgid = thread_msgid_make(key, rc->ticket->id, rc->conf->hostname);
+	msgid = thread_msgid_make(key, rc->ticket->id, rc->conf->hostname);
 	d.from_name = rc->queue->display_name;
 	d.from_addr = reply_from_address(rc->queue, rc->parent);
 	d.to_name = rc->ticket->requester_name;
 	d.to_addr = rc->ticket->requester_addr;
-	d.message_id = *msgid;
+	d.message_id = msgid;
 	d.in_reply_to = rc->parent ? rc->parent->message_id : NULL;
 	d.references = refs;
 	d.headers = reply_headers(rc, out, &d.subject);
 	d.body = out->body;
 	d.date = rc->now;
-	bytes = mime_build(&d);
+	sent = mime_build(&d);
 	g_ptr_array_free(d.headers, TRUE);
 	g_ptr_array_free(refs, TRUE);
-	return bytes;
+	g_free(msgid);
+	return sent;
 }
 
 /* Outbox row, outgoing message and event, all in the open transaction. */
 static int
-reply_store(struct store *st, const struct reply_context *rc, GBytes *bytes,
-    const char *msgid, const char *lang, char **cause)
+reply_store(struct store *st, const struct reply_context *rc,
+    const struct mail *sent, const char *lang, char **cause)
 {
 	struct store_outbox	 o = { 0 };
 	struct store_message_in	 in = { 0 };
-	struct mail		*sent = mime_parse(bytes);
 	gint64			 message;
 	char			*detail;
 	int			 rc_ = -1;
@@ -295,14 +296,14 @@ reply_store(struct store *st, const struct reply_context *rc, GBytes *bytes,
 	o.kind = (char *)rc->kind;
 	o.envelope_from = (char *)rc->envelope_from;
 	o.rcpt = rc->ticket->requester_addr;
-	o.message_id = (char *)msgid;
-	o.data = bytes;
+	o.message_id = sent->message_id;
+	o.data = sent->raw;
 	o.created_at = rc->now;
 	in.ticket_id = rc->ticket->id;
 	in.direction = "out";
 	in.source = rc->kind;
 	in.return_path = rc->envelope_from;
-	in.dedupe_key = msgid;
+	in.dedupe_key = sent->message_id;
 	in.received_at = rc->now;
 	in.mail = sent;
 	if (st->ops->outbox_add(st, &o, cause) == 0 &&
@@ -315,7 +316,6 @@ reply_store(struct store *st, const struct reply_context *rc, GBytes *bytes,
 		    detail, cause);
 		g_free(detail);
 	}
-	mail_free(sent);
 	return rc_;
 }
 
@@ -326,8 +326,7 @@ reply_queue(struct store *st, const struct reply_context *rc,
 	struct template_output	 out = { 0 };
 	struct template_vars	 vars;
 	GPtrArray		*keep = g_ptr_array_new_with_free_func(g_free);
-	GBytes			*bytes;
-	char			*msgid;
+	struct mail		*sent;
 	int			 ret;
 
 	reply_vars(rc, &vars, keep);
@@ -336,11 +335,10 @@ reply_queue(struct store *st, const struct reply_context *rc,
 	g_ptr_array_free(keep, TRUE);
 	if (ret != 0)
 		return -1;
-	bytes = reply_build(rc, key, &out, &msgid);
-	ret = reply_store(st, rc, bytes, msgid, out.lang, cause);
+	sent = reply_build(rc, key, &out);
+	ret = reply_store(st, rc, sent, out.lang, cause);
 	template_output_clear(&out);
-	g_bytes_unref(bytes);
-	g_free(msgid);
+	mail_free(sent);
 	return ret;
 }
 

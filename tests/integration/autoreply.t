@@ -3,7 +3,7 @@
 # loop protection: every RFC 3834 suppression rule, our loop marker, the
 # rate limits, and header injection through the Subject and From name.
 . "$(dirname "$0")/../lib.sh"
-plan 37
+plan 38
 
 SINK=$TMP/sink
 eval "$("$PEERS/smtp-sink.sh" start "$SINK")" || exit 1
@@ -151,6 +151,9 @@ ok $? "the canned reply is sent from the queue address, not as an automatic repl
 ctl show "$t" --json | jq -e '.events | map(.type) | index("reply_queued")' >/dev/null &&
     ctl show "$t" --json | jq -e '[.messages[] | select(.direction == "out")] | length == 2' >/dev/null
 ok $? "the reply is recorded on the ticket as an event and an outgoing message"
+is "$(ctl show "$t" --json | jq -r "[.messages[] | select(.message_id == \"$reply_id\")][0] | [.from, .to, (.subject | startswith(\"Re: [#$t]\"))] | @tsv")" \
+	"$(printf 'support@example.com\tSomchai <somchai@example.co.th>\ttrue')" \
+	"the recorded reply has the queue address, the requester and the tagged subject"
 lmtp_send --from somchai@example.co.th --to support@example.com --header 'Subject: Re: thanks' \
 	--header "In-Reply-To: <$reply_id>" --header 'Message-Id: <answer@example.co.th>' >/dev/null 2>&1
 is "$(ctl show "$t" --json | jq -r '.messages[-1].message_id')" answer@example.co.th \
