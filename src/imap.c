@@ -903,40 +903,39 @@ struct imap_fetch_ctx {
 	gpointer	 arg;
 };
 
+/* The first static item of type in a FETCH response, or NULL. */
+static struct mailimap_msg_att_static *
+imap_att_find(struct mailimap_msg_att *att, int type)
+{
+	for (clistiter *it = clist_begin(att->att_list); it != NULL;
+	    it = clist_next(it)) {
+		struct mailimap_msg_att_item	*item = clist_content(it);
+
+		if (item->att_type == MAILIMAP_MSG_ATT_ITEM_STATIC &&
+		    item->att_data.att_static->att_type == type)
+			return item->att_data.att_static;
+	}
+	return NULL;
+}
+
 /* Deliver one FETCH response; those without UID or body are unsolicited. */
 static void
 imap_fetch_one(struct mailimap_msg_att *att, gpointer arg)
 {
-	struct imap_fetch_ctx	*ctx = arg;
-	const char		*body = NULL;
-	size_t			 len = 0;
-	guint32			 uid = 0;
-	int			 has_body = 0;
-	GBytes			*raw;
-	clistiter		*it;
+	struct imap_fetch_ctx		*ctx = arg;
+	struct mailimap_msg_att_static	*uid, *body;
+	struct mailimap_msg_att_body_section *sec;
+	GBytes				*raw;
 
-	for (it = clist_begin(att->att_list); it != NULL; it = clist_next(it)) {
-		struct mailimap_msg_att_item	*item = clist_content(it);
-		struct mailimap_msg_att_static	*st;
-
-		if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
-			continue;
-		st = item->att_data.att_static;
-		if (st->att_type == MAILIMAP_MSG_ATT_UID)
-			uid = st->att_data.att_uid;
-		else if (st->att_type == MAILIMAP_MSG_ATT_BODY_SECTION &&
-		    st->att_data.att_body_section != NULL) {
-			/* An empty literal comes as NULL. */
-			body = st->att_data.att_body_section->sec_body_part;
-			len = body != NULL ?
-			    st->att_data.att_body_section->sec_length : 0;
-			has_body = 1;
-		}
-	}
-	if (uid == 0 || !has_body)
+	uid = imap_att_find(att, MAILIMAP_MSG_ATT_UID);
+	body = imap_att_find(att, MAILIMAP_MSG_ATT_BODY_SECTION);
+	if (uid == NULL || uid->att_data.att_uid == 0 || body == NULL ||
+	    (sec = body->att_data.att_body_section) == NULL)
 		return;
-	raw = g_bytes_new(body, len);
-	ctx->cb(uid, raw, ctx->arg);
+	/* An empty literal comes as NULL. */
+	raw = g_bytes_new(sec->sec_body_part, sec->sec_body_part != NULL ?
+	    sec->sec_length : 0);
+	ctx->cb(uid->att_data.att_uid, raw, ctx->arg);
 	g_bytes_unref(raw);
 }
 
@@ -958,28 +957,13 @@ imap_fetch(struct imap *imap, const guint32 *uids, guint n, imap_fetch_cb cb,
 static void
 imap_size_one(struct mailimap_msg_att *att, gpointer arg)
 {
-	GHashTable	*sizes = arg;
-	guint32		 uid = 0, size = 0;
-	int		 has_size = 0;
-	clistiter	*it;
+	struct mailimap_msg_att_static	*uid, *size;
 
-	for (it = clist_begin(att->att_list); it != NULL; it = clist_next(it)) {
-		struct mailimap_msg_att_item	*item = clist_content(it);
-		struct mailimap_msg_att_static	*st;
-
-		if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
-			continue;
-		st = item->att_data.att_static;
-		if (st->att_type == MAILIMAP_MSG_ATT_UID)
-			uid = st->att_data.att_uid;
-		else if (st->att_type == MAILIMAP_MSG_ATT_RFC822_SIZE) {
-			size = st->att_data.att_rfc822_size;
-			has_size = 1;
-		}
-	}
-	if (uid != 0 && has_size)
-		g_hash_table_insert(sizes, GUINT_TO_POINTER(uid),
-		    GUINT_TO_POINTER(size));
+	uid = imap_att_find(att, MAILIMAP_MSG_ATT_UID);
+	size = imap_att_find(att, MAILIMAP_MSG_ATT_RFC822_SIZE);
+	if (uid != NULL && uid->att_data.att_uid != 0 && size != NULL)
+		g_hash_table_insert(arg, GUINT_TO_POINTER(uid->att_data.att_uid),
+		    GUINT_TO_POINTER(size->att_data.att_rfc822_size));
 }
 
 int
