@@ -44,3 +44,54 @@ alive() {
 	[ -r "/proc/$1/stat" ] &&
 	    ! grep -q '^[0-9]* (.*) Z' "/proc/$1/stat" 2>/dev/null
 }
+
+# Shared by dovecot.sh and submission.sh, which run private Dovecots.
+#
+# dovecot_users DIR: print the user settings for a Dovecot under DIR.  As
+# root, Dovecot refuses to deliver as uid 0 ("userdb returned 0 as uid"),
+# so mail is owned by nobody and the login and internal processes use the
+# packaged users; DIR/home is made theirs.  mktemp -d makes 0700 dirs, so
+# DIR is opened for them to reach their sockets and the homes.
+dovecot_users() {
+	if [ "$(id -u)" -eq 0 ]; then
+		chown nobody:nogroup "$1/home"
+		chmod 755 "$1"
+		writable_by nobody "$1/home" >&2 || return 1
+		printf '%s\n' "mail_uid = nobody" "mail_gid = nogroup" \
+		    "default_internal_user = dovecot" "default_login_user = dovenull"
+	else
+		printf '%s\n' "default_internal_user = $(id -un)" \
+		    "default_internal_group = $(id -gn)" "default_login_user = $(id -un)"
+	fi
+}
+
+# dovecot_auth DIR: passdb from DIR/passwd, homes under DIR/home, and an
+# anvil that needs no root.  An empty chroot is what lets the services
+# run without root.  No auth penalty: after a test's wrong password, the
+# next login would wait 2-15 s.
+dovecot_auth() {
+	cat <<EOC
+passdb {
+  driver = passwd-file
+  args = $1/passwd
+}
+userdb {
+  driver = static
+  args = home=$1/home/%n
+}
+service anvil {
+  chroot =
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
+}
+EOC
+}
+
+# dovecot_failed NAME DIR: report why a Dovecot under DIR did not start.
+# Startup errors go to stderr, later ones only to the log.
+dovecot_failed() {
+	echo "$1: Dovecot did not start:" >&2
+	if [ -s "$2/start.log" ]; then cat "$2/start.log" >&2
+	else tail -n 20 "$2/dovecot.log" >&2 2>/dev/null || :; fi
+}

@@ -69,24 +69,7 @@ start() {
 	imap=${DOVECOT_IMAP_PORT:-$1} lmtp=${DOVECOT_LMTP_PORT:-$2}
 	[ -z "$imaps" ] || imaps=${DOVECOT_IMAPS_PORT:-$imaps}
 	mkdir -p "$dir/run" "$dir/state" "$dir/home"
-	if [ "$(id -u)" -eq 0 ]; then
-		# As root, Dovecot refuses to deliver as uid 0 ("userdb returned
-		# 0 as uid"), so mail is owned by nobody; the login and internal
-		# processes use the packaged users.
-		users="mail_uid = nobody
-mail_gid = nogroup
-default_internal_user = dovecot
-default_login_user = dovenull"
-		chown nobody:nogroup "$dir/home"
-		# mktemp -d makes 0700 dirs; the unprivileged processes must
-		# be able to reach their sockets and the homes below DIR.
-		chmod 755 "$dir"
-		writable_by nobody "$dir/home"
-	else
-		users="default_internal_user = $(id -un)
-default_internal_group = $(id -gn)
-default_login_user = $(id -un)"
-	fi
+	users=$(dovecot_users "$dir") || exit 1
 	: >"$dir/passwd"
 	for u in ${DOVECOT_USERS:-support}; do
 		echo "$u:{PLAIN}secret::::::" >>"$dir/passwd"
@@ -107,22 +90,7 @@ auth_username_format = %Ln
 first_valid_uid = 1
 mail_location = maildir:~/Maildir
 $users
-passdb {
-  driver = passwd-file
-  args = $dir/passwd
-}
-userdb {
-  driver = static
-  args = home=$dir/home/%n
-}
-# An empty chroot is what lets these run without root.  No auth penalty:
-# after a test's wrong password, the next login would wait 2-15 s.
-service anvil {
-  chroot =
-  unix_listener anvil-auth-penalty {
-    mode = 0
-  }
-}
+$(dovecot_auth "$dir")
 service imap-login {
   chroot =
   inet_listener imap {
@@ -149,10 +117,7 @@ EOC
 	if ! dovecot -c "$conf" >"$dir/start.log" 2>&1 ||
 	    ! wait_port "$imap" 10 || ! wait_port "$lmtp" 10 ||
 	    { [ -n "$imaps" ] && ! wait_port "$imaps" 10; }; then
-		echo "dovecot.sh: Dovecot did not start:" >&2
-		# Startup errors go to stderr, later ones only to the log.
-		if [ -s "$dir/start.log" ]; then cat "$dir/start.log" >&2
-		else tail -n 20 "$dir/dovecot.log" >&2 2>/dev/null || :; fi
+		dovecot_failed dovecot.sh "$dir"
 		stop
 		exit 1
 	fi
