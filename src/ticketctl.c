@@ -66,42 +66,68 @@ ctl_ticket_fields(struct json *j, const struct store_ticket *t)
 	json_time(j, t->updated_at);
 }
 
+/*
+ * Print rows (freed here) as a JSON array, or a line each for people.
+ * NULL rows means the store failed, and cause says why.
+ */
 static int
-ctl_list(struct store *st, struct conf *conf, int argc, char **argv)
+ctl_print_rows(GPtrArray *rows, char *cause,
+    void (*json_row)(struct json *, gconstpointer),
+    void (*text_row)(gconstpointer))
 {
-	GPtrArray	*tickets;
-	char		*cause = NULL;
 	struct json	 j = { g_string_new(NULL), 0 };
 
-	if (argc != 1)
-		return EX_USAGE;
-	if (st->ops->ticket_list(st, &tickets, &cause) != 0) {
+	if (rows == NULL) {
 		fprintf(stderr, "ticketctl: %s\n", cause);
 		g_free(cause);
+		g_string_free(j.out, TRUE);
 		return EX_SOFTWARE;
 	}
 	json_open(&j, '[');
-	for (guint i = 0; i < tickets->len; i++) {
-		struct store_ticket *t = g_ptr_array_index(tickets, i);
-
-		if (!opt_json) {
-			printf("%6" G_GINT64_FORMAT "  %-8s %-10s %-30s %s\n",
-			    t->id, t->status, t->queue, t->requester_addr,
-			    t->subject);
-			continue;
-		}
-		json_open(&j, '{');
-		ctl_ticket_fields(&j, t);
-		json_key(&j, "messages");
-		json_int(&j, t->messages);
-		json_close(&j, '}');
-	}
+	for (guint i = 0; i < rows->len; i++)
+		if (opt_json)
+			json_row(&j, rows->pdata[i]);
+		else
+			text_row(rows->pdata[i]);
 	json_close(&j, ']');
 	if (opt_json)
 		printf("%s\n", j.out->str);
 	g_string_free(j.out, TRUE);
-	g_ptr_array_free(tickets, TRUE);
+	g_ptr_array_free(rows, TRUE);
 	return EX_OK;
+}
+
+static void
+ctl_ticket_json(struct json *j, gconstpointer row)
+{
+	const struct store_ticket *t = row;
+
+	json_open(j, '{');
+	ctl_ticket_fields(j, t);
+	json_key(j, "messages");
+	json_int(j, t->messages);
+	json_close(j, '}');
+}
+
+static void
+ctl_ticket_text(gconstpointer row)
+{
+	const struct store_ticket *t = row;
+
+	printf("%6" G_GINT64_FORMAT "  %-8s %-10s %-30s %s\n", t->id, t->status,
+	    t->queue, t->requester_addr, t->subject);
+}
+
+static int
+ctl_list(struct store *st, struct conf *conf, int argc, char **argv)
+{
+	GPtrArray	*tickets = NULL;
+	char		*cause = NULL;
+
+	if (argc != 1)
+		return EX_USAGE;
+	st->ops->ticket_list(st, &tickets, &cause);
+	return ctl_print_rows(tickets, cause, ctl_ticket_json, ctl_ticket_text);
 }
 
 static void
@@ -168,8 +194,10 @@ ctl_event_json(struct json *j, const struct store_event *e)
 }
 
 static void
-ctl_outbox_json(struct json *j, const struct store_outbox *o)
+ctl_outbox_json(struct json *j, gconstpointer row)
 {
+	const struct store_outbox *o = row;
+
 	json_open(j, '{');
 	json_key(j, "id");
 	json_int(j, o->id);
@@ -358,39 +386,27 @@ ctl_reply(struct store *st, struct conf *conf, int argc, char **argv)
 	return EX_OK;
 }
 
+static void
+ctl_outbox_text(gconstpointer row)
+{
+	const struct store_outbox *o = row;
+
+	printf("%6" G_GINT64_FORMAT "  ticket %-6" G_GINT64_FORMAT
+	    " %-6s %-7s %2u  %s%s%s\n", o->id, o->ticket_id, o->kind, o->status,
+	    o->attempts, o->rcpt, o->last_error ? "  " : "",
+	    o->last_error ? o->last_error : "");
+}
+
 static int
 ctl_outbox(struct store *st, struct conf *conf, int argc, char **argv)
 {
-	GPtrArray	*rows;
+	GPtrArray	*rows = NULL;
 	char		*cause = NULL;
-	struct json	 j = { g_string_new(NULL), 0 };
 
 	if (argc != 1)
 		return EX_USAGE;
-	if (st->ops->outbox_list(st, 0, &rows, &cause) != 0) {
-		fprintf(stderr, "ticketctl: %s\n", cause);
-		g_free(cause);
-		return EX_SOFTWARE;
-	}
-	json_open(&j, '[');
-	for (guint i = 0; i < rows->len; i++) {
-		struct store_outbox *o = rows->pdata[i];
-
-		if (opt_json)
-			ctl_outbox_json(&j, o);
-		else
-			printf("%6" G_GINT64_FORMAT "  ticket %-6" G_GINT64_FORMAT
-			    " %-6s %-7s %2u  %s%s%s\n", o->id, o->ticket_id,
-			    o->kind, o->status, o->attempts, o->rcpt,
-			    o->last_error ? "  " : "",
-			    o->last_error ? o->last_error : "");
-	}
-	json_close(&j, ']');
-	if (opt_json)
-		printf("%s\n", j.out->str);
-	g_string_free(j.out, TRUE);
-	g_ptr_array_free(rows, TRUE);
-	return EX_OK;
+	st->ops->outbox_list(st, 0, &rows, &cause);
+	return ctl_print_rows(rows, cause, ctl_outbox_json, ctl_outbox_text);
 }
 
 static int
