@@ -37,6 +37,22 @@ int	 thread_tag_find(const char *format, const char *subject, gint64 *id);
 char	*thread_subject_strip(const char *subject);
 
 /*
+ * subject without leading reply prefixes and without the tag of ticket
+ * id anywhere: what a template's {{subject}} shows. Free with g_free.
+ */
+char	*thread_subject_clean(const char *format, gint64 id,
+	    const char *subject);
+
+/*
+ * A rendered subject of mail about ticket id with at most one leading
+ * reply prefix (the first, as written) and exactly one tag: "Re: [#2] Re:
+ * [#2] x" becomes "Re: [#2] x", and a subject without the tag gets it
+ * after the prefix. Free with g_free.
+ */
+char	*thread_subject_reply(const char *format, gint64 id,
+	    const char *subject);
+
+/*
  * A new Message-ID (without <>) for a mail about ticket id:
  * "tkt<id>.<nonce>.<mac>@hostname". nonce is 16 random hex digits, mac
  * the first 16 octets of HMAC-SHA256(key, "tkt<id>.<nonce>") as 32 hex

@@ -209,7 +209,9 @@ reply_vars(const struct reply_context *rc, struct template_vars *v,
 	memset(v, 0, sizeof *v);
 	v->value[TV_TICKET_ID] = reply_keep(keep, g_strdup_printf("%" G_GINT64_FORMAT, t->id));
 	v->value[TV_TAG] = reply_keep(keep, thread_tag_format(rc->conf->subject_tag, t->id));
-	v->value[TV_SUBJECT] = rc->parent ? rc->parent->subject : t->subject;
+	v->value[TV_SUBJECT] = reply_keep(keep, thread_subject_clean(
+	    rc->conf->subject_tag, t->id, rc->parent ? rc->parent->subject :
+	    t->subject));
 	v->value[TV_REQUESTER_NAME] = *t->requester_name ? t->requester_name :
 	    t->requester_addr;
 	v->value[TV_REQUESTER_ADDRESS] = t->requester_addr;
@@ -227,16 +229,16 @@ reply_vars(const struct reply_context *rc, struct template_vars *v,
 /* Template headers other than Subject go out as they are. */
 static GPtrArray *
 reply_headers(const struct reply_context *rc, const struct template_output *out,
-    const char **subject)
+    char **subject)
 {
 	GPtrArray	*h = g_ptr_array_new();
+	const char	*text = "";
 
-	*subject = "";
 	for (guint i = 0; i + 1 < out->headers->len; i += 2) {
 		const char	*name = out->headers->pdata[i];
 
 		if (g_ascii_strcasecmp(name, "Subject") == 0)
-			*subject = out->headers->pdata[i + 1];
+			text = out->headers->pdata[i + 1];
 		else {
 			g_ptr_array_add(h, (char *)name);
 			g_ptr_array_add(h, out->headers->pdata[i + 1]);
@@ -251,6 +253,9 @@ reply_headers(const struct reply_context *rc, const struct template_output *out,
 	g_ptr_array_add(h, "All");
 	g_ptr_array_add(h, REPLY_LOOP_HEADER);
 	g_ptr_array_add(h, rc->conf->hostname);
+	/* One tag and one "Re:", whatever the template and subject held. */
+	*subject = thread_subject_reply(rc->conf->subject_tag, rc->ticket->id,
+	    text);
 	return h;
 }
 
@@ -260,7 +265,7 @@ reply_build(const struct reply_context *rc, const guint8 *key,
 {
 	struct mime_draft	 d = { 0 };
 	GPtrArray		*refs = reply_references(rc->parent);
-	char			*msgid;
+	char			*msgid, *subject;
 	struct mail		*sent;
 
 	msgid = thread_msgid_make(key, rc->ticket->id, rc->conf->hostname);
@@ -271,12 +276,14 @@ reply_build(const struct reply_context *rc, const guint8 *key,
 	d.message_id = msgid;
 	d.in_reply_to = rc->parent ? rc->parent->message_id : NULL;
 	d.references = refs;
-	d.headers = reply_headers(rc, out, &d.subject);
+	d.headers = reply_headers(rc, out, &subject);
+	d.subject = subject;
 	d.body = out->body;
 	d.date = rc->now;
 	sent = mime_build(&d);
 	g_ptr_array_free(d.headers, TRUE);
 	g_ptr_array_free(refs, TRUE);
+	g_free(subject);
 	g_free(msgid);
 	return sent;
 }

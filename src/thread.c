@@ -232,6 +232,91 @@ thread_subject_strip(const char *subject)
 }
 
 /*
+ * Subjects of the mail we send.
+ */
+
+/* At s: one reply prefix (its end), our tag (its end), or NULL. */
+static const char *
+subject_skip_one(const char *s, const char *tag, int *was_tag)
+{
+	const char	*p;
+
+	*was_tag = g_str_has_prefix(s, tag);
+	if (*was_tag)
+		return s + strlen(tag);
+	return (p = prefix_strip_one(s)) != NULL ? p : NULL;
+}
+
+/* Copy s to out without any occurrence of tag, and no doubled spaces. */
+static void
+subject_drop_tag(GString *out, const char *s, const char *tag)
+{
+	const char	*p;
+
+	while ((p = strstr(s, tag)) != NULL) {
+		g_string_append_len(out, s, p - s);
+		s = skip_space(p + strlen(tag));
+		if (out->len > 0 && out->str[out->len - 1] == ' ' && *s == '\0')
+			g_string_truncate(out, out->len - 1);
+	}
+	g_string_append(out, s);
+}
+
+/*
+ * The leading run of reply prefixes and tags, then the rest. For a reply
+ * subject the run keeps its first prefix, as written, and its first tag,
+ * our tag anywhere later is dropped, and a subject without it gets it
+ * after the prefix. For {{subject}} the run goes, and our tag with it.
+ */
+static char *
+subject_rewrite(const char *format, gint64 id, const char *subject,
+    int reply)
+{
+	char		*tag = thread_tag_format(format, id);
+	char		*valid = g_utf8_make_valid(subject ? subject : "", -1);
+	const char	*s = skip_space(valid), *next;
+	GString		*out = g_string_new(NULL);
+	int		 was_tag, have_prefix = 0, have_tag = 0;
+
+	while ((next = subject_skip_one(s, tag, &was_tag)) != NULL) {
+		if (reply && (was_tag ? !have_tag : !have_prefix)) {
+			g_string_append_len(out, s, next - s);
+			g_string_append_c(out, ' ');
+		}
+		have_tag |= was_tag;
+		have_prefix |= !was_tag;
+		s = skip_space(next);
+	}
+	next = strstr(s, tag);
+	if (reply && !have_tag && next == NULL) {
+		g_string_append(out, tag);
+		g_string_append_c(out, ' ');
+	}
+	if (reply && !have_tag && next != NULL) {
+		/* The template put the tag inside: keep that one. */
+		next += strlen(tag);
+		g_string_append_len(out, s, next - s);
+		s = next;
+	}
+	subject_drop_tag(out, s, tag);
+	g_free(tag);
+	g_free(valid);
+	return g_strchomp(g_string_free(out, FALSE));
+}
+
+char *
+thread_subject_clean(const char *format, gint64 id, const char *subject)
+{
+	return subject_rewrite(format, id, subject, 0);
+}
+
+char *
+thread_subject_reply(const char *format, gint64 id, const char *subject)
+{
+	return subject_rewrite(format, id, subject, 1);
+}
+
+/*
  * Message-IDs.
  */
 

@@ -3,7 +3,7 @@
 # loop protection: every RFC 3834 suppression rule, our loop marker, the
 # rate limits, and header injection through the Subject and From name.
 . "$(dirname "$0")/../lib.sh"
-plan 38
+plan 39
 
 SINK=$TMP/sink
 eval "$("$PEERS/smtp-sink.sh" start "$SINK")" || exit 1
@@ -160,6 +160,15 @@ is "$(ctl show "$t" --json | jq -r '.messages[-1].message_id')" answer@example.c
 	"the customer's answer joins the ticket through our signed Message-ID"
 is "$(ctl show "$t" --json | jq '[.outbox[] | select(.kind == "ack")] | length')" 1 \
 	"a follow-up is not acknowledged again"
+# The customer answers the acknowledgement; the canned reply to that
+# carries one tag and one "Re:".
+lmtp_send --from somchai@example.co.th --to support@example.com \
+	--header "Subject: Re: [#$t] Request received: Cannot log in" \
+	--header 'Message-Id: <answer2@example.co.th>' >/dev/null 2>&1
+ctl reply "$t" --canned password-reset >/dev/null
+is "$(ctl show "$t" --json | jq -r '[.messages[] | select(.direction == "out")][-1].subject')" \
+	"Re: [#$t] Request received: Cannot log in" \
+	"a canned reply to \"Re: [#$t] Request received: ...\" has one tag and one Re:"
 ctl reply "$t" --canned no-such-template 2>"$TMP/err"
 [ $? -ne 0 ] && grep -q 'no template no-such-template' "$TMP/err"
 ok $? "an unknown canned reply is refused with a clear error"

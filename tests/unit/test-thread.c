@@ -243,6 +243,45 @@ test_msgid_garbage(void)
 	g_assert_cmpint(id, ==, -1);
 }
 
+static void
+assert_reply(const char *subject, const char *expect)
+{
+	char	*s = thread_subject_reply("[#{id}]", 2, subject);
+
+	g_assert_cmpstr(s, ==, expect);
+	g_free(s);
+}
+
+/* The canned reply to "Re: [#2] Request received: Printer on fire". */
+static void
+test_subject_reply(void)
+{
+	char	*s;
+
+	assert_reply("Re: [#2] Re: [#2] Request received: Printer on fire",
+	    "Re: [#2] Request received: Printer on fire");
+	assert_reply("Re: [#2] RE: AW: Printer", "Re: [#2] Printer");
+	assert_reply("[#2] Request received: Printer", "[#2] Request received: "
+	    "Printer");
+	assert_reply("Re: Printer", "Re: [#2] Printer");
+	assert_reply("Printer", "[#2] Printer");
+	assert_reply("Printer [#2] on fire [#2]", "Printer [#2] on fire");
+	assert_reply("Re: [#2] Printer [#2]", "Re: [#2] Printer");
+	/* Another ticket's tag is text, not ours. */
+	assert_reply("Re: [#2] Re: [#7] Printer", "Re: [#2] [#7] Printer");
+	assert_reply("", "[#2]");
+	s = thread_subject_clean("[#{id}]", 2,
+	    "Re: [#2] Re: [#2] Request received: Printer on fire");
+	g_assert_cmpstr(s, ==, "Request received: Printer on fire");
+	g_free(s);
+	s = thread_subject_clean("[#{id}]", 2, "Re: ตอบกลับ: [#2] เครื่องพิมพ์");
+	g_assert_cmpstr(s, ==, "เครื่องพิมพ์");
+	g_free(s);
+	s = thread_subject_clean("[#{id}]", 2, NULL);
+	g_assert_cmpstr(s, ==, "");
+	g_free(s);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -257,6 +296,7 @@ main(int argc, char **argv)
 	g_test_add_func("/thread/tag/format", test_tag_format);
 	g_test_add_func("/thread/tag/find", test_tag_find);
 	g_test_add_func("/thread/subject/strip", test_subject_strip);
+	g_test_add_func("/thread/subject/reply", test_subject_reply);
 	g_test_add_func("/thread/msgid/round-trip", test_msgid_round_trip);
 	g_test_add_func("/thread/msgid/tampered", test_msgid_tampered);
 	g_test_add_func("/thread/msgid/garbage", test_msgid_garbage);
