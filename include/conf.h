@@ -70,6 +70,7 @@ struct conf {
 	char		*path;
 
 	char		*database;
+	guint		 database_line;	/* where it was set, for errors */
 	char		*hostname;
 	char		*subject_tag;	/* e.g. "[#{id}]" */
 	char		*fallback_charset;
@@ -115,6 +116,13 @@ void		 conf_unref(struct conf *);
  */
 const struct conf_queue *conf_queue_for_address(const struct conf *,
 		    const char *address);
+/*
+ * Can this process create and write the database (its directory is made
+ * when missing)? -1 and "path:line: message" when not. Not part of
+ * conf_load(): ticketctl may read a database it cannot write.
+ */
+int		 conf_check_database(const struct conf *, char **cause);
+
 const struct conf_queue *conf_queue_by_name(const struct conf *,
 		    const char *name);
 const struct conf_imap *conf_imap_by_name(const struct conf *,

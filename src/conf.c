@@ -8,8 +8,12 @@
  */
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
 
 #include "conf.h"
 #include "sender.h"
@@ -121,6 +125,7 @@ struct conf_parse {
 	struct conf_queue	*queue;		/* current [queue NAME] */
 	struct conf_imap	*imap;		/* current [imap NAME] */
 	GHashTable		*seen;		/* "section\nkey" already set */
+	GHashTable		*sections;	/* "[name arg]" -> its first line */
 	GHashTable		*address_line;	/* address -> line it was set */
 	GString			*errors;
 };
@@ -406,15 +411,75 @@ conf_set_limits(struct conf_parse *p, const struct conf_key *k,
 	*(GArray **)field = a;
 }
 
+/*
+ * "GMT+7" is POSIX for seven hours west of Greenwich, UTC-7, and the
+ * tz database's Etc/GMT+7 follows POSIX: admins who mean UTC+7 are off
+ * by 14 hours. The bare forms are refused; Etc/GMT-7 says it knowingly.
+ */
+static int
+conf_zone_posix_offset(const char *value, char **why)
+{
+	const char	*p = value;
+	guint64		 n;
+
+	if (g_str_has_prefix(p, "GMT") || g_str_has_prefix(p, "UTC"))
+		p += 3;
+	else if (g_str_has_prefix(p, "UT"))
+		p += 2;
+	else
+		return 0;
+	if ((*p != '+' && *p != '-') || !g_ascii_string_to_unsigned(p + 1, 10,
+	    0, 14, &n, NULL))
+		return 0;
+	*why = g_strdup_printf("\"%s\" is POSIX for UTC%c%u, not UTC%c%u; use "
+	    "an IANA name such as Asia/Bangkok, or Etc/GMT%c%u for UTC%c%u",
+	    value, *p == '+' ? '-' : '+', (guint)n, *p, (guint)n,
+	    *p == '+' ? '-' : '+', (guint)n, *p, (guint)n);
+	return -1;
+}
+
+/* An IANA name: a zone file of the tz database, not a POSIX TZ string. */
+static int
+conf_zone_valid(const char *value, char **why)
+{
+	const char	*dir = g_getenv("TZDIR");
+	char		*path, magic[4] = { 0 };
+	FILE		*f;
+	int		 ok = 0;
+
+	if (conf_zone_posix_offset(value, why) != 0)
+		return -1;
+	if (*value != '\0' && *value != '/' && strstr(value, "..") == NULL &&
+	    strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789/_+-") == strlen(value)) {
+		path = g_build_filename(dir ? dir : "/usr/share/zoneinfo",
+		    value, NULL);
+		if ((f = fopen(path, "rb")) != NULL) {
+			ok = fread(magic, 1, 4, f) == 4 &&
+			    memcmp(magic, "TZif", 4) == 0;
+			fclose(f);
+		}
+		g_free(path);
+	}
+	if (!ok)
+		*why = g_strdup_printf("unknown time zone \"%s\": use an IANA "
+		    "name such as Asia/Bangkok, or Etc/GMT-7 for UTC+7", value);
+	return ok ? 0 : -1;
+}
+
 static void
 conf_set_timezone(struct conf_parse *p, const struct conf_key *k,
     const char *value, void *field)
 {
-	GTimeZone	*tz = g_time_zone_new_identifier(value);
+	GTimeZone	*tz = NULL;
+	char		*why = NULL;
 
+	if (conf_zone_valid(value, &why) == 0 &&
+	    (tz = g_time_zone_new_identifier(value)) == NULL)
+		why = g_strdup_printf("unknown time zone \"%s\"", value);
 	if (tz == NULL) {
-		conf_error(p, "%s: unknown time zone \"%s\" (use an IANA name "
-		    "such as Asia/Bangkok)", k->name, value);
+		conf_error(p, "%s: %s", k->name, why);
+		g_free(why);
 		return;
 	}
 	if (*(GTimeZone **)field != NULL)
@@ -568,6 +633,24 @@ conf_check_address(struct conf_parse *p, char *addr)
 		    GUINT_TO_POINTER(p->line));
 }
 
+/*
+ * The file has no quoting: quotes would stay part of the value, and a
+ * display name would go out as "\"Example Support\"". Refused, with the
+ * line as it should read.
+ */
+static int
+conf_quoted(struct conf_parse *p, const char *key, const char *value)
+{
+	gsize	 len = strlen(value);
+
+	if (len < 2 || (*value != '"' && *value != '\'') ||
+	    value[len - 1] != *value)
+		return 0;
+	conf_error(p, "%s: values are not quoted here, the quotes would be "
+	    "kept; write: %s = %.*s", key, key, (int)len - 2, value + 1);
+	return 1;
+}
+
 static void
 conf_key_value(struct conf_parse *p, char *line)
 {
@@ -586,6 +669,8 @@ conf_key_value(struct conf_parse *p, char *line)
 		conf_error(p, "%s: key outside of any section", key);
 		return;
 	}
+	if (conf_quoted(p, key, value))
+		return;
 	for (gsize i = 0; i < G_N_ELEMENTS(conf_keys); i++)
 		if ((int)conf_keys[i].scope == p->scope &&
 		    strcmp(conf_keys[i].name, key) == 0)
@@ -599,10 +684,58 @@ conf_key_value(struct conf_parse *p, char *line)
 	if (!g_hash_table_add(p->seen, seen))
 		conf_error(p, "%s: set twice in this section", key);
 	conf_set(p, k, value);
+	if (k->scope == SCOPE_TICKETD && k->offset == offsetof(struct conf,
+	    database))
+		p->conf->database_line = p->line;
 	if (k->scope == SCOPE_QUEUE && k->offset ==
 	    offsetof(struct conf_queue, addresses))
 		for (char **a = p->queue->addresses; *a != NULL; a++)
 			conf_check_address(p, *a);
+}
+
+/*
+ * A section that appears twice would silently merge with the first:
+ * reported at the second, whose keys still count as the first's.
+ */
+static int
+conf_section_again(struct conf_parse *p, const char *name, const char *arg)
+{
+	char		*id = g_strdup_printf("[%s%s%s]", name, arg ? " " : "",
+			    arg ? arg : "");
+	gpointer	 first;
+
+	if (g_hash_table_lookup_extended(p->sections, id, NULL, &first)) {
+		conf_error(p, "%s is already at line %u: one section each, "
+		    "please", id, GPOINTER_TO_UINT(first));
+		g_free(id);
+		return 1;
+	}
+	g_hash_table_insert(p->sections, id, GUINT_TO_POINTER(p->line));
+	return 0;
+}
+
+/* Go on with the keys of a section seen before. */
+static void
+conf_section_resume(struct conf_parse *p, const char *name, const char *arg)
+{
+	static const struct {
+		const char	*name;
+		enum conf_scope	 scope;
+	} plain[] = {
+		{ "ticketd", SCOPE_TICKETD }, { "smtp", SCOPE_SMTP },
+		{ "autoreply", SCOPE_AUTOREPLY }, { "lmtp", SCOPE_LMTP },
+	};
+
+	if (strcmp(name, "queue") == 0 && arg != NULL) {
+		p->queue = (struct conf_queue *)conf_queue_by_name(p->conf, arg);
+		p->scope = p->queue != NULL ? SCOPE_QUEUE : -1;
+	} else if (strcmp(name, "imap") == 0 && arg != NULL) {
+		p->imap = (struct conf_imap *)conf_imap_by_name(p->conf, arg);
+		p->scope = p->imap != NULL ? SCOPE_IMAP : -1;
+	} else
+		for (gsize i = 0; i < G_N_ELEMENTS(plain); i++)
+			if (arg == NULL && strcmp(name, plain[i].name) == 0)
+				p->scope = plain[i].scope;
 }
 
 static void
@@ -625,11 +758,9 @@ conf_section(struct conf_parse *p, char *line)
 		*arg++ = '\0';
 		arg = g_strstrip(arg);
 	}
-	if (strcmp(name, "queue") == 0 && arg != NULL && *arg != '\0') {
-		if (conf_queue_by_name(p->conf, arg) != NULL) {
-			conf_error(p, "queue %s is defined twice", arg);
-			return;
-		}
+	if (conf_section_again(p, name, arg))
+		conf_section_resume(p, name, arg);
+	else if (strcmp(name, "queue") == 0 && arg != NULL && *arg != '\0') {
 		p->queue = g_new0(struct conf_queue, 1);
 		p->queue->name = g_strdup(arg);
 		p->queue->display_name = g_strdup("");
@@ -641,10 +772,6 @@ conf_section(struct conf_parse *p, char *line)
 		g_ptr_array_add(p->conf->queues, p->queue);
 		p->scope = SCOPE_QUEUE;
 	} else if (strcmp(name, "imap") == 0 && arg != NULL && *arg != '\0') {
-		if (conf_imap_by_name(p->conf, arg) != NULL) {
-			conf_error(p, "imap %s is defined twice", arg);
-			return;
-		}
 		p->imap = conf_imap_new(arg);
 		g_ptr_array_add(p->conf->imaps, p->imap);
 		p->scope = SCOPE_IMAP;
@@ -818,6 +945,8 @@ conf_load(const char *path, char **cause)
 	p.scope = -1;
 	p.errors = g_string_new(NULL);
 	p.seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	p.sections = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+	    NULL);
 	p.address_line = g_hash_table_new_full(g_str_hash, g_str_equal,
 	    g_free, NULL);
 	lines = g_strsplit(text, "\n", -1);
@@ -836,6 +965,7 @@ conf_load(const char *path, char **cause)
 	g_strfreev(lines);
 	conf_check(&p);
 	g_hash_table_destroy(p.seen);
+	g_hash_table_destroy(p.sections);
 	g_hash_table_destroy(p.address_line);
 	if (p.errors->len > 0) {
 		*cause = g_string_free(p.errors, FALSE);
@@ -844,6 +974,53 @@ conf_load(const char *path, char **cause)
 	}
 	g_string_free(p.errors, TRUE);
 	return p.conf;
+}
+
+/* The nearest directory of path that exists. */
+static char *
+conf_existing_dir(const char *path)
+{
+	char	*dir = g_path_get_dirname(path), *up;
+
+	while (!g_file_test(dir, G_FILE_TEST_EXISTS)) {
+		up = g_path_get_dirname(dir);
+		if (strcmp(up, dir) == 0) {
+			g_free(up);
+			break;
+		}
+		g_free(dir);
+		dir = up;
+	}
+	return dir;
+}
+
+/*
+ * Writing is tried, not guessed from modes: root passes any mode check
+ * but not a read-only mount, and SQLite needs the directory for its WAL.
+ */
+int
+conf_check_database(const struct conf *c, char **cause)
+{
+	char	*dir = conf_existing_dir(c->database);
+	char	*probe = g_build_filename(dir, ".ticketd-check-XXXXXX", NULL);
+	int	 fd, err = 0;
+
+	if ((fd = g_mkstemp(probe)) == -1)
+		err = errno;
+	else {
+		close(fd);
+		g_unlink(probe);
+		if (g_file_test(c->database, G_FILE_TEST_EXISTS) &&
+		    g_access(c->database, R_OK | W_OK) != 0)
+			err = errno;
+	}
+	if (err != 0)
+		*cause = g_strdup_printf("%s:%u: database: %s: %s", c->path,
+		    c->database_line, fd == -1 ? dir : c->database,
+		    g_strerror(err));
+	g_free(probe);
+	g_free(dir);
+	return err != 0 ? -1 : 0;
 }
 
 const struct conf_queue *

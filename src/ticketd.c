@@ -83,9 +83,12 @@ ticketd_check(const char *path)
 	struct conf	*conf;
 	char		*cause = NULL;
 
-	if ((conf = conf_load(path, &cause)) == NULL) {
+	if ((conf = conf_load(path, &cause)) == NULL ||
+	    conf_check_database(conf, &cause) != 0) {
 		fprintf(stderr, "%s\n", cause);
 		g_free(cause);
+		if (conf != NULL)
+			conf_unref(conf);
 		return 1;
 	}
 	printf("%s: configuration ok\n", path);

@@ -2,7 +2,7 @@
 # Configuration: "ticketd -n" and its file:line errors, and SIGHUP reload
 # by swap (a broken file keeps the running configuration).
 . "$(dirname "$0")/../lib.sh"
-plan 14
+plan 18
 
 check "the shipped conf/ticketd.conf is valid" "$BUILD/ticketd" -n -c conf/ticketd.conf
 check "trace categories are accepted" "$BUILD/ticketd" -T lmtp,sql,ingest,mime,smtp,imap -n -c conf/ticketd.conf
@@ -27,6 +27,27 @@ printf 'Subject: {{tag}} hi {{nonsense}}\n\nDear {{requester_name}},\n{{#after_h
 is $? 1 "-n fails on a broken template"
 grep -q "^$TMP/tpl/ack.en.txt:1: .*nonsense" "$TMP/tpl.err" && grep -q "^$TMP/tpl/ack.en.txt:4: .*after_hours" "$TMP/tpl.err"
 ok $? "template errors read file:line: $(tr '\n' '|' <"$TMP/tpl.err")"
+
+# Mistakes -n used to accept, each reported as file:line.
+# minus_n NAME SED-SCRIPT LINE MESSAGE: edit a valid config and expect one error.
+minus_n() {
+	ticketd_conf | sed "$2" >"$TMP/m.conf"
+	"$BUILD/ticketd" -n -c "$TMP/m.conf" 2>"$TMP/m.err"
+	[ $? -eq 1 ] && grep -qF "$TMP/m.conf:$3: $4" "$TMP/m.err"
+	ok $? "-n rejects $1 ($(cat "$TMP/m.err"))"
+}
+minus_n "timezone = GMT+7" '$a timezone = GMT+7' 12 \
+	'timezone: "GMT+7" is POSIX for UTC-7, not UTC+7; use an IANA name such as Asia/Bangkok, or Etc/GMT-7 for UTC+7'
+minus_n "a quoted value" '$a name = "Example Support"' 12 \
+	'name: values are not quoted here, the quotes would be kept; write: name = Example Support'
+minus_n "a duplicate section" '$a [ticketd]\nsubject_tag = [T{id}]' 12 '[ticketd] is already at line 1'
+mkdir "$TMP/ro" && chmod 555 "$TMP/ro"
+ticketd_conf | sed "s|^database = .*|database = $TMP/ro/db/tickets.db|" >"$TMP/ro.conf"
+# Root writes anywhere: the check runs as the daemon's kind of user.
+if [ "$(id -u)" -eq 0 ]; then as_user() { runuser -u nobody -- "$@"; }; else as_user() { "$@"; }; fi
+as_user "$BUILD/ticketd" -n -c "$TMP/ro.conf" 2>"$TMP/ro.err"
+[ $? -eq 1 ] && grep -qF "$TMP/ro.conf:2: database: $TMP/ro: Permission denied" "$TMP/ro.err"
+ok $? "-n rejects a database directory it cannot write ($(cat "$TMP/ro.err"))"
 
 ticketd_conf >"$TMP/t.conf"
 start_ticketd "$TMP/t.conf" || exit 1

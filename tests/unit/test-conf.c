@@ -138,6 +138,98 @@ test_whole_file_errors(void)
 	g_free(path);
 }
 
+/* GMT+7 is POSIX for UTC-7: acknowledgements would be 14 hours off. */
+static void
+test_timezone(void)
+{
+	char		*path, *cause = NULL;
+	struct conf	*c;
+
+	expect_error("[ticketd]\ndatabase = x\n[queue a]\naddress = a@b\n"
+	    "timezone = GMT+7\n", 5, "Asia/Bangkok, or Etc/GMT-7 for UTC+7");
+	expect_error("[ticketd]\ndatabase = x\n[queue a]\naddress = a@b\n"
+	    "timezone = UTC-3\n", 5, "POSIX for UTC+3");
+	expect_error("[ticketd]\ndatabase = x\n[queue a]\naddress = a@b\n"
+	    "timezone = +07:00\n", 5, "unknown time zone \"+07:00\"");
+	expect_error("[ticketd]\ndatabase = x\n[queue a]\naddress = a@b\n"
+	    "timezone = Asia/Nowhere\n", 5, "unknown time zone");
+	expect_error("[ticketd]\ndatabase = x\n[queue a]\naddress = a@b\n"
+	    "timezone = ../../../etc/passwd\n", 5, "unknown time zone");
+	path = write_conf("[ticketd]\ndatabase = x\n[queue a]\naddress = a@b\n"
+	    "timezone = Etc/GMT-7\n[queue b]\naddress = b@b\n"
+	    "timezone = Asia/Bangkok\n");
+	c = conf_load(path, &cause);
+	g_assert_null(cause);
+	for (guint i = 0; i < 2; i++) {
+		GTimeZone *tz = ((struct conf_queue *)c->queues->pdata[i])->timezone;
+
+		g_assert_cmpint(g_time_zone_get_offset(tz, g_time_zone_find_interval(
+		    tz, G_TIME_TYPE_UNIVERSAL, 1800000000)), ==, 7 * 3600);
+	}
+	conf_unref(c);
+	g_unlink(path);
+	g_free(path);
+}
+
+/* The file has no quoting; quotes would be kept in the value. */
+static void
+test_quoted(void)
+{
+	expect_error("[ticketd]\ndatabase = x\n[queue a]\naddress = a@b\n"
+	    "name = \"Example Support\"\n", 5,
+	    "the quotes would be kept; write: name = Example Support");
+	expect_error("[ticketd]\ndatabase = 'x'\n[queue a]\naddress = a@b\n",
+	    2, "write: database = x");
+}
+
+/* A second [ticketd] would silently merge into the first. */
+static void
+test_duplicate_section(void)
+{
+	expect_error("[ticketd]\ndatabase = x\n[queue a]\naddress = a@b\n"
+	    "[ticketd]\nhostname = h\n", 5, "[ticketd] is already at line 1");
+	expect_error("[ticketd]\ndatabase = x\n[queue a]\naddress = a@b\n"
+	    "[lmtp]\n[queue a]\nname = A\n", 6, "[queue a] is already at line 3");
+	/* Its keys still count as the first section's. */
+	expect_error("[ticketd]\ndatabase = x\n[queue a]\naddress = a@b\n"
+	    "[ticketd]\ndatabase = y\n", 6, "database: set twice");
+}
+
+static void
+test_database_writable(void)
+{
+	char		*dir = g_dir_make_tmp("test-conf-XXXXXX", NULL);
+	char		*text, *path, *cause = NULL;
+	struct conf	*c;
+
+	text = g_strdup_printf("[ticketd]\n\ndatabase = %s/sub/t.db\n"
+	    "[queue a]\naddress = a@b\n", dir);
+	path = write_conf(text);
+	c = conf_load(path, &cause);
+	g_assert_nonnull(c);
+	g_assert_cmpint(conf_check_database(c, &cause), ==, 0);
+	conf_unref(c);
+	g_free(text);
+	g_unlink(path);
+	g_free(path);
+	/* A directory nobody can create a file in, root included. */
+	path = write_conf("[ticketd]\n\ndatabase = /proc/ticketd/t.db\n"
+	    "[queue a]\naddress = a@b\n");
+	c = conf_load(path, &cause);
+	g_assert_nonnull(c);
+	g_assert_cmpint(conf_check_database(c, &cause), ==, -1);
+	text = g_strdup_printf("%s:3: database: /proc: ", path);
+	if (!g_str_has_prefix(cause, text))
+		g_error("wanted \"%s...\", got \"%s\"", text, cause);
+	conf_unref(c);
+	g_free(text);
+	g_free(cause);
+	g_unlink(path);
+	g_free(path);
+	g_rmdir(dir);
+	g_free(dir);
+}
+
 static void
 test_missing_file(void)
 {
@@ -156,5 +248,9 @@ main(int argc, char **argv)
 	g_test_add_func("/conf/errors", test_errors);
 	g_test_add_func("/conf/whole-file-errors", test_whole_file_errors);
 	g_test_add_func("/conf/missing-file", test_missing_file);
+	g_test_add_func("/conf/timezone", test_timezone);
+	g_test_add_func("/conf/quoted", test_quoted);
+	g_test_add_func("/conf/duplicate-section", test_duplicate_section);
+	g_test_add_func("/conf/database-writable", test_database_writable);
 	return g_test_run();
 }
