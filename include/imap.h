@@ -64,12 +64,19 @@ int		 imap_search_from(struct imap *, guint32 from, GArray **uids,
 		    char **cause);
 
 /*
- * Fetch BODY.PEEK[] of the n uids in one command; cb gets each message
- * (uid, raw bytes). Messages the server no longer has are skipped.
+ * Fetch BODY.PEEK[] of the n uids in one command, or with headers_only
+ * BODY.PEEK[HEADER]. cb gets every FETCH response that names a uid, as
+ * it arrives: raw is the bytes, or NULL when the response came without
+ * them (a body of NIL for a message expunged behind our back, or none
+ * for one the server cannot read). A uid may come more than once (an
+ * unsolicited flag change) or not at all. After -1 (e.g. the server
+ * said BYE after a message it could not read) cb has seen the responses
+ * that came before. A tagged NO after some responses is not an error.
  */
 typedef void	(*imap_fetch_cb)(guint32 uid, GBytes *raw, gpointer arg);
 int		 imap_fetch(struct imap *, const guint32 *uids, guint n,
-		    imap_fetch_cb, gpointer arg, char **cause);
+		    int headers_only, imap_fetch_cb, gpointer arg,
+		    char **cause);
 
 /* RFC822.SIZE of the n uids: a new table, uid -> size (GUINT_TO_POINTER). */
 int		 imap_sizes(struct imap *, const guint32 *uids, guint n,

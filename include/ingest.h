@@ -38,6 +38,14 @@ struct ingest_job {
 	int			 no_ack;	/* archive import: never acknowledge */
 	int			 keep_date;	/* archive import: Date: is received_at */
 	int			 no_envelope;	/* IMAP: take return_path from the mail */
+	/*
+	 * Set when raw stands in for a mail that could not be taken whole
+	 * (its headers, for one over max_message_size): the ticket is
+	 * flagged for attention and gets an "attention" event saying this.
+	 * Its dedupe key is apart, so the whole mail is still stored if it
+	 * comes later. Freed with the job.
+	 */
+	char			*attention;
 	struct conf		*conf;		/* a reference, released on free */
 	ingest_done_cb		 done;
 	gpointer		 arg;

@@ -181,6 +181,13 @@ struct store_ops {
 	int		 (*imap_failure_clear)(struct store *, const char *account,
 			    const char *mailbox, guint32 uidvalidity, guint32 uid,
 			    char **cause);
+	/* How often a message failed so far: *count, 0 when never. */
+	int		 (*imap_failure_count)(struct store *, const char *account,
+			    const char *mailbox, guint32 uidvalidity, guint32 uid,
+			    guint *count, char **cause);
+	/* Flag a ticket for a human to look at. */
+	int		 (*ticket_attention)(struct store *, gint64 id,
+			    char **cause);
 	/* The raw mail of a stored message: 1 and *raw, 0, or -1. */
 	int		 (*message_raw)(struct store *, gint64 message_id,
 			    GBytes **raw, char **cause);

@@ -859,26 +859,63 @@ imap_search_from(struct imap *imap, guint32 from, GArray **uids, char **cause)
 /* A UID FETCH of some items, each response handed to fn. */
 typedef void	(*imap_att_fn)(struct mailimap_msg_att *, gpointer);
 
+struct imap_each {
+	imap_att_fn	 fn;
+	gpointer	 arg;
+	guint		 responses;
+};
+
+/* libetpan calls the handler only while a progress function is set. */
+static void
+imap_no_progress(size_t current, size_t maximum, void *arg)
+{
+}
+
+static void
+imap_each_att(struct mailimap_msg_att *att, void *arg)
+{
+	struct imap_each	*e = arg;
+
+	e->responses++;
+	e->fn(att, e->arg);
+}
+
+/*
+ * Responses go to fn as libetpan parses them, not from the list it
+ * hands back at the end: a server that says BYE after a message it
+ * cannot read (Dovecot does) would otherwise take every response of the
+ * command with it. A tagged NO after some responses leaves the rest
+ * missing, which the caller sees; a NO with none is the command's error.
+ */
 static int
 imap_uid_fetch_each(struct imap *imap, const guint32 *uids, guint n,
     struct mailimap_fetch_type *ft, imap_att_fn fn, gpointer arg, char **cause)
 {
+	struct imap_each	 e = { fn, arg, 0 };
 	struct mailimap_set	*set;
 	clist			*result = NULL;
 	clistiter		*it;
 	int			 r;
 
 	set = imap_set_new(uids, n);
+	mailimap_set_msg_att_handler(imap->m, imap_each_att, &e);
+	mailimap_set_progress_callback(imap->m, NULL, imap_no_progress, NULL);
 	r = mailimap_uid_fetch(imap->m, set, ft, &result);
+	mailimap_set_progress_callback(imap->m, NULL, NULL, NULL);
+	mailimap_set_msg_att_handler(imap->m, NULL, NULL);
 	mailimap_set_free(set);
 	mailimap_fetch_type_free(ft);
+	if (r == MAILIMAP_ERROR_UID_FETCH && e.responses > 0)
+		r = MAILIMAP_NO_ERROR;
 	if (r != MAILIMAP_NO_ERROR) {
 		*cause = imap_error(imap, "UID FETCH", r);
 		return -1;
 	}
-	for (it = clist_begin(result); it != NULL; it = clist_next(it))
-		fn(clist_content(it), arg);
-	mailimap_fetch_list_free(result);
+	for (it = clist_begin(result); result != NULL && it != NULL;
+	    it = clist_next(it))
+		imap_each_att(clist_content(it), &e);
+	if (result != NULL)
+		mailimap_fetch_list_free(result);
 	return 0;
 }
 
@@ -918,39 +955,49 @@ imap_att_find(struct mailimap_msg_att *att, int type)
 	return NULL;
 }
 
-/* Deliver one FETCH response; those without UID or body are unsolicited. */
+/*
+ * Deliver one FETCH response that names a uid; those without are
+ * unsolicited. A body of NIL (libetpan: NULL; an empty literal is "")
+ * or none at all comes as raw NULL.
+ */
 static void
 imap_fetch_one(struct mailimap_msg_att *att, gpointer arg)
 {
 	struct imap_fetch_ctx		*ctx = arg;
 	struct mailimap_msg_att_static	*uid, *body;
-	struct mailimap_msg_att_body_section *sec;
-	GBytes				*raw;
+	struct mailimap_msg_att_body_section *sec = NULL;
+	GBytes				*raw = NULL;
 
 	uid = imap_att_find(att, MAILIMAP_MSG_ATT_UID);
 	body = imap_att_find(att, MAILIMAP_MSG_ATT_BODY_SECTION);
-	if (uid == NULL || uid->att_data.att_uid == 0 || body == NULL ||
-	    (sec = body->att_data.att_body_section) == NULL)
+	if (uid == NULL || uid->att_data.att_uid == 0)
 		return;
-	/* An empty literal comes as NULL. */
-	raw = g_bytes_new(sec->sec_body_part, sec->sec_body_part != NULL ?
-	    sec->sec_length : 0);
+	if (body != NULL)
+		sec = body->att_data.att_body_section;
+	if (sec != NULL && sec->sec_body_part != NULL)
+		raw = g_bytes_new(sec->sec_body_part, sec->sec_length);
 	ctx->cb(uid->att_data.att_uid, raw, ctx->arg);
-	g_bytes_unref(raw);
+	if (raw != NULL)
+		g_bytes_unref(raw);
 }
 
 int
-imap_fetch(struct imap *imap, const guint32 *uids, guint n, imap_fetch_cb cb,
-    gpointer arg, char **cause)
+imap_fetch(struct imap *imap, const guint32 *uids, guint n, int headers_only,
+    imap_fetch_cb cb, gpointer arg, char **cause)
 {
 	struct imap_fetch_ctx	 ctx = { cb, arg };
+	struct mailimap_section	*section;
 
 	if (imap_usable(imap, cause) != 0)
 		return -1;
 	if (n == 0)
 		return 0;
+	section = headers_only ? mailimap_section_new_header() :
+	    mailimap_section_new(NULL);
+	if (section == NULL)
+		imap_oom();
 	return imap_uid_fetch_each(imap, uids, n, imap_fetch_type(
-	    mailimap_fetch_att_new_body_peek_section(mailimap_section_new(NULL))),
+	    mailimap_fetch_att_new_body_peek_section(section)),
 	    imap_fetch_one, &ctx, cause);
 }
 

@@ -66,6 +66,7 @@ ingest_job_free(struct ingest_job *job)
 	g_free(job->origin);
 	g_free(job->return_path);
 	g_free(job->queue);
+	g_free(job->attention);
 	conf_unref(job->conf);
 	if (job->mail != NULL)
 		mail_free(job->mail);
@@ -80,9 +81,11 @@ ingest_dedupe_key(const struct ingest_job *job)
 	char	*digest, *key;
 
 	if (job->mail->message_id != NULL && *job->mail->message_id != '\0')
-		return g_strdup(job->mail->message_id);
+		return g_strconcat(job->attention ? "partial:" : "",
+		    job->mail->message_id, NULL);
 	digest = g_compute_checksum_for_bytes(G_CHECKSUM_SHA256, job->raw);
-	key = g_strdup_printf("sha256:%s", digest);
+	key = g_strdup_printf("%ssha256:%s", job->attention ? "partial:" : "",
+	    digest);
 	g_free(digest);
 	return key;
 }
@@ -241,6 +244,10 @@ ingest_add_message(struct store *st, struct ingest_job *job,
 	if (rc == 0 && !job->mail->parsed)
 		rc = st->ops->event_add(st, job->ticket_id, job->received_at,
 		    "parse_failed", job->mail->parse_error, cause);
+	if (rc == 0 && job->attention != NULL &&
+	    (rc = st->ops->ticket_attention(st, job->ticket_id, cause)) == 0)
+		rc = st->ops->event_add(st, job->ticket_id, job->received_at,
+		    "attention", job->attention, cause);
 	return rc;
 }
 

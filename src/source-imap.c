@@ -11,7 +11,11 @@
  * harmless. A new UIDVALIDITY starts the mailbox over the same way.
  *
  * A message that keeps failing to store is moved to the quarantine
- * folder after max_failures tries, so it cannot hold up the mailbox.
+ * folder after max_failures tries, so it cannot hold up the mailbox. A
+ * message the server sends without its body is such a failure, never
+ * a gap: the position stays below it until it is quarantined. One over
+ * max_message_size is quarantined unfetched, and a ticket flagged for
+ * attention holds its headers.
  */
 #include <string.h>
 
@@ -63,10 +67,14 @@ struct source_imap {
 	GPtrArray		*retired;	/* stopping after a reload */
 };
 
-/* A fetched message on its way into a ticket. */
+/* A message of the batch on its way into a ticket. */
 struct imap_item {
 	guint32			 uid;
-	struct ingest_job	*job;
+	guint32			 size;		/* RFC822.SIZE, 0 unknown */
+	int			 big;		/* over max_message_size */
+	int			 answered;	/* a FETCH response named it */
+	int			 given_up;	/* failed enough before: unfetched */
+	struct ingest_job	*job;		/* NULL until its bytes came */
 };
 
 /* The password, or for XOAUTH2 a fresh token from a file or a command. */
@@ -122,26 +130,47 @@ imap_account_connect(struct imap_account *a, char **cause)
 	return imap;
 }
 
-/* What imap_fetch() fills: the account and the messages so far. */
-struct imap_fetched {
+/* A batch: its messages in uid order, and by uid for the responses. */
+struct imap_batch {
 	struct imap_account	*account;
+	guint32			 uidvalidity;
 	GPtrArray		*items;		/* struct imap_item * */
+	GHashTable		*by_uid;	/* uid -> struct imap_item * */
 };
+
+/*
+ * A mail too big to fetch is still a request: its ticket holds the
+ * headers and says where the rest is.
+ */
+static char *
+imap_big_note(const struct imap_account *a, const struct imap_item *it)
+{
+	return g_strdup_printf("the mail is %u octets, over max_message_size "
+	    "(%zu): only its headers are stored; the whole mail is in the "
+	    "folder %s of %s", it->size, a->conf->lmtp_max_message_size,
+	    a->cfg->quarantine, a->origin);
+}
 
 static void
 imap_item_collect(guint32 uid, GBytes *raw, gpointer arg)
 {
-	struct imap_fetched	*f = arg;
-	struct imap_account	*a = f->account;
-	struct imap_item	*it = g_new0(struct imap_item, 1);
+	struct imap_batch	*b = arg;
+	struct imap_account	*a = b->account;
+	struct imap_item	*it = g_hash_table_lookup(b->by_uid,
+				    GUINT_TO_POINTER(uid));
 
-	it->uid = uid;
+	if (it == NULL)
+		return;		/* unsolicited, about another message */
+	it->answered = 1;
+	if (raw == NULL || it->job != NULL)
+		return;
 	it->job = ingest_job_new(g_bytes_ref(raw), "imap", a->origin, NULL,
 	    a->cfg->queue, a->conf);
 	it->job->no_envelope = 1;
 	it->job->no_ack = a->archive;
 	it->job->keep_date = a->archive;
-	g_ptr_array_add(f->items, it);
+	if (it->big)
+		it->job->attention = imap_big_note(a, it);
 }
 
 static void
@@ -176,21 +205,42 @@ imap_after(struct imap_account *a, struct imap *imap, GArray *done,
  * be quarantined.
  */
 static int
-imap_failed(struct imap_account *a, guint32 uidvalidity,
-    const struct imap_item *it)
+imap_failed(struct imap_account *a, guint32 uidvalidity, guint32 uid,
+    const char *why)
 {
 	struct store	*st = a->store;
 	char		*cause = NULL;
 	guint		 count = 0;
 
 	if (st->ops->imap_failure_add(st, a->cfg->name, a->cfg->mailbox,
-	    uidvalidity, it->uid, it->job->cause, &count, &cause) != 0) {
-		log_warn("%s: uid %u: %s", a->origin, it->uid, cause);
+	    uidvalidity, uid, why, &count, &cause) != 0) {
+		log_warn("%s: uid %u: %s", a->origin, uid, cause);
 		g_free(cause);
 		return 0;
 	}
 	log_warn("%s: uid %u: not stored (failure %u of %u): %s", a->origin,
-	    it->uid, count, a->cfg->max_failures, it->job->cause);
+	    uid, count, a->cfg->max_failures, why);
+	return count >= a->cfg->max_failures;
+}
+
+/*
+ * Has uid failed max_failures times already? Its quarantine may not
+ * have happened: the server can close the connection on the very
+ * message (Dovecot says BYE after one it cannot read).
+ */
+static int
+imap_failed_enough(struct imap_account *a, guint32 uidvalidity, guint32 uid)
+{
+	struct store	*st = a->store;
+	char		*cause = NULL;
+	guint		 count = 0;
+
+	if (st->ops->imap_failure_count(st, a->cfg->name, a->cfg->mailbox,
+	    uidvalidity, uid, &count, &cause) != 0) {
+		log_warn("%s: uid %u: %s", a->origin, uid, cause);
+		g_free(cause);
+		return 0;
+	}
 	return count >= a->cfg->max_failures;
 }
 
@@ -223,26 +273,28 @@ imap_quarantine(struct imap_account *a, struct imap *imap,
 }
 
 /*
- * Split uids into those to fetch and those larger than max_message_size,
- * which are never fetched: one huge mail must not exhaust memory.
+ * Note each message's size. One larger than max_message_size is never
+ * fetched whole: one huge mail must not exhaust memory. One without a
+ * size is fetched, and its body (or the lack of one) decides.
  */
 static int
-imap_split_by_size(struct imap_account *a, struct imap *imap,
-    const guint32 *uids, guint n, GArray *fetch, GArray *big, char **cause)
+imap_note_sizes(struct imap_batch *b, struct imap *imap, const guint32 *uids,
+    guint n, char **cause)
 {
 	GHashTable	*sizes;
-	gsize		 max = a->conf->lmtp_max_message_size;
+	gsize		 max = b->account->conf->lmtp_max_message_size;
+	gpointer	 size;
 
 	if (imap_sizes(imap, uids, n, &sizes, cause) != 0)
 		return -1;
-	for (guint i = 0; i < n; i++) {
-		gpointer	 size;
+	for (guint i = 0; i < b->items->len; i++) {
+		struct imap_item *it = b->items->pdata[i];
 
-		if (!g_hash_table_lookup_extended(sizes, GUINT_TO_POINTER(uids[i]),
-		    NULL, &size))
-			continue;	/* expunged meanwhile */
-		g_array_append_val(GPOINTER_TO_UINT(size) > max ? big : fetch,
-		    uids[i]);
+		if (g_hash_table_lookup_extended(sizes,
+		    GUINT_TO_POINTER(it->uid), NULL, &size)) {
+			it->size = GPOINTER_TO_UINT(size);
+			it->big = it->size > max;
+		}
 	}
 	g_hash_table_destroy(sizes);
 	return 0;
@@ -258,57 +310,150 @@ imap_save_position(struct imap_account *a, guint32 uidvalidity,
 	    uidvalidity, last_uid, cause);
 }
 
+static struct imap_batch *
+imap_batch_new(struct imap_account *a, guint32 uidvalidity,
+    const guint32 *uids, guint n)
+{
+	struct imap_batch	*b = g_new0(struct imap_batch, 1);
+
+	b->account = a;
+	b->uidvalidity = uidvalidity;
+	b->items = g_ptr_array_new_with_free_func(
+	    (GDestroyNotify)imap_item_free);
+	b->by_uid = g_hash_table_new(NULL, NULL);
+	for (guint i = 0; i < n; i++) {
+		struct imap_item *it = g_new0(struct imap_item, 1);
+
+		it->uid = uids[i];
+		g_ptr_array_add(b->items, it);
+		g_hash_table_insert(b->by_uid, GUINT_TO_POINTER(uids[i]), it);
+	}
+	return b;
+}
+
+static void
+imap_batch_free(struct imap_batch *b)
+{
+	g_ptr_array_free(b->items, TRUE);
+	g_hash_table_destroy(b->by_uid);
+	g_free(b);
+}
+
+/*
+ * Fetch the batch: whole messages, and the headers of big ones. Those
+ * that failed often enough already go to bad unfetched. When the
+ * connection breaks, a message the server answered without its body
+ * still counts as a failure, so that one the server cannot send does
+ * not hold up the mailbox for ever.
+ */
+static int
+imap_batch_fetch(struct imap_batch *b, struct imap *imap, GArray *bad,
+    char **cause)
+{
+	GArray	*whole = g_array_new(FALSE, FALSE, sizeof(guint32));
+	GArray	*heads = g_array_new(FALSE, FALSE, sizeof(guint32));
+	int	 rc;
+
+	for (guint i = 0; i < b->items->len; i++) {
+		struct imap_item *it = b->items->pdata[i];
+
+		it->given_up = imap_failed_enough(b->account, b->uidvalidity,
+		    it->uid);
+		if (it->given_up)
+			g_array_append_val(bad, it->uid);
+		else
+			g_array_append_val(it->big ? heads : whole, it->uid);
+	}
+	rc = imap_fetch(imap, (const guint32 *)whole->data, whole->len, 0,
+	    imap_item_collect, b, cause) == 0 && imap_fetch(imap,
+	    (const guint32 *)heads->data, heads->len, 1, imap_item_collect, b,
+	    cause) == 0 ? 0 : -1;
+	for (guint i = 0; rc != 0 && i < b->items->len; i++) {
+		struct imap_item *it = b->items->pdata[i];
+
+		if (it->answered && it->job == NULL)
+			imap_failed(b->account, b->uidvalidity, it->uid,
+			    "the server sent no body, then failed");
+	}
+	g_array_free(whole, TRUE);
+	g_array_free(heads, TRUE);
+	return rc;
+}
+
+/* What became of one message: done, big (and stored), bad, or retry. */
+static void
+imap_batch_sort(struct imap_batch *b, struct imap_item *it, GArray *done,
+    GArray *big, GArray *bad, guint32 *last_uid, int *blocked)
+{
+	struct imap_account	*a = b->account;
+	const char		*why;
+
+	if (it->job != NULL && it->job->status != INGEST_TEMPFAIL) {
+		if (it->big)
+			log_info("%s: uid %u: %u octets, over max_message_size: "
+			    "ticket %" G_GINT64_FORMAT " holds its headers",
+			    a->origin, it->uid, it->size, it->job->ticket_id);
+		g_array_append_val(it->big ? big : done, it->uid);
+		a->imported++;
+		return;
+	}
+	why = it->job != NULL ? it->job->cause : it->answered ?
+	    "the server sent no body" : "the server sent nothing for it";
+	if (imap_failed(a, b->uidvalidity, it->uid, why))
+		g_array_append_val(bad, it->uid);
+	else if (!*blocked) {
+		*blocked = 1;
+		*last_uid = it->uid - 1;
+	}
+}
+
 /*
  * One batch: fetch, store, then act on what committed. *blocked turns
  * on at the first message that failed and is not yet quarantined: the
- * position stops below it so that it is tried again.
+ * position stops below it so that it is tried again. A message that
+ * came without its body is such a failure.
  */
 static int
 imap_batch(struct imap_account *a, struct imap *imap,
     const struct imap_mailbox *mb, const guint32 *uids, guint n,
     guint32 *last_uid, int *blocked, char **cause)
 {
-	GPtrArray	*items = g_ptr_array_new_with_free_func(
-			    (GDestroyNotify)imap_item_free);
+	struct imap_batch *b = imap_batch_new(a, mb->uidvalidity, uids, n);
 	GPtrArray	*jobs = g_ptr_array_new();
 	GArray		*done = g_array_new(FALSE, FALSE, sizeof(guint32));
 	GArray		*bad = g_array_new(FALSE, FALSE, sizeof(guint32));
-	GArray		*fetch = g_array_new(FALSE, FALSE, sizeof(guint32));
 	GArray		*big = g_array_new(FALSE, FALSE, sizeof(guint32));
-	struct imap_fetched fetched = { a, items };
 	char		*why;
 	int		 rc = -1;
 
-	if (imap_split_by_size(a, imap, uids, n, fetch, big, cause) != 0 ||
-	    imap_fetch(imap, (const guint32 *)fetch->data, fetch->len,
-	    imap_item_collect, &fetched, cause) != 0)
+	if (imap_note_sizes(b, imap, uids, n, cause) != 0 ||
+	    imap_batch_fetch(b, imap, bad, cause) != 0)
 		goto out;
-	for (guint i = 0; i < items->len; i++)
-		g_ptr_array_add(jobs, ((struct imap_item *)items->pdata[i])->job);
+	for (guint i = 0; i < b->items->len; i++) {
+		struct imap_item *it = b->items->pdata[i];
+
+		if (it->job != NULL)
+			g_ptr_array_add(jobs, it->job);
+	}
 	a->store_jobs(a, jobs);
 	/* Shutting down: jobs were not tried, so they are no failures. */
 	if (imap_is_stopping(a)) {
 		*cause = g_strdup("shutting down");
 		goto out;
 	}
-	for (guint i = 0; i < items->len; i++) {
-		struct imap_item *it = items->pdata[i];
+	for (guint i = 0; i < b->items->len; i++) {
+		struct imap_item *it = b->items->pdata[i];
 
-		if (it->job->status != INGEST_TEMPFAIL) {
-			g_array_append_val(done, it->uid);
-			a->imported++;
-		} else if (imap_failed(a, mb->uidvalidity, it))
-			g_array_append_val(bad, it->uid);
-		else if (!*blocked) {
-			*blocked = 1;
-			*last_uid = it->uid - 1;
-		}
+		if (!it->given_up)
+			imap_batch_sort(b, it, done, big, bad, last_uid,
+			    blocked);
 	}
 	why = g_strdup_printf("not stored after %u tries", a->cfg->max_failures);
 	rc = imap_after(a, imap, done, cause) != 0 ||
 	    imap_quarantine(a, imap, mb->uidvalidity, bad, why, cause) != 0 ||
 	    imap_quarantine(a, imap, mb->uidvalidity, big,
-	    "larger than max_message_size", cause) != 0 ? -1 : 0;
+	    "larger than max_message_size, its headers are in a ticket",
+	    cause) != 0 ? -1 : 0;
 	g_free(why);
 	if (rc != 0)
 		goto out;
@@ -320,10 +465,9 @@ imap_batch(struct imap_account *a, struct imap *imap,
 	rc = imap_save_position(a, mb->uidvalidity, *last_uid, cause);
 out:
 	g_ptr_array_free(jobs, TRUE);
-	g_ptr_array_free(items, TRUE);
+	imap_batch_free(b);
 	g_array_free(done, TRUE);
 	g_array_free(bad, TRUE);
-	g_array_free(fetch, TRUE);
 	g_array_free(big, TRUE);
 	return rc;
 }

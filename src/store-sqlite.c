@@ -56,6 +56,7 @@ enum stmt {
 	S_IMAP_FAILURE_ADD,
 	S_IMAP_FAILURE_COUNT,
 	S_IMAP_FAILURE_CLEAR,
+	S_TICKET_ATTENTION,
 	S_COUNT
 };
 
@@ -143,6 +144,7 @@ static const char *stmt_sql[S_COUNT] = {
 	    "account = ?1 AND mailbox = ?2 AND uidvalidity = ?3 AND uid = ?4",
 	[S_AUTOREPLY_ADD] = "INSERT INTO autoreplies (address, ticket_id, at) "
 	    "VALUES (?1, ?2, ?3)",
+	[S_TICKET_ATTENTION] = "UPDATE tickets SET attention = 1 WHERE id = ?1",
 };
 
 /* Migration N brings user_version from N to N + 1. */
@@ -1027,24 +1029,45 @@ bind_imap_uid(sqlite3_stmt *q, const char *account, const char *mailbox,
 }
 
 static int
+sqlite_imap_failure_count(struct store *st, const char *account,
+    const char *mailbox, guint32 uidvalidity, guint32 uid, guint *count,
+    char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_IMAP_FAILURE_COUNT);
+	gint64			 n = 0;
+
+	bind_imap_uid(q, account, mailbox, uidvalidity, uid);
+	if (sqlite_lookup_int(s, q, "imap_failure_count", &n, cause) < 0)
+		return -1;
+	*count = n;
+	return 0;
+}
+
+static int
 sqlite_imap_failure_add(struct store *st, const char *account,
     const char *mailbox, guint32 uidvalidity, guint32 uid, const char *error,
     guint *count, char **cause)
 {
 	struct store_sqlite	*s = (struct store_sqlite *)st;
 	sqlite3_stmt		*q = sqlite_stmt(s, S_IMAP_FAILURE_ADD);
-	gint64			 n = 0;
 
 	bind_imap_uid(q, account, mailbox, uidvalidity, uid);
 	bind_text(q, 5, error);
 	if (sqlite_done(s, q, "imap_failure_add", cause) != 0)
 		return -1;
-	q = sqlite_stmt(s, S_IMAP_FAILURE_COUNT);
-	bind_imap_uid(q, account, mailbox, uidvalidity, uid);
-	if (sqlite_lookup_int(s, q, "imap_failure_count", &n, cause) < 0)
-		return -1;
-	*count = n;
-	return 0;
+	return sqlite_imap_failure_count(st, account, mailbox, uidvalidity,
+	    uid, count, cause);
+}
+
+static int
+sqlite_ticket_attention(struct store *st, gint64 id, char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_TICKET_ATTENTION);
+
+	sqlite3_bind_int64(q, 1, id);
+	return sqlite_done(s, q, "ticket_attention", cause);
 }
 
 static int
@@ -1094,4 +1117,6 @@ const struct store_ops store_sqlite_ops = {
 	.imap_state_set = sqlite_imap_state_set,
 	.imap_failure_add = sqlite_imap_failure_add,
 	.imap_failure_clear = sqlite_imap_failure_clear,
+	.imap_failure_count = sqlite_imap_failure_count,
+	.ticket_attention = sqlite_ticket_attention,
 };

@@ -4,7 +4,8 @@
  * It connects, selects MAILBOX, searches the UIDs from -f (default 1)
  * on, fetches them in
  * batches of -b (BODY.PEEK[], one command per batch), printing
- * "uid size sha256-prefix" per message, and applies the after-action of
+ * "uid size sha256-prefix" per message ("uid no body" for a response
+ * without one), and applies the after-action of
  * -m to each batch once fetched. With -i it then IDLEs once and prints
  * "idle: 1" (new mail) or "idle: 0", then "after idle: N messages" from
  * a fresh search, which shows the session still works; -I interrupts
@@ -159,9 +160,15 @@ print_message(guint32 uid, GBytes *raw, gpointer arg)
 {
 	guint	*count = arg;
 	gsize	 len;
-	gconstpointer data = g_bytes_get_data(raw, &len);
-	char	*sum = g_compute_checksum_for_data(G_CHECKSUM_SHA256, data, len);
+	gconstpointer data;
+	char	*sum;
 
+	if (raw == NULL) {
+		printf("%u no body\n", uid);
+		return;
+	}
+	data = g_bytes_get_data(raw, &len);
+	sum = g_compute_checksum_for_data(G_CHECKSUM_SHA256, data, len);
 	printf("%u %zu %.*s\n", uid, len, SHA_PREFIX, sum);
 	g_free(sum);
 	(*count)++;
@@ -200,7 +207,7 @@ fetch_all(struct imap *imap, const struct opts *o)
 		const guint32	*batch = &g_array_index(uids, guint32, i);
 		guint		 n = MIN(o->batch, uids->len - i);
 
-		if (imap_fetch(imap, batch, n, print_message, &count,
+		if (imap_fetch(imap, batch, n, 0, print_message, &count,
 		    &cause) != 0 || after(imap, o, batch, n, &cause) != 0)
 			die(cause);
 	}
