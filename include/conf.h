@@ -77,6 +77,12 @@ struct conf {
 	char		*templates_dir;
 	struct template_set *templates;
 	GBytes		*secret;	/* from secret_file, or NULL */
+	/*
+	 * Our Message-ID keys, THREAD_KEY_LEN octets each, newest first:
+	 * the first signs, every one verifies. Not from the file: set by
+	 * reply_keys_load() before the conf is shared; NULL until then.
+	 */
+	GBytes		*msgid_keys;
 
 	char		**lmtp_listen;	/* "host:port" or "unix:/path" */
 	guint		 lmtp_max_sessions;

@@ -75,18 +75,19 @@ void			 ingest_job_free(struct ingest_job *);
  * commit that put mail into the outbox, outbox_ready(arg) is called in
  * the writer thread (it may be NULL).
  */
-struct ingest		*ingest_start(struct store *, const struct conf *,
-			    GMainContext *context, void (*outbox_ready)(gpointer),
-			    gpointer arg, char **cause);
+struct ingest		*ingest_start(struct store *, GMainContext *context,
+			    void (*outbox_ready)(gpointer), gpointer arg,
+			    char **cause);
 void			 ingest_submit(struct ingest *, struct ingest_job *);
 /* Finish every submitted job, stop the threads, close the store. */
 void			 ingest_stop(struct ingest *);
 
-/* Pipe mode: run one job to completion in the calling thread. */
-void			 ingest_run_one(struct store *,
-			    const guint8 key[THREAD_KEY_LEN], struct ingest_job *);
+/*
+ * Pipe mode: run one job to completion in the calling thread. Jobs
+ * carry their conf, whose msgid_keys must be loaded (reply_keys_load()).
+ */
+void			 ingest_run_one(struct store *, struct ingest_job *);
 /* Import mode: parse and store jobs (struct ingest_job *) in one commit. */
-void			 ingest_run_batch(struct store *,
-			    const guint8 key[THREAD_KEY_LEN], GPtrArray *jobs);
+void			 ingest_run_batch(struct store *, GPtrArray *jobs);
 
 #endif

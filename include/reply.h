@@ -42,23 +42,27 @@ const char	*reply_suppress_reason(const struct conf *, const struct mail *,
  * store error (the caller's transaction must then be undone).
  */
 int		 reply_ack(struct store *, const struct conf *,
-		    const guint8 key[THREAD_KEY_LEN], const struct reply_trigger *,
-		    int *queued, char **cause);
+		    const struct reply_trigger *, int *queued, char **cause);
 
 /*
  * Queue the canned reply name to ticket id's requester and record it on
  * the ticket. -1 and *cause when the ticket or template does not exist
  * or the store fails.
  */
-int		 reply_canned(struct store *, const struct conf *,
-		    const guint8 key[THREAD_KEY_LEN], gint64 id, const char *name,
-		    gint64 now, char **cause);
+int		 reply_canned(struct store *, const struct conf *, gint64 id,
+		    const char *name, gint64 now, char **cause);
 
 /*
- * The HMAC key for our Message-IDs: from the config's secret_file when
- * set, else made once and kept in the store.
+ * Fill conf->msgid_keys, before the conf is shared: the key that signs
+ * is the SHA-256 of secret_file when set, else one made once and kept
+ * in the store; every key used before stays (in the store) and still
+ * verifies, so replies to mail signed before a change of secret_file
+ * keep finding their ticket.
  */
-int		 reply_thread_key(const struct conf *, struct store *,
-		    guint8 key[THREAD_KEY_LEN], char **cause);
+int		 reply_keys_load(struct conf *, struct store *, char **cause);
+
+/* 1 and *id when msgid is one of ours, under any of conf's keys. */
+int		 reply_msgid_verify(const struct conf *, const char *msgid,
+		    gint64 *id);
 
 #endif

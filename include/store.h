@@ -211,6 +211,15 @@ void		 store_close(struct store *);
 int		 store_thread_key(struct store *, guint8 *key, gsize len,
 		    char **cause);
 
+/*
+ * Every key our Message-IDs have been signed with, newest first: current
+ * (len octets), then the earlier ones kept in the store, which is
+ * updated when current is new to it. *keys is a new GBytes of len-octet
+ * keys. -1 and *cause on failure.
+ */
+int		 store_msgid_keys(struct store *, const guint8 *current,
+		    gsize len, GBytes **keys, char **cause);
+
 void		 store_ticket_free(struct store_ticket *);
 void		 store_message_free(struct store_message *);
 void		 store_event_free(struct store_event *);

@@ -69,4 +69,8 @@ char	*thread_msgid_make(const guint8 key[THREAD_KEY_LEN], gint64 id,
 int	 thread_msgid_verify(const guint8 key[THREAD_KEY_LEN],
 	    const char *msgid, gint64 *id);
 
+/* The same for n keys side by side: 1 when one of them verifies. */
+int	 thread_msgid_verify_any(const guint8 *keys, gsize n,
+	    const char *msgid, gint64 *id);
+
 #endif

@@ -301,6 +301,8 @@ conf_unref(struct conf *c)
 		template_set_free(c->templates);
 	if (c->secret != NULL)
 		g_bytes_unref(c->secret);
+	if (c->msgid_keys != NULL)
+		g_bytes_unref(c->msgid_keys);
 	g_free(c->smtp_url);
 	g_free(c->smtp_user);
 	g_free(c->smtp_password);

@@ -26,7 +26,6 @@
 struct ingest {
 	struct store	*store;
 	GMainContext	*context;
-	guint8		 key[THREAD_KEY_LEN];
 	GThreadPool	*parsers;
 	GAsyncQueue	*ready;		/* parsed jobs for the writer */
 	GThread		*writer;
@@ -92,12 +91,12 @@ ingest_dedupe_key(const struct ingest_job *job)
 
 /* Does msgid point into a ticket: one of our signed ids, or a stored mail? */
 static int
-ingest_match_msgid(struct store *st, const guint8 *key, const char *msgid,
-    gint64 *ticket, char **cause)
+ingest_match_msgid(struct store *st, const struct conf *conf,
+    const char *msgid, gint64 *ticket, char **cause)
 {
 	int	 found;
 
-	if (thread_msgid_verify(key, msgid, ticket)) {
+	if (reply_msgid_verify(conf, msgid, ticket)) {
 		found = st->ops->ticket_exists(st, *ticket, cause);
 		if (found != 0)
 			return found;
@@ -131,9 +130,8 @@ ingest_match_tag(struct store *st, struct ingest_job *job, gint64 ticket,
  * newest, then the subject tag. Returns -1, 0 or 1 and sets *how.
  */
 static int
-ingest_thread_match(struct store *st, const guint8 *key,
-    struct ingest_job *job, gint64 *ticket, const char **how,
-    char **cause)
+ingest_thread_match(struct store *st, struct ingest_job *job, gint64 *ticket,
+    const char **how, char **cause)
 {
 	const struct mail	*m = job->mail;
 	GPtrArray		*refs = m->references;
@@ -141,14 +139,15 @@ ingest_thread_match(struct store *st, const guint8 *key,
 
 	if (m->in_reply_to != NULL) {
 		*how = "in-reply-to";
-		found = ingest_match_msgid(st, key, m->in_reply_to, ticket, cause);
+		found = ingest_match_msgid(st, job->conf, m->in_reply_to, ticket,
+		    cause);
 		if (found != 0)
 			return found;
 	}
 	for (guint i = refs->len; i > 0; i--) {
 		*how = "references";
-		found = ingest_match_msgid(st, key, g_ptr_array_index(refs, i - 1),
-		    ticket, cause);
+		found = ingest_match_msgid(st, job->conf,
+		    g_ptr_array_index(refs, i - 1), ticket, cause);
 		if (found != 0)
 			return found;
 	}
@@ -205,8 +204,7 @@ ingest_create_ticket(struct store *st, struct ingest_job *job, char **cause)
 }
 
 static int
-ingest_acknowledge(struct store *st, const guint8 *key, struct ingest_job *job,
-    char **cause)
+ingest_acknowledge(struct store *st, struct ingest_job *job, char **cause)
 {
 	struct reply_trigger	 trig = { job->ticket_id, job->mail,
 				    job->return_path, job->queue,
@@ -214,7 +212,7 @@ ingest_acknowledge(struct store *st, const guint8 *key, struct ingest_job *job,
 
 	if (job->no_ack)
 		return 0;
-	return reply_ack(st, job->conf, key, &trig, &job->queued_mail, cause);
+	return reply_ack(st, job->conf, &trig, &job->queued_mail, cause);
 }
 
 static int
@@ -253,8 +251,7 @@ ingest_add_message(struct store *st, struct ingest_job *job,
 
 /* Store one parsed job inside the current transaction. */
 static int
-ingest_store(struct store *st, const guint8 *key, struct ingest_job *job,
-    char **cause)
+ingest_store(struct store *st, struct ingest_job *job, char **cause)
 {
 	char		*dedupe_key = ingest_dedupe_key(job);
 	const char	*how = NULL;
@@ -267,8 +264,7 @@ ingest_store(struct store *st, const guint8 *key, struct ingest_job *job,
 		goto out;
 	}
 	if (found == 0)
-		found = ingest_thread_match(st, key, job, &job->ticket_id, &how,
-		    cause);
+		found = ingest_thread_match(st, job, &job->ticket_id, &how, cause);
 	if (found == -1)
 		goto out;
 	if (found == 0) {
@@ -278,7 +274,7 @@ ingest_store(struct store *st, const guint8 *key, struct ingest_job *job,
 	}
 	rc = ingest_add_message(st, job, dedupe_key, how, cause);
 	if (rc == 0 && job->new_ticket)
-		rc = ingest_acknowledge(st, key, job, cause);
+		rc = ingest_acknowledge(st, job, cause);
 	job->status = INGEST_STORED;
 out:
 	g_free(dedupe_key);
@@ -332,7 +328,7 @@ ingest_from_headers(struct ingest_job *job)
 
 /* Store one job inside a savepoint, so its failure undoes only itself. */
 static void
-ingest_store_one(struct store *st, const guint8 *key, struct ingest_job *job)
+ingest_store_one(struct store *st, struct ingest_job *job)
 {
 	char	*cause = NULL;
 
@@ -345,7 +341,7 @@ ingest_store_one(struct store *st, const guint8 *key, struct ingest_job *job)
 	job->new_ticket = 0;
 	job->queued_mail = 0;
 	job->foreign_tag = 0;
-	if (ingest_store(st, key, job, &cause) == 0 &&
+	if (ingest_store(st, job, &cause) == 0 &&
 	    st->ops->release(st, &cause) == 0)
 		return;
 	st->ops->rollback_savepoint(st);
@@ -387,7 +383,7 @@ ingest_batch_done(gpointer data)
 
 /* One transaction for the whole batch; each job in its own savepoint. */
 static void
-ingest_commit_batch(struct store *st, const guint8 *key, GPtrArray *batch)
+ingest_commit_batch(struct store *st, GPtrArray *batch)
 {
 	char	*cause = NULL;
 
@@ -397,7 +393,7 @@ ingest_commit_batch(struct store *st, const guint8 *key, GPtrArray *batch)
 		return;
 	}
 	for (guint i = 0; i < batch->len; i++)
-		ingest_store_one(st, key, g_ptr_array_index(batch, i));
+		ingest_store_one(st, g_ptr_array_index(batch, i));
 	if (st->ops->commit(st, &cause) != 0) {
 		st->ops->rollback(st);
 		ingest_fail_all(batch, cause);
@@ -463,7 +459,7 @@ ingest_writer(gpointer data)
 		while ((job = g_async_queue_try_pop(in->ready)) != NULL)
 			ingest_park(in, job, &stopping);
 		batch = ingest_next_batch(in);
-		ingest_commit_batch(in->store, in->key, batch);
+		ingest_commit_batch(in->store, batch);
 		ingest_outbox_ready(in, batch);
 		/* Only now, after COMMIT, may anyone hear about these mails. */
 		g_main_context_invoke(in->context, ingest_batch_done, batch);
@@ -482,7 +478,7 @@ ingest_parse(gpointer data, gpointer user_data)
 }
 
 struct ingest *
-ingest_start(struct store *st, const struct conf *conf, GMainContext *context,
+ingest_start(struct store *st, GMainContext *context,
     void (*outbox_ready)(gpointer), gpointer arg, char **cause)
 {
 	struct ingest	*in = g_new0(struct ingest, 1);
@@ -492,10 +488,6 @@ ingest_start(struct store *st, const struct conf *conf, GMainContext *context,
 	in->context = context;
 	in->outbox_ready = outbox_ready;
 	in->outbox_arg = arg;
-	if (reply_thread_key(conf, st, in->key, cause) != 0) {
-		g_free(in);
-		return NULL;
-	}
 	in->ready = g_async_queue_new();
 	in->parked = g_hash_table_new(NULL, NULL);
 	in->parsers = g_thread_pool_new(ingest_parse, in, INGEST_PARSERS, TRUE,
@@ -532,8 +524,7 @@ ingest_stop(struct ingest *in)
 }
 
 void
-ingest_run_batch(struct store *st, const guint8 key[THREAD_KEY_LEN],
-    GPtrArray *jobs)
+ingest_run_batch(struct store *st, GPtrArray *jobs)
 {
 	for (guint i = 0; i < jobs->len; i++) {
 		struct ingest_job *job = jobs->pdata[i];
@@ -541,18 +532,17 @@ ingest_run_batch(struct store *st, const guint8 key[THREAD_KEY_LEN],
 		if (job->mail == NULL)
 			job->mail = mime_parse(job->raw);
 	}
-	ingest_commit_batch(st, key, jobs);
+	ingest_commit_batch(st, jobs);
 	for (guint i = 0; i < jobs->len; i++)
 		ingest_log_result(jobs->pdata[i]);
 }
 
 void
-ingest_run_one(struct store *st, const guint8 key[THREAD_KEY_LEN],
-    struct ingest_job *job)
+ingest_run_one(struct store *st, struct ingest_job *job)
 {
 	GPtrArray	*one = g_ptr_array_new();
 
 	g_ptr_array_add(one, job);
-	ingest_run_batch(st, key, one);
+	ingest_run_batch(st, one);
 	g_ptr_array_free(one, TRUE);
 }

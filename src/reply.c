@@ -112,20 +112,38 @@ reply_suppress_reason(const struct conf *conf, const struct mail *m,
 }
 
 int
-reply_thread_key(const struct conf *conf, struct store *st,
-    guint8 key[THREAD_KEY_LEN], char **cause)
+reply_keys_load(struct conf *conf, struct store *st, char **cause)
 {
+	guint8		 key[THREAD_KEY_LEN];
 	GChecksum	*sum;
 	gsize		 len = THREAD_KEY_LEN;
 
-	if (conf->secret == NULL)
-		return store_thread_key(st, key, THREAD_KEY_LEN, cause);
-	sum = g_checksum_new(G_CHECKSUM_SHA256);
-	g_checksum_update(sum, g_bytes_get_data(conf->secret, NULL),
-	    g_bytes_get_size(conf->secret));
-	g_checksum_get_digest(sum, key, &len);
-	g_checksum_free(sum);
-	return 0;
+	if (conf->secret == NULL) {
+		if (store_thread_key(st, key, THREAD_KEY_LEN, cause) != 0)
+			return -1;
+	} else {
+		sum = g_checksum_new(G_CHECKSUM_SHA256);
+		g_checksum_update(sum, g_bytes_get_data(conf->secret, NULL),
+		    g_bytes_get_size(conf->secret));
+		g_checksum_get_digest(sum, key, &len);
+		g_checksum_free(sum);
+	}
+	if (conf->msgid_keys != NULL)
+		g_bytes_unref(conf->msgid_keys);
+	return store_msgid_keys(st, key, THREAD_KEY_LEN, &conf->msgid_keys,
+	    cause);
+}
+
+int
+reply_msgid_verify(const struct conf *conf, const char *msgid, gint64 *id)
+{
+	gsize	 len;
+	const guint8 *keys;
+
+	if (conf->msgid_keys == NULL)
+		return 0;
+	keys = g_bytes_get_data(conf->msgid_keys, &len);
+	return thread_msgid_verify_any(keys, len / THREAD_KEY_LEN, msgid, id);
 }
 
 /* Is addr (lower case) named in the To or Cc text as a whole address? */
@@ -260,9 +278,11 @@ reply_headers(const struct reply_context *rc, const struct template_output *out,
 }
 
 static struct mail *
-reply_build(const struct reply_context *rc, const guint8 *key,
-    const struct template_output *out)
+reply_build(const struct reply_context *rc, const struct template_output *out)
 {
+	/* The newest key signs; reply_queue() checked there is one. */
+	const guint8		*key = g_bytes_get_data(rc->conf->msgid_keys,
+				    NULL);
 	struct mime_draft	 d = { 0 };
 	GPtrArray		*refs = reply_references(rc->parent);
 	char			*msgid, *subject;
@@ -328,7 +348,7 @@ reply_store(struct store *st, const struct reply_context *rc,
 
 static int
 reply_queue(struct store *st, const struct reply_context *rc,
-    const guint8 *key, const char *want_lang, char **cause)
+    const char *want_lang, char **cause)
 {
 	struct template_output	 out = { 0 };
 	struct template_vars	 vars;
@@ -336,13 +356,18 @@ reply_queue(struct store *st, const struct reply_context *rc,
 	struct mail		*sent;
 	int			 ret;
 
+	if (rc->conf->msgid_keys == NULL) {
+		*cause = g_strdup("no Message-ID key loaded");
+		g_ptr_array_free(keep, TRUE);
+		return -1;
+	}
 	reply_vars(rc, &vars, keep);
 	ret = template_render(rc->conf->templates, rc->template, want_lang,
 	    rc->queue->language, &vars, &out, cause);
 	g_ptr_array_free(keep, TRUE);
 	if (ret != 0)
 		return -1;
-	sent = reply_build(rc, key, &out);
+	sent = reply_build(rc, &out);
 	ret = reply_store(st, rc, sent, out.lang, cause);
 	template_output_clear(&out);
 	mail_free(sent);
@@ -386,7 +411,6 @@ reply_suppressed(struct store *st, gint64 ticket, gint64 now, const char *why,
 
 int
 reply_ack(struct store *st, const struct conf *conf,
-    const guint8 key[THREAD_KEY_LEN],
     const struct reply_trigger *trig, int *queued, char **cause)
 {
 	const struct conf_queue	*q = conf_queue_by_name(conf, trig->queue);
@@ -419,7 +443,7 @@ reply_ack(struct store *st, const struct conf *conf,
 	}
 	rc = (struct reply_context){ conf, q, t, trig->mail, trig->received_at,
 	    "ack", "ack", "", 1, trig->received_at };
-	ret = reply_queue(st, &rc, key, template_detect_language(
+	ret = reply_queue(st, &rc, template_detect_language(
 	    trig->mail->content_language, trig->mail->body), cause);
 	if (ret == 0)
 		ret = st->ops->autoreply_add(st, t->requester_addr, t->id,
@@ -456,9 +480,8 @@ reply_last_incoming(struct store *st, gint64 id, gint64 *received,
 }
 
 int
-reply_canned(struct store *st, const struct conf *conf,
-    const guint8 key[THREAD_KEY_LEN],
-    gint64 id, const char *name, gint64 now, char **cause)
+reply_canned(struct store *st, const struct conf *conf, gint64 id,
+    const char *name, gint64 now, char **cause)
 {
 	struct store_ticket	*t = NULL;
 	const struct conf_queue	*q;
@@ -487,7 +510,7 @@ reply_canned(struct store *st, const struct conf *conf,
 	rc = (struct reply_context){ conf, q, t, parent, received, "reply", name,
 	    NULL, 0, now };
 	rc.envelope_from = reply_from_address(q, parent);
-	ret = reply_queue(st, &rc, key, parent ? template_detect_language(
+	ret = reply_queue(st, &rc, parent ? template_detect_language(
 	    parent->content_language, parent->body) : NULL, cause);
 	if (parent != NULL)
 		mail_free(parent);

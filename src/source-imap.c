@@ -36,8 +36,17 @@ struct imap_account;
 typedef void (*imap_store_fn)(struct imap_account *, GPtrArray *jobs);
 
 struct imap_account {
+	/* The account thread's own: it alone reads and swaps them. */
 	struct conf		*conf;
 	const struct conf_imap	*cfg;		/* inside conf */
+	/*
+	 * The main thread's: the conf its section was last compared in, and
+	 * that section. A reload that leaves the section as it is hands the
+	 * new conf over through next_conf, under the lock.
+	 */
+	struct conf		*main_conf;
+	const struct conf_imap	*main_cfg;	/* inside main_conf */
+	struct conf		*next_conf;
 	char			*origin;	/* "imap NAME", for logs */
 	struct store		*store;		/* for the position and failures */
 	int			 owns_store;
@@ -53,7 +62,6 @@ struct imap_account {
 	int			 stopping;
 	guint			 pending;	/* jobs in the pipeline */
 	struct imap		*session;	/* for imap_idle_interrupt() */
-	guint8			 key[THREAD_KEY_LEN];	/* import mode */
 };
 
 static void	imap_stop(struct source *);
@@ -310,6 +318,28 @@ imap_save_position(struct imap_account *a, guint32 uidvalidity,
 	    uidvalidity, last_uid, cause);
 }
 
+/*
+ * Take the conf of the last reload, if one came: its templates, queues,
+ * subject tag and limits apply from the next batch on. The account's
+ * own section is the same in it, so the session goes on.
+ */
+static void
+imap_take_conf(struct imap_account *a)
+{
+	struct conf	*next;
+
+	g_mutex_lock(&a->lock);
+	next = a->next_conf;
+	a->next_conf = NULL;
+	g_mutex_unlock(&a->lock);
+	if (next == NULL)
+		return;
+	conf_unref(a->conf);
+	a->conf = next;
+	a->cfg = conf_imap_by_name(next, a->cfg->name);
+	log_trace(TRACE_IMAP, "%s: new configuration taken", a->origin);
+}
+
 static struct imap_batch *
 imap_batch_new(struct imap_account *a, guint32 uidvalidity,
     const guint32 *uids, guint n)
@@ -418,7 +448,7 @@ imap_batch(struct imap_account *a, struct imap *imap,
     const struct imap_mailbox *mb, const guint32 *uids, guint n,
     guint32 *last_uid, int *blocked, char **cause)
 {
-	struct imap_batch *b = imap_batch_new(a, mb->uidvalidity, uids, n);
+	struct imap_batch *b;
 	GPtrArray	*jobs = g_ptr_array_new();
 	GArray		*done = g_array_new(FALSE, FALSE, sizeof(guint32));
 	GArray		*bad = g_array_new(FALSE, FALSE, sizeof(guint32));
@@ -426,6 +456,8 @@ imap_batch(struct imap_account *a, struct imap *imap,
 	char		*why;
 	int		 rc = -1;
 
+	imap_take_conf(a);
+	b = imap_batch_new(a, mb->uidvalidity, uids, n);
 	if (imap_note_sizes(b, imap, uids, n, cause) != 0 ||
 	    imap_batch_fetch(b, imap, bad, cause) != 0)
 		goto out;
@@ -675,6 +707,8 @@ imap_account_new(struct conf *conf, const struct conf_imap *cfg)
 
 	a->conf = conf_ref(conf);
 	a->cfg = cfg;
+	a->main_conf = conf_ref(conf);
+	a->main_cfg = cfg;
 	a->origin = g_strdup_printf("imap %s", cfg->name);
 	a->archive = cfg->archive;
 	g_mutex_init(&a->lock);
@@ -690,6 +724,8 @@ imap_account_free(struct imap_account *a)
 	if (a->owns_store)
 		store_close(a->store);
 	conf_unref(a->conf);
+	conf_unref(a->main_conf);
+	conf_unref(a->next_conf);
 	g_free(a->origin);
 	g_mutex_clear(&a->lock);
 	g_cond_clear(&a->cond);
@@ -784,10 +820,26 @@ imap_account_take(struct source_imap *src, const char *name)
 	for (guint i = 0; i < src->accounts->len; i++) {
 		struct imap_account *a = src->accounts->pdata[i];
 
-		if (strcmp(a->cfg->name, name) == 0)
+		if (strcmp(a->main_cfg->name, name) == 0)
 			return g_ptr_array_steal_index(src->accounts, i);
 	}
 	return NULL;
+}
+
+/* An unchanged account keeps its session and takes the new conf. */
+static void
+imap_account_refresh(struct imap_account *a, struct conf *conf,
+    const struct conf_imap *cfg)
+{
+	conf_unref(a->main_conf);
+	a->main_conf = conf_ref(conf);
+	a->main_cfg = cfg;
+	g_mutex_lock(&a->lock);
+	conf_unref(a->next_conf);
+	a->next_conf = conf_ref(conf);
+	g_mutex_unlock(&a->lock);
+	log_info("%s: unchanged, keeps its connection and takes the new "
+	    "configuration", a->origin);
 }
 
 static void
@@ -799,7 +851,8 @@ imap_retire(struct source_imap *src, struct imap_account *a)
 }
 
 /*
- * Accounts whose section is unchanged go on; changed ones finish their
+ * Accounts whose section is unchanged go on, on the same connection,
+ * with the new conf from their next batch; changed ones finish their
  * batch and start again with the new settings (mail that both touch is
  * recognised by its Message-ID); removed ones stop; new ones start.
  */
@@ -815,7 +868,8 @@ imap_reload(struct source *s, struct conf *conf)
 		const struct conf_imap	*cfg = conf->imaps->pdata[i];
 		struct imap_account	*a = imap_account_take(src, cfg->name);
 
-		if (a != NULL && imap_conf_equal(a->cfg, cfg)) {
+		if (a != NULL && imap_conf_equal(a->main_cfg, cfg)) {
+			imap_account_refresh(a, conf, cfg);
 			g_ptr_array_add(next, a);
 			continue;
 		}
@@ -871,7 +925,7 @@ const struct source_ops source_imap_ops = {
 static void
 imap_store_direct(struct imap_account *a, GPtrArray *jobs)
 {
-	ingest_run_batch(a->store, a->key, jobs);
+	ingest_run_batch(a->store, jobs);
 }
 
 int
@@ -888,12 +942,13 @@ source_imap_import(struct conf *conf, struct store *st, const char *name,
 		*cause = g_strdup_printf("no [imap %s] in %s", name, conf->path);
 		return -1;
 	}
+	if (reply_keys_load(conf, st, cause) != 0)
+		return -1;
 	a = imap_account_new(conf, cfg);
 	a->store = st;
 	a->store_jobs = imap_store_direct;
 	a->archive = archive || cfg->archive;
-	if (reply_thread_key(conf, st, a->key, cause) == 0 &&
-	    (imap = imap_account_connect(a, cause)) != NULL) {
+	if ((imap = imap_account_connect(a, cause)) != NULL) {
 		if (imap_prepare_folders(a, imap, cause) == 0)
 			rc = imap_pass(a, imap, &blocked, cause);
 		imap_close(imap);

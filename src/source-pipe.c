@@ -58,20 +58,19 @@ pipe_store(struct conf *conf, GBytes *raw, const char *queue,
 {
 	struct store		*st;
 	struct ingest_job	*job;
-	guint8			 key[THREAD_KEY_LEN];
 	char			*cause = NULL;
 	int			 status;
 
-	job = ingest_job_new(raw, "pipe", "pipe", sender, queue, conf);
 	if ((st = store_open("sqlite", conf->database, &cause)) == NULL ||
-	    reply_thread_key(conf, st, key, &cause) != 0) {
+	    reply_keys_load(conf, st, &cause) != 0) {
 		log_warn("pipe: %s", cause);
 		g_free(cause);
 		store_close(st);
-		ingest_job_free(job);
+		g_bytes_unref(raw);
 		return EX_TEMPFAIL;
 	}
-	ingest_run_one(st, key, job);
+	job = ingest_job_new(raw, "pipe", "pipe", sender, queue, conf);
+	ingest_run_one(st, job);
 	status = job->status == INGEST_TEMPFAIL ? EX_TEMPFAIL : EX_OK;
 	if (status == EX_OK)
 		printf("ticket %" G_GINT64_FORMAT "\n", job->ticket_id);

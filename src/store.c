@@ -66,6 +66,71 @@ store_thread_key(struct store *st, guint8 *key, gsize len, char **cause)
 	return 0;
 }
 
+/* Append the len-octet keys of more that out does not hold yet. */
+static void
+store_keys_add(GByteArray *out, GBytes *more, gsize len)
+{
+	const guint8	*k;
+	gsize		 n = 0, j;
+
+	k = more != NULL ? g_bytes_get_data(more, &n) : NULL;
+	for (gsize i = 0; i + len <= n; i += len) {
+		for (j = 0; j < out->len && memcmp(out->data + j, k + i, len) != 0;
+		    j += len)
+			;
+		if (j >= out->len)
+			g_byte_array_append(out, k + i, len);
+	}
+}
+
+/*
+ * current, the keys known, and the random key of a database that
+ * signed before secret_file was set (or before keys were kept).
+ */
+static GBytes *
+store_keys_merge(const guint8 *current, gsize len, GBytes *known,
+    GBytes *random)
+{
+	GByteArray	*out = g_byte_array_new();
+
+	g_byte_array_append(out, current, len);
+	store_keys_add(out, known, len);
+	store_keys_add(out, random, len);
+	return g_byte_array_free_to_bytes(out);
+}
+
+int
+store_msgid_keys(struct store *st, const guint8 *current, gsize len,
+    GBytes **keys, char **cause)
+{
+	GBytes	*known = NULL, *random = NULL;
+	int	 found;
+
+	*keys = NULL;
+	if (st->ops->begin(st, cause) != 0)
+		return -1;
+	found = st->ops->meta_get(st, "msgid_keys", &known, cause);
+	if (found >= 0)
+		found = st->ops->meta_get(st, "thread_key", &random, cause);
+	if (found >= 0) {
+		*keys = store_keys_merge(current, len, known, random);
+		if (known == NULL || !g_bytes_equal(known, *keys))
+			found = st->ops->meta_set(st, "msgid_keys", *keys, cause);
+	}
+	if (known != NULL)
+		g_bytes_unref(known);
+	if (random != NULL)
+		g_bytes_unref(random);
+	if (found < 0 || st->ops->commit(st, cause) != 0) {
+		st->ops->rollback(st);
+		if (*keys != NULL)
+			g_bytes_unref(*keys);
+		*keys = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 void
 store_ticket_free(struct store_ticket *t)
 {

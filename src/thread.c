@@ -424,3 +424,13 @@ thread_msgid_verify(const guint8 key[THREAD_KEY_LEN], const char *msgid,
 	*id = v;
 	return 1;
 }
+
+int
+thread_msgid_verify_any(const guint8 *keys, gsize n, const char *msgid,
+    gint64 *id)
+{
+	for (gsize i = 0; i < n; i++)
+		if (thread_msgid_verify(keys + i * THREAD_KEY_LEN, msgid, id))
+			return 1;
+	return 0;
+}

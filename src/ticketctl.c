@@ -359,20 +359,19 @@ ctl_mime_init(const struct conf *conf)
 static int
 ctl_reply(struct store *st, struct conf *conf, int argc, char **argv)
 {
-	guint8	 key[THREAD_KEY_LEN];
 	char	*cause = NULL;
 	gint64	 id;
 
 	if (argc != 2 || opt_canned == NULL || (id = ctl_ticket_id(argv[1])) <= 0)
 		return EX_USAGE;
 	ctl_mime_init(conf);
-	if (reply_thread_key(conf, st, key, &cause) != 0 ||
+	if (reply_keys_load(conf, st, &cause) != 0 ||
 	    st->ops->begin(st, &cause) != 0) {
 		fprintf(stderr, "ticketctl: %s\n", cause);
 		g_free(cause);
 		return EX_SOFTWARE;
 	}
-	if (reply_canned(st, conf, key, id, opt_canned,
+	if (reply_canned(st, conf, id, opt_canned,
 	    g_get_real_time() / G_USEC_PER_SEC, &cause) != 0 ||
 	    st->ops->commit(st, &cause) != 0) {
 		st->ops->rollback(st);

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "mime.h"
 #include "outbox.h"
+#include "reply.h"
 #include "smtp.h"
 #include "source.h"
 #include "store.h"
@@ -106,6 +107,28 @@ ticketd_quit(gpointer arg)
 	return G_SOURCE_CONTINUE;
 }
 
+/*
+ * The new conf's Message-ID keys, from the running database (a changed
+ * database takes effect on restart): a new secret_file signs from now
+ * on, and the keys before it keep verifying.
+ */
+static int
+ticketd_load_keys(struct ticketd *td, struct conf *conf)
+{
+	struct store	*st;
+	char		*cause = NULL;
+	int		 rc = -1;
+
+	if ((st = store_open("sqlite", td->conf->database, &cause)) != NULL)
+		rc = reply_keys_load(conf, st, &cause);
+	if (rc != 0) {
+		log_warn("%s: %s", td->conf_path, cause);
+		g_free(cause);
+	}
+	store_close(st);
+	return rc;
+}
+
 static gboolean
 ticketd_reload(gpointer arg)
 {
@@ -114,9 +137,12 @@ ticketd_reload(gpointer arg)
 	char		*cause = NULL;
 
 	log_info("%s: reloading", td->conf_path);
-	if ((conf = ticketd_load(td->conf_path)) == NULL) {
+	if ((conf = ticketd_load(td->conf_path)) == NULL ||
+	    ticketd_load_keys(td, conf) != 0) {
 		log_warn("%s: reload failed, keeping the running configuration",
 		    td->conf_path);
+		if (conf != NULL)
+			conf_unref(conf);
 		return G_SOURCE_CONTINUE;
 	}
 	if (strcmp(conf->database, td->conf->database) != 0)
@@ -162,9 +188,10 @@ ticketd_start(struct ticketd *td)
 	char		*cause = NULL;
 
 	if ((st = store_open("sqlite", td->conf->database, &cause)) == NULL ||
+	    reply_keys_load(td->conf, st, &cause) != 0 ||
 	    (td->outbox = outbox_start(td->conf, &cause)) == NULL ||
-	    (td->ingest = ingest_start(st, td->conf, NULL, outbox_wake,
-	    td->outbox, &cause)) == NULL) {
+	    (td->ingest = ingest_start(st, NULL, outbox_wake, td->outbox,
+	    &cause)) == NULL) {
 		log_warn("%s", cause);
 		g_free(cause);
 		store_close(st);

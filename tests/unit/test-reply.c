@@ -1,6 +1,6 @@
 /*
  * test-reply: the loop-protection rules, the retry backoff and the
- * Message-ID key from secret_file.
+ * Message-ID keys: from secret_file, and every earlier one kept.
  */
 #include <glib/gstdio.h>
 #include <string.h>
@@ -10,6 +10,8 @@
 #include "mime.h"
 #include "outbox.h"
 #include "reply.h"
+#include "store.h"
+#include "thread.h"
 
 static struct conf *
 load(const char *extra)
@@ -111,30 +113,109 @@ test_backoff(void)
 	conf_unref(c);
 }
 
-static void
-test_secret_key(void)
+/* A conf whose secret_file holds secret (none when NULL). */
+static struct conf *
+load_secret(const char *dir, const char *secret)
 {
-	char		*path = NULL, *extra, *cause = NULL;
-	int		 fd = g_file_open_tmp("test-reply-XXXXXX.key", &path, NULL);
-	guint8		 key[THREAD_KEY_LEN], want[THREAD_KEY_LEN];
-	gsize		 len = sizeof want;
-	GChecksum	*sum = g_checksum_new(G_CHECKSUM_SHA256);
+	char		*path = g_build_filename(dir, "secret", NULL);
+	char		*extra = g_strdup_printf("secret_file = %s", path);
 	struct conf	*c;
-	static const char secret[] = "a secret of more than sixteen octets";
 
-	close(fd);
-	g_assert_true(g_file_set_contents(path, secret, -1, NULL));
-	extra = g_strdup_printf("secret_file = %s", path);
-	c = load(extra);
-	g_assert_cmpint(reply_thread_key(c, NULL, key, &cause), ==, 0);
-	g_checksum_update(sum, (const guchar *)secret, strlen(secret));
-	g_checksum_get_digest(sum, want, &len);
-	g_assert_cmpmem(key, sizeof key, want, sizeof want);
-	g_checksum_free(sum);
-	conf_unref(c);
-	g_unlink(path);
+	if (secret != NULL)
+		g_assert_true(g_file_set_contents(path, secret, -1, NULL));
+	c = load(secret != NULL ? extra : "");
 	g_free(path);
 	g_free(extra);
+	return c;
+}
+
+static void
+sha256(const char *text, guint8 out[THREAD_KEY_LEN])
+{
+	GChecksum	*sum = g_checksum_new(G_CHECKSUM_SHA256);
+	gsize		 len = THREAD_KEY_LEN;
+
+	g_checksum_update(sum, (const guchar *)text, strlen(text));
+	g_checksum_get_digest(sum, out, &len);
+	g_checksum_free(sum);
+}
+
+/*
+ * Load the keys of a conf with secret on store st: the first must be
+ * the secret's SHA-256 (want, filled), and there must be n in all.
+ */
+static struct conf *
+keys_for(const char *dir, struct store *st, const char *secret, gsize n,
+    guint8 want[THREAD_KEY_LEN])
+{
+	struct conf	*c = load_secret(dir, secret);
+	char		*cause = NULL;
+
+	if (reply_keys_load(c, st, &cause) != 0)
+		g_error("%s", cause);
+	if (secret != NULL)
+		sha256(secret, want);
+	g_assert_cmpmem(g_bytes_get_data(c->msgid_keys, NULL), THREAD_KEY_LEN,
+	    want, THREAD_KEY_LEN);
+	g_assert_cmpuint(g_bytes_get_size(c->msgid_keys), ==,
+	    n * THREAD_KEY_LEN);
+	return c;
+}
+
+/*
+ * secret_file's SHA-256 signs; a new secret_file signs from then on,
+ * and Message-IDs signed with every earlier key, the random key of the
+ * time before secret_file included, still verify, after a reopen too.
+ */
+static void
+test_keys(void)
+{
+	char		*dir = g_dir_make_tmp("test-reply-XXXXXX", NULL);
+	char		*db = g_build_filename(dir, "t.db", NULL), *cause = NULL;
+	struct store	*st = store_open("sqlite", db, &cause);
+	guint8		 random[THREAD_KEY_LEN], want[THREAD_KEY_LEN];
+	char		*by_random, *by_a;
+	struct conf	*c;
+	gint64		 id;
+
+	g_assert_nonnull(st);
+	g_assert_cmpint(store_thread_key(st, random, sizeof random, &cause), ==, 0);
+	by_random = thread_msgid_make(random, 7, "hd.test");
+
+	c = keys_for(dir, st, "the first secret, long enough", 2, want);
+	g_assert_cmpint(reply_msgid_verify(c, by_random, &id), ==, 1);
+	by_a = thread_msgid_make(want, 8, "hd.test");
+	conf_unref(c);
+
+	c = keys_for(dir, st, "the second secret, long enough", 3, want);
+	g_assert_cmpint(reply_msgid_verify(c, by_a, &id), ==, 1);
+	g_assert_cmpint(id, ==, 8);
+	g_assert_cmpint(reply_msgid_verify(c, by_random, &id), ==, 1);
+	g_assert_cmpint(id, ==, 7);
+	g_assert_cmpint(reply_msgid_verify(c, "tkt8.0123456789abcdef."
+	    "0123456789abcdef0123456789abcdef@hd.test", &id), ==, 0);
+	conf_unref(c);
+
+	/* Kept in the store: another process, or a restart, knows them. */
+	store_close(st);
+	st = store_open("sqlite", db, &cause);
+	c = keys_for(dir, st, NULL, 3, random);
+	g_assert_cmpint(reply_msgid_verify(c, by_a, &id), ==, 1);
+	conf_unref(c);
+
+	store_close(st);
+	for (const char *const *f = (const char *const []){ "t.db", "t.db-wal",
+	    "t.db-shm", "secret", NULL }; *f != NULL; f++) {
+		char *file = g_build_filename(dir, *f, NULL);
+
+		g_unlink(file);
+		g_free(file);
+	}
+	g_rmdir(dir);
+	g_free(by_random);
+	g_free(by_a);
+	g_free(db);
+	g_free(dir);
 }
 
 int
@@ -144,6 +225,6 @@ main(int argc, char **argv)
 	mime_init();
 	g_test_add_func("/reply/suppress", test_suppress);
 	g_test_add_func("/reply/backoff", test_backoff);
-	g_test_add_func("/reply/secret-key", test_secret_key);
+	g_test_add_func("/reply/keys", test_keys);
 	return g_test_run();
 }

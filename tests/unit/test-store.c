@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "reply.h"
 #include "ingest.h"
 #include "mime.h"
 #include "store.h"
@@ -38,6 +39,7 @@ fixture_setup(struct fixture *f, gconstpointer data)
 	g_assert_null(cause);
 	g_assert_cmpint(store_thread_key(f->st, f->key, sizeof f->key,
 	    &cause), ==, 0);
+	g_assert_cmpint(reply_keys_load(f->conf, f->st, &cause), ==, 0);
 	g_unlink(confpath);
 	g_free(confpath);
 	g_free(text);
@@ -70,7 +72,7 @@ ingest(struct fixture *f, const char *text)
 
 	job = ingest_job_new(raw, "test", "test", "sender@example.org",
 	    "support", f->conf);
-	ingest_run_one(f->st, f->key, job);
+	ingest_run_one(f->st, job);
 	return job;
 }
 
