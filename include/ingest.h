@@ -13,8 +13,6 @@
 
 #include <glib.h>
 
-#include "thread.h"
-
 struct conf;
 struct store;
 

@@ -14,8 +14,6 @@
 
 #include <glib.h>
 
-#include "thread.h"
-
 struct conf;
 struct mail;
 struct store;
