@@ -138,8 +138,8 @@ imap_account_connect(struct imap_account *a, char **cause)
 	return imap;
 }
 
-/* A batch: its messages in uid order, and by uid for the responses. */
-struct imap_batch {
+/* What a batch fetched: its messages in uid order, and by uid. */
+struct imap_fetched {
 	struct imap_account	*account;
 	guint32			 uidvalidity;
 	GPtrArray		*items;		/* struct imap_item * */
@@ -162,7 +162,7 @@ imap_big_note(const struct imap_account *a, const struct imap_item *it)
 static void
 imap_item_collect(guint32 uid, GBytes *raw, gpointer arg)
 {
-	struct imap_batch	*b = arg;
+	struct imap_fetched	*b = arg;
 	struct imap_account	*a = b->account;
 	struct imap_item	*it = g_hash_table_lookup(b->by_uid,
 				    GUINT_TO_POINTER(uid));
@@ -286,7 +286,7 @@ imap_quarantine(struct imap_account *a, struct imap *imap,
  * size is fetched, and its body (or the lack of one) decides.
  */
 static int
-imap_note_sizes(struct imap_batch *b, struct imap *imap, const guint32 *uids,
+imap_note_sizes(struct imap_fetched *b, struct imap *imap, const guint32 *uids,
     guint n, char **cause)
 {
 	GHashTable	*sizes;
@@ -340,11 +340,11 @@ imap_take_conf(struct imap_account *a)
 	log_trace(TRACE_IMAP, "%s: new configuration taken", a->origin);
 }
 
-static struct imap_batch *
-imap_batch_new(struct imap_account *a, guint32 uidvalidity,
+static struct imap_fetched *
+imap_fetched_new(struct imap_account *a, guint32 uidvalidity,
     const guint32 *uids, guint n)
 {
-	struct imap_batch	*b = g_new0(struct imap_batch, 1);
+	struct imap_fetched	*b = g_new0(struct imap_fetched, 1);
 
 	b->account = a;
 	b->uidvalidity = uidvalidity;
@@ -362,7 +362,7 @@ imap_batch_new(struct imap_account *a, guint32 uidvalidity,
 }
 
 static void
-imap_batch_free(struct imap_batch *b)
+imap_fetched_free(struct imap_fetched *b)
 {
 	g_ptr_array_free(b->items, TRUE);
 	g_hash_table_destroy(b->by_uid);
@@ -377,7 +377,7 @@ imap_batch_free(struct imap_batch *b)
  * not hold up the mailbox for ever.
  */
 static int
-imap_batch_fetch(struct imap_batch *b, struct imap *imap, GArray *bad,
+imap_fetch_batch(struct imap_fetched *b, struct imap *imap, GArray *bad,
     char **cause)
 {
 	GArray	*whole = g_array_new(FALSE, FALSE, sizeof(guint32));
@@ -412,7 +412,7 @@ imap_batch_fetch(struct imap_batch *b, struct imap *imap, GArray *bad,
 
 /* What became of one message: done, big (and stored), bad, or retry. */
 static void
-imap_batch_sort(struct imap_batch *b, struct imap_item *it, GArray *done,
+imap_sort_item(struct imap_fetched *b, struct imap_item *it, GArray *done,
     GArray *big, GArray *bad, guint32 *last_uid, int *blocked)
 {
 	struct imap_account	*a = b->account;
@@ -448,7 +448,7 @@ imap_batch(struct imap_account *a, struct imap *imap,
     const struct imap_mailbox *mb, const guint32 *uids, guint n,
     guint32 *last_uid, int *blocked, char **cause)
 {
-	struct imap_batch *b;
+	struct imap_fetched *b;
 	GPtrArray	*jobs = g_ptr_array_new();
 	GArray		*done = g_array_new(FALSE, FALSE, sizeof(guint32));
 	GArray		*bad = g_array_new(FALSE, FALSE, sizeof(guint32));
@@ -457,9 +457,9 @@ imap_batch(struct imap_account *a, struct imap *imap,
 	int		 rc = -1;
 
 	imap_take_conf(a);
-	b = imap_batch_new(a, mb->uidvalidity, uids, n);
+	b = imap_fetched_new(a, mb->uidvalidity, uids, n);
 	if (imap_note_sizes(b, imap, uids, n, cause) != 0 ||
-	    imap_batch_fetch(b, imap, bad, cause) != 0)
+	    imap_fetch_batch(b, imap, bad, cause) != 0)
 		goto out;
 	for (guint i = 0; i < b->items->len; i++) {
 		struct imap_item *it = b->items->pdata[i];
@@ -477,7 +477,7 @@ imap_batch(struct imap_account *a, struct imap *imap,
 		struct imap_item *it = b->items->pdata[i];
 
 		if (!it->given_up)
-			imap_batch_sort(b, it, done, big, bad, last_uid,
+			imap_sort_item(b, it, done, big, bad, last_uid,
 			    blocked);
 	}
 	why = g_strdup_printf("not stored after %u tries", a->cfg->max_failures);
@@ -497,7 +497,7 @@ imap_batch(struct imap_account *a, struct imap *imap,
 	rc = imap_save_position(a, mb->uidvalidity, *last_uid, cause);
 out:
 	g_ptr_array_free(jobs, TRUE);
-	imap_batch_free(b);
+	imap_fetched_free(b);
 	g_array_free(done, TRUE);
 	g_array_free(bad, TRUE);
 	g_array_free(big, TRUE);
