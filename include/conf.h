@@ -70,7 +70,7 @@ struct conf {
 	char		*path;
 
 	char		*database;
-	guint		 database_line;	/* where it was set, for errors */
+	guint		 database_line;	/* where it was set */
 	char		*hostname;
 	char		*subject_tag;	/* e.g. "[#{id}]" */
 	char		*fallback_charset;

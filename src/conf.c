@@ -125,7 +125,7 @@ struct conf_parse {
 	struct conf_queue	*queue;		/* current [queue NAME] */
 	struct conf_imap	*imap;		/* current [imap NAME] */
 	GHashTable		*seen;		/* "section\nkey" already set */
-	GHashTable		*sections;	/* "[name arg]" -> its first line */
+	GHashTable		*sections;	/* "[name arg]" -> first line */
 	GHashTable		*address_line;	/* address -> line it was set */
 	GString			*errors;
 };
@@ -702,8 +702,8 @@ conf_key_value(struct conf_parse *p, char *line)
 static int
 conf_section_again(struct conf_parse *p, const char *name, const char *arg)
 {
-	char		*id = g_strdup_printf("[%s%s%s]", name, arg ? " " : "",
-			    arg ? arg : "");
+	char		*id = g_strdup_printf("[%s%s%s]", name,
+			    arg ? " " : "", arg ? arg : "");
 	gpointer	 first;
 
 	if (g_hash_table_lookup_extended(p->sections, id, NULL, &first)) {
@@ -729,7 +729,8 @@ conf_section_resume(struct conf_parse *p, const char *name, const char *arg)
 	};
 
 	if (strcmp(name, "queue") == 0 && arg != NULL) {
-		p->queue = (struct conf_queue *)conf_queue_by_name(p->conf, arg);
+		p->queue = (struct conf_queue *)conf_queue_by_name(p->conf,
+		    arg);
 		p->scope = p->queue != NULL ? SCOPE_QUEUE : -1;
 	} else if (strcmp(name, "imap") == 0 && arg != NULL) {
 		p->imap = (struct conf_imap *)conf_imap_by_name(p->conf, arg);
@@ -1004,7 +1005,8 @@ int
 conf_check_database(const struct conf *c, char **cause)
 {
 	char	*dir = conf_existing_dir(c->database);
-	char	*probe = g_build_filename(dir, ".ticketd-check-XXXXXX", NULL);
+	char	*probe = g_build_filename(dir, ".ticketd-check-XXXXXX",
+		    NULL);
 	int	 fd, err = 0;
 
 	if ((fd = g_mkstemp(probe)) == -1)
