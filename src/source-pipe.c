@@ -54,7 +54,7 @@ pipe_queue(struct conf *conf, const char *recipient)
 
 static int
 pipe_store(struct conf *conf, GBytes *raw, const char *queue,
-    const char *sender)
+    const char *recipient, const char *sender)
 {
 	struct store		*st;
 	struct ingest_job	*job;
@@ -63,6 +63,7 @@ pipe_store(struct conf *conf, GBytes *raw, const char *queue,
 	int			 status;
 
 	job = ingest_job_new(raw, "pipe", "pipe", sender, queue, conf);
+	ingest_job_deliver(job, queue, recipient);
 	if ((st = store_open("sqlite", conf->database, &cause)) == NULL ||
 	    reply_thread_key(conf, st, key, &cause) != 0) {
 		log_warn("pipe: %s", cause);
@@ -105,5 +106,6 @@ source_pipe_deliver(struct conf *conf, int fd, const char *recipient,
 		g_byte_array_free(buf, TRUE);
 		return EX_DATAERR;
 	}
-	return pipe_store(conf, g_byte_array_free_to_bytes(buf), queue, sender);
+	return pipe_store(conf, g_byte_array_free_to_bytes(buf), queue,
+	    recipient, sender);
 }

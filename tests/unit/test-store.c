@@ -256,7 +256,7 @@ static void
 test_savepoint_isolates_failure(struct fixture *f, gconstpointer data)
 {
 	char		*cause = NULL;
-	gint64		 found;
+	gint64		 found, message;
 
 	g_assert_cmpint(f->st->ops->begin(f->st, &cause), ==, 0);
 	g_assert_cmpint(f->st->ops->savepoint(f->st, &cause), ==, 0);
@@ -267,7 +267,8 @@ test_savepoint_isolates_failure(struct fixture *f, gconstpointer data)
 	cause = NULL;
 	f->st->ops->rollback_savepoint(f->st);
 	g_assert_cmpint(f->st->ops->commit(f->st, &cause), ==, 0);
-	g_assert_cmpint(f->st->ops->message_find(f->st, "none", &found, &cause),
+	g_assert_cmpint(f->st->ops->message_find(f->st, "none", &message, &found,
+	    &cause),
 	    ==, 0);
 }
 
