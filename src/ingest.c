@@ -8,8 +8,9 @@
  * whatever else is ready, up to INGEST_BATCH: while one commit waits for
  * the disk, the next batch gathers, so one fsync serves many mails.
  * Parsers finish out of order, so the writer stores jobs strictly in the
- * order they were submitted: a reply that follows its original by a few
- * milliseconds must find the original's ticket.
+ * order they were submitted. That is not always the order in which mail
+ * was sent (parallel connections, other sources): the ticket policy
+ * threads a reply and its original together in either order.
  */
 #include <string.h>
 

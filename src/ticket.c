@@ -385,8 +385,10 @@ ticket_add_deliveries(struct store *st, const struct ticket_mail *tm,
 			return -1;
 		if (added && ticket_event(st, d->ticket_id, tm->received_at,
 		    "delivered", g_strdup_printf("message %" G_GINT64_FORMAT
-		    " also delivered to <%s> (queue %s) via %s", d->message_id,
-		    dl->address, dl->queue, tm->source), cause) != 0)
+		    " also delivered to %s%s%s(queue %s) via %s", d->message_id,
+		    *dl->address ? "<" : "", dl->address,
+		    *dl->address ? "> " : "", dl->queue, tm->source),
+		    cause) != 0)
 			return -1;
 	}
 	return 0;
