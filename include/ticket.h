@@ -56,6 +56,8 @@ struct ticket_decision {
 	gint64			 refused_ticket; /* a ticket it cites but may not join */
 	char			*refused_why;	/* for the events on both tickets */
 	gint64			 foreign_tag;	/* a tagged ticket it may not join */
+	GArray			*related;	/* gint64: other tickets of replies
+						   to it that came first, or NULL */
 };
 
 struct ticket_result {

@@ -91,6 +91,8 @@ ticket_decision_clear(struct ticket_decision *d)
 	g_free(d->ref);
 	g_free(d->sender);
 	g_free(d->refused_why);
+	if (d->related != NULL)
+		g_array_free(d->related, TRUE);
 	memset(d, 0, sizeof *d);
 }
 
@@ -182,10 +184,25 @@ ticket_mail_names(const struct mail *m, const char *address)
 	    g_str_equal, NULL);
 }
 
+/* Another ticket whose mail answers this one: it is told, not merged. */
+static void
+ticket_relate(struct ticket_decision *d, gint64 ticket)
+{
+	if (ticket == d->ticket_id)
+		return;
+	if (d->related == NULL)
+		d->related = g_array_new(FALSE, FALSE, sizeof(gint64));
+	for (guint i = 0; i < d->related->len; i++)
+		if (g_array_index(d->related, gint64, i) == ticket)
+			return;
+	g_array_append_val(d->related, ticket);
+}
+
 /*
  * A stored mail that cites this one: a reply that came first. Its
  * sender would have been a participant had this mail come first if it
- * is on this mail's From, To or Cc; then this mail joins its ticket.
+ * is on this mail's From, To or Cc; then this mail joins its ticket (the
+ * oldest such), and other tickets of such replies are named.
  */
 static int
 ticket_match_cited_by(struct store *st, const struct ticket_mail *tm,
@@ -198,18 +215,20 @@ ticket_match_cited_by(struct store *st, const struct ticket_mail *tm,
 	if (msgid == NULL || st->ops->msgid_referrers(st, msgid, &refs,
 	    cause) != 0)
 		return msgid == NULL ? 0 : -1;
-	for (guint i = 0; i < refs->len && found == 0; i++) {
+	for (guint i = 0; i < refs->len; i++) {
 		struct store_referrer	*r = refs->pdata[i];
 		char			*from = g_utf8_strdown(r->from_addr, -1);
 
-		if (ticket_mail_names(tm->mail, from))
-			found = ticket_join(d, r->ticket_id, "a reply stored "
-			    "before it", r->msgid);
-		else
+		if (!ticket_mail_names(tm->mail, from))
 			ticket_refuse(d, r->ticket_id, g_strdup_printf(
 			    "is cited by <%s> of ticket %" G_GINT64_FORMAT
 			    ", whose sender <%s> is not on this mail",
 			    r->msgid ? r->msgid : "", r->ticket_id, from));
+		else if (found)
+			ticket_relate(d, r->ticket_id);
+		else
+			found = ticket_join(d, r->ticket_id, "a reply stored "
+			    "before it", r->msgid);
 		g_free(from);
 	}
 	g_ptr_array_free(refs, TRUE);
@@ -394,17 +413,37 @@ ticket_add_deliveries(struct store *st, const struct ticket_mail *tm,
 	return 0;
 }
 
-/* The original of a reply that opened the ticket: say why it is here. */
+/*
+ * The original of a reply that opened the ticket: say why it is here.
+ * Replies to it that opened tickets of their own stay there (tickets
+ * are not merged), and each side names the other.
+ */
 static int
 ticket_note_late_original(struct store *st, const struct ticket_mail *tm,
     const struct ticket_decision *d, gint64 id, char **cause)
 {
+	const char	*msgid = tm->mail->message_id;
+	gint64		 other;
+
 	if (d->ref == NULL || strcmp(d->how, "a reply stored before it") != 0)
 		return 0;
-	return ticket_event(st, d->ticket_id, tm->received_at, "joined_late",
+	if (ticket_event(st, d->ticket_id, tm->received_at, "joined_late",
 	    g_strdup_printf("message %" G_GINT64_FORMAT " <%s> arrived after "
 	    "<%s>, which answers it; the ticket keeps its subject, requester "
-	    "and acknowledgement", id, tm->mail->message_id, d->ref), cause);
+	    "and acknowledgement", id, msgid, d->ref), cause) != 0)
+		return -1;
+	for (guint i = 0; d->related != NULL && i < d->related->len; i++) {
+		other = g_array_index(d->related, gint64, i);
+		if (ticket_event(st, d->ticket_id, tm->received_at, "related",
+		    g_strdup_printf("ticket %" G_GINT64_FORMAT " also answers "
+		    "<%s>", other, msgid), cause) != 0 ||
+		    ticket_event(st, other, tm->received_at, "related",
+		    g_strdup_printf("<%s>, which mail of this ticket answers, "
+		    "arrived later and is in ticket %" G_GINT64_FORMAT, msgid,
+		    d->ticket_id), cause) != 0)
+			return -1;
+	}
+	return 0;
 }
 
 static int

@@ -235,6 +235,33 @@ test_reply_before_original(struct fixture *f, gconstpointer data)
 	g_free(ev);
 }
 
+/* Two replies to a missing original opened two tickets: both are told. */
+static void
+test_two_replies_before_original(struct fixture *f, gconstpointer data)
+{
+	gint64	 r1, r2, o;
+	char	*ev;
+
+	g_assert_cmpint(file(f, "From: cust@customer.example\r\n"
+	    "Message-ID: <re1@customer.example>\r\n"
+	    "In-Reply-To: <orig@customer.example>\r\n\r\none\r\n", &r1),
+	    ==, TICKET_NEW);
+	g_assert_cmpint(file(f, "From: colleague@customer.example\r\n"
+	    "Message-ID: <re2@customer.example>\r\n"
+	    "In-Reply-To: <orig@customer.example>\r\n\r\ntwo\r\n", &r2),
+	    ==, TICKET_NEW);
+	g_assert_cmpint(file(f, original, &o), ==, TICKET_FOLLOW_UP);
+	g_assert_cmpint(o, ==, r1);
+	ev = events(f, r1);
+	g_assert_nonnull(strstr(ev, "related: ticket 2 also answers "
+	    "<orig@customer.example>\n"));
+	g_free(ev);
+	ev = events(f, r2);
+	g_assert_nonnull(strstr(ev, "related: <orig@customer.example>, which "
+	    "mail of this ticket answers, arrived later and is in ticket 1\n"));
+	g_free(ev);
+}
+
 static void
 test_stranger_cites_first(struct fixture *f, gconstpointer data)
 {
@@ -296,6 +323,8 @@ main(int argc, char **argv)
 	ADD("/ticket/participants-join", test_participants_join);
 	ADD("/ticket/signed-msgid-joins-anyone", test_signed_msgid_joins_anyone);
 	ADD("/ticket/reply-before-original", test_reply_before_original);
+	ADD("/ticket/two-replies-before-original",
+	    test_two_replies_before_original);
 	ADD("/ticket/stranger-cites-first", test_stranger_cites_first);
 	ADD("/ticket/deliveries", test_deliveries);
 	return g_test_run();
