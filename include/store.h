@@ -137,8 +137,13 @@ struct store_ops {
 	/* The stored mail with this dedupe key: its row and ticket. */
 	int		 (*message_find)(struct store *, const char *dedupe_key,
 			    gint64 *message_id, gint64 *ticket_id, char **cause);
+	/*
+	 * The ticket of the oldest stored mail with this Message-ID, one
+	 * where address prefer takes part first: different mail may share
+	 * a Message-ID.
+	 */
 	int		 (*msgid_ticket)(struct store *, const char *message_id,
-			    gint64 *ticket_id, char **cause);
+			    const char *prefer, gint64 *ticket_id, char **cause);
 	/* Incoming mail citing message_id, oldest first (store_referrer). */
 	int		 (*msgid_referrers)(struct store *, const char *message_id,
 			    GPtrArray **out, char **cause);

@@ -82,8 +82,10 @@ static const char *stmt_sql[S_COUNT] = {
 	[S_META_GET] = "SELECT value FROM meta WHERE key = ?1",
 	[S_META_SET] = "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
 	[S_MESSAGE_FIND] = "SELECT id, ticket_id FROM messages WHERE dedupe_key = ?1",
-	[S_MSGID_TICKET] = "SELECT ticket_id FROM messages WHERE message_id = ?1 "
-	    "ORDER BY id LIMIT 1",
+	[S_MSGID_TICKET] = "SELECT m.ticket_id FROM messages m WHERE "
+	    "m.message_id = ?1 ORDER BY EXISTS (SELECT 1 FROM participants p "
+	    "WHERE p.ticket_id = m.ticket_id AND p.address = ?2) DESC, m.id "
+	    "LIMIT 1",
 	[S_TICKET_EXISTS] = "SELECT 1 FROM tickets WHERE id = ?1",
 	[S_MSGID_REFERRERS] = "SELECT m.id, m.ticket_id, m.from_addr, "
 	    "m.message_id FROM message_refs r JOIN messages m ON m.id = "
@@ -845,13 +847,14 @@ sqlite_msgid_referrers(struct store *st, const char *msgid, GPtrArray **out,
 }
 
 static int
-sqlite_msgid_ticket(struct store *st, const char *msgid, gint64 *ticket,
-    char **cause)
+sqlite_msgid_ticket(struct store *st, const char *msgid, const char *prefer,
+    gint64 *ticket, char **cause)
 {
 	struct store_sqlite	*s = (struct store_sqlite *)st;
 	sqlite3_stmt		*q = sqlite_stmt(s, S_MSGID_TICKET);
 
 	bind_text(q, 1, msgid);
+	bind_text(q, 2, prefer);
 	return sqlite_lookup_int(s, q, "msgid_ticket", ticket, cause);
 }
 

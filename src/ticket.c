@@ -149,7 +149,8 @@ ticket_match_msgid(struct store *st, const guint8 *key,
 	if (thread_msgid_verify(key, msgid, &ticket) &&
 	    (found = st->ops->ticket_exists(st, ticket, cause)) != 0)
 		return found < 0 ? -1 : ticket_join(d, ticket, how, msgid);
-	if ((found = st->ops->msgid_ticket(st, msgid, &ticket, cause)) != 1)
+	if ((found = st->ops->msgid_ticket(st, msgid, d->sender, &ticket,
+	    cause)) != 1)
 		return found;
 	if ((found = st->ops->participant_find(st, ticket, d->sender,
 	    cause)) != 0)

@@ -198,6 +198,24 @@ test_participants_join(struct fixture *f, gconstpointer data)
 	g_assert_cmpint(r, ==, t);
 }
 
+/* Two mails share a Message-ID: a reply finds the one its sender is on. */
+static void
+test_reused_msgid_reply(struct fixture *f, gconstpointer data)
+{
+	gint64	 x, t, r;
+
+	g_assert_cmpint(file(f, "From: mallory@example.net\r\n"
+	    "Message-ID: <orig@customer.example>\r\n\r\nsquatting\r\n", &x),
+	    ==, TICKET_NEW);
+	g_assert_cmpint(file(f, original, &t), ==, TICKET_NEW);
+	g_assert_cmpint(t, !=, x);
+	g_assert_cmpint(file(f, "From: cust@customer.example\r\n"
+	    "Message-ID: <r@customer.example>\r\n"
+	    "In-Reply-To: <orig@customer.example>\r\n\r\nmine\r\n", &r),
+	    ==, TICKET_FOLLOW_UP);
+	g_assert_cmpint(r, ==, t);
+}
+
 static void
 test_signed_msgid_joins_anyone(struct fixture *f, gconstpointer data)
 {
@@ -321,6 +339,7 @@ main(int argc, char **argv)
 	    test_key_without_message_id);
 	ADD("/ticket/stranger-cites", test_stranger_cites);
 	ADD("/ticket/participants-join", test_participants_join);
+	ADD("/ticket/reused-msgid-reply", test_reused_msgid_reply);
 	ADD("/ticket/signed-msgid-joins-anyone", test_signed_msgid_joins_anyone);
 	ADD("/ticket/reply-before-original", test_reply_before_original);
 	ADD("/ticket/two-replies-before-original",
