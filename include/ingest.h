@@ -1,6 +1,6 @@
 /*
  * ingest: the one pipeline every incoming mail goes through, whatever
- * its source: parse, dedupe, thread, store, commit, then answer.
+ * its source: parse, file (the policy is ticket.c's), commit, answer.
  *
  * The daemon runs it as a parse pool feeding one writer thread. The
  * writer takes every job that is ready, stores each inside a savepoint,
@@ -31,7 +31,9 @@ struct ingest_job {
 	char			*source;	/* "lmtp", "pipe", "imap" */
 	char			*origin;	/* object for logs: "lmtp 7" */
 	char			*return_path;	/* "" for the null sender */
-	char			*queue;		/* queue name */
+	char			*queue;		/* queue name, for a new ticket */
+	GPtrArray		*deliveries;	/* struct store_delivery *: every
+						   queue address it reached */
 	gint64			 received_at;
 	int			 no_ack;	/* archive import: never acknowledge */
 	int			 keep_date;	/* archive import: Date: is received_at */
@@ -51,11 +53,11 @@ struct ingest_job {
 	/* Filled by the pipeline. */
 	guint			 seq;		/* submission order */
 	struct mail		*mail;
+	char			*dedupe_key;
 	enum ingest_status	 status;
 	gint64			 ticket_id;
 	int			 new_ticket;
 	int			 queued_mail;	/* put something in the outbox */
-	gint64			 foreign_tag;	/* tagged ticket it may not join */
 	char			*cause;		/* why, when INGEST_TEMPFAIL */
 };
 
@@ -66,6 +68,9 @@ struct ingest_job	*ingest_job_new(GBytes *raw, const char *source,
 			    const char *origin, const char *return_path,
 			    const char *queue, struct conf *);
 void			 ingest_job_free(struct ingest_job *);
+/* Record a recipient; without any, the mail reached job->queue only. */
+void			 ingest_job_deliver(struct ingest_job *,
+			    const char *queue, const char *address);
 
 /*
  * Start the pipeline on an open store (which it then owns). Finished

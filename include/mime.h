@@ -31,6 +31,8 @@ struct mail {
 	char		*from_addr;	/* addr-spec, "" when none */
 	char		*to;		/* decoded address list, "" when none */
 	char		*cc;		/* decoded address list, "" when none */
+	GPtrArray	*addresses;	/* char *: every addr-spec on From, To
+					   and Cc, lower case, each once */
 	GDateTime	*date;		/* Date: header in UTC, NULL if absent */
 	char		*content_language; /* NULL when absent */
 	char		*body;		/* readable text */

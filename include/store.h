@@ -38,6 +38,12 @@ struct store_attachment {
 	gsize		 size;
 };
 
+/* One queue address a mail was delivered to. */
+struct store_delivery {
+	char		*queue;
+	char		*address;	/* the recipient, "" when the source has none */
+};
+
 struct store_message {
 	gint64		 id;
 	gint64		 ticket_id;
@@ -55,6 +61,15 @@ struct store_message {
 	int		 parsed;
 	gint64		 received_at;
 	GPtrArray	*attachments;	/* struct store_attachment * */
+	GPtrArray	*deliveries;	/* struct store_delivery * */
+};
+
+/* A stored incoming mail that names a Message-ID in its references. */
+struct store_referrer {
+	gint64		 message_id;	/* row id */
+	gint64		 ticket_id;
+	char		*from_addr;
+	char		*msgid;		/* its own Message-ID, or NULL */
 };
 
 struct store_event {
@@ -88,9 +103,10 @@ struct store_message_in {
 	const char		*direction;
 	const char		*source;
 	const char		*return_path;
-	const char		*dedupe_key;	/* Message-ID, or a hash of the raw mail */
+	const char		*dedupe_key;	/* see ticket_dedupe_key() */
 	gint64			 received_at;
-	const struct mail	*mail;
+	const struct mail	*mail;		/* its references are kept too */
+	GPtrArray		*deliveries;	/* struct store_delivery *, or NULL */
 };
 
 struct store;
@@ -118,14 +134,28 @@ struct store_ops {
 	int		 (*meta_set)(struct store *, const char *key,
 			    GBytes *value, char **cause);
 
+	/* The stored mail with this dedupe key: its row and ticket. */
 	int		 (*message_find)(struct store *, const char *dedupe_key,
-			    gint64 *ticket_id, char **cause);
+			    gint64 *message_id, gint64 *ticket_id, char **cause);
+	/*
+	 * The ticket of the oldest stored mail with this Message-ID, one
+	 * where address prefer takes part first: different mail may share
+	 * a Message-ID.
+	 */
 	int		 (*msgid_ticket)(struct store *, const char *message_id,
-			    gint64 *ticket_id, char **cause);
+			    const char *prefer, gint64 *ticket_id, char **cause);
+	/* Incoming mail citing message_id, oldest first (store_referrer). */
+	int		 (*msgid_referrers)(struct store *, const char *message_id,
+			    GPtrArray **out, char **cause);
 	int		 (*ticket_exists)(struct store *, gint64 id, char **cause);
-	/* Is address the ticket's requester or a sender of its mail? */
-	int		 (*ticket_knows_sender)(struct store *, gint64 id,
+	/* Is address (any case) one of the ticket's participants? */
+	int		 (*participant_find)(struct store *, gint64 ticket_id,
 			    const char *address, char **cause);
+	int		 (*participant_add)(struct store *, gint64 ticket_id,
+			    const char *address, char **cause);
+	/* Record one more delivery of a stored mail: 1 new, 0 known, -1. */
+	int		 (*delivery_add)(struct store *, gint64 message_id,
+			    const struct store_delivery *, char **cause);
 	int		 (*ticket_create)(struct store *, struct store_ticket *,
 			    char **cause);
 	int		 (*message_add)(struct store *,
@@ -223,6 +253,8 @@ int		 store_msgid_keys(struct store *, const guint8 *current,
 void		 store_ticket_free(struct store_ticket *);
 void		 store_message_free(struct store_message *);
 void		 store_event_free(struct store_event *);
+void		 store_delivery_free(struct store_delivery *);
+void		 store_referrer_free(struct store_referrer *);
 void		 store_outbox_free(struct store_outbox *);
 
 /* Unix seconds, UTC, as "2026-11-23T01:27:58Z". Free with g_free. */

@@ -1,14 +1,16 @@
 /*
- * ingest: parse, dedupe, thread and store each incoming mail, and hand
- * it back to its source only once the transaction holding it committed.
+ * ingest: the pipeline. Parse each incoming mail, hand it to the ticket
+ * policy (ticket.c) on the one writer, and hand it back to its source
+ * only once the transaction holding it committed.
  *
  * Threads: a small pool parses (gmime is the CPU cost), one writer owns
  * the store. The writer blocks for the first ready job, then takes
  * whatever else is ready, up to INGEST_BATCH: while one commit waits for
  * the disk, the next batch gathers, so one fsync serves many mails.
  * Parsers finish out of order, so the writer stores jobs strictly in the
- * order they were submitted: a reply that follows its original by a few
- * milliseconds must find the original's ticket.
+ * order they were submitted. That is not always the order in which mail
+ * was sent (parallel connections, other sources): the ticket policy
+ * threads a reply and its original together in either order.
  */
 #include <string.h>
 
@@ -19,6 +21,7 @@
 #include "reply.h"
 #include "store.h"
 #include "thread.h"
+#include "ticket.h"
 
 #define INGEST_BATCH		512
 #define INGEST_PARSERS		2
@@ -52,7 +55,20 @@ ingest_job_new(GBytes *raw, const char *source, const char *origin,
 	job->queue = g_strdup(queue);
 	job->received_at = g_get_real_time() / G_USEC_PER_SEC;
 	job->conf = conf_ref(conf);
+	job->deliveries = g_ptr_array_new_with_free_func(
+	    (GDestroyNotify)store_delivery_free);
 	return job;
+}
+
+void
+ingest_job_deliver(struct ingest_job *job, const char *queue,
+    const char *address)
+{
+	struct store_delivery	*d = g_new0(struct store_delivery, 1);
+
+	d->queue = g_strdup(queue);
+	d->address = g_strdup(address ? address : "");
+	g_ptr_array_add(job->deliveries, d);
 }
 
 void
@@ -67,218 +83,39 @@ ingest_job_free(struct ingest_job *job)
 	g_free(job->queue);
 	g_free(job->attention);
 	conf_unref(job->conf);
+	g_ptr_array_unref(job->deliveries);
 	if (job->mail != NULL)
 		mail_free(job->mail);
+	g_free(job->dedupe_key);
 	g_free(job->cause);
 	g_free(job);
-}
-
-/* Message-ID, or for mail without one a digest, so redelivery still dedupes. */
-static char *
-ingest_dedupe_key(const struct ingest_job *job)
-{
-	char	*digest, *key;
-
-	if (job->mail->message_id != NULL && *job->mail->message_id != '\0')
-		return g_strconcat(job->attention ? "partial:" : "",
-		    job->mail->message_id, NULL);
-	digest = g_compute_checksum_for_bytes(G_CHECKSUM_SHA256, job->raw);
-	key = g_strdup_printf("%ssha256:%s", job->attention ? "partial:" : "",
-	    digest);
-	g_free(digest);
-	return key;
-}
-
-/* Does msgid point into a ticket: one of our signed ids, or a stored mail? */
-static int
-ingest_match_msgid(struct store *st, const struct conf *conf,
-    const char *msgid, gint64 *ticket, char **cause)
-{
-	int	 found;
-
-	if (reply_msgid_verify(conf, msgid, ticket)) {
-		found = st->ops->ticket_exists(st, *ticket, cause);
-		if (found != 0)
-			return found;
-	}
-	return st->ops->msgid_ticket(st, msgid, ticket, cause);
-}
-
-/*
- * A subject tag is only a hint: it joins the ticket when the sender is
- * its requester or has written to it before. Anyone else who types
- * "[#42]" gets a ticket of their own, and the tag is noted on it.
- */
-static int
-ingest_match_tag(struct store *st, struct ingest_job *job, gint64 ticket,
-    char **cause)
-{
-	const char	*sender = *job->mail->from_addr ? job->mail->from_addr :
-			    job->return_path;
-	int		 found = st->ops->ticket_exists(st, ticket, cause);
-
-	if (found != 1)
-		return found;
-	found = st->ops->ticket_knows_sender(st, ticket, sender, cause);
-	if (found == 0)
-		job->foreign_tag = ticket;
-	return found;
-}
-
-/*
- * The ticket the mail belongs to: In-Reply-To, then References from the
- * newest, then the subject tag. Returns -1, 0 or 1 and sets *how.
- */
-static int
-ingest_thread_match(struct store *st, struct ingest_job *job, gint64 *ticket,
-    const char **how, char **cause)
-{
-	const struct mail	*m = job->mail;
-	GPtrArray		*refs = m->references;
-	int			 found;
-
-	if (m->in_reply_to != NULL) {
-		*how = "in-reply-to";
-		found = ingest_match_msgid(st, job->conf, m->in_reply_to, ticket,
-		    cause);
-		if (found != 0)
-			return found;
-	}
-	for (guint i = refs->len; i > 0; i--) {
-		*how = "references";
-		found = ingest_match_msgid(st, job->conf,
-		    g_ptr_array_index(refs, i - 1), ticket, cause);
-		if (found != 0)
-			return found;
-	}
-	*how = "subject tag";
-	if (!thread_tag_find(job->conf->subject_tag, m->subject, ticket))
-		return 0;
-	return ingest_match_tag(st, job, *ticket, cause);
-}
-
-/* The mail named another ticket in its subject, which it may not join. */
-static int
-ingest_note_foreign_tag(struct store *st, struct ingest_job *job, char **cause)
-{
-	char	*detail;
-	int	 rc;
-
-	if (job->foreign_tag == 0)
-		return 0;
-	detail = g_strdup_printf("subject names ticket %" G_GINT64_FORMAT
-	    ", but the sender is not on it", job->foreign_tag);
-	rc = st->ops->event_add(st, job->ticket_id, job->received_at,
-	    "tag_ignored", detail, cause);
-	g_free(detail);
-	return rc;
-}
-
-static int
-ingest_create_ticket(struct store *st, struct ingest_job *job, char **cause)
-{
-	const struct mail	*m = job->mail;
-	struct store_ticket	 t = { 0 };
-	char			*tags[] = { "unparsed", NULL };
-	int			 rc;
-
-	t.subject = thread_subject_strip(m->subject);
-	t.requester_name = m->from_name;
-	t.requester_addr = *m->from_addr != '\0' ? m->from_addr : job->return_path;
-	t.status = "new";
-	t.queue = job->queue;
-	t.priority = "normal";
-	t.attention = !m->parsed || *t.requester_addr == '\0';
-	t.created_at = job->received_at;
-	t.tags = m->parsed ? NULL : tags;
-	rc = st->ops->ticket_create(st, &t, cause);
-	g_free(t.subject);
-	if (rc != 0)
-		return -1;
-	job->ticket_id = t.id;
-	job->new_ticket = 1;
-	if (st->ops->event_add(st, t.id, job->received_at, "created",
-	    job->queue, cause) != 0)
-		return -1;
-	return ingest_note_foreign_tag(st, job, cause);
-}
-
-static int
-ingest_acknowledge(struct store *st, struct ingest_job *job, char **cause)
-{
-	struct reply_trigger	 trig = { job->ticket_id, job->mail,
-				    job->return_path, job->queue,
-				    job->received_at };
-
-	if (job->no_ack)
-		return 0;
-	return reply_ack(st, job->conf, &trig, &job->queued_mail, cause);
-}
-
-static int
-ingest_add_message(struct store *st, struct ingest_job *job,
-    const char *dedupe_key, const char *how, char **cause)
-{
-	struct store_message_in	 in = { 0 };
-	gint64			 id;
-	char			*detail;
-	int			 rc;
-
-	in.ticket_id = job->ticket_id;
-	in.direction = "in";
-	in.source = job->source;
-	in.return_path = job->return_path;
-	in.dedupe_key = dedupe_key;
-	in.received_at = job->received_at;
-	in.mail = job->mail;
-	if (st->ops->message_add(st, &in, &id, cause) != 0)
-		return -1;
-	detail = g_strdup_printf("message %" G_GINT64_FORMAT " from <%s> via "
-	    "%s%s%s", id, job->mail->from_addr, job->source,
-	    how ? ", matched by " : "", how ? how : "");
-	rc = st->ops->event_add(st, job->ticket_id, job->received_at,
-	    "message", detail, cause);
-	g_free(detail);
-	if (rc == 0 && !job->mail->parsed)
-		rc = st->ops->event_add(st, job->ticket_id, job->received_at,
-		    "parse_failed", job->mail->parse_error, cause);
-	if (rc == 0 && job->attention != NULL &&
-	    (rc = st->ops->ticket_attention(st, job->ticket_id, cause)) == 0)
-		rc = st->ops->event_add(st, job->ticket_id, job->received_at,
-		    "attention", job->attention, cause);
-	return rc;
 }
 
 /* Store one parsed job inside the current transaction. */
 static int
 ingest_store(struct store *st, struct ingest_job *job, char **cause)
 {
-	char		*dedupe_key = ingest_dedupe_key(job);
-	const char	*how = NULL;
-	int		 found, rc = -1;
+	struct ticket_mail	 tm = { job->mail, job->dedupe_key, job->source,
+				    job->return_path, job->queue,
+				    job->deliveries, job->received_at,
+				    job->no_ack, job->attention, job->conf };
+	struct ticket_result	 res;
 
-	found = st->ops->message_find(st, dedupe_key, &job->ticket_id, cause);
-	if (found == 1) {
+	if (ticket_file(st, &tm, &res, cause) != 0)
+		return -1;
+	job->ticket_id = res.ticket_id;
+	job->queued_mail = res.queued_mail;
+	switch (res.outcome) {
+	case TICKET_DUPLICATE:
 		job->status = INGEST_DUPLICATE;
-		rc = 0;
-		goto out;
+		return 0;
+	case TICKET_FOLLOW_UP:
+	case TICKET_NEW:
+		job->new_ticket = res.outcome == TICKET_NEW;
+		job->status = INGEST_STORED;
+		return 0;
 	}
-	if (found == 0)
-		found = ingest_thread_match(st, job, &job->ticket_id, &how, cause);
-	if (found == -1)
-		goto out;
-	if (found == 0) {
-		how = NULL;
-		if (ingest_create_ticket(st, job, cause) != 0)
-			goto out;
-	}
-	rc = ingest_add_message(st, job, dedupe_key, how, cause);
-	if (rc == 0 && job->new_ticket)
-		rc = ingest_acknowledge(st, job, cause);
-	job->status = INGEST_STORED;
-out:
-	g_free(dedupe_key);
-	return rc;
+	g_assert_not_reached();
 }
 
 static void
@@ -324,6 +161,8 @@ ingest_from_headers(struct ingest_job *job)
 	}
 	if (job->keep_date && job->mail->date != NULL)
 		job->received_at = g_date_time_to_unix(job->mail->date);
+	if (job->deliveries->len == 0)
+		ingest_job_deliver(job, job->queue, NULL);
 }
 
 /* Store one job inside a savepoint, so its failure undoes only itself. */
@@ -340,7 +179,6 @@ ingest_store_one(struct store *st, struct ingest_job *job)
 	}
 	job->new_ticket = 0;
 	job->queued_mail = 0;
-	job->foreign_tag = 0;
 	if (ingest_store(st, job, &cause) == 0 &&
 	    st->ops->release(st, &cause) == 0)
 		return;
@@ -467,13 +305,24 @@ ingest_writer(gpointer data)
 	return NULL;
 }
 
+/* The pure work, done in the parse pool rather than on the writer. */
+static void
+ingest_parse_job(struct ingest_job *job)
+{
+	if (job->mail == NULL)
+		job->mail = mime_parse(job->raw);
+	if (job->dedupe_key == NULL)
+		job->dedupe_key = ticket_dedupe_key(job->mail,
+		    job->attention != NULL);
+}
+
 static void
 ingest_parse(gpointer data, gpointer user_data)
 {
 	struct ingest		*in = user_data;
 	struct ingest_job	*job = data;
 
-	job->mail = mime_parse(job->raw);
+	ingest_parse_job(job);
 	g_async_queue_push(in->ready, job);
 }
 
@@ -526,12 +375,8 @@ ingest_stop(struct ingest *in)
 void
 ingest_run_batch(struct store *st, GPtrArray *jobs)
 {
-	for (guint i = 0; i < jobs->len; i++) {
-		struct ingest_job *job = jobs->pdata[i];
-
-		if (job->mail == NULL)
-			job->mail = mime_parse(job->raw);
-	}
+	for (guint i = 0; i < jobs->len; i++)
+		ingest_parse_job(jobs->pdata[i]);
 	ingest_commit_batch(st, jobs);
 	for (guint i = 0; i < jobs->len; i++)
 		ingest_log_result(jobs->pdata[i]);

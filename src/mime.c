@@ -584,6 +584,50 @@ address_first_mailbox(InternetAddressList *list)
 	return NULL;
 }
 
+/* Add every mailbox of list, groups included, to m->addresses. */
+static void
+address_collect(struct mail *m, InternetAddressList *list)
+{
+	InternetAddress	*ia;
+	const char	*spec;
+	char		*addr;
+	int		 i, n;
+
+	n = internet_address_list_length(list);
+	for (i = 0; i < n; i++) {
+		ia = internet_address_list_get_address(list, i);
+		if (!INTERNET_ADDRESS_IS_MAILBOX(ia)) {
+			address_collect(m, internet_address_group_get_members(
+			    INTERNET_ADDRESS_GROUP(ia)));
+			continue;
+		}
+		spec = internet_address_mailbox_get_addr(
+		    INTERNET_ADDRESS_MAILBOX(ia));
+		if (spec == NULL)
+			continue;
+		addr = text_one_line(g_utf8_strdown(spec, -1));
+		if (*addr == '\0' || g_ptr_array_find_with_equal_func(m->addresses,
+		    addr, g_str_equal, NULL))
+			g_free(addr);
+		else
+			g_ptr_array_add(m->addresses, addr);
+	}
+}
+
+/* The addresses a ticket's participants are taken from. */
+static void
+mail_read_addresses(struct mail *m, GMimeMessage *msg, const char *charset)
+{
+	static const char *const fields[] = { "From", "To", "Cc" };
+	InternetAddressList	*list;
+
+	for (gsize i = 0; i < G_N_ELEMENTS(fields); i++)
+		if ((list = header_addresses(msg, fields[i], charset)) != NULL) {
+			address_collect(m, list);
+			g_object_unref(list);
+		}
+}
+
 static void
 mail_read_from(struct mail *m, GMimeMessage *msg, const char *charset)
 {
@@ -693,6 +737,7 @@ mail_read_headers(struct mail *m, GMimeMessage *msg, const char *charset)
 	m->to = address_list_text(msg, "To", charset);
 	g_free(m->cc);
 	m->cc = address_list_text(msg, "Cc", charset);
+	mail_read_addresses(m, msg, charset);
 	mail_read_date(m, msg);
 	mail_read_threading(m, msg);
 }
@@ -923,6 +968,7 @@ mail_new(GBytes *raw)
 	m->to = g_strdup("");
 	m->cc = g_strdup("");
 	m->references = g_ptr_array_new_with_free_func(g_free);
+	m->addresses = g_ptr_array_new_with_free_func(g_free);
 	m->attachments = g_ptr_array_new_with_free_func(attachment_free);
 	m->headers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 	    g_free);
@@ -1017,6 +1063,7 @@ mail_free(struct mail *m)
 	g_free(m->from_addr);
 	g_free(m->to);
 	g_free(m->cc);
+	g_ptr_array_unref(m->addresses);
 	if (m->date != NULL)
 		g_date_time_unref(m->date);
 	g_free(m->content_language);

@@ -378,6 +378,18 @@ lmtp_data_done(struct ingest_job *job, gpointer arg)
 	lmtp_session_process(s);
 }
 
+/* Every accepted recipient's queue: one mail may reach several. */
+static void
+lmtp_deliveries(struct lmtp_session *s, struct ingest_job *job)
+{
+	const struct conf_queue	*q;
+
+	for (guint i = 0; i < s->rcpts->len; i++)
+		if ((q = conf_queue_for_address(s->conf,
+		    s->rcpts->pdata[i])) != NULL)
+			ingest_job_deliver(job, q->name, s->rcpts->pdata[i]);
+}
+
 static void
 lmtp_data_end(struct lmtp_session *s)
 {
@@ -398,6 +410,7 @@ lmtp_data_end(struct lmtp_session *s)
 	origin = g_strdup_printf("lmtp %u", s->id);
 	job = ingest_job_new(raw, "lmtp", origin, s->sender, s->queue, s->conf);
 	g_free(origin);
+	lmtp_deliveries(s, job);
 	job->done = lmtp_data_done;
 	job->arg = s;
 	s->state = LMTP_COMMIT;

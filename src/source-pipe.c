@@ -54,7 +54,7 @@ pipe_queue(struct conf *conf, const char *recipient)
 
 static int
 pipe_store(struct conf *conf, GBytes *raw, const char *queue,
-    const char *sender)
+    const char *recipient, const char *sender)
 {
 	struct store		*st;
 	struct ingest_job	*job;
@@ -70,6 +70,7 @@ pipe_store(struct conf *conf, GBytes *raw, const char *queue,
 		return EX_TEMPFAIL;
 	}
 	job = ingest_job_new(raw, "pipe", "pipe", sender, queue, conf);
+	ingest_job_deliver(job, queue, recipient);
 	ingest_run_one(st, job);
 	status = job->status == INGEST_TEMPFAIL ? EX_TEMPFAIL : EX_OK;
 	if (status == EX_OK)
@@ -104,5 +105,6 @@ source_pipe_deliver(struct conf *conf, int fd, const char *recipient,
 		g_byte_array_free(buf, TRUE);
 		return EX_DATAERR;
 	}
-	return pipe_store(conf, g_byte_array_free_to_bytes(buf), queue, sender);
+	return pipe_store(conf, g_byte_array_free_to_bytes(buf), queue,
+	    recipient, sender);
 }

@@ -26,8 +26,13 @@ enum stmt {
 	S_META_SET,
 	S_MESSAGE_FIND,
 	S_MSGID_TICKET,
+	S_MSGID_REFERRERS,
 	S_TICKET_EXISTS,
-	S_TICKET_KNOWS_SENDER,
+	S_PARTICIPANT_FIND,
+	S_PARTICIPANT_ADD,
+	S_REF_INSERT,
+	S_DELIVERY_INSERT,
+	S_DELIVERY_LIST,
 	S_TICKET_INSERT,
 	S_TICKET_TAG,
 	S_TICKET_TOUCH,
@@ -77,14 +82,25 @@ static const char *stmt_sql[S_COUNT] = {
 	[S_ROLLBACK_TO] = "ROLLBACK TO mail",
 	[S_META_GET] = "SELECT value FROM meta WHERE key = ?1",
 	[S_META_SET] = "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
-	[S_MESSAGE_FIND] = "SELECT ticket_id FROM messages WHERE dedupe_key = ?1",
-	[S_MSGID_TICKET] = "SELECT ticket_id FROM messages WHERE message_id = ?1 "
-	    "ORDER BY id LIMIT 1",
+	[S_MESSAGE_FIND] = "SELECT id, ticket_id FROM messages WHERE dedupe_key = ?1",
+	[S_MSGID_TICKET] = "SELECT m.ticket_id FROM messages m WHERE "
+	    "m.message_id = ?1 ORDER BY EXISTS (SELECT 1 FROM participants p "
+	    "WHERE p.ticket_id = m.ticket_id AND p.address = ?2) DESC, m.id "
+	    "LIMIT 1",
 	[S_TICKET_EXISTS] = "SELECT 1 FROM tickets WHERE id = ?1",
-	[S_TICKET_KNOWS_SENDER] = "SELECT 1 FROM tickets WHERE id = ?1 AND "
-	    "lower(requester_addr) = lower(?2) UNION ALL SELECT 1 FROM messages "
-	    "WHERE ticket_id = ?1 AND direction = 'in' AND "
-	    "lower(from_addr) = lower(?2) LIMIT 1",
+	[S_MSGID_REFERRERS] = "SELECT m.id, m.ticket_id, m.from_addr, "
+	    "m.message_id FROM message_refs r JOIN messages m ON m.id = "
+	    "r.message_id WHERE r.ref = ?1 AND m.direction = 'in' ORDER BY m.id",
+	[S_PARTICIPANT_FIND] = "SELECT 1 FROM participants WHERE ticket_id = ?1 "
+	    "AND address = ?2",
+	[S_PARTICIPANT_ADD] = "INSERT OR IGNORE INTO participants (ticket_id, "
+	    "address) VALUES (?1, ?2)",
+	[S_REF_INSERT] = "INSERT OR IGNORE INTO message_refs (message_id, ref) "
+	    "VALUES (?1, ?2)",
+	[S_DELIVERY_INSERT] = "INSERT OR IGNORE INTO deliveries (message_id, "
+	    "queue, address) VALUES (?1, ?2, ?3)",
+	[S_DELIVERY_LIST] = "SELECT queue, address FROM deliveries "
+	    "WHERE message_id = ?1 ORDER BY id",
 	[S_TICKET_INSERT] = "INSERT INTO tickets (subject, requester_name, "
 	    "requester_addr, status, queue, priority, attention, created_at, "
 	    "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
@@ -209,6 +225,36 @@ static const char *migrations[] = {
 	" uidvalidity INTEGER NOT NULL, uid INTEGER NOT NULL,"
 	" count INTEGER NOT NULL, last_error TEXT,"
 	" PRIMARY KEY (account, mailbox, uidvalidity, uid));",
+
+	/*
+	 * Thread identity: what each mail cites, who may join a ticket by
+	 * reference, every queue address a mail reached, and dedupe keys
+	 * that name the originator (see ticket_dedupe_key()). References
+	 * and the To/Cc participants of older mail are not recoverable.
+	 */
+	"CREATE TABLE message_refs ("
+	" message_id INTEGER NOT NULL REFERENCES messages (id),"
+	" ref TEXT NOT NULL, PRIMARY KEY (message_id, ref)) WITHOUT ROWID;"
+	"CREATE INDEX message_refs_ref ON message_refs (ref);"
+	"CREATE TABLE participants ("
+	" ticket_id INTEGER NOT NULL REFERENCES tickets (id),"
+	" address TEXT NOT NULL, PRIMARY KEY (ticket_id, address)) WITHOUT ROWID;"
+	"INSERT OR IGNORE INTO participants SELECT id, lower(requester_addr)"
+	" FROM tickets WHERE requester_addr <> '';"
+	"INSERT OR IGNORE INTO participants SELECT ticket_id, lower(from_addr)"
+	" FROM messages WHERE direction = 'in' AND from_addr <> '';"
+	"CREATE TABLE deliveries ("
+	" id INTEGER PRIMARY KEY,"
+	" message_id INTEGER NOT NULL REFERENCES messages (id),"
+	" queue TEXT NOT NULL, address TEXT NOT NULL,"
+	" UNIQUE (message_id, queue, address));"
+	"INSERT INTO deliveries (message_id, queue, address) SELECT m.id,"
+	" t.queue, '' FROM messages m JOIN tickets t ON t.id = m.ticket_id"
+	" WHERE m.direction = 'in';"
+	"UPDATE messages SET dedupe_key = message_id || char(10) ||"
+	" lower(from_addr) || char(10) || coalesce(date, '')"
+	" WHERE direction = 'in' AND message_id IS NOT NULL"
+	" AND dedupe_key = message_id;",
 };
 
 struct store_sqlite {
@@ -267,6 +313,18 @@ sqlite_done(struct store_sqlite *s, sqlite3_stmt *st, const char *what,
 		return -1;
 	}
 	return 0;
+}
+
+/* The lookup result of a stepped statement: 1 found, 0 not, -1 error. */
+static int
+sqlite_found(struct store_sqlite *s, int rc, const char *what, char **cause)
+{
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	*cause = sqlite_cause(s, what);
+	return -1;
 }
 
 /* Run a lookup whose first column is an integer: 1 found, 0 not, -1 error. */
@@ -501,25 +559,20 @@ sqlite_meta_set(struct store *st, const char *key, GBytes *value,
 }
 
 static int
-sqlite_message_find(struct store *st, const char *key, gint64 *ticket,
-    char **cause)
+sqlite_message_find(struct store *st, const char *key, gint64 *message,
+    gint64 *ticket, char **cause)
 {
 	struct store_sqlite	*s = (struct store_sqlite *)st;
 	sqlite3_stmt		*q = sqlite_stmt(s, S_MESSAGE_FIND);
+	int			 found;
 
 	bind_text(q, 1, key);
-	return sqlite_lookup_int(s, q, "message_find", ticket, cause);
-}
-
-static int
-sqlite_msgid_ticket(struct store *st, const char *msgid, gint64 *ticket,
-    char **cause)
-{
-	struct store_sqlite	*s = (struct store_sqlite *)st;
-	sqlite3_stmt		*q = sqlite_stmt(s, S_MSGID_TICKET);
-
-	bind_text(q, 1, msgid);
-	return sqlite_lookup_int(s, q, "msgid_ticket", ticket, cause);
+	if ((found = sqlite3_step(q)) == SQLITE_ROW) {
+		*message = sqlite3_column_int64(q, 0);
+		*ticket = sqlite3_column_int64(q, 1);
+	}
+	sqlite3_reset(q);
+	return sqlite_found(s, found, "message_find", cause);
 }
 
 static int
@@ -533,15 +586,75 @@ sqlite_ticket_exists(struct store *st, gint64 id, char **cause)
 }
 
 static int
-sqlite_ticket_knows_sender(struct store *st, gint64 id, const char *address,
+sqlite_participant_find(struct store *st, gint64 id, const char *address,
     char **cause)
 {
 	struct store_sqlite	*s = (struct store_sqlite *)st;
-	sqlite3_stmt		*q = sqlite_stmt(s, S_TICKET_KNOWS_SENDER);
+	sqlite3_stmt		*q = sqlite_stmt(s, S_PARTICIPANT_FIND);
 
 	sqlite3_bind_int64(q, 1, id);
 	bind_text(q, 2, address);
-	return sqlite_lookup_int(s, q, "ticket_knows_sender", NULL, cause);
+	return sqlite_lookup_int(s, q, "participant_find", NULL, cause);
+}
+
+static int
+sqlite_participant_add(struct store *st, gint64 id, const char *address,
+    char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_PARTICIPANT_ADD);
+
+	sqlite3_bind_int64(q, 1, id);
+	bind_text(q, 2, address);
+	return sqlite_done(s, q, "participant_add", cause);
+}
+
+static int
+sqlite_delivery_add(struct store *st, gint64 message,
+    const struct store_delivery *d, char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_DELIVERY_INSERT);
+
+	sqlite3_bind_int64(q, 1, message);
+	bind_text(q, 2, d->queue);
+	bind_text(q, 3, d->address ? d->address : "");
+	if (sqlite_done(s, q, "delivery_add", cause) != 0)
+		return -1;
+	return sqlite3_changes(s->db) > 0;
+}
+
+/* What a mail cites, so that the mail it cites can find it later. */
+static int
+sqlite_refs_add(struct store_sqlite *s, gint64 message, const struct mail *m,
+    char **cause)
+{
+	sqlite3_stmt	*q;
+
+	for (guint i = 0; i <= m->references->len; i++) {
+		const char *ref = i < m->references->len ?
+		    m->references->pdata[i] : m->in_reply_to;
+
+		if (ref == NULL)
+			continue;
+		q = sqlite_stmt(s, S_REF_INSERT);
+		sqlite3_bind_int64(q, 1, message);
+		bind_text(q, 2, ref);
+		if (sqlite_done(s, q, "ref_add", cause) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+sqlite_deliveries_add(struct store *st, gint64 message, GPtrArray *deliveries,
+    char **cause)
+{
+	for (guint i = 0; deliveries != NULL && i < deliveries->len; i++)
+		if (sqlite_delivery_add(st, message, deliveries->pdata[i],
+		    cause) < 0)
+			return -1;
+	return 0;
 }
 
 static int
@@ -632,7 +745,9 @@ sqlite_message_add(struct store *st, const struct store_message_in *in,
 	sqlite3_bind_int64(q, 1, *id);
 	sqlite3_bind_blob64(q, 2, raw ? raw : "", len, SQLITE_STATIC);
 	if (sqlite_done(s, q, "raw_add", cause) != 0 ||
-	    sqlite_attachments_add(s, *id, m, cause) != 0)
+	    sqlite_attachments_add(s, *id, m, cause) != 0 ||
+	    sqlite_refs_add(s, *id, m, cause) != 0 ||
+	    sqlite_deliveries_add(st, *id, in->deliveries, cause) != 0)
 		return -1;
 
 	q = sqlite_stmt(s, S_TICKET_TOUCH);
@@ -707,6 +822,42 @@ sqlite_collect(struct store_sqlite *s, sqlite3_stmt *q, const char *what,
 	}
 	*out = a;
 	return 0;
+}
+
+static gpointer
+sqlite_referrer_row(struct store_sqlite *s, sqlite3_stmt *q)
+{
+	struct store_referrer	*r = g_new0(struct store_referrer, 1);
+
+	r->message_id = sqlite3_column_int64(q, 0);
+	r->ticket_id = sqlite3_column_int64(q, 1);
+	r->from_addr = column_text(q, 2);
+	r->msgid = column_text(q, 3);
+	return r;
+}
+
+static int
+sqlite_msgid_referrers(struct store *st, const char *msgid, GPtrArray **out,
+    char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_MSGID_REFERRERS);
+
+	bind_text(q, 1, msgid);
+	return sqlite_collect(s, q, "msgid_referrers", sqlite_referrer_row,
+	    (GDestroyNotify)store_referrer_free, out, cause);
+}
+
+static int
+sqlite_msgid_ticket(struct store *st, const char *msgid, const char *prefer,
+    gint64 *ticket, char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_MSGID_TICKET);
+
+	bind_text(q, 1, msgid);
+	bind_text(q, 2, prefer);
+	return sqlite_lookup_int(s, q, "msgid_ticket", ticket, cause);
 }
 
 static gpointer
@@ -790,6 +941,16 @@ sqlite_attachment_row(struct store_sqlite *s, sqlite3_stmt *q)
 	return a;
 }
 
+static gpointer
+sqlite_delivery_row(struct store_sqlite *s, sqlite3_stmt *q)
+{
+	struct store_delivery	*d = g_new0(struct store_delivery, 1);
+
+	d->queue = column_text(q, 0);
+	d->address = column_text(q, 1);
+	return d;
+}
+
 static int
 sqlite_message_list(struct store *st, gint64 ticket, GPtrArray **out,
     char **cause)
@@ -807,12 +968,18 @@ sqlite_message_list(struct store *st, gint64 ticket, GPtrArray **out,
 		q = sqlite_stmt(s, S_ATTACHMENT_LIST);
 		sqlite3_bind_int64(q, 1, m->id);
 		if (sqlite_collect(s, q, "attachment_list",
-		    sqlite_attachment_row, NULL, &m->attachments, cause) != 0) {
-			g_ptr_array_free(*out, TRUE);
-			return -1;
-		}
+		    sqlite_attachment_row, NULL, &m->attachments, cause) != 0)
+			goto fail;
+		q = sqlite_stmt(s, S_DELIVERY_LIST);
+		sqlite3_bind_int64(q, 1, m->id);
+		if (sqlite_collect(s, q, "delivery_list", sqlite_delivery_row,
+		    NULL, &m->deliveries, cause) != 0)
+			goto fail;
 	}
 	return 0;
+fail:
+	g_ptr_array_free(*out, TRUE);
+	return -1;
 }
 
 static gpointer
@@ -1096,8 +1263,11 @@ const struct store_ops store_sqlite_ops = {
 	.meta_set = sqlite_meta_set,
 	.message_find = sqlite_message_find,
 	.msgid_ticket = sqlite_msgid_ticket,
+	.msgid_referrers = sqlite_msgid_referrers,
 	.ticket_exists = sqlite_ticket_exists,
-	.ticket_knows_sender = sqlite_ticket_knows_sender,
+	.participant_find = sqlite_participant_find,
+	.participant_add = sqlite_participant_add,
+	.delivery_add = sqlite_delivery_add,
 	.ticket_create = sqlite_ticket_create,
 	.message_add = sqlite_message_add,
 	.event_add = sqlite_event_add,

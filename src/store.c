@@ -175,7 +175,32 @@ store_message_free(struct store_message *m)
 		    (GDestroyNotify)store_attachment_free);
 		g_ptr_array_free(m->attachments, TRUE);
 	}
+	if (m->deliveries != NULL) {
+		g_ptr_array_set_free_func(m->deliveries,
+		    (GDestroyNotify)store_delivery_free);
+		g_ptr_array_free(m->deliveries, TRUE);
+	}
 	g_free(m);
+}
+
+void
+store_delivery_free(struct store_delivery *d)
+{
+	if (d == NULL)
+		return;
+	g_free(d->queue);
+	g_free(d->address);
+	g_free(d);
+}
+
+void
+store_referrer_free(struct store_referrer *r)
+{
+	if (r == NULL)
+		return;
+	g_free(r->from_addr);
+	g_free(r->msgid);
+	g_free(r);
 }
 
 void

@@ -177,7 +177,39 @@ ctl_message_json(struct json *j, const struct store_message *m)
 		json_close(j, '}');
 	}
 	json_close(j, ']');
+	json_key(j, "delivered_to");
+	json_open(j, '[');
+	for (guint i = 0; i < m->deliveries->len; i++) {
+		struct store_delivery *d = g_ptr_array_index(m->deliveries, i);
+
+		json_open(j, '{');
+		json_key(j, "queue");
+		json_string(j, d->queue);
+		json_key(j, "address");
+		json_string(j, d->address);
+		json_close(j, '}');
+	}
+	json_close(j, ']');
 	json_close(j, '}');
+}
+
+/* "support@example.com (support), billing (imap)": where a mail went. */
+static void
+ctl_deliveries_text(const struct store_message *m)
+{
+	if (m->deliveries->len == 0)
+		return;
+	printf("Delivered-To:");
+	for (guint i = 0; i < m->deliveries->len; i++) {
+		struct store_delivery *d = g_ptr_array_index(m->deliveries, i);
+
+		if (*d->address != '\0')
+			printf("%s <%s> (queue %s)", i ? "," : "", d->address,
+			    d->queue);
+		else
+			printf("%s queue %s", i ? "," : "", d->queue);
+	}
+	printf("\n");
 }
 
 static void
@@ -266,9 +298,10 @@ ctl_show_text(const struct store_ticket *t, GPtrArray *msgs, GPtrArray *events)
 	for (guint i = 0; i < msgs->len; i++) {
 		struct store_message *m = g_ptr_array_index(msgs, i);
 
-		printf("\n--- message %" G_GINT64_FORMAT " (%s) from %s <%s>\n"
-		    "Subject: %s\n\n%s\n", m->id, m->direction, m->from_name,
-		    m->from_addr, m->subject, m->body);
+		printf("\n--- message %" G_GINT64_FORMAT " (%s) from %s <%s>\n",
+		    m->id, m->direction, m->from_name, m->from_addr);
+		ctl_deliveries_text(m);
+		printf("Subject: %s\n\n%s\n", m->subject, m->body);
 		for (guint k = 0; k < m->attachments->len; k++) {
 			struct store_attachment *a =
 			    g_ptr_array_index(m->attachments, k);

@@ -43,6 +43,21 @@ is() {
 	return 1
 }
 
+# wait_for SECS CMD...: run CMD every 0.1 s until it succeeds; 0 when it
+# did, 1 when SECS passed first (the bound is a safety net, not a delay:
+# a test synchronises on the condition, never on time).
+wait_for() {
+	_wf_end=$(($(date +%s) + $1)); shift
+	until "$@"; do
+		[ "$(date +%s)" -ge "$_wf_end" ] && return 1
+		sleep 0.1
+	done
+}
+# log_has REGEX: ticketd's log has a line matching REGEX (grep -E).
+log_has() { grep -Eq "$1" "$TICKETD_LOG"; }
+# log_count REGEX: how many lines of ticketd's log match REGEX.
+log_count() { grep -Ec "$1" "$TICKETD_LOG"; }
+
 # cleanup CMD: run the shell command CMD at exit (last registered first).
 cleanup() { cleanups="$1
 $cleanups"; }

@@ -336,3 +336,93 @@ Still broken.
 
 > Did the new client help?
 EOF
+
+# Dedupe and thread identity (see tests/integration/identity.t).
+# One mail without a Message-ID, twice: LF as written, and CRLF with the
+# trace headers an MTA and an IMAP server add. One dedupe key.
+nomsgid() {
+cat <<'EOF'
+From: Mali <mali@customer.example>
+To: support@example.com
+Subject: Scanner jams (no Message-ID)
+Date: Tue, 24 Nov 2026 08:15:00 +0700
+
+The scanner on floor 3 jams on every second page.
+EOF
+}
+nomsgid >"$D/dedupe-no-msgid-lf.eml"
+{
+printf 'Return-Path: <mali@customer.example>\nDelivered-To: support@example.com\n'
+printf 'Received: from mx.customer.example (mx.customer.example [192.0.2.7])\n'
+printf '\tby mx.example.com; Tue, 24 Nov 2026 08:15:02 +0700\n'
+nomsgid
+} | crlf >"$D/dedupe-no-msgid-crlf.eml"
+
+# Another sender's mail that reuses the Message-ID of reply-references.eml.
+cat >"$D/dedupe-reused-msgid.eml" <<'EOF'
+From: Billing Robot <robot@billing.example.net>
+To: billing@example.com
+Subject: Invoice 2024-001
+Date: Sun, 28 Jan 2024 10:00:00 +0000
+Message-ID: <reply.3@example.com>
+
+Your invoice is attached.
+EOF
+
+# Participants: groups, repeated addresses, mixed case, a queue address.
+cat >"$D/participants-groups.eml" <<'EOF'
+From: "Pim, Ops" <Pim@Customer.Example>
+To: Support <support@example.com>, Team: ann@customer.example,
+ "Bob B." <BOB@customer.example>;
+Cc: pim@customer.example, Undisclosed recipients:;, carol@partner.example
+Subject: Group addresses
+Date: Wed, 25 Nov 2026 09:00:00 +0700
+Message-ID: <groups.1@customer.example>
+
+Who is on this thread?
+EOF
+
+# A customer's mail with a colleague on Cc, and a stranger who cites it.
+cat >"$D/thread-original.eml" <<'EOF'
+From: Customer <cust@customer.example>
+To: support@example.com
+Cc: colleague@customer.example
+Subject: VPN drops
+Date: Wed, 25 Nov 2026 10:00:00 +0700
+Message-ID: <orig.1@customer.example>
+
+The VPN drops every hour.
+EOF
+cat >"$D/thread-stranger-cites.eml" <<'EOF'
+From: mallory@example.net
+To: support@example.com
+Subject: Re: VPN drops
+Date: Wed, 25 Nov 2026 10:05:00 +0700
+Message-ID: <stranger.1@example.net>
+In-Reply-To: <orig.1@customer.example>
+References: <orig.1@customer.example>
+
+Please send me the details of this ticket.
+EOF
+
+# A quick follow-up that arrives before the mail it answers.
+cat >"$D/thread-reply-first.eml" <<'EOF'
+From: Dao <dao@customer.example>
+To: support@example.com
+Subject: Re: Cannot print invoices
+Date: Wed, 25 Nov 2026 11:00:20 +0700
+Message-ID: <late-reply.1@customer.example>
+In-Reply-To: <late-orig.1@customer.example>
+References: <late-orig.1@customer.example>
+
+Forgot to say: it is the printer on floor 2.
+EOF
+cat >"$D/thread-original-late.eml" <<'EOF'
+From: Dao <dao@customer.example>
+To: support@example.com
+Subject: Cannot print invoices
+Date: Wed, 25 Nov 2026 11:00:00 +0700
+Message-ID: <late-orig.1@customer.example>
+
+Invoices come out blank.
+EOF

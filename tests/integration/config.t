@@ -51,20 +51,22 @@ ok $? "-n rejects a database directory it cannot write ($(cat "$TMP/ro.err"))"
 
 ticketd_conf >"$TMP/t.conf"
 start_ticketd "$TMP/t.conf" || exit 1
+# hup: SIGHUP, then wait until the log says the reload is done or failed.
+reloads() { log_count "$TMP/t.conf: (reloaded|reload failed)"; }
+more_reloads() { [ "$(reloads)" -gt "$1" ]; }
+hup() { _n=$(reloads); kill -HUP "$TICKETD_PID"; wait_for 10 more_reloads "$_n"; }
 lmtp_send --to sales@example.com >"$TMP/1.out" 2>&1
 grep -q '550 5.1.1' "$TMP/1.out"
 ok $? "before reload sales@ is unknown"
 
 printf '%s\n' '[queue sales]' 'address = sales@example.com' >>"$TMP/t.conf"
-kill -HUP "$TICKETD_PID"
-sleep 0.5
+hup
 lmtp_send --to sales@example.com >"$TMP/2.out" 2>&1
 grep -q '250 2.0.0 <sales@example.com> Ok' "$TMP/2.out"
 ok $? "after SIGHUP the new queue takes mail"
 
 printf '%s\n' 'oops' >>"$TMP/t.conf"
-kill -HUP "$TICKETD_PID"
-sleep 0.5
+hup
 grep -q "$TMP/t.conf:[0-9]*: expected \"key = value\"" "$TICKETD_LOG"
 ok $? "a broken reload is reported with file:line"
 grep -q 'reload failed, keeping the running configuration' "$TICKETD_LOG"
@@ -75,8 +77,7 @@ ok $? "mail still flows after the failed reload"
 
 sed -i '$d' "$TMP/t.conf"
 sed -i "s|^templates = .*|templates = $TMP/tpl|" "$TMP/t.conf"
-kill -HUP "$TICKETD_PID"
-sleep 0.5
+hup
 [ "$(grep -c 'reload failed, keeping the running configuration' "$TICKETD_LOG")" = 2 ]
 ok $? "a reload with a broken template keeps the running configuration"
 stop_ticketd

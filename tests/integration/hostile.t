@@ -56,14 +56,29 @@ out=$(printf 'LHLO x\r\n' | talk 4)
 printf '%s\n' "$out" | grep -q '^421 4.4.2'
 ok $? "an idle session is closed with 421 after the timeout"
 
-# Three idle sessions fill the cap; the fourth client is told 421.
-for i in 1 2 3; do spawn sh -c "sleep 3 | \"$PEERS/lmtp-talk\" $LMTP_PORT 3 >/dev/null"; done
-sleep 0.5
+# Three sessions fill the cap; the fourth client is told 421. Each of the
+# three says when it has its greeting, keeps its session with NOOPs (the
+# idle timeout is 1 s) until $TMP/release exists, then quits and waits
+# for the daemon to close.
+hold() {
+	perl -MIO::Socket::INET -e '
+		my ($port, $ready, $release) = @ARGV;
+		my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1", PeerPort => $port) or die;
+		<$s> =~ /^220/ or die; open(my $f, ">", $ready) or die; close $f;
+		until (-e $release) { print $s "NOOP\r\n"; <$s>; select(undef, undef, undef, 0.2) }
+		print $s "QUIT\r\n"; 1 while <$s>;' "$LMTP_PORT" "$TMP/ready.$1" "$TMP/release"
+}
+holders=''
+for i in 1 2 3; do spawn hold "$i"; holders="$holders $!"; done
+all_ready() { [ -e "$TMP/ready.1" ] && [ -e "$TMP/ready.2" ] && [ -e "$TMP/ready.3" ]; }
+wait_for 10 all_ready
 out=$(printf 'LHLO x\r\n' | talk 1)
 printf '%s\n' "$out" | grep -q '^421 4.3.2'
 ok $? "over max_sessions a client gets 421 instead of a session"
 
-sleep 3
+touch "$TMP/release"
+none_alive() { for _p in $holders; do alive "$_p" && return 1; done; return 0; }
+wait_for 10 none_alive
 out=$(printf 'LHLO x\r\nQUIT\r\n' | talk)
 printf '%s\n' "$out" | grep -q '^221' && alive "$TICKETD_PID"
 ok $? "after all this the daemon still serves"

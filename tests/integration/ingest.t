@@ -12,7 +12,10 @@ show() { "$BUILD/ticketctl" -c "$TMP/t.conf" show "$@" --json; }
 count() { "$BUILD/ticketctl" -c "$TMP/t.conf" list --json | jq length; }
 send() { lmtp_send --from cust@example.org --to support@example.com "$@" >>"$TMP/swaks.out" 2>&1; }
 
-send --header 'Subject: Cannot log in' --header 'Message-Id: <a1@example.org>' --body first
+# A redelivery is the same mail: Message-ID, From and Date (swaks would
+# otherwise write the time of sending).
+a1date='Date: Thu, 26 Nov 2026 10:00:00 +0000'
+send --header 'Subject: Cannot log in' --header 'Message-Id: <a1@example.org>' --header "$a1date" --body first
 send --header 'Subject: Re: Cannot log in' --header 'Message-Id: <a2@example.org>' \
 	--header 'In-Reply-To: <a1@example.org>' --header 'References: <a1@example.org>' --body second
 send --header 'Subject: AW: Antw: [#1] Cannot log in' --header 'Message-Id: <a3@example.org>' --body third
@@ -23,7 +26,7 @@ show 1 | jq -r '.events[].detail' | grep -q 'matched by subject tag'
 ok $? "the event log says how a follow-up was matched"
 
 lmtp_send --from cust@example.org --to support@example.com --header 'Subject: Cannot log in' \
-	--header 'Message-Id: <a1@example.org>' --body 'redelivered' >"$TMP/dup.out" 2>&1
+	--header 'Message-Id: <a1@example.org>' --header "$a1date" --body 'redelivered' >"$TMP/dup.out" 2>&1
 grep -q '250 2.0.0 <support@example.com> Ok: ticket 1' "$TMP/dup.out"
 ok $? "a redelivered Message-ID is answered 250 with its ticket"
 is "$(show 1 | jq '.messages | length')" 3 "and stored only once"

@@ -22,7 +22,9 @@ is "$(count)" 1500 "every one of them is stored"
 "$BUILD/tests/lmtp-load" -p -s 8 -m 20000 -r support@example.com "127.0.0.1:$LMTP_PORT" \
 	"$TESTS"/bench/mix/*.eml >"$TMP/crash.out" 2>&1 &
 loader=$!
-sleep 1
+# Crash in the middle: once the load is well under way, not after a time.
+more_than() { [ "$(count)" -gt "$1" ]; }
+wait_for 60 more_than 2000
 kill -9 "$TICKETD_PID"
 wait "$loader"
 acked=$(sed -n 's/.* ok=\([0-9]*\).*/\1/p' "$TMP/crash.out")

@@ -3,7 +3,8 @@
 # slow to parse but quick to send (20,000 tiny MIME parts, 720 KB) and,
 # 20 ms after A's final dot (time for the server to read A, not to parse
 # it), a small reply B (In-Reply-To: A) on a second connection. B is
-# parsed long before A, and must still be stored after it.
+# parsed long before A, and is often submitted first too (when A's data
+# is still being read); either way B must end up in A's ticket.
 # Prints "pairs=N replies=M" with M the number of 250s received.
 use strict;
 use warnings;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "mime.h"
+#include "ticket.h"
 
 static void
 dump_field(const char *name, const char *value)
@@ -35,6 +36,20 @@ dump_date(GDateTime *date)
 	iso = g_date_time_format(date, "%Y-%m-%dT%H:%M:%SZ");
 	dump_field("date", iso);
 	g_free(iso);
+}
+
+/* The key that makes two copies one mail; its newlines shown as "\\n". */
+static void
+dump_dedupe_key(const struct mail *m)
+{
+	char	*key = ticket_dedupe_key(m, 0);
+	char	**parts = g_strsplit(key, "\n", -1);
+	char	*shown = g_strjoinv("\\n", parts);
+
+	dump_field("dedupe_key", shown);
+	g_free(shown);
+	g_strfreev(parts);
+	g_free(key);
 }
 
 static void
@@ -68,6 +83,9 @@ dump_mail(const struct mail *m)
 	dump_field("cc", m->cc);
 	dump_date(m->date);
 	dump_field("content_language", m->content_language);
+	for (i = 0; i < m->addresses->len; i++)
+		dump_field("address", g_ptr_array_index(m->addresses, i));
+	dump_dedupe_key(m);
 	for (i = 0; i < m->attachments->len; i++)
 		dump_attachment(g_ptr_array_index(m->attachments, i));
 	printf("body:\n%s", m->body);

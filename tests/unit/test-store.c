@@ -14,54 +14,7 @@
 #include "store.h"
 #include "thread.h"
 
-struct fixture {
-	char		*dir;
-	char		*db;
-	struct store	*st;
-	struct conf	*conf;
-	guint8		 key[THREAD_KEY_LEN];
-};
-
-static void
-fixture_setup(struct fixture *f, gconstpointer data)
-{
-	char	*cause = NULL, *confpath, *text;
-
-	f->dir = g_dir_make_tmp("test-store-XXXXXX", NULL);
-	f->db = g_build_filename(f->dir, "t.db", NULL);
-	confpath = g_build_filename(f->dir, "t.conf", NULL);
-	text = g_strdup_printf("[ticketd]\ndatabase = %s\nhostname = hd.test\n"
-	    "[queue support]\naddress = support@example.com\n", f->db);
-	g_assert_true(g_file_set_contents(confpath, text, -1, NULL));
-	f->conf = conf_load(confpath, &cause);
-	g_assert_null(cause);
-	f->st = store_open("sqlite", f->db, &cause);
-	g_assert_null(cause);
-	g_assert_cmpint(store_thread_key(f->st, f->key, sizeof f->key,
-	    &cause), ==, 0);
-	g_assert_cmpint(reply_keys_load(f->conf, f->st, &cause), ==, 0);
-	g_unlink(confpath);
-	g_free(confpath);
-	g_free(text);
-}
-
-static void
-fixture_teardown(struct fixture *f, gconstpointer data)
-{
-	char	*wal = g_strconcat(f->db, "-wal", NULL);
-	char	*shm = g_strconcat(f->db, "-shm", NULL);
-
-	store_close(f->st);
-	conf_unref(f->conf);
-	g_unlink(f->db);
-	g_unlink(wal);
-	g_unlink(shm);
-	g_rmdir(f->dir);
-	g_free(wal);
-	g_free(shm);
-	g_free(f->db);
-	g_free(f->dir);
-}
+#include "store-fixture.h"
 
 /* Ingest text as one mail; returns the job for the caller to inspect. */
 static struct ingest_job *
@@ -258,7 +211,7 @@ static void
 test_savepoint_isolates_failure(struct fixture *f, gconstpointer data)
 {
 	char		*cause = NULL;
-	gint64		 found;
+	gint64		 found, message;
 
 	g_assert_cmpint(f->st->ops->begin(f->st, &cause), ==, 0);
 	g_assert_cmpint(f->st->ops->savepoint(f->st, &cause), ==, 0);
@@ -269,7 +222,8 @@ test_savepoint_isolates_failure(struct fixture *f, gconstpointer data)
 	cause = NULL;
 	f->st->ops->rollback_savepoint(f->st);
 	g_assert_cmpint(f->st->ops->commit(f->st, &cause), ==, 0);
-	g_assert_cmpint(f->st->ops->message_find(f->st, "none", &found, &cause),
+	g_assert_cmpint(f->st->ops->message_find(f->st, "none", &message, &found,
+	    &cause),
 	    ==, 0);
 }
 
