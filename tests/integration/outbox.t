@@ -5,18 +5,7 @@
 . "$(dirname "$0")/../lib.sh"
 plan 15
 
-SINK=$TMP/sink
-export SMTP_PORT
-SMTP_PORT=$(freeport)
-sink_start() { "$PEERS/smtp-sink.sh" start "$SINK" "$@" >/dev/null; }
-sink_stop() { "$PEERS/smtp-sink.sh" stop "$SINK"; }
-cleanup sink_stop
-{ ticketd_conf; printf '%s\n' "[smtp]" "url = smtp://127.0.0.1:$SMTP_PORT" \
-	"retry_min = 1" "retry_max = 2" "timeout = 5"; } >"$TMP/t.conf"
-ctl() { "$BUILD/ticketctl" -c "$TMP/t.conf" "$@"; }
-send() { lmtp_send --from "$1" --to support@example.com --header "Subject: $2" \
-	--header "Message-Id: <$3>" --body hi >/dev/null 2>&1; }
-outbox() { ctl outbox --json | jq -r "$1"; }
+. "$TESTS/outbox-lib.sh"
 # wait_for JQ-EXPR VALUE [SECS]: poll the outbox until the expression gives VALUE.
 wait_for() {
 	_i=0
