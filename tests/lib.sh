@@ -123,3 +123,13 @@ stop_ticketd() { stop "$TICKETD_PID"; }
 lmtp_send() {
 	swaks --protocol LMTP --server 127.0.0.1 --port "$LMTP_PORT" "$@"
 }
+
+# until_true SECS CMD...: poll CMD every 0.1 s until it succeeds; fail
+# after SECS seconds.
+until_true() {
+	_n=$(($1 * 10)); shift
+	until "$@"; do
+		_n=$((_n - 1)); [ $_n -gt 0 ] || return 1
+		sleep 0.1
+	done
+}

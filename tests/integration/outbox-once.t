@@ -8,15 +8,8 @@
 . "$(dirname "$0")/../lib.sh"
 plan 9
 
-. "$TESTS/outbox-lib.sh" 60
-# until_true SECS CMD...: poll CMD every 0.1 s for up to SECS seconds.
-until_true() {
-	_n=$(($1 * 10)); shift
-	until "$@"; do
-		_n=$((_n - 1)); [ $_n -gt 0 ] || return 1
-		sleep 0.1
-	done
-}
+SMTP_TIMEOUT=60
+. "$TESTS/outbox-lib.sh"
 outbox_is() { [ "$(outbox "$1")" = "$2" ]; }
 spooled() { cat "$SINK"/spool/* 2>/dev/null | grep -c "^In-Reply-To: <$1>"; }
 
