@@ -29,14 +29,6 @@ over_socket() {
 	    --to support@example.com --header "Subject: $2" >"$TMP/swaks.out" 2>&1 &&
 	    grep -q '<- *250' "$TMP/swaks.out"
 }
-# until_true SECS CMD...: poll CMD every 0.1 s for up to SECS seconds.
-until_true() {
-	_n=$(($1 * 10)); shift
-	until "$@"; do
-		_n=$((_n - 1)); [ $_n -gt 0 ] || return 1
-		sleep 0.1
-	done
-}
 sent_by() { [ "$(ctl outbox --json | jq -r "$1")" = "$2" ]; }
 
 conf a "$TMP/tickets.db" "$SOCK" "socket_group = $GROUP"
@@ -47,15 +39,22 @@ first=$TICKETD_PID
 is "$(stat -c '%a %G' "$SOCK")" "660 $GROUP" "the socket is 0660 and group $GROUP"
 inode=$(stat -c %i "$SOCK")
 
+# refused NAME STATUS MESSAGE WHAT: ticketd -c $TMP/NAME.conf exits STATUS
+# saying MESSAGE, and the first one's socket stays, and takes mail.
+refused() {
+	timeout 10 "$BUILD/ticketd" -c "$TMP/$1.conf" 2>"$TMP/$1.err"
+	is "$?" "$2" "$4 exits $2"
+	grep -qF "$3" "$TMP/$1.err"
+	ok $? "it says why: $(tail -n 1 "$TMP/$1.err")"
+	is "$(stat -c %i "$SOCK")" "$inode" "the first one's socket was left alone"
+	over_socket "$SOCK" "after $1"
+	ok $? "and still takes mail"
+}
+
 # 2. A second ticketd on the same database.
 conf b "$TMP/tickets.db" "$SOCK"
-timeout 10 "$BUILD/ticketd" -c "$TMP/b.conf" 2>"$TMP/b.err"
-is "$?" 75 "a second ticketd on the same database exits 75"
-grep -q "$TMP/tickets.db: in use by another ticketd (pid $first holds $TMP/tickets.db.lock)" "$TMP/b.err"
-ok $? "its error names the database and the first one's pid: $(cat "$TMP/b.err")"
-is "$(stat -c %i "$SOCK")" "$inode" "the first one's socket was left alone"
-over_socket "$SOCK" 'over the socket'
-ok $? "and still takes mail"
+refused b 75 "$TMP/tickets.db: in use by another ticketd (pid $first holds $TMP/tickets.db.lock)" \
+	"a second ticketd on the same database"
 is "$(cat "$TMP/tickets.db.lock")" "$first" "the lock file holds the pid"
 
 # 3. ticketctl and ticketd deliver beside the daemon; only it sends.
@@ -72,13 +71,8 @@ is "$(ctl outbox --json | jq -r '[.[] | .claimed_by] | unique | join(" ")')" \
 
 # 4. Another database on the same socket path: the live socket stays.
 conf c "$TMP/other.db" "$SOCK"
-timeout 10 "$BUILD/ticketd" -c "$TMP/c.conf" 2>"$TMP/c.err"
-is "$?" 69 "a ticketd on another database but the same socket exits 69"
-grep -q "lmtp unix:$SOCK: a live listener owns this socket" "$TMP/c.err"
-ok $? "it says the socket is in use: $(tail -n 1 "$TMP/c.err")"
-is "$(stat -c %i "$SOCK")" "$inode" "the socket is still the first one's"
-over_socket "$SOCK" 'still over the socket'
-ok $? "which still takes mail"
+refused c 69 "lmtp unix:$SOCK: a live listener owns this socket" \
+	"a ticketd on another database but the same socket"
 
 # 5. A socket left by a killed ticketd is stale: the next one replaces it.
 kill -9 "$first"; wait "$first" 2>/dev/null
