@@ -11,7 +11,9 @@
  * that commit leaves the rows claimed; the next ticketd to start on the
  * database (it holds the database lock, so the claimant is gone) queues
  * them again and says so on their tickets: at worst a mail goes twice,
- * under the same Message-ID, never not at all.
+ * under the same Message-ID, never not at all. There is no lease that
+ * expires a live claim: a slow server must never let a second sender
+ * take a row that is still being sent.
  */
 #include <string.h>
 #include <unistd.h>

@@ -259,6 +259,7 @@ ticketd_run(struct ticketd *td)
 	td->loop = g_main_loop_new(NULL, FALSE);
 	if (ticketd_start(td) != 0) {
 		ticketd_stop(td);
+		g_main_loop_unref(td->loop);
 		dblock_release(td->lock);
 		return EX_UNAVAILABLE;
 	}

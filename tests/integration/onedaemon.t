@@ -42,7 +42,7 @@ inode=$(stat -c %i "$SOCK")
 # refused NAME STATUS MESSAGE WHAT: ticketd -c $TMP/NAME.conf exits STATUS
 # saying MESSAGE, and the first one's socket stays, and takes mail.
 refused() {
-	timeout 10 "$BUILD/ticketd" -c "$TMP/$1.conf" 2>"$TMP/$1.err"
+	timeout 30 "$BUILD/ticketd" -c "$TMP/$1.conf" 2>"$TMP/$1.err"
 	is "$?" "$2" "$4 exits $2"
 	grep -qF "$3" "$TMP/$1.err"
 	ok $? "it says why: $(tail -n 1 "$TMP/$1.err")"
@@ -64,7 +64,7 @@ ok $? "ticketd deliver works while the daemon runs"
 t=$(sed -n 's/^ticket //p' "$TMP/deliver.out")
 ctl reply "$t" --canned need-more-info >/dev/null
 ok $? "ticketctl reply works while the daemon runs"
-until_true 10 sent_by ".[] | select(.kind == \"reply\") | .status" sent
+until_true 30 sent_by ".[] | select(.kind == \"reply\") | .status" sent
 ok $? "the canned reply is sent"
 is "$(ctl outbox --json | jq -r '[.[] | .claimed_by] | unique | join(" ")')" \
 	"$(hostname):$first" "by the daemon, as is every other mail"

@@ -23,10 +23,10 @@ done
 traced() { [ "$(awk '/^TracerPid:/ { print $2 }' "/proc/$tid/status")" != 0 ]; }
 spawn strace -q -p "$tid" -e trace=fsync,fdatasync -o "$TMP/strace.out"
 strace_pid=$!
-if [ -n "$tid" ] && until_true 10 traced; then
+if [ -n "$tid" ] && until_true 30 traced; then
 	send a@example.org 'sync 1' s1@x
 	send b@example.org 'sync 2' s2@x
-	until_true 10 outbox_is '[.[] | select(.status == "sent")] | length' 2
+	until_true 30 outbox_is '[.[] | select(.status == "sent")] | length' 2
 	ok $? "two acknowledgements are sent"
 	stop "$strace_pid"
 	syncs=$(grep -c 'sync(' "$TMP/strace.out")
@@ -43,7 +43,7 @@ fi
 sink_stop
 sink_start -w 60
 send k@example.org 'crash' k1@x
-until_true 10 outbox_is '.[] | select(.rcpt == "k@example.org") | .status' sending
+until_true 30 outbox_is '.[] | select(.rcpt == "k@example.org") | .status' sending
 ok $? "a mail being sent is claimed: status sending"
 is "$(outbox '.[] | select(.rcpt == "k@example.org") | .claimed_by')" \
 	"$(hostname):$TICKETD_PID" "claimed by this ticketd's host and pid"
@@ -55,7 +55,7 @@ is "$(outbox '.[] | select(.rcpt == "k@example.org") | .status')" sending \
 sink_stop
 sink_start
 start_ticketd "$TMP/t.conf" || exit 1
-until_true 10 outbox_is '.[] | select(.rcpt == "k@example.org") | .status' sent
+until_true 30 outbox_is '.[] | select(.rcpt == "k@example.org") | .status' sent
 ok $? "the next ticketd sends the mail the killed one had claimed"
 mid=$(outbox '.[] | select(.rcpt == "k@example.org") | .message_id')
 is "$(spooled k1@x)" 1 "it arrived once ($mid)"
