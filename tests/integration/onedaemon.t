@@ -7,7 +7,7 @@
 # created with socket_mode and socket_group, and bad values are file:line
 # errors from ticketd -n.
 . "$(dirname "$0")/../lib.sh"
-plan 19
+plan 20
 
 SOCK=$TMP/lmtp.sock
 # A group we may give the socket to: any group as root, else our own.
@@ -89,7 +89,14 @@ ok $? "and removes it when it stops"
 conf d "$TMP/d.db" "$TMP/d.sock" "socket_mode = 0600"
 start_ticketd "$TMP/d.conf" || exit 1
 is "$(stat -c %a "$TMP/d.sock")" 600 "socket_mode = 0600 gives a 0600 socket"
+# Someone else's listener takes the path: stopping must not unlink it.
+mv "$TMP/d.sock" "$TMP/d.sock.old"
+spawn perl -MIO::Socket::UNIX -e 'my $s = IO::Socket::UNIX->new(Local => $ARGV[0],
+	Listen => 1) or die "$!\n"; sleep 60' "$TMP/d.sock"
+until_true 30 test -S "$TMP/d.sock"
 stop_ticketd
+[ -S "$TMP/d.sock" ]
+ok $? "a stopping ticketd leaves alone a socket at its path that is not its own"
 conf e "$TMP/e.db" "$TMP/e.sock" "socket_mode = 0999" "socket_group = no-such-group"
 line=$(grep -n '^socket_mode' "$TMP/e.conf" | cut -d: -f1)
 "$BUILD/ticketd" -n -c "$TMP/e.conf" >"$TMP/n.out" 2>&1
