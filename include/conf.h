@@ -90,6 +90,8 @@ struct conf {
 	gsize		 lmtp_max_message_size;
 	guint		 lmtp_max_recipients;
 	char		 recipient_delimiter;	/* '+' */
+	guint		 lmtp_socket_mode;	/* of unix: listeners, 0660 */
+	gint64		 lmtp_socket_gid;	/* their group; -1: ours */
 
 	char		*smtp_url;	/* NULL: no outgoing mail */
 	int		 smtp_starttls;

@@ -89,12 +89,14 @@ struct store_outbox {
 	char		*rcpt;
 	char		*message_id;
 	GBytes		*data;		/* the whole message, CRLF */
-	char		*status;	/* queued, sent, failed */
+	char		*status;	/* queued, sending, sent, failed */
 	guint		 attempts;
 	gint64		 created_at;
 	gint64		 next_attempt_at;
 	gint64		 sent_at;	/* 0 until sent */
 	char		*last_error;	/* NULL until something failed */
+	char		*claimed_by;	/* who sends it, or last did; or NULL */
+	gint64		 claimed_at;	/* when; 0 if never claimed */
 };
 
 /* What store_message_add() records of an incoming or outgoing mail. */
@@ -115,12 +117,6 @@ struct store_ops {
 	const char	*name;
 	struct store	*(*open)(const char *path, char **cause);
 	void		 (*close)(struct store *);
-
-	/*
-	 * Commits on this handle may be lost to a power failure (never
-	 * torn): for writes whose loss costs a repeat, not a mail.
-	 */
-	int		 (*relax_durability)(struct store *, char **cause);
 
 	int		 (*begin)(struct store *, char **cause);
 	int		 (*commit)(struct store *, char **cause);
@@ -167,8 +163,18 @@ struct store_ops {
 
 	int		 (*outbox_add)(struct store *, struct store_outbox *,
 			    char **cause);
-	/* Queued mail due by now, oldest first, at most limit. */
-	int		 (*outbox_due)(struct store *, gint64 now, guint limit,
+	/*
+	 * Claim queued mail due by now, oldest first, at most limit, for
+	 * owner: its status becomes "sending", so no other process takes
+	 * it until the owner saves what became of it (outbox_update).
+	 */
+	int		 (*outbox_claim)(struct store *, gint64 now, guint limit,
+			    const char *owner, GPtrArray **out, char **cause);
+	/*
+	 * Queue again every row claimed by another owner than owner, and
+	 * return them: only for a sender that knows those owners are gone.
+	 */
+	int		 (*outbox_unclaim)(struct store *, const char *owner,
 			    GPtrArray **out, char **cause);
 	/* When the next queued mail is due: 1 and *when, 0 when none. */
 	int		 (*outbox_next)(struct store *, gint64 *when,

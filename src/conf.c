@@ -7,6 +7,7 @@
  * "ticketd -n" shows the admin every mistake in one run.
  */
 #include <errno.h>
+#include <grp.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,8 @@ enum conf_type {
 	CONF_HOURS,
 	CONF_SECRET,		/* the contents of the named file */
 	CONF_ENUM,		/* one of conf_key.choices, stored as its index */
+	CONF_MODE,		/* octal permission bits, e.g. 0660 */
+	CONF_GROUP,		/* a group name or number, stored as a gid */
 };
 
 enum conf_scope {
@@ -72,6 +75,8 @@ static const struct conf_key conf_keys[] = {
 	    1024, G_GUINT64_CONSTANT(1) << 31 },
 	{ SCOPE_LMTP, "max_recipients", CONF_UINT, C(lmtp_max_recipients), 1, 100000 },
 	{ SCOPE_LMTP, "recipient_delimiter", CONF_CHAR, C(recipient_delimiter), 0, 0 },
+	{ SCOPE_LMTP, "socket_mode", CONF_MODE, C(lmtp_socket_mode), 0, 0 },
+	{ SCOPE_LMTP, "socket_group", CONF_GROUP, C(lmtp_socket_gid), 0, 0 },
 	{ SCOPE_SMTP, "url", CONF_STRING, C(smtp_url), 0, 0 },
 	{ SCOPE_SMTP, "starttls", CONF_BOOL, C(smtp_starttls), 0, 0 },
 	{ SCOPE_SMTP, "user", CONF_STRING, C(smtp_user), 0, 0 },
@@ -267,6 +272,8 @@ conf_new(const char *path)
 	c->lmtp_max_message_size = 50 * 1024 * 1024;
 	c->lmtp_max_recipients = 100;
 	c->recipient_delimiter = '+';
+	c->lmtp_socket_mode = 0660;
+	c->lmtp_socket_gid = -1;
 	c->smtp_timeout = 30;
 	c->smtp_retry_min = 5;
 	c->smtp_retry_max = 3600;
@@ -550,6 +557,45 @@ conf_set_secret(struct conf_parse *p, const struct conf_key *k,
 }
 
 static void
+conf_set_mode(struct conf_parse *p, const struct conf_key *k,
+    const char *value, void *field)
+{
+	char	*end;
+	guint64	 mode;
+
+	errno = 0;
+	mode = g_ascii_strtoull(value, &end, 8);
+	if (!g_ascii_isdigit(*value) || *end != '\0' || errno != 0 ||
+	    mode > 0777) {
+		conf_error(p, "%s: expected octal permissions from 0 to 0777 "
+		    "(e.g. 0660), not \"%s\"", k->name, value);
+		return;
+	}
+	*(guint *)field = mode;
+}
+
+/* Looked up now, so that "ticketd -n" reports a group that is not there. */
+static void
+conf_set_group(struct conf_parse *p, const struct conf_key *k,
+    const char *value, void *field)
+{
+	struct group	*gr;
+	guint64		 gid;
+
+	if (conf_parse_uint(value, 0, &gid) == 0 && gid < G_MAXUINT32) {
+		*(gint64 *)field = gid;
+		return;
+	}
+	errno = 0;
+	if ((gr = getgrnam(value)) == NULL) {
+		conf_error(p, "%s: no such group \"%s\"%s%s", k->name, value,
+		    errno != 0 ? ": " : "", errno != 0 ? g_strerror(errno) : "");
+		return;
+	}
+	*(gint64 *)field = gr->gr_gid;
+}
+
+static void
 conf_set(struct conf_parse *p, const struct conf_key *k, const char *value)
 {
 	char	*base = k->scope == SCOPE_QUEUE ? (char *)p->queue :
@@ -593,6 +639,12 @@ conf_set(struct conf_parse *p, const struct conf_key *k, const char *value)
 		return;
 	case CONF_ENUM:
 		conf_set_enum(p, k, value, field);
+		return;
+	case CONF_MODE:
+		conf_set_mode(p, k, value, field);
+		return;
+	case CONF_GROUP:
+		conf_set_group(p, k, value, field);
 		return;
 	case CONF_UINT:
 	case CONF_SIZE:

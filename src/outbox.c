@@ -2,8 +2,21 @@
  * outbox: the sender thread. It owns an SMTP connection and a store
  * handle of its own, so a slow or dead SMTP server never holds up
  * ingest: mail simply waits in the outbox table.
+ *
+ * Rows are claimed (status "sending") in one statement before they are
+ * sent, so no other process can send them too. What became of them is
+ * saved as "marks" in one synchronous (FULL) commit per group: after the
+ * group is sent, or sooner when a slow server makes it old, and always
+ * before further rows are claimed. A crash between the server's 250 and
+ * that commit leaves the rows claimed; the next ticketd to start on the
+ * database (it holds the database lock, so the claimant is gone) queues
+ * them again and says so on their tickets: at worst a mail goes twice,
+ * under the same Message-ID, never not at all. There is no lease that
+ * expires a live claim: a slow server must never let a second sender
+ * take a row that is still being sent.
  */
 #include <string.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "log.h"
@@ -13,9 +26,18 @@
 
 #define OUTBOX_BATCH	32
 #define OUTBOX_POLL	1	/* seconds: mail queued by other processes */
+#define OUTBOX_MARK_AGE	(G_USEC_PER_SEC / 5)	/* oldest unsaved mark */
+
+/* What became of one claimed row, until it is saved. */
+struct outbox_mark {
+	struct store_outbox	*o;		/* the row, updated */
+	const char		*event;		/* on its ticket, or NULL */
+	char			*detail;
+};
 
 struct outbox {
 	struct store	*store;
+	char		*owner;		/* "host:pid", in claimed_by */
 	GThread		*thread;
 	GMutex		 lock;
 	GCond		 cond;
@@ -25,6 +47,9 @@ struct outbox {
 
 	struct conf	*sender_conf;	/* the conf sender was made from */
 	struct sender	*sender;
+
+	GArray		*marks;		/* struct outbox_mark, unsaved */
+	gint64		 marks_since;	/* monotonic time of the first */
 };
 
 guint
@@ -63,59 +88,99 @@ outbox_sender(struct outbox *ob, struct conf *conf, char **cause)
 	return ob->sender;
 }
 
-/* Save the row's new state, and an event on its ticket, in one commit. */
+static void
+outbox_mark_clear(struct outbox_mark *m)
+{
+	g_free(m->detail);
+}
+
+/* Save every mark, with their events, in one commit. */
 static int
-outbox_record(struct outbox *ob, const struct store_outbox *o,
-    const char *event, const char *detail)
+outbox_marks_commit(struct outbox *ob, char **cause)
 {
 	struct store	*st = ob->store;
-	char		*cause = NULL;
+	gint64		 now = g_get_real_time() / G_USEC_PER_SEC;
 
-	if (st->ops->begin(st, &cause) == 0 &&
-	    st->ops->outbox_update(st, o, &cause) == 0 &&
-	    (event == NULL || o->ticket_id == 0 ||
-	    st->ops->event_add(st, o->ticket_id, g_get_real_time() / G_USEC_PER_SEC,
-	    event, detail, &cause) == 0) &&
-	    st->ops->commit(st, &cause) == 0)
-		return 0;
-	st->ops->rollback(st);
-	log_warn("outbox %" G_GINT64_FORMAT ": cannot record %s: %s", o->id,
-	    o->status, cause);
-	g_free(cause);
-	return -1;
+	if (st->ops->begin(st, cause) != 0)
+		return -1;
+	for (guint i = 0; i < ob->marks->len; i++) {
+		struct outbox_mark *m = &g_array_index(ob->marks,
+		    struct outbox_mark, i);
+
+		if (st->ops->outbox_update(st, m->o, cause) != 0 ||
+		    (m->event != NULL && m->o->ticket_id != 0 &&
+		    st->ops->event_add(st, m->o->ticket_id, now, m->event,
+		    m->detail, cause) != 0)) {
+			st->ops->rollback(st);
+			return -1;
+		}
+	}
+	if (st->ops->commit(st, cause) != 0) {
+		st->ops->rollback(st);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Save the marks. The server has the mail they record as sent, so this
+ * does not give up lightly; when it must, the rows stay claimed and are
+ * sent again only by the next ticketd to start.
+ */
+static void
+outbox_marks_save(struct outbox *ob)
+{
+	char	*cause = NULL;
+
+	if (ob->marks->len == 0)
+		return;
+	for (int i = 0; outbox_marks_commit(ob, &cause) != 0; i++) {
+		log_warn("outbox: cannot record %u results: %s", ob->marks->len,
+		    cause);
+		g_clear_pointer(&cause, g_free);
+		if (i == 2) {
+			log_warn("outbox: %u mails stay claimed by %s until "
+			    "ticketd restarts", ob->marks->len, ob->owner);
+			break;
+		}
+		g_usleep(G_USEC_PER_SEC);
+	}
+	g_array_set_size(ob->marks, 0);
+}
+
+static void
+outbox_mark(struct outbox *ob, struct store_outbox *o, const char *status,
+    const char *event, char *detail)
+{
+	struct outbox_mark	 m = { o, event, detail };
+
+	g_free(o->status);
+	o->status = g_strdup(status);
+	if (ob->marks->len == 0)
+		ob->marks_since = g_get_monotonic_time();
+	g_array_append_val(ob->marks, m);
 }
 
 static void
 outbox_sent(struct outbox *ob, struct store_outbox *o, gint64 now)
 {
-	char	*detail = g_strdup_printf("%s to <%s>, outbox %" G_GINT64_FORMAT,
-		    o->kind, o->rcpt, o->id);
-
-	g_free(o->status);
-	o->status = g_strdup("sent");
 	o->sent_at = now;
 	o->attempts++;
 	log_info("outbox %" G_GINT64_FORMAT ": %s <%s> sent to <%s>", o->id,
 	    o->kind, o->message_id, o->rcpt);
-	/* The server has it: marking it sent must not give up lightly. */
-	for (int i = 0; i < 3 && outbox_record(ob, o, "sent", detail) != 0; i++)
-		g_usleep(G_USEC_PER_SEC);
-	g_free(detail);
+	outbox_mark(ob, o, "sent", "sent", g_strdup_printf("%s to <%s>, "
+	    "outbox %" G_GINT64_FORMAT, o->kind, o->rcpt, o->id));
 }
 
 static void
 outbox_failed(struct outbox *ob, struct store_outbox *o, const char *why)
 {
-	char	*detail = g_strdup_printf("%s to <%s>, outbox %" G_GINT64_FORMAT
-		    ": %s", o->kind, o->rcpt, o->id, why);
-
-	g_free(o->status);
-	o->status = g_strdup("failed");
 	log_warn("ticket %" G_GINT64_FORMAT ": outbox %" G_GINT64_FORMAT
 	    ": %s to <%s> failed for good: %s", o->ticket_id, o->id, o->kind,
 	    o->rcpt, why);
-	outbox_record(ob, o, "send_failed", detail);
-	g_free(detail);
+	outbox_mark(ob, o, "failed", "send_failed", g_strdup_printf("%s to "
+	    "<%s>, outbox %" G_GINT64_FORMAT ": %s", o->kind, o->rcpt, o->id,
+	    why));
 }
 
 static void
@@ -135,7 +200,7 @@ outbox_deferred(struct outbox *ob, struct conf *conf, struct store_outbox *o,
 	log_warn("outbox %" G_GINT64_FORMAT ": %s to <%s> deferred, attempt %u, "
 	    "next in %" G_GINT64_FORMAT "s: %s", o->id, o->kind, o->rcpt,
 	    o->attempts, o->next_attempt_at - now, o->last_error);
-	outbox_record(ob, o, NULL, NULL);
+	outbox_mark(ob, o, "queued", NULL, NULL);
 }
 
 static void
@@ -168,6 +233,27 @@ outbox_deliver(struct outbox *ob, struct conf *conf, struct store_outbox *o)
 	g_free(detail);
 }
 
+/* Take due rows for this process alone; NULL when none or on error. */
+static GPtrArray *
+outbox_claim(struct outbox *ob)
+{
+	struct store	*st = ob->store;
+	GPtrArray	*due = NULL;
+	char		*cause = NULL;
+
+	if (st->ops->begin(st, &cause) == 0 &&
+	    st->ops->outbox_claim(st, g_get_real_time() / G_USEC_PER_SEC,
+	    OUTBOX_BATCH, ob->owner, &due, &cause) == 0 &&
+	    st->ops->commit(st, &cause) == 0)
+		return due;
+	st->ops->rollback(st);
+	log_warn("outbox: %s", cause);
+	g_free(cause);
+	if (due != NULL)
+		g_ptr_array_free(due, TRUE);
+	return NULL;
+}
+
 /*
  * Send what is due. Returns how many rows were due, or -1 when nothing
  * can be sent now (no [smtp] url, or the store failed).
@@ -175,20 +261,24 @@ outbox_deliver(struct outbox *ob, struct conf *conf, struct store_outbox *o)
 static int
 outbox_run(struct outbox *ob)
 {
-	struct conf	*conf = outbox_conf(ob);
-	struct store	*st = ob->store;
-	GPtrArray	*due = NULL;
-	char		*cause = NULL;
-	int		 n = -1;
+	struct conf		*conf = outbox_conf(ob);
+	GPtrArray		*due = NULL;
+	struct store_outbox	*o;
+	int			 n = -1;
 
-	if (conf->smtp_url != NULL && st->ops->outbox_due(st,
-	    g_get_real_time() / G_USEC_PER_SEC, OUTBOX_BATCH, &due, &cause) != 0) {
-		log_warn("outbox: %s", cause);
-		g_free(cause);
+	if (conf->smtp_url != NULL)
+		due = outbox_claim(ob);
+	for (guint i = 0; due != NULL && i < due->len; i++) {
+		o = due->pdata[i];
+		if (g_atomic_int_get(&ob->stopping))
+			/* Not tried: give it back as it was. */
+			outbox_mark(ob, o, "queued", NULL, NULL);
+		else
+			outbox_deliver(ob, conf, o);
+		if (g_get_monotonic_time() - ob->marks_since >= OUTBOX_MARK_AGE)
+			outbox_marks_save(ob);
 	}
-	for (guint i = 0; due != NULL && i < due->len &&
-	    !g_atomic_int_get(&ob->stopping); i++)
-		outbox_deliver(ob, conf, due->pdata[i]);
+	outbox_marks_save(ob);
 	if (due != NULL) {
 		n = due->len;
 		g_ptr_array_free(due, TRUE);
@@ -233,22 +323,66 @@ outbox_thread(gpointer arg)
 	return NULL;
 }
 
+/*
+ * Queue again the rows that a process that has ended left claimed, and
+ * say on their tickets that the recipient may get them twice.
+ */
+static int
+outbox_recover(struct outbox *ob, char **cause)
+{
+	struct store	*st = ob->store;
+	GPtrArray	*rows = NULL;
+	gint64		 now = g_get_real_time() / G_USEC_PER_SEC;
+
+	if (st->ops->begin(st, cause) != 0 ||
+	    st->ops->outbox_unclaim(st, ob->owner, &rows, cause) != 0)
+		goto fail;
+	for (guint i = 0; i < rows->len; i++) {
+		struct store_outbox	*o = rows->pdata[i];
+		char			*at = store_time_iso(o->claimed_at);
+		char			*detail;
+		int			 rc = 0;
+
+		detail = g_strdup_printf("%s to <%s>, outbox %" G_GINT64_FORMAT
+		    ": %s stopped at %s while sending it; sending it again, so "
+		    "it may arrive twice", o->kind, o->rcpt, o->id,
+		    o->claimed_by, at);
+		log_warn("ticket %" G_GINT64_FORMAT ": %s", o->ticket_id, detail);
+		if (o->ticket_id != 0)
+			rc = st->ops->event_add(st, o->ticket_id, now,
+			    "send_interrupted", detail, cause);
+		g_free(detail);
+		g_free(at);
+		if (rc != 0)
+			goto fail;
+	}
+	if (st->ops->commit(st, cause) != 0)
+		goto fail;
+	g_ptr_array_free(rows, TRUE);
+	return 0;
+fail:
+	st->ops->rollback(st);
+	if (rows != NULL)
+		g_ptr_array_free(rows, TRUE);
+	return -1;
+}
+
 struct outbox *
 outbox_start(struct conf *conf, char **cause)
 {
 	struct outbox	*ob = g_new0(struct outbox, 1);
 
-	/*
-	 * The sender writes only "sent" marks and events. Losing one to a
-	 * power failure sends that mail again under the same Message-ID;
-	 * it loses nothing, so it need not wait for the disk.
-	 */
+	ob->owner = g_strdup_printf("%s:%ld", g_get_host_name(),
+	    (long)getpid());
 	if ((ob->store = store_open("sqlite", conf->database, cause)) == NULL ||
-	    ob->store->ops->relax_durability(ob->store, cause) != 0) {
+	    outbox_recover(ob, cause) != 0) {
 		store_close(ob->store);
+		g_free(ob->owner);
 		g_free(ob);
 		return NULL;
 	}
+	ob->marks = g_array_new(FALSE, FALSE, sizeof(struct outbox_mark));
+	g_array_set_clear_func(ob->marks, (GDestroyNotify)outbox_mark_clear);
 	g_mutex_init(&ob->lock);
 	g_cond_init(&ob->cond);
 	ob->conf = conf_ref(conf);
@@ -291,6 +425,8 @@ outbox_stop(struct outbox *ob)
 		conf_unref(ob->sender_conf);
 	conf_unref(ob->conf);
 	store_close(ob->store);
+	g_array_free(ob->marks, TRUE);
+	g_free(ob->owner);
 	g_mutex_clear(&ob->lock);
 	g_cond_clear(&ob->cond);
 	g_free(ob);

@@ -47,6 +47,8 @@ struct lmtp_listener {
 	struct lmtp_server	*server;
 	char			*name;
 	char			*unix_path;
+	dev_t			 dev;		/* of the socket we bound */
+	ino_t			 ino;
 	int			 fd;
 	guint			 watch;
 	guint			 resume;	/* timer after running out of fds */
@@ -715,25 +717,108 @@ lmtp_sweep(gpointer arg)
 	return G_SOURCE_CONTINUE;
 }
 
+/* Unlink our socket, not one that replaced it. */
+static void
+lmtp_listener_unlink(struct lmtp_listener *l)
+{
+	struct stat	 sb;
+
+	if (lstat(l->unix_path, &sb) == 0 && sb.st_dev == l->dev &&
+	    sb.st_ino == l->ino)
+		unlink(l->unix_path);
+}
+
+/*
+ * Clear the way for a socket at sun's path. A socket nobody answers on
+ * was left by a listener that died and may go; one that answers belongs
+ * to a live listener, and it, or anything that is not a socket, stays.
+ */
 static int
-lmtp_listen_unix(const char *path, char **cause)
+lmtp_unix_clear(const struct sockaddr_un *sun, char **cause)
+{
+	struct stat	 sb;
+	int		 fd, rc, err;
+
+	if (lstat(sun->sun_path, &sb) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		*cause = g_strdup(g_strerror(errno));
+		return -1;
+	}
+	if (!S_ISSOCK(sb.st_mode)) {
+		*cause = g_strdup("exists and is not a socket");
+		return -1;
+	}
+	/* Non-blocking: a full backlog answers EAGAIN, and is alive. */
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1) {
+		*cause = g_strdup(g_strerror(errno));
+		return -1;
+	}
+	rc = connect(fd, (const struct sockaddr *)sun, sizeof *sun);
+	err = errno;
+	close(fd);
+	if (rc == 0 || err == EAGAIN) {
+		*cause = g_strdup("a live listener owns this socket "
+		    "(another ticketd?); left alone");
+		return -1;
+	}
+	if (err != ECONNREFUSED) {
+		*cause = g_strdup_printf("cannot tell whether the socket is in "
+		    "use: %s", g_strerror(err));
+		return -1;
+	}
+	if (unlink(sun->sun_path) == -1 && errno != ENOENT) {
+		*cause = g_strdup_printf("stale socket: %s", g_strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Mode and group are set between bind and listen: until listen, every
+ * connect is refused, so the socket is never open wider than asked.
+ */
+static int
+lmtp_listen_unix(struct lmtp_listener *l, const struct conf *conf,
+    char **cause)
 {
 	struct sockaddr_un	 sun = { .sun_family = AF_UNIX };
+	struct stat		 sb;
 	int			 fd;
 
-	if (strlen(path) >= sizeof sun.sun_path) {
+	if (strlen(l->unix_path) >= sizeof sun.sun_path) {
 		*cause = g_strdup("socket path too long");
 		return -1;
 	}
-	strcpy(sun.sun_path, path);
+	strcpy(sun.sun_path, l->unix_path);
+	if (lmtp_unix_clear(&sun, cause) != 0)
+		return -1;
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0)) == -1)
 		goto fail;
-	unlink(path);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof sun) == -1 ||
-	    chmod(path, 0666) == -1 || listen(fd, 128) == -1)
+	if (bind(fd, (struct sockaddr *)&sun, sizeof sun) == -1)
 		goto fail;
+	if (lstat(l->unix_path, &sb) == -1)
+		goto unlink;
+	l->dev = sb.st_dev;
+	l->ino = sb.st_ino;
+	if (conf->lmtp_socket_gid >= 0 && chown(l->unix_path, -1,
+	    conf->lmtp_socket_gid) == -1) {
+		*cause = g_strdup_printf("socket_group %" G_GINT64_FORMAT ": %s",
+		    conf->lmtp_socket_gid, g_strerror(errno));
+		goto unlink;
+	}
+	if (chmod(l->unix_path, conf->lmtp_socket_mode) == -1 ||
+	    listen(fd, 128) == -1)
+		goto unlink;
 	return fd;
+unlink:
+	if (*cause == NULL)
+		*cause = g_strdup(g_strerror(errno));
+	lmtp_listener_unlink(l);
+	close(fd);
+	return -1;
 fail:
 	*cause = g_strdup(g_strerror(errno));
 	if (fd != -1)
@@ -787,7 +872,7 @@ lmtp_listener_open(struct lmtp_server *srv, const char *spec, char **cause)
 	l->name = g_strdup(spec);
 	if (g_str_has_prefix(spec, "unix:")) {
 		l->unix_path = g_strdup(spec + 5);
-		l->fd = lmtp_listen_unix(l->unix_path, &why);
+		l->fd = lmtp_listen_unix(l, srv->conf, &why);
 	} else
 		l->fd = lmtp_listen_tcp(spec, &why);
 	if (l->fd == -1) {
@@ -813,7 +898,7 @@ lmtp_listener_close(struct lmtp_listener *l)
 		g_source_remove(l->resume);
 	close(l->fd);
 	if (l->unix_path != NULL)
-		unlink(l->unix_path);
+		lmtp_listener_unlink(l);
 	g_free(l->unix_path);
 	g_free(l->name);
 	g_free(l);

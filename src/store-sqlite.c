@@ -47,7 +47,8 @@ enum stmt {
 	S_ATTACHMENT_LIST,
 	S_EVENT_LIST,
 	S_OUTBOX_ADD,
-	S_OUTBOX_DUE,
+	S_OUTBOX_CLAIM,
+	S_OUTBOX_UNCLAIM,
 	S_OUTBOX_NEXT,
 	S_OUTBOX_UPDATE,
 	S_OUTBOX_LIST,
@@ -71,7 +72,7 @@ enum stmt {
 
 #define OUTBOX_COLUMNS "id, ticket_id, kind, envelope_from, rcpt, " \
 	"message_id, data, status, attempts, created_at, next_attempt_at, " \
-	"sent_at, last_error"
+	"sent_at, last_error, claimed_by, claimed_at"
 
 static const char *stmt_sql[S_COUNT] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
@@ -131,9 +132,14 @@ static const char *stmt_sql[S_COUNT] = {
 	[S_OUTBOX_ADD] = "INSERT INTO outbox (ticket_id, kind, envelope_from, "
 	    "rcpt, message_id, data, status, attempts, created_at, "
 	    "next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'queued', 0, ?7, ?7)",
-	[S_OUTBOX_DUE] = "SELECT " OUTBOX_COLUMNS " FROM outbox WHERE "
-	    "status = 'queued' AND next_attempt_at <= ?1 "
-	    "ORDER BY next_attempt_at, id LIMIT ?2",
+	/* One statement: no other handle can take a row between look and take. */
+	[S_OUTBOX_CLAIM] = "UPDATE outbox SET status = 'sending', "
+	    "claimed_by = ?3, claimed_at = ?1 WHERE id IN (SELECT id FROM outbox "
+	    "WHERE status = 'queued' AND next_attempt_at <= ?1 "
+	    "ORDER BY next_attempt_at, id LIMIT ?2) RETURNING " OUTBOX_COLUMNS,
+	[S_OUTBOX_UNCLAIM] = "UPDATE outbox SET status = 'queued' "
+	    "WHERE status = 'sending' AND claimed_by IS NOT ?1 "
+	    "RETURNING " OUTBOX_COLUMNS,
 	[S_OUTBOX_NEXT] = "SELECT min(next_attempt_at) FROM outbox "
 	    "WHERE status = 'queued' HAVING count(*) > 0",
 	[S_OUTBOX_UPDATE] = "UPDATE outbox SET status = ?2, attempts = ?3, "
@@ -255,6 +261,10 @@ static const char *migrations[] = {
 	" lower(from_addr) || char(10) || coalesce(date, '')"
 	" WHERE direction = 'in' AND message_id IS NOT NULL"
 	" AND dedupe_key = message_id;",
+
+	/* Who took a row to send it (status 'sending'), and when. */
+	"ALTER TABLE outbox ADD COLUMN claimed_by TEXT;"
+	"ALTER TABLE outbox ADD COLUMN claimed_at INTEGER;",
 };
 
 struct store_sqlite {
@@ -446,14 +456,6 @@ sqlite_simple(struct store *st, enum stmt which, char **cause)
 	struct store_sqlite	*s = (struct store_sqlite *)st;
 
 	return sqlite_done(s, sqlite_stmt(s, which), stmt_sql[which], cause);
-}
-
-static int
-sqlite_relax_durability(struct store *st, char **cause)
-{
-	/* WAL with synchronous=NORMAL: no fsync per commit, still atomic. */
-	return sqlite_exec((struct store_sqlite *)st,
-	    "PRAGMA synchronous = NORMAL;", cause);
 }
 
 static int
@@ -1048,20 +1050,57 @@ sqlite_outbox_row(struct store_sqlite *s, sqlite3_stmt *q)
 	o->next_attempt_at = sqlite3_column_int64(q, 10);
 	o->sent_at = sqlite3_column_int64(q, 11);
 	o->last_error = column_text(q, 12);
+	o->claimed_by = column_text(q, 13);
+	o->claimed_at = sqlite3_column_int64(q, 14);
 	return o;
 }
 
+static gint
+sqlite_outbox_order(gconstpointer a, gconstpointer b)
+{
+	const struct store_outbox *x = *(struct store_outbox *const *)a;
+	const struct store_outbox *y = *(struct store_outbox *const *)b;
+
+	if (x->next_attempt_at != y->next_attempt_at)
+		return x->next_attempt_at < y->next_attempt_at ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* The rows an UPDATE ... RETURNING gave, oldest first. */
 static int
-sqlite_outbox_due(struct store *st, gint64 now, guint limit, GPtrArray **out,
-    char **cause)
+sqlite_outbox_returning(struct store_sqlite *s, sqlite3_stmt *q,
+    const char *what, GPtrArray **out, char **cause)
+{
+	if (sqlite_collect(s, q, what, sqlite_outbox_row,
+	    (GDestroyNotify)store_outbox_free, out, cause) != 0)
+		return -1;
+	/* RETURNING promises no order. */
+	g_ptr_array_sort(*out, sqlite_outbox_order);
+	return 0;
+}
+
+static int
+sqlite_outbox_claim(struct store *st, gint64 now, guint limit,
+    const char *owner, GPtrArray **out, char **cause)
 {
 	struct store_sqlite	*s = (struct store_sqlite *)st;
-	sqlite3_stmt		*q = sqlite_stmt(s, S_OUTBOX_DUE);
+	sqlite3_stmt		*q = sqlite_stmt(s, S_OUTBOX_CLAIM);
 
 	sqlite3_bind_int64(q, 1, now);
 	sqlite3_bind_int(q, 2, limit);
-	return sqlite_collect(s, q, "outbox_due", sqlite_outbox_row,
-	    (GDestroyNotify)store_outbox_free, out, cause);
+	bind_text(q, 3, owner);
+	return sqlite_outbox_returning(s, q, "outbox_claim", out, cause);
+}
+
+static int
+sqlite_outbox_unclaim(struct store *st, const char *owner, GPtrArray **out,
+    char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_OUTBOX_UNCLAIM);
+
+	bind_text(q, 1, owner);
+	return sqlite_outbox_returning(s, q, "outbox_unclaim", out, cause);
 }
 
 static int
@@ -1252,7 +1291,6 @@ const struct store_ops store_sqlite_ops = {
 	.name = "sqlite",
 	.open = sqlite_open,
 	.close = sqlite_close,
-	.relax_durability = sqlite_relax_durability,
 	.begin = sqlite_begin,
 	.commit = sqlite_commit,
 	.rollback = sqlite_rollback,
@@ -1276,7 +1314,8 @@ const struct store_ops store_sqlite_ops = {
 	.message_list = sqlite_message_list,
 	.event_list = sqlite_event_list,
 	.outbox_add = sqlite_outbox_add,
-	.outbox_due = sqlite_outbox_due,
+	.outbox_claim = sqlite_outbox_claim,
+	.outbox_unclaim = sqlite_outbox_unclaim,
 	.outbox_next = sqlite_outbox_next,
 	.outbox_update = sqlite_outbox_update,
 	.outbox_list = sqlite_outbox_list,

@@ -226,6 +226,7 @@ store_outbox_free(struct store_outbox *o)
 		g_bytes_unref(o->data);
 	g_free(o->status);
 	g_free(o->last_error);
+	g_free(o->claimed_by);
 	g_free(o);
 }
 

@@ -253,6 +253,8 @@ ctl_outbox_json(struct json *j, gconstpointer row)
 	json_time(j, o->next_attempt_at);
 	json_key(j, "last_error");
 	json_string(j, o->last_error);
+	json_key(j, "claimed_by");
+	json_string(j, o->claimed_by);
 	json_close(j, '}');
 }
 

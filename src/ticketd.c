@@ -16,6 +16,7 @@
 #include <glib-unix.h>
 
 #include "conf.h"
+#include "dblock.h"
 #include "ingest.h"
 #include "log.h"
 #include "mime.h"
@@ -30,6 +31,7 @@
 struct ticketd {
 	char		*conf_path;
 	struct conf	*conf;
+	struct dblock	*lock;		/* held from start to exit */
 	GMainLoop	*loop;
 	struct ingest	*ingest;
 	struct outbox	*outbox;
@@ -149,9 +151,11 @@ ticketd_reload(gpointer arg)
 		log_warn("%s: database changed: takes effect on restart",
 		    td->conf_path);
 	if (!g_strv_equal((const char *const *)conf->lmtp_listen,
-	    (const char *const *)td->conf->lmtp_listen))
-		log_warn("%s: lmtp listen changed: takes effect on restart",
-		    td->conf_path);
+	    (const char *const *)td->conf->lmtp_listen) ||
+	    conf->lmtp_socket_mode != td->conf->lmtp_socket_mode ||
+	    conf->lmtp_socket_gid != td->conf->lmtp_socket_gid)
+		log_warn("%s: lmtp listen or socket changed: takes effect on "
+		    "restart", td->conf_path);
 	/* conf_load() checked the charset, so this cannot fail now. */
 	if (mime_set_fallback_charset(conf->fallback_charset, &cause) != 0) {
 		log_warn("%s: fallback_charset: %s", td->conf_path, cause);
@@ -247,15 +251,46 @@ ticketd_stop(struct ticketd *td)
 		g_ptr_array_free(td->sources, TRUE);
 }
 
+/*
+ * One daemon per database, decided before any socket or outbox row is
+ * touched. Another daemon's lock is EX_TEMPFAIL: it goes when that
+ * daemon stops, so a supervisor may well try again.
+ */
+static int
+ticketd_lock(struct ticketd *td)
+{
+	char	*cause = NULL;
+
+	switch (dblock_take(td->conf->database, &td->lock, &cause)) {
+	case 1:
+		return EX_OK;
+	case 0:
+		log_warn("%s", cause);
+		g_free(cause);
+		return EX_TEMPFAIL;
+	case -1:
+		log_warn("%s", cause);
+		g_free(cause);
+		return EX_CANTCREAT;
+	}
+	g_assert_not_reached();
+}
+
 static int
 ticketd_run(struct ticketd *td)
 {
+	int	 status;
+
 	if (ticketd_prepare_database(td->conf->database) != 0)
 		return EX_CANTCREAT;
+	if ((status = ticketd_lock(td)) != EX_OK)
+		return status;
 	signal(SIGPIPE, SIG_IGN);
 	td->loop = g_main_loop_new(NULL, FALSE);
 	if (ticketd_start(td) != 0) {
 		ticketd_stop(td);
+		g_main_loop_unref(td->loop);
+		dblock_release(td->lock);
 		return EX_UNAVAILABLE;
 	}
 	g_unix_signal_add(SIGTERM, ticketd_quit, td);
@@ -265,6 +300,7 @@ ticketd_run(struct ticketd *td)
 	g_main_loop_run(td->loop);
 	ticketd_stop(td);
 	g_main_loop_unref(td->loop);
+	dblock_release(td->lock);
 	log_info("stopped");
 	return EX_OK;
 }

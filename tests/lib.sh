@@ -138,3 +138,4 @@ stop_ticketd() { stop "$TICKETD_PID"; }
 lmtp_send() {
 	swaks --protocol LMTP --server 127.0.0.1 --port "$LMTP_PORT" "$@"
 }
+

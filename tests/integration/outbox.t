@@ -5,25 +5,15 @@
 . "$(dirname "$0")/../lib.sh"
 plan 15
 
-SINK=$TMP/sink
-export SMTP_PORT
-SMTP_PORT=$(freeport)
-sink_start() { "$PEERS/smtp-sink.sh" start "$SINK" "$@" >/dev/null; }
-sink_stop() { "$PEERS/smtp-sink.sh" stop "$SINK"; }
-cleanup sink_stop
-{ ticketd_conf; printf '%s\n' "[smtp]" "url = smtp://127.0.0.1:$SMTP_PORT" \
-	"retry_min = 1" "retry_max = 2" "timeout = 5"; } >"$TMP/t.conf"
-ctl() { "$BUILD/ticketctl" -c "$TMP/t.conf" "$@"; }
-send() { lmtp_send --from "$1" --to support@example.com --header "Subject: $2" \
-	--header "Message-Id: <$3>" --body hi >/dev/null 2>&1; }
-outbox() { ctl outbox --json | jq -r "$1"; }
+. "$TESTS/outbox-lib.sh"
 # outbox_is JQ-EXPR VALUE: the outbox gives VALUE for the expression.
 outbox_is() { [ "$(outbox "$1")" = "$2" ]; }
-# settled N: nothing is queued and the sink holds N mails or more. Then
-# the sender is done: a mail is marked sent only after the sink's 250, and
-# the sink spools it before that 250, so any second copy is there too.
+# settled N: nothing is queued or being sent and the sink holds N mails or
+# more. Then the sender is done: a mail is marked sent only after the
+# sink's 250, and the sink spools it before that 250, so any second copy
+# is there too.
 settled() {
-	outbox_is '[.[] | select(.status == "queued")] | length' 0 &&
+	outbox_is '[.[] | select(.status == "queued" or .status == "sending")] | length' 0 &&
 	    [ "$(ls "$SINK"/spool | wc -l)" -ge "$1" ]
 }
 spooled() { cat "$SINK"/spool/* 2>/dev/null | grep -c "^Message-Id: <$1"; }

@@ -1,0 +1,26 @@
+/*
+ * dblock: one daemon per database. The daemon holds a write lock on
+ * DATABASE.lock, beside the database, from before it touches a socket or
+ * the outbox until it exits; a second daemon on the same database finds
+ * the lock held and is told by whom. The kernel drops the lock when its
+ * holder dies, so a crash leaves nothing to clean up.
+ *
+ * ticketctl and "ticketd deliver" take no lock: they only write through
+ * the store, and only the holder's outbox sends.
+ */
+#ifndef DBLOCK_H
+#define DBLOCK_H
+
+struct dblock;
+
+/*
+ * Take the lock of database: 1 and *lock when taken; 0 and *cause
+ * (naming the database and the holder's pid) when another process holds
+ * it; -1 and *cause when the lock file cannot be made.
+ */
+int		 dblock_take(const char *database, struct dblock **lock,
+		    char **cause);
+/* Let go: close the lock file (it stays, holding the last pid). */
+void		 dblock_release(struct dblock *);
+
+#endif
