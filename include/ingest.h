@@ -16,6 +16,7 @@
 #include "thread.h"
 
 struct conf;
+struct dsn;
 struct store;
 
 enum ingest_status {
@@ -45,6 +46,7 @@ struct ingest_job {
 	/* Filled by the pipeline. */
 	guint			 seq;		/* submission order */
 	struct mail		*mail;
+	struct dsn		*dsn;		/* NULL: not a bounce */
 	enum ingest_status	 status;
 	gint64			 ticket_id;
 	int			 new_ticket;

@@ -12,7 +12,9 @@
  */
 #include <string.h>
 
+#include "bounce.h"
 #include "conf.h"
+#include "dsn.h"
 #include "ingest.h"
 #include "log.h"
 #include "mime.h"
@@ -69,6 +71,7 @@ ingest_job_free(struct ingest_job *job)
 	conf_unref(job->conf);
 	if (job->mail != NULL)
 		mail_free(job->mail);
+	dsn_free(job->dsn);
 	g_free(job->cause);
 	g_free(job);
 }
@@ -207,7 +210,8 @@ ingest_acknowledge(struct store *st, const guint8 *key, struct ingest_job *job,
 {
 	struct reply_trigger	 trig = { job->ticket_id, job->mail,
 				    job->return_path, job->queue,
-				    job->received_at };
+				    job->received_at, job->dsn == NULL ? NULL :
+				    "the mail is a delivery status notification" };
 
 	if (job->no_ack)
 		return 0;
@@ -259,6 +263,9 @@ ingest_store(struct store *st, const guint8 *key, struct ingest_job *job,
 		rc = 0;
 		goto out;
 	}
+	if (found == 0 && (found = bounce_apply(st, job->conf, key, job->dsn,
+	    job->received_at, &job->ticket_id, cause)) == 1)
+		how = "delivery status notification";
 	if (found == 0)
 		found = ingest_thread_match(st, key, job, &job->ticket_id, &how,
 		    cause);
@@ -464,13 +471,22 @@ ingest_writer(gpointer data)
 	return NULL;
 }
 
+/* The pure work, done in the parse pool. IMAP has no envelope yet. */
+static void
+ingest_classify(struct ingest_job *job)
+{
+	job->mail = mime_parse(job->raw);
+	job->dsn = dsn_parse(job->mail, job->no_envelope ? NULL :
+	    job->return_path);
+}
+
 static void
 ingest_parse(gpointer data, gpointer user_data)
 {
 	struct ingest		*in = user_data;
 	struct ingest_job	*job = data;
 
-	job->mail = mime_parse(job->raw);
+	ingest_classify(job);
 	g_async_queue_push(in->ready, job);
 }
 
@@ -532,7 +548,7 @@ ingest_run_batch(struct store *st, const guint8 key[THREAD_KEY_LEN],
 		struct ingest_job *job = jobs->pdata[i];
 
 		if (job->mail == NULL)
-			job->mail = mime_parse(job->raw);
+			ingest_classify(job);
 	}
 	ingest_commit_batch(st, key, jobs);
 	for (guint i = 0; i < jobs->len; i++)
