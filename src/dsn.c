@@ -587,13 +587,17 @@ dsn_parse_exim(struct dsn *d, const char *body)
 	char		*rcpt = NULL;
 	guint		 i;
 
-	for (i = 0; lines[i] != NULL; i++)
+	/* The heading of the list ends in a colon; the prose around not. */
+	for (i = 0; lines[i] != NULL; i++) {
+		if (!g_str_has_suffix(g_strchomp(lines[i]), ":"))
+			continue;
 		if (strstr(lines[i], "address(es) failed") != NULL)
 			break;
-		else if (strstr(lines[i], "not yet been delivered") != NULL) {
+		if (strstr(lines[i], "not yet been delivered") != NULL) {
 			action = DSN_DELAYED;
 			break;
 		}
+	}
 	for (i = lines[i] != NULL ? i + 1 : i; lines[i] != NULL; i++) {
 		const char	*line = lines[i];
 		gsize		 ind = dsn_indent(line);
