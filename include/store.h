@@ -143,7 +143,11 @@ struct store_ops {
 	/* When the next queued mail is due: 1 and *when, 0 when none. */
 	int		 (*outbox_next)(struct store *, gint64 *when,
 			    char **cause);
-	/* Save status, attempts, next_attempt_at, sent_at, last_error. */
+	/*
+	 * Save status, attempts, next_attempt_at, sent_at, last_error. A
+	 * row a delivery report made failed or delayed keeps that: the
+	 * bounce can be stored before the sender records the 250.
+	 */
 	int		 (*outbox_update)(struct store *,
 			    const struct store_outbox *, char **cause);
 	/* Every outbox row (ticket 0) or a ticket's, oldest first. */

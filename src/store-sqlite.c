@@ -124,7 +124,8 @@ static const char *stmt_sql[S_COUNT] = {
 	[S_OUTBOX_NEXT] = "SELECT min(next_attempt_at) FROM outbox "
 	    "WHERE status = 'queued' HAVING count(*) > 0",
 	[S_OUTBOX_UPDATE] = "UPDATE outbox SET status = ?2, attempts = ?3, "
-	    "next_attempt_at = ?4, sent_at = ?5, last_error = ?6 WHERE id = ?1",
+	    "next_attempt_at = ?4, sent_at = ?5, last_error = ?6 WHERE id = ?1 "
+	    "AND status NOT IN ('failed', 'delayed')",
 	[S_OUTBOX_LIST] = "SELECT " OUTBOX_COLUMNS " FROM outbox ORDER BY id",
 	[S_OUTBOX_LIST_TICKET] = "SELECT " OUTBOX_COLUMNS " FROM outbox "
 	    "WHERE ticket_id = ?1 ORDER BY id",

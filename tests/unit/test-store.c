@@ -393,6 +393,27 @@ test_bounce(struct fixture *f, gconstpointer data)
 	g_free(ours);
 }
 
+/* A fast bounce can be stored before the sender records its 250. */
+static void
+test_bounce_before_sent_mark(struct fixture *f, gconstpointer data)
+{
+	gint64			 id = ingest_ticket(f, first, INGEST_STORED);
+	char			*ours = thread_msgid_make(f->key, id, "hd.test");
+	struct store_outbox	*o = outbox_sent(f, id, ours), *now;
+	char			*mail = dsn_mail(ours, "failed", "5.1.1");
+	char			*cause = NULL;
+
+	ingest_ticket(f, mail, INGEST_STORED);
+	g_assert_cmpint(f->st->ops->outbox_update(f->st, o, &cause), ==, 0);
+	now = outbox_get(f, ours);
+	g_assert_cmpstr(now->status, ==, "failed");
+	g_assert_nonnull(now->last_error);
+	store_outbox_free(now);
+	store_outbox_free(o);
+	g_free(mail);
+	g_free(ours);
+}
+
 #define ADD(name, fn) g_test_add(name, struct fixture, NULL, fixture_setup, \
 	fn, fixture_teardown)
 
@@ -414,6 +435,7 @@ main(int argc, char **argv)
 	ADD("/store/savepoint", test_savepoint_isolates_failure);
 	ADD("/store/thread-key-persists", test_thread_key_persists);
 	ADD("/store/bounce", test_bounce);
+	ADD("/store/bounce-before-sent-mark", test_bounce_before_sent_mark);
 	g_test_add_func("/store/open-failure", test_open_failure);
 	return g_test_run();
 }
