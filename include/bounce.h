@@ -9,6 +9,7 @@
  * "delayed", which is not a failure) with the status and diagnostic in
  * last_error, the ticket gets a "bounced" event, and a 5.x.x status
  * holds automatic mail to that address for [autoreply] bounce_suppress.
+ * A report of success only adds a "delivered" event.
  * A DSN of other mail is left to the usual ticket policy.
  */
 #ifndef BOUNCE_H

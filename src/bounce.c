@@ -24,14 +24,17 @@ bounce_summary(const struct dsn_rcpt *r)
 	    r->diagnostic);
 }
 
+/* "bounced", or "delivered" for a report of success (RFC 3461 NOTIFY). */
 static int
 bounce_event(struct store *st, const struct conf *conf, gint64 ticket,
-    const struct store_outbox *o, const char *rcpt, const char *summary,
-    int held, const struct dsn *d, gint64 at, char **cause)
+    const struct store_outbox *o, const struct dsn_rcpt *r, const char *rcpt,
+    const char *summary, int held, const struct dsn *d, gint64 at,
+    char **cause)
 {
-	GString	*detail = g_string_new("");
-	char	*until;
-	int	 rc;
+	const char	*type = r->action == DSN_DELIVERED ? "delivered" : "bounced";
+	GString		*detail = g_string_new("");
+	char		*until;
+	int		 rc;
 
 	if (o != NULL)
 		g_string_append_printf(detail, "%s to <%s>, outbox %"
@@ -46,9 +49,9 @@ bounce_event(struct store *st, const struct conf *conf, gint64 ticket,
 		    "until %s", rcpt, until);
 		g_free(until);
 	}
-	log_info("ticket %" G_GINT64_FORMAT ": bounced: %s", ticket,
+	log_info("ticket %" G_GINT64_FORMAT ": %s: %s", ticket, type,
 	    detail->str);
-	rc = st->ops->event_add(st, ticket, at, "bounced", detail->str, cause);
+	rc = st->ops->event_add(st, ticket, at, type, detail->str, cause);
 	g_string_free(detail, TRUE);
 	return rc;
 }
@@ -72,7 +75,7 @@ bounce_record(struct store *st, const struct conf *conf, gint64 ticket,
 	if (held && st->ops->bounce_add(st, rcpt, ticket, at, r->status,
 	    cause) != 0)
 		goto out;
-	rc = bounce_event(st, conf, ticket, o, rcpt, summary, held, d, at,
+	rc = bounce_event(st, conf, ticket, o, r, rcpt, summary, held, d, at,
 	    cause);
 out:
 	g_free(summary);

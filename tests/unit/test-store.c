@@ -349,6 +349,22 @@ outbox_get(struct fixture *f, const char *msgid)
 	return o;
 }
 
+static guint
+count_events(struct fixture *f, gint64 ticket, const char *type)
+{
+	GPtrArray	*events;
+	char		*cause = NULL;
+	guint		 n = 0;
+
+	g_assert_cmpint(f->st->ops->event_list(f->st, ticket, &events, &cause),
+	    ==, 0);
+	for (guint i = 0; i < events->len; i++)
+		n += strcmp(((struct store_event *)events->pdata[i])->type,
+		    type) == 0;
+	g_ptr_array_free(events, TRUE);
+	return n;
+}
+
 static void
 test_bounce(struct fixture *f, gconstpointer data)
 {
@@ -356,6 +372,16 @@ test_bounce(struct fixture *f, gconstpointer data)
 	char			*ours = thread_msgid_make(f->key, id, "hd.test");
 	struct store_outbox	*o = outbox_sent(f, id, ours), *now;
 	char			*mail, *why = NULL, *cause = NULL;
+
+	/* A success report (NOTIFY=SUCCESS) changes nothing but the log. */
+	mail = dsn_mail(ours, "relayed", "2.0.0");
+	g_assert_cmpint(ingest_ticket(f, mail, INGEST_STORED), ==, id);
+	g_free(mail);
+	now = outbox_get(f, ours);
+	g_assert_cmpstr(now->status, ==, "sent");
+	store_outbox_free(now);
+	g_assert_cmpuint(count_events(f, id, "delivered"), ==, 1);
+	g_assert_cmpuint(count_events(f, id, "bounced"), ==, 0);
 
 	/* A delay warning: delayed, not failed, and nothing held. */
 	mail = dsn_mail(ours, "delayed", "4.4.1");
@@ -376,7 +402,8 @@ test_bounce(struct fixture *f, gconstpointer data)
 	g_assert_cmpstr(now->last_error, ==,
 	    "failed 5.1.1: smtp; 550 5.1.1 mailbox gone");
 	store_outbox_free(now);
-	g_assert_cmpuint(count_messages(f, id), ==, 3);
+	g_assert_cmpuint(count_messages(f, id), ==, 4);
+	g_assert_cmpuint(count_events(f, id, "bounced"), ==, 2);
 	g_assert_cmpint(bounce_held(f->st, f->conf, "SOMCHAI@example.co.th",
 	    time(NULL), &why, &cause), ==, 1);
 	g_assert_nonnull(strstr(why, "bounced (5.1.1)"));
