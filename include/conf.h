@@ -105,6 +105,8 @@ struct conf {
 
 	GArray		*limit_address;	/* struct conf_limit, per recipient */
 	GArray		*limit_ticket;	/* struct conf_limit, per ticket */
+	guint		 bounce_suppress; /* no automatic mail after a hard bounce, s */
+	char		*ack_envelope_sender; /* "" for the null sender <> */
 
 	GPtrArray	*queues;	/* struct conf_queue *, file order */
 	GPtrArray	*imaps;		/* struct conf_imap *, file order */

@@ -14,6 +14,7 @@
 #include <glib.h>
 
 struct conf;
+struct dsn;
 struct store;
 
 enum ingest_status {
@@ -54,6 +55,7 @@ struct ingest_job {
 	guint			 seq;		/* submission order */
 	struct mail		*mail;
 	char			*dedupe_key;
+	struct dsn		*dsn;		/* NULL: not a bounce */
 	enum ingest_status	 status;
 	gint64			 ticket_id;
 	int			 new_ticket;

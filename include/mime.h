@@ -38,6 +38,15 @@ struct mail {
 	char		*body;		/* readable text */
 	GPtrArray	*attachments;	/* struct mail_attachment * */
 	GHashTable	*headers;	/* lower-case name -> first value, unfolded */
+
+	/*
+	 * The machine-readable parts of a delivery report (RFC 3464), each
+	 * transfer-decoded, NULL when the mail has none: the first
+	 * message/delivery-status part, and the first text/rfc822-headers
+	 * part (a returned message/rfc822 is among the attachments).
+	 */
+	GBytes		*delivery_status;
+	GBytes		*returned_headers;
 };
 
 /* Call once, before any thread starts. */

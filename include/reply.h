@@ -25,6 +25,7 @@ struct reply_trigger {
 	const char		*return_path;	/* "" for the null sender */
 	const char		*queue;
 	gint64			 received_at;
+	const char		*why_not;	/* known reason for none, or NULL */
 };
 
 /*

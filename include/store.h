@@ -89,7 +89,7 @@ struct store_outbox {
 	char		*rcpt;
 	char		*message_id;
 	GBytes		*data;		/* the whole message, CRLF */
-	char		*status;	/* queued, sending, sent, failed */
+	char		*status;	/* queued, sending, sent, failed, delayed */
 	guint		 attempts;
 	gint64		 created_at;
 	gint64		 next_attempt_at;
@@ -179,7 +179,11 @@ struct store_ops {
 	/* When the next queued mail is due: 1 and *when, 0 when none. */
 	int		 (*outbox_next)(struct store *, gint64 *when,
 			    char **cause);
-	/* Save status, attempts, next_attempt_at, sent_at, last_error. */
+	/*
+	 * Save status, attempts, next_attempt_at, sent_at, last_error. A
+	 * row a delivery report made failed or delayed keeps that: the
+	 * bounce can be stored before the sender records the 250.
+	 */
 	int		 (*outbox_update)(struct store *,
 			    const struct store_outbox *, char **cause);
 	/* Every outbox row (ticket 0) or a ticket's, oldest first. */
@@ -191,6 +195,24 @@ struct store_ops {
 			    guint *for_ticket, char **cause);
 	int		 (*autoreply_add)(struct store *, const char *address,
 			    gint64 ticket_id, gint64 at, char **cause);
+	/* The outbox row of the mail we sent as message_id: 1, 0 or -1. */
+	int		 (*outbox_by_msgid)(struct store *, const char *message_id,
+			    struct store_outbox **out, char **cause);
+	/*
+	 * A delivery report on row id: status "failed" always applies,
+	 * "delayed" only to a row that is "sent" or "delayed".
+	 */
+	int		 (*outbox_report)(struct store *, gint64 id,
+			    const char *status, const char *last_error,
+			    char **cause);
+	/* A hard bounce of mail to address (compared without case). */
+	int		 (*bounce_add)(struct store *, const char *address,
+			    gint64 ticket_id, gint64 at, const char *status,
+			    char **cause);
+	/* The newest hard bounce of address since a time: 1, 0 or -1. */
+	int		 (*bounce_since)(struct store *, const char *address,
+			    gint64 since, gint64 *at, char **status,
+			    char **cause);
 
 	int		 (*ticket_list)(struct store *, GPtrArray **tickets,
 			    char **cause);

@@ -23,6 +23,7 @@
 #include "thread.h"
 
 struct conf;
+struct dsn;
 struct mail;
 struct store;
 
@@ -37,6 +38,7 @@ struct ticket_mail {
 	gint64			 received_at;
 	int			 no_ack;	/* archive import */
 	const char		*attention;	/* flag the ticket, and why; or NULL */
+	const struct dsn	*dsn;		/* a bounce, or NULL */
 	const struct conf	*conf;
 };
 
@@ -57,6 +59,7 @@ struct ticket_decision {
 	gint64			 refused_ticket; /* a ticket it cites but may not join */
 	char			*refused_why;	/* for the events on both tickets */
 	gint64			 foreign_tag;	/* a tagged ticket it may not join */
+	int			 bounce;	/* FOLLOW_UP: a DSN of our mail */
 	GArray			*related;	/* gint64: other tickets of replies
 						   to it that came first, or NULL */
 };

@@ -90,6 +90,10 @@ static const struct conf_key conf_keys[] = {
 	    60, 60 * 86400 },
 	{ SCOPE_AUTOREPLY, "per_address", CONF_LIMITS, C(limit_address), 0, 0 },
 	{ SCOPE_AUTOREPLY, "per_ticket", CONF_LIMITS, C(limit_ticket), 0, 0 },
+	{ SCOPE_AUTOREPLY, "bounce_suppress", CONF_DURATION, C(bounce_suppress),
+	    0, 365 * 86400 },
+	{ SCOPE_AUTOREPLY, "envelope_sender", CONF_STRING, C(ack_envelope_sender),
+	    0, 0 },
 	{ SCOPE_QUEUE, "address", CONF_LIST, Q(addresses), 0, 0 },
 	{ SCOPE_QUEUE, "name", CONF_STRING, Q(display_name), 0, 0 },
 	{ SCOPE_QUEUE, "language", CONF_STRING, Q(language), 0, 0 },
@@ -280,6 +284,7 @@ conf_new(const char *path)
 	c->smtp_queue_lifetime = 5 * 86400;
 	c->limit_address = conf_limits_parse("3/1h, 10/1d");
 	c->limit_ticket = conf_limits_parse("3/1h, 10/1d");
+	c->bounce_suppress = 7 * 86400;
 	c->queues = g_ptr_array_new_with_free_func((GDestroyNotify)conf_queue_free);
 	c->imaps = g_ptr_array_new_with_free_func((GDestroyNotify)conf_imap_free);
 	return c;
@@ -314,6 +319,7 @@ conf_unref(struct conf *c)
 	g_free(c->smtp_user);
 	g_free(c->smtp_password);
 	g_free(c->smtp_ca_file);
+	g_free(c->ack_envelope_sender);
 	g_array_unref(c->limit_address);
 	g_array_unref(c->limit_ticket);
 	g_ptr_array_free(c->queues, TRUE);
@@ -944,6 +950,24 @@ conf_check_templates(struct conf_parse *p)
 		    "queues send acknowledgements", c->templates_dir);
 }
 
+/* "<>" or unset: the null sender; else an address bounces come back to. */
+static void
+conf_check_envelope_sender(struct conf_parse *p)
+{
+	char		*s = p->conf->ack_envelope_sender;
+	const char	*at;
+
+	if (s == NULL || strcmp(s, "<>") == 0) {
+		g_free(s);
+		p->conf->ack_envelope_sender = g_strdup("");
+		return;
+	}
+	at = strrchr(s, '@');
+	if (at == NULL || at == s || at[1] == '\0' || strpbrk(s, " \t<>") != NULL)
+		conf_error(p, "[autoreply] envelope_sender: \"%s\" is neither <> "
+		    "nor an address", s);
+}
+
 static void
 conf_check(struct conf_parse *p)
 {
@@ -978,6 +1002,7 @@ conf_check(struct conf_parse *p)
 			conf_error(p, "[queue %s] has no address", q->name);
 	}
 	conf_check_smtp(p);
+	conf_check_envelope_sender(p);
 	conf_check_templates(p);
 	for (guint i = 0; i < c->imaps->len; i++)
 		conf_check_imap(p, c->imaps->pdata[i]);

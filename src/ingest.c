@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "dsn.h"
 #include "ingest.h"
 #include "log.h"
 #include "mime.h"
@@ -87,6 +88,7 @@ ingest_job_free(struct ingest_job *job)
 	if (job->mail != NULL)
 		mail_free(job->mail);
 	g_free(job->dedupe_key);
+	dsn_free(job->dsn);
 	g_free(job->cause);
 	g_free(job);
 }
@@ -98,7 +100,8 @@ ingest_store(struct store *st, struct ingest_job *job, char **cause)
 	struct ticket_mail	 tm = { job->mail, job->dedupe_key, job->source,
 				    job->return_path, job->queue,
 				    job->deliveries, job->received_at,
-				    job->no_ack, job->attention, job->conf };
+				    job->no_ack, job->attention, job->dsn,
+				    job->conf };
 	struct ticket_result	 res;
 
 	if (ticket_file(st, &tm, &res, cause) != 0)
@@ -311,6 +314,10 @@ ingest_parse_job(struct ingest_job *job)
 {
 	if (job->mail == NULL)
 		job->mail = mime_parse(job->raw);
+	/* IMAP has no envelope yet: the mail's own headers decide. */
+	if (job->dsn == NULL)
+		job->dsn = dsn_parse(job->mail, job->no_envelope ? NULL :
+		    job->return_path);
 	if (job->dedupe_key == NULL)
 		job->dedupe_key = ticket_dedupe_key(job->mail,
 		    job->attention != NULL);

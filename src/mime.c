@@ -940,6 +940,40 @@ mail_read_attachments(struct mail *m, GMimeObject *obj, GMimePart *body)
 	}
 }
 
+static int
+object_is(GMimeObject *obj, const char *type, const char *subtype)
+{
+	return g_mime_content_type_is_type(g_mime_object_get_content_type(obj),
+	    type, subtype);
+}
+
+/* The report parts a DSN parser needs; neither is body nor attachment. */
+static void
+mail_read_report(struct mail *m, GMimeObject *obj)
+{
+	GMimeMultipart	*mp;
+	GBytes		**slot = NULL;
+	int		 i, n;
+
+	if (GMIME_IS_MULTIPART(obj)) {
+		mp = GMIME_MULTIPART(obj);
+		n = g_mime_multipart_get_count(mp);
+		for (i = 0; i < n; i++)
+			mail_read_report(m, g_mime_multipart_get_part(mp, i));
+		return;
+	}
+	if (!GMIME_IS_PART(obj))
+		return;
+	if (object_is(obj, "message", "delivery-status") ||
+	    object_is(obj, "message", "global-delivery-status"))
+		slot = &m->delivery_status;
+	else if (object_is(obj, "text", "rfc822-headers") ||
+	    object_is(obj, "message", "global-headers"))
+		slot = &m->returned_headers;
+	if (slot != NULL && *slot == NULL)
+		*slot = part_content(GMIME_PART(obj));
+}
+
 /*
  * The struct mail.
  */
@@ -1005,8 +1039,10 @@ mail_read_message(struct mail *m, GMimeMessage *msg)
 		m->body = g_strdup("");
 	/* Raw 8-bit headers are most likely in the body's charset. */
 	mail_read_headers(m, msg, charset);
-	if ((top = g_mime_message_get_mime_part(msg)) != NULL)
+	if ((top = g_mime_message_get_mime_part(msg)) != NULL) {
 		mail_read_attachments(m, top, body);
+		mail_read_report(m, top);
+	}
 }
 
 static GMimeMessage *
@@ -1070,6 +1106,10 @@ mail_free(struct mail *m)
 	g_free(m->body);
 	g_ptr_array_unref(m->attachments);
 	g_hash_table_unref(m->headers);
+	if (m->delivery_status != NULL)
+		g_bytes_unref(m->delivery_status);
+	if (m->returned_headers != NULL)
+		g_bytes_unref(m->returned_headers);
 	g_free(m);
 }
 

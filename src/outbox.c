@@ -221,6 +221,8 @@ outbox_deliver(struct outbox *ob, struct conf *conf, struct store_outbox *o)
 		break;
 	case SENDER_PERMFAIL:
 		o->attempts++;
+		g_free(o->last_error);
+		o->last_error = g_strdup(detail);
 		outbox_failed(ob, o, detail);
 		break;
 	case SENDER_TEMPFAIL:

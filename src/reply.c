@@ -10,6 +10,7 @@
  */
 #include <string.h>
 
+#include "bounce.h"
 #include "conf.h"
 #include "log.h"
 #include "mime.h"
@@ -424,14 +425,17 @@ reply_ack(struct store *st, const struct conf *conf,
 	if (q == NULL || !q->acknowledge || conf->smtp_url == NULL ||
 	    conf->templates == NULL)
 		return 0;
-	if ((why = reply_suppress_reason(conf, trig->mail,
+	if ((why = trig->why_not) != NULL ||
+	    (why = reply_suppress_reason(conf, trig->mail,
 	    trig->return_path)) != NULL)
 		return reply_suppressed(st, trig->ticket_id, trig->received_at,
 		    why, cause);
 	if (st->ops->ticket_get(st, trig->ticket_id, &t, cause) != 1)
 		return -1;
 	if (reply_over_limit(st, conf, t->requester_addr, t->id,
-	    trig->received_at, &limit, cause) != 0) {
+	    trig->received_at, &limit, cause) != 0 || (limit == NULL &&
+	    bounce_held(st, conf, t->requester_addr, trig->received_at, &limit,
+	    cause) == -1)) {
 		store_ticket_free(t);
 		return -1;
 	}
@@ -442,7 +446,7 @@ reply_ack(struct store *st, const struct conf *conf,
 		return ret;
 	}
 	rc = (struct reply_context){ conf, q, t, trig->mail, trig->received_at,
-	    "ack", "ack", "", 1, trig->received_at };
+	    "ack", "ack", conf->ack_envelope_sender, 1, trig->received_at };
 	ret = reply_queue(st, &rc, template_detect_language(
 	    trig->mail->content_language, trig->mail->body), cause);
 	if (ret == 0)

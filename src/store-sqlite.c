@@ -56,6 +56,10 @@ enum stmt {
 	S_AUTOREPLY_COUNT_ADDRESS,
 	S_AUTOREPLY_COUNT_TICKET,
 	S_AUTOREPLY_ADD,
+	S_OUTBOX_BY_MSGID,
+	S_OUTBOX_REPORT,
+	S_BOUNCE_ADD,
+	S_BOUNCE_SINCE,
 	S_MESSAGE_RAW,
 	S_IMAP_STATE_GET,
 	S_IMAP_STATE_SET,
@@ -143,7 +147,8 @@ static const char *stmt_sql[S_COUNT] = {
 	[S_OUTBOX_NEXT] = "SELECT min(next_attempt_at) FROM outbox "
 	    "WHERE status = 'queued' HAVING count(*) > 0",
 	[S_OUTBOX_UPDATE] = "UPDATE outbox SET status = ?2, attempts = ?3, "
-	    "next_attempt_at = ?4, sent_at = ?5, last_error = ?6 WHERE id = ?1",
+	    "next_attempt_at = ?4, sent_at = ?5, last_error = ?6 WHERE id = ?1 "
+	    "AND status NOT IN ('failed', 'delayed')",
 	[S_OUTBOX_LIST] = "SELECT " OUTBOX_COLUMNS " FROM outbox ORDER BY id",
 	[S_OUTBOX_LIST_TICKET] = "SELECT " OUTBOX_COLUMNS " FROM outbox "
 	    "WHERE ticket_id = ?1 ORDER BY id",
@@ -167,6 +172,14 @@ static const char *stmt_sql[S_COUNT] = {
 	[S_AUTOREPLY_ADD] = "INSERT INTO autoreplies (address, ticket_id, at) "
 	    "VALUES (?1, ?2, ?3)",
 	[S_TICKET_ATTENTION] = "UPDATE tickets SET attention = 1 WHERE id = ?1",
+	[S_OUTBOX_BY_MSGID] = "SELECT " OUTBOX_COLUMNS " FROM outbox "
+	    "WHERE message_id = ?1 ORDER BY id LIMIT 1",
+	[S_OUTBOX_REPORT] = "UPDATE outbox SET status = ?2, last_error = ?3 "
+	    "WHERE id = ?1 AND (?2 = 'failed' OR status IN ('sent', 'delayed'))",
+	[S_BOUNCE_ADD] = "INSERT INTO bounces (address, ticket_id, at, status) "
+	    "VALUES (lower(?1), ?2, ?3, ?4)",
+	[S_BOUNCE_SINCE] = "SELECT at, status FROM bounces WHERE address = "
+	    "lower(?1) AND at >= ?2 ORDER BY at DESC LIMIT 1",
 };
 
 /* Migration N brings user_version from N to N + 1. */
@@ -265,6 +278,12 @@ static const char *migrations[] = {
 	/* Who took a row to send it (status 'sending'), and when. */
 	"ALTER TABLE outbox ADD COLUMN claimed_by TEXT;"
 	"ALTER TABLE outbox ADD COLUMN claimed_at INTEGER;",
+
+	"CREATE TABLE bounces ("
+	" address TEXT NOT NULL, ticket_id INTEGER, at INTEGER NOT NULL,"
+	" status TEXT NOT NULL);"
+	"CREATE INDEX bounces_address ON bounces (address, at);"
+	"CREATE INDEX outbox_message_id ON outbox (message_id);",
 };
 
 struct store_sqlite {
@@ -506,16 +525,16 @@ sqlite_rollback_savepoint(struct store *st)
 	}
 }
 
-/* Step a lookup whose first column is a blob: 1 and *value, 0, -1. */
+/* Step a lookup of one row, handed to fill: 1 found, 0 not, -1 error. */
 static int
-sqlite_lookup_blob(struct store_sqlite *s, sqlite3_stmt *q, const char *what,
-    GBytes **value, char **cause)
+sqlite_lookup_row(struct store_sqlite *s, sqlite3_stmt *q, const char *what,
+    void (*fill)(struct store_sqlite *, sqlite3_stmt *, gpointer), gpointer out,
+    char **cause)
 {
 	int	 rc = sqlite3_step(q);
 
 	if (rc == SQLITE_ROW)
-		*value = g_bytes_new(sqlite3_column_blob(q, 0),
-		    sqlite3_column_bytes(q, 0));
+		fill(s, q, out);
 	sqlite3_reset(q);
 	if (rc == SQLITE_ROW)
 		return 1;
@@ -523,6 +542,21 @@ sqlite_lookup_blob(struct store_sqlite *s, sqlite3_stmt *q, const char *what,
 		return 0;
 	*cause = sqlite_cause(s, what);
 	return -1;
+}
+
+static void
+sqlite_blob_fill(struct store_sqlite *s, sqlite3_stmt *q, gpointer out)
+{
+	*(GBytes **)out = g_bytes_new(sqlite3_column_blob(q, 0),
+	    sqlite3_column_bytes(q, 0));
+}
+
+/* Step a lookup whose first column is a blob: 1 and *value, 0, -1. */
+static int
+sqlite_lookup_blob(struct store_sqlite *s, sqlite3_stmt *q, const char *what,
+    GBytes **value, char **cause)
+{
+	return sqlite_lookup_row(s, q, what, sqlite_blob_fill, value, cause);
 }
 
 static int
@@ -1186,6 +1220,79 @@ sqlite_autoreply_add(struct store *st, const char *address, gint64 ticket,
 	return sqlite_done(s, q, "autoreply_add", cause);
 }
 
+static void
+sqlite_outbox_fill(struct store_sqlite *s, sqlite3_stmt *q, gpointer out)
+{
+	*(struct store_outbox **)out = sqlite_outbox_row(s, q);
+}
+
+static int
+sqlite_outbox_by_msgid(struct store *st, const char *msgid,
+    struct store_outbox **out, char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_OUTBOX_BY_MSGID);
+
+	bind_text(q, 1, msgid);
+	return sqlite_lookup_row(s, q, "outbox_by_msgid", sqlite_outbox_fill,
+	    out, cause);
+}
+
+static int
+sqlite_outbox_report(struct store *st, gint64 id, const char *status,
+    const char *last_error, char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_OUTBOX_REPORT);
+
+	sqlite3_bind_int64(q, 1, id);
+	bind_text(q, 2, status);
+	bind_text(q, 3, last_error);
+	return sqlite_done(s, q, "outbox_report", cause);
+}
+
+static int
+sqlite_bounce_add(struct store *st, const char *address, gint64 ticket,
+    gint64 at, const char *status, char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_BOUNCE_ADD);
+
+	bind_text(q, 1, address);
+	sqlite3_bind_int64(q, 2, ticket);
+	sqlite3_bind_int64(q, 3, at);
+	bind_text(q, 4, status);
+	return sqlite_done(s, q, "bounce_add", cause);
+}
+
+struct sqlite_bounce {
+	gint64	*at;
+	char	**status;
+};
+
+static void
+sqlite_bounce_fill(struct store_sqlite *s, sqlite3_stmt *q, gpointer out)
+{
+	struct sqlite_bounce	*b = out;
+
+	*b->at = sqlite3_column_int64(q, 0);
+	*b->status = column_text(q, 1);
+}
+
+static int
+sqlite_bounce_since(struct store *st, const char *address, gint64 since,
+    gint64 *at, char **status, char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_BOUNCE_SINCE);
+	struct sqlite_bounce	 b = { at, status };
+
+	bind_text(q, 1, address);
+	sqlite3_bind_int64(q, 2, since);
+	return sqlite_lookup_row(s, q, "bounce_since", sqlite_bounce_fill, &b,
+	    cause);
+}
+
 static int
 sqlite_imap_state_get(struct store *st, const char *account,
     const char *mailbox, guint32 *uidvalidity, guint32 *last_uid, char **cause)
@@ -1321,6 +1428,10 @@ const struct store_ops store_sqlite_ops = {
 	.outbox_list = sqlite_outbox_list,
 	.autoreply_count = sqlite_autoreply_count,
 	.autoreply_add = sqlite_autoreply_add,
+	.outbox_by_msgid = sqlite_outbox_by_msgid,
+	.outbox_report = sqlite_outbox_report,
+	.bounce_add = sqlite_bounce_add,
+	.bounce_since = sqlite_bounce_since,
 	.message_raw = sqlite_message_raw,
 	.imap_state_get = sqlite_imap_state_get,
 	.imap_state_set = sqlite_imap_state_set,

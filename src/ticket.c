@@ -11,7 +11,9 @@
  */
 #include <string.h>
 
+#include "bounce.h"
 #include "conf.h"
+#include "dsn.h"
 #include "mime.h"
 #include "reply.h"
 #include "store.h"
@@ -271,6 +273,23 @@ ticket_match_tag(struct store *st, const struct ticket_mail *tm,
 	    ticket_join(d, ticket, "subject tag", NULL);
 }
 
+/* A delivery status notification that returns mail we signed. */
+static int
+ticket_match_bounce(struct store *st, const struct ticket_mail *tm,
+    struct ticket_decision *d, char **cause)
+{
+	const char	*orig = tm->dsn ? tm->dsn->original_msgid : NULL;
+	gint64		 ticket;
+	int		 found;
+
+	if (orig == NULL || !reply_msgid_verify(tm->conf, orig, &ticket))
+		return 0;
+	if ((found = st->ops->ticket_exists(st, ticket, cause)) != 1)
+		return found;
+	d->bounce = 1;
+	return ticket_join(d, ticket, "delivery status notification", orig);
+}
+
 int
 ticket_decide(struct store *st,
     const struct ticket_mail *tm, struct ticket_decision *d, char **cause)
@@ -282,6 +301,7 @@ ticket_decide(struct store *st,
 	memset(d, 0, sizeof *d);
 	d->sender = g_utf8_strdown(sender, -1);
 	if ((found = ticket_find_duplicate(st, tm, d, cause)) == 0 &&
+	    (found = ticket_match_bounce(st, tm, d, cause)) == 0 &&
 	    (found = ticket_match_references(st, tm, d, cause)) == 0 &&
 	    (found = ticket_match_cited_by(st, tm, d, cause)) == 0)
 		found = ticket_match_tag(st, tm, d, cause);
@@ -473,7 +493,9 @@ ticket_acknowledge(struct store *st, const struct ticket_mail *tm,
     gint64 ticket, int *queued, char **cause)
 {
 	struct reply_trigger	 trig = { ticket, tm->mail, tm->return_path,
-				    tm->queue, tm->received_at };
+				    tm->queue, tm->received_at, tm->dsn == NULL ?
+				    NULL : "the mail is a delivery status "
+				    "notification" };
 
 	if (tm->no_ack)
 		return 0;
@@ -491,6 +513,9 @@ ticket_record(struct store *st, const struct ticket_mail *tm,
 	case TICKET_DUPLICATE:
 		return ticket_add_deliveries(st, tm, d, cause);
 	case TICKET_FOLLOW_UP:
+		if (d->bounce && bounce_apply(st, tm->conf, tm->dsn,
+		    d->ticket_id, tm->received_at, cause) != 0)
+			return -1;
 		if (ticket_add_message(st, tm, d, &id, cause) != 0)
 			return -1;
 		return ticket_note_late_original(st, tm, d, id, cause);

@@ -426,3 +426,327 @@ Message-ID: <late-orig.1@customer.example>
 
 Invoices come out blank.
 EOF
+
+# Bounces of our acknowledgement tkt1.0123456789abcdef...: one per
+# format. tests/unit/test-dsn.c checks what dsn_parse() reads from each,
+# and tests/integration/bounce.t feeds them to ticketd with the id and
+# the recipient of a real acknowledgement put in.
+ORIG=tkt1.0123456789abcdef.0123456789abcdef0123456789abcdef@support.example.com
+
+# Exchange Online NDR: multipart/report, headers returned as
+# text/rfc822-headers, the human part as multipart/alternative.
+cat <<EOF | crlf >"$D/dsn-exchange.eml"
+Received: from AM9PR01MB7777.eurprd01.prod.exchangelabs.com
+ (2603:10a6:20b:4a2::10) by AM0PR01MB1234.eurprd01.prod.exchangelabs.com
+ with HTTPS; Mon, 15 Jan 2024 02:12:38 +0000
+From: postmaster@contoso.onmicrosoft.com
+To: support@example.com
+Date: Mon, 15 Jan 2024 02:12:38 +0000
+Content-Type: multipart/report; report-type=delivery-status;
+	boundary="b8e0c5a5-3b5d-4d3e-a3f0-4c2f6e9b1d22"
+MIME-Version: 1.0
+Message-ID: <b7c4e1aa-1c2d-4b4f-9e9e-1f3a2b9c8d7e@AM0PR01MB1234.eurprd01.prod.exchangelabs.com>
+In-Reply-To: <$ORIG>
+References: <$ORIG>
+Subject: Undeliverable: [#1] Request received: Printer on fire
+Auto-Submitted: auto-replied
+X-MS-Exchange-Message-Is-Ndr:
+
+--b8e0c5a5-3b5d-4d3e-a3f0-4c2f6e9b1d22
+Content-Type: multipart/alternative; differences=Content-Type;
+	boundary="7d2b8f0e-9a1c-4e55-b1d2-0c9e3f6a5b44"
+
+--7d2b8f0e-9a1c-4e55-b1d2-0c9e3f6a5b44
+Content-Type: text/plain; charset="us-ascii"
+Content-Transfer-Encoding: quoted-printable
+
+Your message to jane.doe@contoso.com couldn't be delivered.
+jane.doe wasn't found at contoso.com.
+
+jane.doe     Office 365      contoso.com
+Action Required                 Recipient
+
+Unknown To address
+
+How to Fix It
+The address may be misspelled or may not exist. Try one or more of the fol=
+lowing:
+
+Diagnostic information for administrators:
+
+Generating server: AM0PR01MB1234.eurprd01.prod.exchangelabs.com
+
+jane.doe@contoso.com
+Remote Server returned '550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipie=
+nt not found by SMTP address lookup'
+
+--7d2b8f0e-9a1c-4e55-b1d2-0c9e3f6a5b44
+Content-Type: text/html; charset="us-ascii"
+Content-Transfer-Encoding: quoted-printable
+
+<html><body><p>Your message to jane.doe@contoso.com couldn't be delivered.=
+</p></body></html>
+
+--7d2b8f0e-9a1c-4e55-b1d2-0c9e3f6a5b44--
+
+--b8e0c5a5-3b5d-4d3e-a3f0-4c2f6e9b1d22
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns;AM0PR01MB1234.eurprd01.prod.exchangelabs.com
+Received-From-MTA: dns;mail.example.com
+Arrival-Date: Mon, 15 Jan 2024 02:12:35 +0000
+
+Original-Recipient: rfc822;jane.doe@contoso.com
+Final-Recipient: rfc822;jane.doe@contoso.com
+Action: failed
+Status: 5.1.10
+Diagnostic-Code: smtp;550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient
+ not found by SMTP address lookup
+
+--b8e0c5a5-3b5d-4d3e-a3f0-4c2f6e9b1d22
+Content-Type: text/rfc822-headers
+
+Return-Path: <>
+Received: from mail.example.com (192.0.2.1) by
+ AM9PR01MB7777.mail.protection.outlook.com with ESMTP; Mon, 15 Jan 2024
+ 02:12:35 +0000
+From: Example Support <support@example.com>
+To: Jane Doe <jane.doe@contoso.com>
+Subject: [#1] Request received: Printer on fire
+Date: Mon, 15 Jan 2024 09:12:33 +0700
+Message-ID: <$ORIG>
+Auto-Submitted: auto-replied
+X-Auto-Response-Suppress: All
+MIME-Version: 1.0
+Content-Type: text/plain; charset=utf-8
+
+--b8e0c5a5-3b5d-4d3e-a3f0-4c2f6e9b1d22--
+EOF
+
+# Gmail: multipart/report, the failure spread over three continued
+# Diagnostic-Code lines, the whole original returned as message/rfc822.
+cat <<EOF | crlf >"$D/dsn-gmail.eml"
+Received: by 2002:a05:6400:1234:b0:25a:1b2c:3d4e with SMTP id u20csp1234567;
+        Mon, 15 Jan 2024 02:12:40 -0800 (PST)
+Return-Path: <>
+From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>
+To: support@example.com
+Auto-Submitted: auto-replied
+Subject: Delivery Status Notification (Failure)
+References: <$ORIG>
+In-Reply-To: <$ORIG>
+X-Failed-Recipients: no.such.user@gmail.com
+Message-ID: <65a5061c.a70a0220.1234.abcdSMTPIN_ADDED_BY_MAILER@mx.google.com>
+Date: Mon, 15 Jan 2024 02:12:40 -0800 (PST)
+MIME-Version: 1.0
+Content-Type: multipart/report; boundary="000000000000d1e2f3060ef1a2b3"; report-type=delivery-status
+
+--000000000000d1e2f3060ef1a2b3
+Content-Type: multipart/related; boundary="000000000000d1f0a0060ef1a2c4"
+
+--000000000000d1f0a0060ef1a2c4
+Content-Type: multipart/alternative; boundary="000000000000d1f0a1060ef1a2c5"
+
+--000000000000d1f0a1060ef1a2c5
+Content-Type: text/plain; charset="UTF-8"
+
+
+** Address not found **
+
+Your message wasn't delivered to no.such.user@gmail.com because the address couldn't be found, or is unable to receive mail.
+
+Learn more here: https://support.google.com/mail/?p=NoSuchUser
+
+The response was:
+
+The email account that you tried to reach does not exist. Please try double-checking the recipient's email address for typos or unnecessary spaces. For more information, go to https://support.google.com/mail/?p=NoSuchUser
+
+--000000000000d1f0a1060ef1a2c5
+Content-Type: text/html; charset="UTF-8"
+
+<html><body><h2>Address not found</h2><p>Your message wasn't delivered to <a>no.such.user@gmail.com</a>.</p></body></html>
+
+--000000000000d1f0a1060ef1a2c5--
+--000000000000d1f0a0060ef1a2c4--
+--000000000000d1e2f3060ef1a2b3
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; googlemail.com
+Received-From-MTA: dns; support@example.com
+Arrival-Date: Mon, 15 Jan 2024 02:12:38 -0800 (PST)
+X-Original-Message-ID: <$ORIG>
+
+Final-Recipient: rfc822; no.such.user@gmail.com
+Action: failed
+Status: 5.1.1
+Remote-MTA: dns; gmail-smtp-in.l.google.com. (142.250.102.26, the server for
+ the domain gmail.com.)
+Diagnostic-Code: smtp; 550-5.1.1 The email account that you tried to reach does
+ not exist. Please try
+ 550-5.1.1 double-checking the recipient's email address for typos or
+ 550-5.1.1 unnecessary spaces. For more information, go to
+ 550 5.1.1  https://support.google.com/mail/?p=NoSuchUser a1-20020a5d4b81000000b00337d6f8b6a4si1234567wrt.123 - gsmtp
+Last-Attempt-Date: Mon, 15 Jan 2024 02:12:40 -0800 (PST)
+
+--000000000000d1e2f3060ef1a2b3
+Content-Type: message/rfc822
+
+Return-Path: <>
+From: Example Support <support@example.com>
+To: no.such.user@gmail.com
+Subject: [#1] Request received: Printer on fire
+Date: Mon, 15 Jan 2024 17:12:33 +0700
+Message-ID: <$ORIG>
+Auto-Submitted: auto-replied
+MIME-Version: 1.0
+Content-Type: text/plain; charset=utf-8
+
+Thank you for your message. We have opened ticket [#1].
+
+--000000000000d1e2f3060ef1a2b3--
+EOF
+
+# Exim's classic bounce in plain text, the original quoted after the
+# "------ This is a copy of the message" line.
+cat <<EOF >"$D/dsn-exim.eml"
+Return-path: <>
+Received: from Debian-exim by mx.example.net with local (Exim 4.96)
+	id 1rPBjV-0004Xk-2E
+	for support@example.com; Mon, 15 Jan 2024 02:12:41 +0000
+X-Failed-Recipients: nobody@example.net
+Auto-Submitted: auto-replied
+From: Mail Delivery System <Mailer-Daemon@mx.example.net>
+To: support@example.com
+Content-Type: text/plain; charset=us-ascii
+Subject: Mail delivery failed: returning message to sender
+Message-Id: <E1rPBjV-0004Xk-2E@mx.example.net>
+Date: Mon, 15 Jan 2024 02:12:41 +0000
+
+This message was created automatically by mail delivery software.
+
+A message that you sent could not be delivered to one or more of its
+recipients. This is a permanent error. The following address(es) failed:
+
+  nobody@example.net
+    host mx.example.net [192.0.2.25]
+    SMTP error from remote mail server after RCPT TO:<nobody@example.net>:
+    550 5.1.1 <nobody@example.net>: Recipient address rejected: User unknown in local recipient table
+
+------ This is a copy of the message, including all the headers. ------
+
+Return-path: <>
+Received: from mail.example.com ([192.0.2.1])
+	by mx.example.net with esmtps (TLS1.3) tls TLS_AES_256_GCM_SHA384
+	(Exim 4.96)
+	id 1rPBjU-0004Xe-1x
+	for nobody@example.net; Mon, 15 Jan 2024 02:12:40 +0000
+From: Example Support <support@example.com>
+To: nobody@example.net
+Subject: [#1] Request received: Printer on fire
+Date: Mon, 15 Jan 2024 09:12:33 +0700
+Message-ID:
+ <$ORIG>
+Auto-Submitted: auto-replied
+
+Thank you for your message. We have opened ticket [#1].
+EOF
+
+# qmail-send: two recipients, one local and one remote, the second
+# with the remote server's reply; the original after the marker.
+cat <<EOF >"$D/dsn-qmail.eml"
+Return-Path: <>
+Received: (qmail 23456 invoked for bounce); 15 Jan 2024 02:12:42 -0000
+Date: 15 Jan 2024 02:12:42 -0000
+From: MAILER-DAEMON@mail.example.org
+To: support@example.com
+Subject: failure notice
+
+Hi. This is the qmail-send program at mail.example.org.
+I'm afraid I wasn't able to deliver your message to the following addresses.
+This is a permanent error; I've given up. Sorry it didn't work out.
+
+<ghost@example.org>:
+Sorry, no mailbox here by that name. (#5.1.1)
+
+<someone@remote.example>:
+192.0.2.77 does not like recipient.
+Remote host said: 550 Requested action not taken: mailbox unavailable
+Giving up on 192.0.2.77.
+
+--- Below this line is a copy of the message.
+
+Return-Path: <>
+Received: (qmail 23450 invoked from network); 15 Jan 2024 02:12:41 -0000
+From: Example Support <support@example.com>
+To: ghost@example.org
+Subject: [#1] Request received: Printer on fire
+Date: Mon, 15 Jan 2024 09:12:33 +0700
+Message-ID: <$ORIG>
+Auto-Submitted: auto-replied
+
+Thank you for your message. We have opened ticket [#1].
+EOF
+
+# Postfix's delay warning: "delayed" is not a failure.
+cat <<EOF >"$D/dsn-postfix-delayed.eml"
+Return-Path: <>
+Date: Mon, 15 Jan 2024 06:12:44 +0000 (UTC)
+From: MAILER-DAEMON@mail.example.com (Mail Delivery System)
+Subject: Delayed Mail (still being retried)
+To: support@example.com
+Auto-Submitted: auto-replied
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status;
+	boundary="4TkW1z0x2Yz9.1705299164/mail.example.com"
+Message-Id: <20240115061244.5E1B12A0@mail.example.com>
+
+This is a MIME-encapsulated message.
+
+--4TkW1z0x2Yz9.1705299164/mail.example.com
+Content-Description: Notification
+Content-Type: text/plain; charset=us-ascii
+
+This is the mail system at host mail.example.com.
+
+####################################################################
+# THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND YOUR MESSAGE. #
+####################################################################
+
+Your message could not be delivered for 4.0 hours.
+It will be retried until it is 5.0 days old.
+
+<slow@example.net>: connect to mx.example.net[192.0.2.25]:25: Connection
+    timed out
+
+--4TkW1z0x2Yz9.1705299164/mail.example.com
+Content-Description: Delivery report
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mail.example.com
+X-Postfix-Queue-ID: 4TkW1z0x2Yz9
+X-Postfix-Sender: rfc822; 
+Arrival-Date: Mon, 15 Jan 2024 02:12:35 +0000 (UTC)
+
+Final-Recipient: rfc822; slow@example.net
+Original-Recipient: rfc822;slow@example.net
+Action: delayed
+Status: 4.4.1
+Diagnostic-Code: X-Postfix; connect to mx.example.net[192.0.2.25]:25:
+    Connection timed out
+Will-Retry-Until: Sat, 20 Jan 2024 02:12:35 +0000 (UTC)
+
+--4TkW1z0x2Yz9.1705299164/mail.example.com
+Content-Description: Undelivered Message Headers
+Content-Type: text/rfc822-headers
+
+Return-Path: <>
+Received: by mail.example.com (Postfix, from userid 0)
+	id 4TkW1z0x2Yz9; Mon, 15 Jan 2024 02:12:35 +0000 (UTC)
+From: Example Support <support@example.com>
+To: slow@example.net
+Subject: [#1] Request received: Printer on fire
+Message-ID: <$ORIG>
+Date: Mon, 15 Jan 2024 09:12:33 +0700
+
+--4TkW1z0x2Yz9.1705299164/mail.example.com--
+EOF

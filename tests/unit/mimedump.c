@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dsn.h"
 #include "mime.h"
 #include "ticket.h"
 
@@ -63,6 +64,29 @@ dump_attachment(const struct mail_attachment *a)
 	g_free(sum);
 }
 
+/* Only for a DSN, so the .ref of any other mail does not change. */
+static void
+dump_dsn(const struct mail *m)
+{
+	const char	*rp = mail_header(m, "return-path");
+	char		*sender = rp ? g_strstrip(g_strdelimit(g_strdup(rp),
+			    "<>", ' ')) : NULL;
+	struct dsn	*d = dsn_parse(m, sender);
+
+	g_free(sender);
+	if (d == NULL)
+		return;
+	printf("dsn: %s | %s | %s\n", d->format, d->reporting_mta,
+	    d->original_msgid ? d->original_msgid : "(none)");
+	for (guint i = 0; i < d->rcpts->len; i++) {
+		const struct dsn_rcpt *r = d->rcpts->pdata[i];
+
+		printf("dsn_rcpt: %s | %s | %s | %s\n", r->rcpt,
+		    dsn_action_name(r->action), r->status, r->diagnostic);
+	}
+	dsn_free(d);
+}
+
 static void
 dump_mail(const struct mail *m)
 {
@@ -88,6 +112,7 @@ dump_mail(const struct mail *m)
 	dump_dedupe_key(m);
 	for (i = 0; i < m->attachments->len; i++)
 		dump_attachment(g_ptr_array_index(m->attachments, i));
+	dump_dsn(m);
 	printf("body:\n%s", m->body);
 	len = strlen(m->body);
 	if (len > 0 && m->body[len - 1] != '\n')

@@ -230,6 +230,42 @@ test_database_writable(void)
 	g_free(dir);
 }
 
+/* [autoreply] bounce_suppress and envelope_sender: defaults and checks. */
+static void
+test_bounce_keys(void)
+{
+	const char	*texts[] = { base, "[ticketd]\ndatabase = x\n[autoreply]\n"
+			    "bounce_suppress = 0\nenvelope_sender = <>\n[queue a]\n"
+			    "address = a@b\n", "[ticketd]\ndatabase = x\n[autoreply]\n"
+			    "bounce_suppress = 36h\nenvelope_sender = a+bounces@b\n"
+			    "[queue a]\naddress = a@b\n" };
+	const guint	 suppress[] = { 7 * 86400, 0, 36 * 3600 };
+	const char	*sender[] = { "", "", "a+bounces@b" };
+	char		*path, *cause;
+
+	for (guint i = 0; i < G_N_ELEMENTS(texts); i++) {
+		struct conf	*c;
+
+		path = write_conf(texts[i]);
+		cause = NULL;
+		c = conf_load(path, &cause);
+		g_assert_null(cause);
+		g_assert_cmpuint(c->bounce_suppress, ==, suppress[i]);
+		g_assert_cmpstr(c->ack_envelope_sender, ==, sender[i]);
+		conf_unref(c);
+		g_unlink(path);
+		g_free(path);
+	}
+	expect_error("[ticketd]\ndatabase = x\n[autoreply]\n"
+	    "bounce_suppress = forever\n[queue a]\naddress = a@b\n", 4,
+	    "bounce_suppress: expected a duration");
+	cause = load_error("[ticketd]\ndatabase = x\n[autoreply]\n"
+	    "envelope_sender = <a@b>\n[queue a]\naddress = a@b\n", &path);
+	g_assert_nonnull(strstr(cause, "envelope_sender: \"<a@b>\" is neither"));
+	g_free(cause);
+	g_free(path);
+}
+
 static void
 test_missing_file(void)
 {
@@ -252,5 +288,6 @@ main(int argc, char **argv)
 	g_test_add_func("/conf/quoted", test_quoted);
 	g_test_add_func("/conf/duplicate-section", test_duplicate_section);
 	g_test_add_func("/conf/database-writable", test_database_writable);
+	g_test_add_func("/conf/bounce-keys", test_bounce_keys);
 	return g_test_run();
 }

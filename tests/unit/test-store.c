@@ -1,12 +1,13 @@
 /*
  * test-store: the SQLite store and the ingest steps on top of it:
  * tickets, dedupe, threading by Message-ID, HMAC id and subject tag,
- * unparseable mail, savepoint rollback and the thread key.
+ * unparseable mail, savepoint rollback, the thread key, and bounces.
  */
 #include <glib/gstdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "bounce.h"
 #include "conf.h"
 #include "reply.h"
 #include "ingest.h"
@@ -255,6 +256,147 @@ test_open_failure(void)
 	g_free(cause);
 }
 
+/* An outbox row for ticket, as the sender leaves it after a 250. */
+static struct store_outbox *
+outbox_sent(struct fixture *f, gint64 ticket, const char *msgid)
+{
+	struct store_outbox	*o = g_new0(struct store_outbox, 1);
+	char			*cause = NULL;
+
+	o->ticket_id = ticket;
+	o->kind = g_strdup("ack");
+	o->envelope_from = g_strdup("");
+	o->rcpt = g_strdup("somchai@example.co.th");
+	o->message_id = g_strdup(msgid);
+	o->data = g_bytes_new_static("x", 1);
+	o->status = g_strdup("sent");
+	o->sent_at = 1;
+	g_assert_cmpint(f->st->ops->begin(f->st, &cause), ==, 0);
+	g_assert_cmpint(f->st->ops->outbox_add(f->st, o, &cause), ==, 0);
+	g_assert_cmpint(f->st->ops->outbox_update(f->st, o, &cause), ==, 0);
+	g_assert_cmpint(f->st->ops->commit(f->st, &cause), ==, 0);
+	return o;
+}
+
+static char *
+dsn_mail(const char *id, const char *action, const char *status)
+{
+	return g_strdup_printf("From: MAILER-DAEMON@mx.example.co.th\r\n"
+	    "Subject: Undelivered Mail Returned to Sender\r\n"
+	    "Message-ID: <dsn.%s@mx>\r\nMIME-Version: 1.0\r\nContent-Type: "
+	    "multipart/report; report-type=delivery-status; boundary=b\r\n\r\n"
+	    "--b\r\nContent-Type: message/delivery-status\r\n\r\n"
+	    "Reporting-MTA: dns; mx.example.co.th\r\n\r\n"
+	    "Final-Recipient: rfc822; somchai@example.co.th\r\nAction: %s\r\n"
+	    "Status: %s\r\nDiagnostic-Code: smtp; 550 %s mailbox gone\r\n\r\n"
+	    "--b\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+	    "Message-ID: <%s>\r\n\r\n--b--\r\n", status, action, status,
+	    status, id);
+}
+
+static struct store_outbox *
+outbox_get(struct fixture *f, const char *msgid)
+{
+	struct store_outbox	*o = NULL;
+	char			*cause = NULL;
+
+	g_assert_cmpint(f->st->ops->outbox_by_msgid(f->st, msgid, &o, &cause),
+	    ==, 1);
+	return o;
+}
+
+static guint
+count_events(struct fixture *f, gint64 ticket, const char *type)
+{
+	GPtrArray	*events;
+	char		*cause = NULL;
+	guint		 n = 0;
+
+	g_assert_cmpint(f->st->ops->event_list(f->st, ticket, &events, &cause),
+	    ==, 0);
+	for (guint i = 0; i < events->len; i++)
+		n += strcmp(((struct store_event *)events->pdata[i])->type,
+		    type) == 0;
+	g_ptr_array_free(events, TRUE);
+	return n;
+}
+
+static void
+test_bounce(struct fixture *f, gconstpointer data)
+{
+	gint64			 id = ingest_ticket(f, first, INGEST_STORED);
+	char			*ours = thread_msgid_make(f->key, id, "hd.test");
+	struct store_outbox	*o = outbox_sent(f, id, ours), *now;
+	char			*mail, *why = NULL, *cause = NULL;
+
+	/* A success report (NOTIFY=SUCCESS) changes nothing but the log. */
+	mail = dsn_mail(ours, "relayed", "2.0.0");
+	g_assert_cmpint(ingest_ticket(f, mail, INGEST_STORED), ==, id);
+	g_free(mail);
+	now = outbox_get(f, ours);
+	g_assert_cmpstr(now->status, ==, "sent");
+	store_outbox_free(now);
+	g_assert_cmpuint(count_events(f, id, "delivered"), ==, 1);
+	g_assert_cmpuint(count_events(f, id, "bounced"), ==, 0);
+
+	/* A delay warning: delayed, not failed, and nothing held. */
+	mail = dsn_mail(ours, "delayed", "4.4.1");
+	g_assert_cmpint(ingest_ticket(f, mail, INGEST_STORED), ==, id);
+	g_free(mail);
+	now = outbox_get(f, ours);
+	g_assert_cmpstr(now->status, ==, "delayed");
+	store_outbox_free(now);
+	g_assert_cmpint(bounce_held(f->st, f->conf, "somchai@example.co.th",
+	    time(NULL), &why, &cause), ==, 0);
+
+	/* The failure: joins the ticket, fails the row, holds acks. */
+	mail = dsn_mail(ours, "failed", "5.1.1");
+	g_assert_cmpint(ingest_ticket(f, mail, INGEST_STORED), ==, id);
+	g_free(mail);
+	now = outbox_get(f, ours);
+	g_assert_cmpstr(now->status, ==, "failed");
+	g_assert_cmpstr(now->last_error, ==,
+	    "failed 5.1.1: smtp; 550 5.1.1 mailbox gone");
+	store_outbox_free(now);
+	g_assert_cmpuint(count_messages(f, id), ==, 4);
+	g_assert_cmpuint(count_events(f, id, "bounced"), ==, 2);
+	g_assert_cmpint(bounce_held(f->st, f->conf, "SOMCHAI@example.co.th",
+	    time(NULL), &why, &cause), ==, 1);
+	g_assert_nonnull(strstr(why, "bounced (5.1.1)"));
+	g_free(why);
+
+	/* A late delay warning does not undo the failure. */
+	mail = dsn_mail(ours, "delayed", "4.4.2");
+	ingest_ticket(f, mail, INGEST_STORED);
+	g_free(mail);
+	now = outbox_get(f, ours);
+	g_assert_cmpstr(now->status, ==, "failed");
+	store_outbox_free(now);
+	store_outbox_free(o);
+	g_free(ours);
+}
+
+/* A fast bounce can be stored before the sender records its 250. */
+static void
+test_bounce_before_sent_mark(struct fixture *f, gconstpointer data)
+{
+	gint64			 id = ingest_ticket(f, first, INGEST_STORED);
+	char			*ours = thread_msgid_make(f->key, id, "hd.test");
+	struct store_outbox	*o = outbox_sent(f, id, ours), *now;
+	char			*mail = dsn_mail(ours, "failed", "5.1.1");
+	char			*cause = NULL;
+
+	ingest_ticket(f, mail, INGEST_STORED);
+	g_assert_cmpint(f->st->ops->outbox_update(f->st, o, &cause), ==, 0);
+	now = outbox_get(f, ours);
+	g_assert_cmpstr(now->status, ==, "failed");
+	g_assert_nonnull(now->last_error);
+	store_outbox_free(now);
+	store_outbox_free(o);
+	g_free(mail);
+	g_free(ours);
+}
+
 #define ADD(name, fn) g_test_add(name, struct fixture, NULL, fixture_setup, \
 	fn, fixture_teardown)
 
@@ -275,6 +417,8 @@ main(int argc, char **argv)
 	ADD("/store/unparseable", test_unparseable);
 	ADD("/store/savepoint", test_savepoint_isolates_failure);
 	ADD("/store/thread-key-persists", test_thread_key_persists);
+	ADD("/store/bounce", test_bounce);
+	ADD("/store/bounce-before-sent-mark", test_bounce_before_sent_mark);
 	g_test_add_func("/store/open-failure", test_open_failure);
 	return g_test_run();
 }

@@ -44,7 +44,7 @@ file_to(struct fixture *f, const char *text, const char *rcpt,
 	GPtrArray		*deliveries = g_ptr_array_new();
 	struct store_delivery	 d = { "support", (char *)rcpt };
 	struct ticket_mail	 tm = { m, key, "test", "", "support",
-				    deliveries, 1700000000, 1, NULL, f->conf };
+				    deliveries, 1700000000, 1, NULL, NULL, f->conf };
 	struct ticket_result	 res;
 
 	g_ptr_array_add(deliveries, &d);
