@@ -470,7 +470,7 @@ ingest_parse(gpointer data, gpointer user_data)
 	struct ingest		*in = user_data;
 	struct ingest_job	*job = data;
 
-	job->mail = mime_parse(job->raw);
+	job->mail = mime_parse(job->raw, job->conf->fallback_charset);
 	g_async_queue_push(in->ready, job);
 }
 
@@ -532,7 +532,8 @@ ingest_run_batch(struct store *st, const guint8 key[THREAD_KEY_LEN],
 		struct ingest_job *job = jobs->pdata[i];
 
 		if (job->mail == NULL)
-			job->mail = mime_parse(job->raw);
+			job->mail = mime_parse(job->raw,
+			    job->conf->fallback_charset);
 	}
 	ingest_commit_batch(st, key, jobs);
 	for (guint i = 0; i < jobs->len; i++)

@@ -343,17 +343,11 @@ ctl_show(struct store *st, struct conf *conf, int argc, char **argv)
 	return EX_OK;
 }
 
-/* Parsing as the daemon would: same fallback charset. */
+/* Replies parse the ticket's mail again, with conf's fallback charset. */
 static void
 ctl_mime_init(const struct conf *conf)
 {
-	char	*cause = NULL;
-
 	mime_init();
-	if (mime_set_fallback_charset(conf->fallback_charset, &cause) != 0) {
-		fprintf(stderr, "ticketctl: %s\n", cause);
-		g_free(cause);
-	}
 }
 
 static int
