@@ -29,13 +29,21 @@ GString		*charset_utf7_to_utf8(const char *data, gsize len);
 GString		*charset_hz_to_euc_cn(const char *data, gsize len);
 
 /*
- * How a decoding reads: *good counts the words with non-ASCII letters
- * that could be real words, *bad the words and symbols that a real text
- * would not hold (scripts mixed inside a word, "ÉtÉ" case, a Thai mark
- * with no consonant, a symbol between letters, a C1 control). utf8 must
- * be valid UTF-8.
+ * How a decoding reads. Only words with non-ASCII letters are judged:
+ * bad are the words and symbols that a real text would not hold (scripts
+ * mixed inside a word, "ÉtÉ" case, a Thai mark with no consonant, a
+ * symbol between letters, a C1 control, a Latin word of accented
+ * letters only, as Cyrillic read as Latin makes).
  */
-void		 charset_judge(const char *utf8, gsize len, guint *good,
-		    guint *bad);
+struct charset_verdict {
+	guint	 good;		/* words that could be real */
+	guint	 bad;
+	guint	 latin;		/* non-ASCII letters in Latin script */
+	guint	 other;		/* non-ASCII letters in other scripts */
+};
+
+/* utf8 must be valid UTF-8. */
+void		 charset_judge(const char *utf8, gsize len,
+		    struct charset_verdict *);
 
 #endif

@@ -205,15 +205,26 @@ judge_thai_ok(const gunichar *w, gsize n)
 	return 1;
 }
 
+/*
+ * Western words keep most of their letters in ASCII ("Grüße", "ação");
+ * Cyrillic or Greek read as Latin gives words of accented letters only.
+ */
 static int
-judge_word_ok(const gunichar *w, gsize n)
+judge_latin_ok(const gunichar *w, gsize n, guint nonascii)
+{
+	return n < 3 || nonascii * 3 <= n * 2;
+}
+
+static void
+judge_word(const gunichar *w, gsize n, struct charset_verdict *v)
 {
 	GUnicodeScript	 word = G_UNICODE_SCRIPT_COMMON, s;
 	gsize		 i;
+	guint		 nonascii = 0;
+	int		 ok = !g_unichar_ismark(w[0]);
 
-	if (g_unichar_ismark(w[0]))
-		return 0;
 	for (i = 0; i < n; i++) {
+		nonascii += w[i] >= 0x80;
 		s = judge_script(w[i]);
 		if (s == G_UNICODE_SCRIPT_COMMON ||
 		    s == G_UNICODE_SCRIPT_INHERITED)
@@ -221,11 +232,21 @@ judge_word_ok(const gunichar *w, gsize n)
 		if (word == G_UNICODE_SCRIPT_COMMON)
 			word = s;
 		else if (s != word)
-			return 0;
+			ok = 0;
 	}
 	if (word == G_UNICODE_SCRIPT_THAI)
-		return judge_thai_ok(w, n);
-	return judge_case_ok(w, n);
+		ok = ok && judge_thai_ok(w, n);
+	else
+		ok = ok && judge_case_ok(w, n);
+	if (word == G_UNICODE_SCRIPT_LATIN) {
+		ok = ok && judge_latin_ok(w, n, nonascii);
+		v->latin += nonascii;
+	} else
+		v->other += nonascii;
+	if (ok)
+		v->good++;
+	else
+		v->bad++;
 }
 
 /* Apostrophes and the like may sit inside a word: "don’t", "l·l". */
@@ -260,30 +281,27 @@ judge_other_bad(const gunichar *u, gsize n, gsize i)
 }
 
 void
-charset_judge(const char *utf8, gsize len, guint *good, guint *bad)
+charset_judge(const char *utf8, gsize len, struct charset_verdict *v)
 {
 	gunichar	*u;
 	glong		 n;
-	gsize		 i = 0, j, k;
+	gsize		 i = 0, j;
 	int		 nonascii;
 
-	*good = *bad = 0;
+	memset(v, 0, sizeof(*v));
 	u = g_utf8_to_ucs4_fast(utf8, (glong)len, &n);
 	while (i < (gsize)n) {
 		if (!judge_is_wordchar(u[i])) {
 			if (u[i] >= 0x80 && judge_other_bad(u, n, i))
-				(*bad)++;
+				v->bad++;
 			i++;
 			continue;
 		}
 		nonascii = 0;
 		for (j = i; j < (gsize)n && judge_is_wordchar(u[j]); j++)
 			nonascii |= u[j] >= 0x80;
-		if (nonascii) {
-			k = judge_word_ok(u + i, j - i);
-			*good += k;
-			*bad += !k;
-		}
+		if (nonascii)
+			judge_word(u + i, j - i, v);
 		i = j;
 	}
 	g_free(u);

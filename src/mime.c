@@ -34,6 +34,7 @@
 #define MIME_REPLACEMENT	"\357\277\275"	/* U+FFFD */
 #define MIME_DEFAULT_FALLBACK	"windows-1252"
 #define MIME_THAI_CHARSET	"windows-874"
+#define MIME_GUESS_TRUSTED	48	/* 8-bit octets that make a sample long */
 
 /* Set once by mime_init(); never changed, so threads share it freely. */
 static GMimeParserOptions	*mime_options;
@@ -354,9 +355,8 @@ ctx_sample(struct mime_ctx *ctx, const char *data, gsize len,
 	if (label != NULL && !charset_is_ascii(label) &&
 	    !charset_is_utf8(label))
 		return;
-	if (!text_has_8bit(data, len) && !text_has_shifts(data, len))
-		return;
-	if (g_utf8_validate_len(data, len, NULL))
+	if (!text_has_shifts(data, len) && (!text_has_8bit(data, len) ||
+	    g_utf8_validate_len(data, len, NULL)))
 		return;
 	g_string_append_len(ctx->sample, data, len);
 	g_string_append_c(ctx->sample, '\n');
@@ -439,53 +439,105 @@ text_labelled_lossy(const char *data, gsize len, const char *charset)
 
 /* A decoding that reads as words; few odd words in a long text pass. */
 static int
-text_plausible(const GString *s, guint *bad)
+verdict_plausible(const struct charset_verdict *v)
 {
-	guint	 good;
+	return v->bad == 0 || v->good >= 8 * v->bad;
+}
 
-	charset_judge(s->str, s->len, &good, bad);
-	return *bad == 0 || good >= 8 * *bad;
+/*
+ * Whether to believe the detector before the fallback: always for a
+ * non-Latin script (its mojibake, read as Latin, judges badly) and for
+ * a long sample; on a few Latin letters uchardet often names a Baltic or
+ * Central European charset ("Año" as "Aņo"), where the fallback is the
+ * better bet.
+ */
+static int
+ctx_trust_guess(const struct mime_ctx *ctx, const struct charset_verdict *v)
+{
+	gsize	 i, high = 0;
+
+	if (v->other > v->latin)
+		return 1;
+	for (i = 0; i < ctx->sample->len; i++)
+		high += (guchar)ctx->sample->str[i] >= 0x80;
+	return high >= MIME_GUESS_TRUSTED;
+}
+
+/* The trusted guess, else the first other candidate that reads well. */
+static gsize
+first_plausible(const struct mime_ctx *ctx, GString **s,
+    const struct charset_verdict *v, gsize n)
+{
+	gsize	 i;
+
+	if (s[0] != NULL && verdict_plausible(&v[0]) &&
+	    ctx_trust_guess(ctx, &v[0]))
+		return 0;
+	for (i = 1; i <= n; i++)
+		if (s[i % n] != NULL && verdict_plausible(&v[i % n]))
+			return i % n;
+	return n;
+}
+
+/*
+ * The least bad decoding; on a tie the last, the fallback read lossily:
+ * one byte lost is better than words garbled.
+ */
+static gsize
+fewest_bad(GString **s, const struct charset_verdict *v, gsize n)
+{
+	gsize	 i, best = n;
+
+	for (i = 0; i < n; i++)
+		if (s[i] != NULL && (best == n || v[i].bad < v[best].bad ||
+		    (i == n - 1 && v[i].bad == v[best].bad)))
+			best = i;
+	return best;
 }
 
 /*
  * Unlabelled or mislabelled text that is neither UTF-8 nor ASCII. The
- * candidates, in order: the mail's guess, the fallback, windows-1252 and
- * windows-874 (the Thai that ticketd was first written for); the first
- * that reads as words wins, else the one with fewest odd words, else the
- * fallback with U+FFFD for what does not fit. 7-bit text is only ever
- * read as the escape charset (ISO-2022-JP, HZ) that was guessed.
+ * candidates: the mail's guess, the fallback, windows-1252, windows-874
+ * (the Thai that ticketd was first written for), and the two Cyrillic
+ * charsets that uchardet takes for Greek on a word or two. The guess
+ * wins when it reads as words and is trusted (ctx_trust_guess), else
+ * the first candidate in that order that reads as words, else the one
+ * with fewest odd words, else the fallback with U+FFFD for what does not
+ * fit. 7-bit text is only ever read as the escape charset (ISO-2022-JP,
+ * HZ) that was guessed.
  */
 static GString *
 text_guess(struct mime_ctx *ctx, const char *data, gsize len,
     const char **used)
 {
-	const char	*cands[] = { ctx_guess(ctx), ctx->fallback,
-			    MIME_DEFAULT_FALLBACK, MIME_THAI_CHARSET };
-	GString		*s, *best = NULL;
-	guint		 bad, best_bad = G_MAXUINT;
-	gsize		 i, lossy, n = G_N_ELEMENTS(cands);
-	int		 ok, sevenbit = !text_has_8bit(data, len);
+	const char		*cands[] = { ctx_guess(ctx), ctx->fallback,
+				    MIME_DEFAULT_FALLBACK, MIME_THAI_CHARSET,
+				    "windows-1251", "koi8-r", ctx->fallback };
+	GString			*s[G_N_ELEMENTS(cands)] = { NULL };
+	struct charset_verdict	 v[G_N_ELEMENTS(cands)];
+	gsize			 i, pick, lossy, n = G_N_ELEMENTS(cands) - 1;
 
-	for (i = 0; i < (sevenbit ? 1 : n); i++) {
-		if (cands[i] == NULL ||
-		    (s = text_labelled(data, len, cands[i], &cands[i])) == NULL)
-			continue;
-		ok = text_plausible(s, &bad);
-		if (ok || bad < best_bad) {
-			if (best != NULL)
-				g_string_free(best, TRUE);
-			best = s;
-			best_bad = bad;
-			*used = cands[i];
-		} else
-			g_string_free(s, TRUE);
-		if (ok)
-			break;
+	if (!text_has_8bit(data, len))
+		n = 1;
+	for (i = 0; i < n; i++)
+		if (cands[i] != NULL && (s[i] = text_labelled(data, len,
+		    cands[i], &cands[i])) != NULL)
+			charset_judge(s[i]->str, s[i]->len, &v[i]);
+	if ((pick = first_plausible(ctx, s, v, n)) == n) {
+		/* Nothing reads well: the least bad, U+FFFD counted. */
+		if (n > 1 && (s[n] = convert(data, len, ctx->fallback,
+		    &lossy)) != NULL) {
+			charset_judge(s[n]->str, s[n]->len, &v[n]);
+			n++;
+		}
+		pick = fewest_bad(s, v, n);
 	}
-	if (best != NULL || sevenbit)
-		return best;
-	*used = ctx->fallback;
-	return convert(data, len, ctx->fallback, &lossy);
+	for (i = 0; i < n; i++)
+		if (i != pick && s[i] != NULL)
+			g_string_free(s[i], TRUE);
+	if (pick < n)
+		*used = cands[pick];
+	return pick < n ? s[pick] : NULL;
 }
 
 /*
@@ -821,7 +873,8 @@ header_raw_utf8(struct mime_ctx *ctx, const char *raw, const char *charset)
 
 	if (raw == NULL)
 		return NULL;
-	if (g_utf8_validate(raw, -1, NULL))
+	if (g_utf8_validate(raw, -1, NULL) &&
+	    !text_has_shifts(raw, strlen(raw)))
 		text = g_strdup(raw);
 	else
 		text = text_to_utf8(ctx, raw, strlen(raw), charset, NULL);
@@ -1180,6 +1233,15 @@ part_encoded(GMimePart *part)
 	return g_byte_array_free_to_bytes(array);
 }
 
+static int
+line_is_blank(const char *p, const char *end)
+{
+	for (; p < end; p++)
+		if (!g_ascii_isspace(*p))
+			return 0;
+	return 1;
+}
+
 /* A line of base64 as mailers write it: the alphabet, padding at the end. */
 static int
 b64_line(const char *p, gsize len)
@@ -1207,25 +1269,22 @@ b64_line(const char *p, gsize len)
 static gsize
 b64_extent(const char *data, gsize len)
 {
-	const char	*p = data, *end = data + len, *nl;
+	const char	*p = data, *end = data + len, *nl, *last = data;
 	gsize		 chars = 0, line;
 
-	while (p < end) {
+	for (; p < end; p = nl != NULL ? nl + 1 : end) {
 		nl = memchr(p, '\n', end - p);
 		line = (nl != NULL ? nl : end) - p;
-		if (!b64_line(p, line)) {
-			while (line > 0 && g_ascii_isspace(p[line - 1]))
-				line--;
-			if (line > 0)
-				break;
-		} else
+		if (b64_line(p, line)) {
 			chars += line;
-		p = nl != NULL ? nl + 1 : end;
+			last = nl != NULL ? nl + 1 : end;
+		} else if (!line_is_blank(p, p + line))
+			break;
 	}
 	if (p >= end)
 		return len;
 	if (chars >= 16 && chars % 4 == 0)
-		return p - data;
+		return last - data;
 	return 0;
 }
 
@@ -1694,15 +1753,6 @@ line_is_field(const char *p, const char *end)
 	while (p < end && (*p == ' ' || *p == '\t'))
 		p++;
 	return p < end && *p == ':';
-}
-
-static int
-line_is_blank(const char *p, const char *end)
-{
-	for (; p < end; p++)
-		if (!g_ascii_isspace(*p))
-			return 0;
-	return 1;
 }
 
 /*
