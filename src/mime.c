@@ -480,31 +480,15 @@ first_plausible(const struct mime_ctx *ctx, GString **s,
 }
 
 /*
- * The least bad decoding; on a tie the last, the fallback read lossily:
- * one byte lost is better than words garbled.
- */
-static gsize
-fewest_bad(GString **s, const struct charset_verdict *v, gsize n)
-{
-	gsize	 i, best = n;
-
-	for (i = 0; i < n; i++)
-		if (s[i] != NULL && (best == n || v[i].bad < v[best].bad ||
-		    (i == n - 1 && v[i].bad == v[best].bad)))
-			best = i;
-	return best;
-}
-
-/*
  * Unlabelled or mislabelled text that is neither UTF-8 nor ASCII. The
  * candidates: the mail's guess, the fallback, windows-1252, windows-874
  * (the Thai that ticketd was first written for), and the two Cyrillic
  * charsets that uchardet takes for Greek on a word or two. The guess
  * wins when it reads as words and is trusted (ctx_trust_guess), else
- * the first candidate in that order that reads as words, else the one
- * with fewest odd words, else the fallback with U+FFFD for what does not
- * fit. 7-bit text is only ever read as the escape charset (ISO-2022-JP,
- * HZ) that was guessed.
+ * the first candidate in that order that reads as words. When none
+ * does: a trusted guess, else the fallback with U+FFFD for what does
+ * not fit. 7-bit text is only ever read as the escape charset
+ * (ISO-2022-JP, HZ) that was guessed.
  */
 static GString *
 text_guess(struct mime_ctx *ctx, const char *data, gsize len,
@@ -523,15 +507,18 @@ text_guess(struct mime_ctx *ctx, const char *data, gsize len,
 		if (cands[i] != NULL && (s[i] = text_labelled(data, len,
 		    cands[i], &cands[i])) != NULL)
 			charset_judge(s[i]->str, s[i]->len, &v[i]);
-	if ((pick = first_plausible(ctx, s, v, n)) == n) {
-		/* Nothing reads well: the least bad, U+FFFD counted. */
-		if (n > 1 && (s[n] = convert(data, len, ctx->fallback,
-		    &lossy)) != NULL) {
-			charset_judge(s[n]->str, s[n]->len, &v[n]);
-			n++;
-		}
-		pick = fewest_bad(s, v, n);
-	}
+	/*
+	 * Nothing reads as words: a trusted guess, else the fallback, its
+	 * undefined bytes as U+FFFD (one byte lost beats words garbled).
+	 */
+	if ((pick = first_plausible(ctx, s, v, n)) == n && n > 1) {
+		if (s[0] != NULL && ctx_trust_guess(ctx, &v[0]))
+			pick = 0;
+		else if ((s[n] = convert(data, len, ctx->fallback,
+		    &lossy)) != NULL)
+			pick = n++;
+	} else if (pick == n && s[0] != NULL)
+		pick = 0;
 	for (i = 0; i < n; i++)
 		if (i != pick && s[i] != NULL)
 			g_string_free(s[i], TRUE);
