@@ -34,6 +34,7 @@
 #define MIME_REPLACEMENT	"\357\277\275"	/* U+FFFD */
 #define MIME_DEFAULT_FALLBACK	"windows-1252"
 #define MIME_THAI_CHARSET	"windows-874"
+#define MIME_ICONV_CACHE	64	/* descriptors kept per thread */
 #define MIME_GUESS_TRUSTED	48	/* 8-bit octets that make a sample long */
 
 /* Set once by mime_init(); never changed, so threads share it freely. */
@@ -143,18 +144,54 @@ charset_is_hz(const char *charset)
 	return charset_is(charset, hz);
 }
 
+static void
+iconv_table_free(gpointer p)
+{
+	GHashTable	*table = p;
+	GHashTableIter	 it;
+	gpointer	 cd;
+
+	g_hash_table_iter_init(&it, table);
+	while (g_hash_table_iter_next(&it, NULL, &cd))
+		if ((iconv_t)cd != (iconv_t)-1)
+			iconv_close((iconv_t)cd);
+	g_hash_table_destroy(table);
+}
+
+/*
+ * A descriptor to UTF-8, reset, kept per thread: opening one costs some
+ * 100 µs and text_guess() tries several charsets per text. -1 when iconv
+ * does not know the charset (also kept). Mail names the charsets, so the
+ * table is emptied when it grows past MIME_ICONV_CACHE.
+ */
+static iconv_t
+iconv_cached(const char *charset)
+{
+	static GPrivate	 key = G_PRIVATE_INIT(iconv_table_free);
+	GHashTable	*table = g_private_get(&key);
+	const char	*name = g_mime_charset_iconv_name(charset);
+	gpointer	 cd;
+
+	if (table == NULL || g_hash_table_size(table) >= MIME_ICONV_CACHE) {
+		table = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+		    NULL);
+		g_private_replace(&key, table);
+	}
+	if (!g_hash_table_lookup_extended(table, name, NULL, &cd)) {
+		cd = (gpointer)iconv_open("UTF-8", name);
+		g_hash_table_insert(table, g_strdup(name), cd);
+	}
+	if ((iconv_t)cd != (iconv_t)-1)
+		iconv((iconv_t)cd, NULL, NULL, NULL, NULL);
+	return (iconv_t)cd;
+}
+
 static int
 charset_known(const char *charset)
 {
-	GIConv	 cd;
-
 	if (charset_is_utf7(charset) || charset_is_hz(charset))
 		return 1;
-	cd = g_iconv_open("UTF-8", g_mime_charset_iconv_name(charset));
-	if (cd == (GIConv)-1)
-		return 0;
-	g_iconv_close(cd);
-	return 1;
+	return iconv_cached(charset) != (iconv_t)-1;
 }
 
 int
@@ -237,13 +274,12 @@ charset_superset(const char *charset)
 static GString *
 convert_iconv(const char *data, gsize len, const char *charset, gsize *bad)
 {
-	GIConv	 cd;
+	iconv_t	 cd;
 	GString	*out;
 	char	 buf[4096], *in = (char *)data, *o;
 	gsize	 inleft = len, oleft;
 
-	cd = g_iconv_open("UTF-8", g_mime_charset_iconv_name(charset));
-	if (cd == (GIConv)-1)
+	if ((cd = iconv_cached(charset)) == (iconv_t)-1)
 		return NULL;
 	if (bad != NULL)
 		*bad = 0;
@@ -251,7 +287,7 @@ convert_iconv(const char *data, gsize len, const char *charset, gsize *bad)
 	while (inleft > 0) {
 		o = buf;
 		oleft = sizeof(buf);
-		if (g_iconv(cd, &in, &inleft, &o, &oleft) == (gsize)-1 &&
+		if (iconv(cd, &in, &inleft, &o, &oleft) == (size_t)-1 &&
 		    errno != E2BIG) {
 			g_string_append_len(out, buf, o - buf);
 			if (bad == NULL)
@@ -266,12 +302,10 @@ convert_iconv(const char *data, gsize len, const char *charset, gsize *bad)
 	}
 	o = buf;
 	oleft = sizeof(buf);
-	g_iconv(cd, NULL, NULL, &o, &oleft);
+	iconv(cd, NULL, NULL, &o, &oleft);
 	g_string_append_len(out, buf, o - buf);
-	g_iconv_close(cd);
 	return out;
 fail:
-	g_iconv_close(cd);
 	g_string_free(out, TRUE);
 	return NULL;
 }
@@ -463,20 +497,35 @@ ctx_trust_guess(const struct mime_ctx *ctx, const struct charset_verdict *v)
 	return high >= MIME_GUESS_TRUSTED;
 }
 
-/* The trusted guess, else the first other candidate that reads well. */
+/* Decode and judge candidate i, once; 1 when it reads as words. */
+static int
+guess_try(const char *data, gsize len, const char **cands, GString **s,
+    struct charset_verdict *v, gsize i)
+{
+	if (s[i] == NULL && cands[i] != NULL && (s[i] = text_labelled(data,
+	    len, cands[i], &cands[i])) != NULL)
+		charset_judge(s[i]->str, s[i]->len, &v[i]);
+	return s[i] != NULL && verdict_plausible(&v[i]);
+}
+
+/*
+ * The trusted guess, else the first other candidate that reads as
+ * words, else the guess if it does; n when none does. Candidates are
+ * decoded only as far as needed.
+ */
 static gsize
-first_plausible(const struct mime_ctx *ctx, GString **s,
-    const struct charset_verdict *v, gsize n)
+guess_pick(const struct mime_ctx *ctx, const char *data, gsize len,
+    const char **cands, GString **s, struct charset_verdict *v, gsize n)
 {
 	gsize	 i;
+	int	 guess_ok = guess_try(data, len, cands, s, v, 0);
 
-	if (s[0] != NULL && verdict_plausible(&v[0]) &&
-	    ctx_trust_guess(ctx, &v[0]))
+	if (guess_ok && ctx_trust_guess(ctx, &v[0]))
 		return 0;
-	for (i = 1; i <= n; i++)
-		if (s[i % n] != NULL && verdict_plausible(&v[i % n]))
-			return i % n;
-	return n;
+	for (i = 1; i < n; i++)
+		if (guess_try(data, len, cands, s, v, i))
+			return i;
+	return guess_ok ? 0 : n;
 }
 
 /*
@@ -503,22 +552,17 @@ text_guess(struct mime_ctx *ctx, const char *data, gsize len,
 
 	if (!text_has_8bit(data, len))
 		n = 1;
-	for (i = 0; i < n; i++)
-		if (cands[i] != NULL && (s[i] = text_labelled(data, len,
-		    cands[i], &cands[i])) != NULL)
-			charset_judge(s[i]->str, s[i]->len, &v[i]);
 	/*
 	 * Nothing reads as words: a trusted guess, else the fallback, its
 	 * undefined bytes as U+FFFD (one byte lost beats words garbled).
 	 */
-	if ((pick = first_plausible(ctx, s, v, n)) == n && n > 1) {
-		if (s[0] != NULL && ctx_trust_guess(ctx, &v[0]))
+	if ((pick = guess_pick(ctx, data, len, cands, s, v, n)) == n) {
+		if (s[0] != NULL && (n == 1 || ctx_trust_guess(ctx, &v[0])))
 			pick = 0;
-		else if ((s[n] = convert(data, len, ctx->fallback,
+		else if (n > 1 && (s[n] = convert(data, len, ctx->fallback,
 		    &lossy)) != NULL)
 			pick = n++;
-	} else if (pick == n && s[0] != NULL)
-		pick = 0;
+	}
 	for (i = 0; i < n; i++)
 		if (i != pick && s[i] != NULL)
 			g_string_free(s[i], TRUE);
