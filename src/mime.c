@@ -9,8 +9,9 @@
  * resort. The guess is uchardet's, run once over all the unlabelled
  * 8-bit text of the mail (a subject alone is too short to tell), and it
  * must read as real words (charset_judge) before it is taken; else the
- * configured fallback charset, windows-1252 and windows-874 are tried
- * the same way, and the fallback is the last resort.
+ * configured fallback charset, windows-1252, windows-874 and two
+ * Cyrillic charsets are tried the same way, and the fallback is the
+ * last resort (see text_guess).
  *
  * RFC 2047 encoded words are decoded here, not by gmime: gmime 3.2.13
  * drops a word that follows a base64 word with padding (gmime #133) and
@@ -36,6 +37,9 @@
 #define MIME_THAI_CHARSET	"windows-874"
 #define MIME_ICONV_CACHE	64	/* descriptors kept per thread */
 #define MIME_GUESS_TRUSTED	48	/* 8-bit octets that make a sample long */
+#define MIME_SAMPLE_MAX		65536	/* plenty for uchardet */
+#define MIME_EW_CHARSET_MAX	64	/* longest charset in an encoded word */
+#define MIME_EW_TEXT_MAX	2048	/* longest text in an encoded word */
 
 /* Set once by mime_init(); never changed, so threads share it freely. */
 static GMimeParserOptions	*mime_options;
@@ -47,7 +51,8 @@ static GMimeParserOptions	*mime_options;
  */
 struct mime_ctx {
 	const char	*fallback;
-	GString		*sample;
+	GString		*sample;	/* at most MIME_SAMPLE_MAX octets */
+	gsize		 sample_8bit;	/* octets >= 0x80 in it */
 	char		*guess;
 	int		 guessed;
 };
@@ -384,6 +389,8 @@ static void
 ctx_sample(struct mime_ctx *ctx, const char *data, gsize len,
     const char *label)
 {
+	gsize	 i;
+
 	if (data == NULL || len == 0)
 		return;
 	if (label != NULL && !charset_is_ascii(label) &&
@@ -392,6 +399,9 @@ ctx_sample(struct mime_ctx *ctx, const char *data, gsize len,
 	if (!text_has_shifts(data, len) && (!text_has_8bit(data, len) ||
 	    g_utf8_validate_len(data, len, NULL)))
 		return;
+	len = MIN(len, MIME_SAMPLE_MAX - MIN(MIME_SAMPLE_MAX, ctx->sample->len));
+	for (i = 0; i < len; i++)
+		ctx->sample_8bit += (guchar)data[i] >= 0x80;
 	g_string_append_len(ctx->sample, data, len);
 	g_string_append_c(ctx->sample, '\n');
 }
@@ -488,13 +498,7 @@ verdict_plausible(const struct charset_verdict *v)
 static int
 ctx_trust_guess(const struct mime_ctx *ctx, const struct charset_verdict *v)
 {
-	gsize	 i, high = 0;
-
-	if (v->other > v->latin)
-		return 1;
-	for (i = 0; i < ctx->sample->len; i++)
-		high += (guchar)ctx->sample->str[i] >= 0x80;
-	return high >= MIME_GUESS_TRUSTED;
+	return v->other > v->latin || ctx->sample_8bit >= MIME_GUESS_TRUSTED;
 }
 
 /* Decode and judge candidate i, once; 1 when it reads as words. */
@@ -699,16 +703,20 @@ struct ew {
 	const char	*end;		/* just after "?=" */
 };
 
+/*
+ * An encoded word at p. RFC 2047 allows 75 octets; mailers write longer
+ * ones, but a bound keeps a header full of "=?" from costing n^2.
+ */
 static int
 ew_parse(const char *p, struct ew *w)
 {
-	const char	*q, *lang;
+	const char	*q, *lang, *limit;
 
 	if (p[0] != '=' || p[1] != '?')
 		return 0;
 	w->charset = p + 2;
 	for (q = w->charset; *q != '\0' && *q != '?' &&
-	    !g_ascii_isspace(*q); q++)
+	    !g_ascii_isspace(*q) && q - w->charset < MIME_EW_CHARSET_MAX; q++)
 		;
 	if (*q != '?' || q == w->charset || q[1] == '\0' ||
 	    strchr("BbQq", q[1]) == NULL || q[2] != '?')
@@ -718,8 +726,9 @@ ew_parse(const char *p, struct ew *w)
 		w->charset_len = lang - w->charset;
 	w->encoding = g_ascii_toupper(q[1]);
 	w->text = q + 3;
+	limit = w->text + MIME_EW_TEXT_MAX;
 	for (q = w->text; *q != '\0' && !(q[0] == '?' && q[1] == '='); q++)
-		if (g_ascii_isspace(*q))
+		if (g_ascii_isspace(*q) || q == limit)
 			return 0;
 	if (*q == '\0')
 		return 0;
