@@ -6,7 +6,9 @@
  * be found, still yields a struct mail with parsed == 0, the raw bytes,
  * what could be read and a parse_error, so nothing is dropped and the
  * ticket asks for attention.
- * Every string in a struct mail is valid UTF-8 with no NUL inside it.
+ * Every string in a struct mail is valid UTF-8 with no NUL inside it and
+ * no control character but tab, newline and form feed (U+FFFD stands
+ * for them: they are binary debris, never text).
  */
 #ifndef MIME_H
 #define MIME_H
