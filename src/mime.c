@@ -1714,6 +1714,24 @@ mail_read_unparsed(struct mime_ctx *ctx, struct mail *m)
 	    m->parse_error);
 }
 
+/*
+ * Binary data under a text label (a zip called text/plain, base64 gone
+ * wrong) is no text: once converted, much of it is U+FFFD.
+ */
+static int
+text_is_debris(const char *text)
+{
+	const char	*p;
+	gsize		 chars = 0, replaced = 0;
+
+	for (p = text; *p != '\0'; p = g_utf8_next_char(p)) {
+		chars++;
+		if (strncmp(p, MIME_REPLACEMENT, 3) == 0)
+			replaced++;
+	}
+	return replaced >= 8 && replaced * 8 > chars;
+}
+
 /* Is there anything but white space after the header block? */
 static int
 mail_has_content(GBytes *raw)
@@ -1772,6 +1790,11 @@ mail_read_message(struct mime_ctx *ctx, struct mail *m, GMimeMessage *msg)
 	if (content != NULL) {
 		m->body = part_text(ctx, body, content, &charset);
 		g_bytes_unref(content);
+		if (text_is_debris(m->body)) {
+			log_trace(TRACE_MIME, "mime: the text part is binary");
+			g_free(m->body);
+			m->body = g_strdup("");
+		}
 	} else
 		m->body = g_strdup("");
 	/* Raw 8-bit headers are most likely in the body's charset. */

@@ -765,10 +765,20 @@ test_no_text(void)
 {
 	struct mail	*m;
 
-	/* Binary debris is never text. */
+	/* A stray control character is never text. */
 	m = parse("From: a@example.com\nSubject: s\n\nabc\001\002\033def\n");
 	g_assert_cmpstr(m->body, ==,
 	    "abc\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" "def\n");
+	mail_free(m);
+	/* Binary under a text label is no text: flagged. */
+	m = parse_len("From: a@example.com\nSubject: s\n"
+	    "Content-Type: text/plain\n\nPK\003\004\024\000\006\000\010\000"
+	    "\000\000!\000\337\244\322lZ\001\000\000 \005\000\000\023\000\010\002"
+	    "[Content_Types].xml \242\004\002(\240\000\002\000\000\000\000\n",
+	    119);
+	g_assert_cmpint(m->parsed, ==, 0);
+	g_assert_cmpstr(m->body, ==, "");
+	assert_clean(m);
 	mail_free(m);
 	/* Content, but no text and no attachment: flagged, not empty. */
 	m = parse("From: a@example.com\nSubject: s\n"
