@@ -1820,7 +1820,8 @@ line_is_field(const char *p, const char *end)
 
 /*
  * The header block as Python's email package reads it, when gmime
- * would not: leading lines that continue no header are dropped, a line
+ * would not: a UTF-8 byte order mark that a Windows tool put before it
+ * and leading lines that continue no header are dropped, a line
  * of only white space ends the block, and so does the first line that
  * is no header field, as if a blank line came before it. NULL when the
  * mail needs no repair, or has no header field to start with.
@@ -1836,7 +1837,8 @@ mime_repair(GBytes *raw)
 
 	data = g_bytes_get_data(raw, &len);
 	end = data + len;
-	for (p = data; p < end && (*p == ' ' || *p == '\t'); p = nl + 1)
+	p = len >= 3 && memcmp(data, "\357\273\277", 3) == 0 ? data + 3 : data;
+	for (; p < end && (*p == ' ' || *p == '\t'); p = nl + 1)
 		if ((nl = memchr(p, '\n', end - p)) == NULL)
 			return NULL;
 	for (start = p; p < end; p = nl + 1) {

@@ -722,6 +722,9 @@ test_broken_header_end(void)
 	/* The first line continues nothing. */
 	assert_body(" stray\n\tcontinued\nFrom: a@example.com\nSubject: s\n\n"
 	    "body\n", "s", "body\n");
+	/* A byte order mark before the headers. */
+	assert_body("\357\273\277From: a@example.com\nSubject: s\n\nbody\n", "s",
+	    "body\n");
 }
 
 static void
