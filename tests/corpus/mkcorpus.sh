@@ -1,6 +1,7 @@
 #!/bin/sh
 # mkcorpus.sh: writes the *.eml files of this directory. Every non-ASCII
-# byte comes from iconv(1), so the charsets are real, not typed in.
+# byte comes from iconv(1) (HZ, which glibc lacks, from Perl's Encode), so
+# the charsets are real, not typed in.
 # After a change, check each mimedump output by eye before making it the
 # .ref (see tests/integration/corpus.t).
 set -e
