@@ -865,6 +865,11 @@ ew_decode(struct mime_ctx *ctx, const char *text, gsize len)
 	char		*copy = g_strndup(text, len), *p = copy, *q;
 	struct ew	 w;
 
+	if (strstr(copy, "=?") == NULL) {
+		g_string_free(out, TRUE);
+		g_byte_array_unref(r.octets);
+		return copy;
+	}
 	while (*p != '\0') {
 		if (ew_parse(p, &w)) {
 			ew_add(ctx, &r, &w, out);
