@@ -1,10 +1,14 @@
 /*
  * mime: turns the raw bytes of a message into a struct mail.
  *
- * This is the only file that includes gmime. Parsing never fails: a
- * message gmime cannot make sense of still yields a struct mail with
- * parsed == 0, the raw bytes and a parse_error, so nothing is dropped.
- * Every string in a struct mail is valid UTF-8 with no NUL inside it.
+ * This is the only file that includes gmime and uchardet. Parsing never
+ * fails: a message gmime cannot make sense of, or in which no text can
+ * be found, still yields a struct mail with parsed == 0, the raw bytes,
+ * what could be read and a parse_error, so nothing is dropped and the
+ * ticket asks for attention.
+ * Every string in a struct mail is valid UTF-8 with no NUL inside it and
+ * no control character but tab, newline and form feed (U+FFFD stands
+ * for them: they are binary debris, never text).
  */
 #ifndef MIME_H
 #define MIME_H
@@ -20,7 +24,7 @@ struct mail_attachment {
 
 struct mail {
 	GBytes		*raw;		/* the message exactly as received */
-	int		 parsed;	/* 0: gmime could not parse it */
+	int		 parsed;	/* 0: no header block or no text found */
 	char		*parse_error;	/* why, when parsed == 0 */
 
 	char		*message_id;	/* without <>, NULL when absent */
@@ -52,16 +56,17 @@ struct mail {
 /* Call once, before any thread starts. */
 void		 mime_init(void);
 
-/*
- * Charset for unlabelled 8-bit text that is not UTF-8, when it does not
- * look like Thai (which gets windows-874). Default windows-1252.
- * Returns -1 with *cause when iconv does not know the name. Safe to call
- * on reload while other threads parse.
- */
-int		 mime_set_fallback_charset(const char *charset, char **cause);
+/* 0 when mime_parse() can read charset, else -1 with *cause. */
+int		 mime_charset_check(const char *charset, char **cause);
 
-/* Parse raw (a reference is taken). The result is freed with mail_free(). */
-struct mail	*mime_parse(GBytes *raw);
+/*
+ * Parse raw (a reference is taken). The result is freed with mail_free().
+ * fallback_charset (NULL for windows-1252) is the last resort for
+ * unlabelled 8-bit text that is not UTF-8 and that charset detection
+ * cannot place; it comes from the configuration each mail was received
+ * under, so a reload changes it for new mail only.
+ */
+struct mail	*mime_parse(GBytes *raw, const char *fallback_charset);
 void		 mail_free(struct mail *);
 
 /* The first value of a top-level header, or NULL. Owned by the mail. */

@@ -17,6 +17,7 @@
 #include <glib/gstdio.h>
 
 #include "conf.h"
+#include "mime.h"
 #include "sender.h"
 #include "template.h"
 #include "thread.h"
@@ -973,7 +974,6 @@ conf_check(struct conf_parse *p)
 {
 	struct conf	*c = p->conf;
 	char		*cause = NULL;
-	GIConv		 cd;
 
 	p->line = 0;
 	if (c->database == NULL || *c->database == '\0')
@@ -987,12 +987,10 @@ conf_check(struct conf_parse *p)
 		conf_error(p, "[ticketd] subject_tag: %s", cause);
 		g_free(cause);
 	}
-	cd = g_iconv_open("UTF-8", c->fallback_charset);
-	if (cd == (GIConv)-1)
-		conf_error(p, "[ticketd] fallback_charset: unknown charset %s",
-		    c->fallback_charset);
-	else
-		g_iconv_close(cd);
+	if (mime_charset_check(c->fallback_charset, &cause) != 0) {
+		conf_error(p, "[ticketd] fallback_charset: %s", cause);
+		g_free(cause);
+	}
 	if (c->queues->len == 0)
 		conf_error(p, "no [queue NAME] section: no mail could be accepted");
 	for (guint i = 0; i < c->queues->len; i++) {

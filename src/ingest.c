@@ -313,7 +313,7 @@ static void
 ingest_parse_job(struct ingest_job *job)
 {
 	if (job->mail == NULL)
-		job->mail = mime_parse(job->raw);
+		job->mail = mime_parse(job->raw, job->conf->fallback_charset);
 	/* IMAP has no envelope yet: the mail's own headers decide. */
 	if (job->dsn == NULL)
 		job->dsn = dsn_parse(job->mail, job->no_envelope ? NULL :

@@ -459,8 +459,8 @@ reply_ack(struct store *st, const struct conf *conf,
 
 /* The newest incoming mail of the ticket, parsed again from its raw form. */
 static struct mail *
-reply_last_incoming(struct store *st, gint64 id, gint64 *received,
-    char **cause)
+reply_last_incoming(struct store *st, const struct conf *conf, gint64 id,
+    gint64 *received, char **cause)
 {
 	GPtrArray	*msgs;
 	struct mail	*m = NULL;
@@ -475,7 +475,7 @@ reply_last_incoming(struct store *st, gint64 id, gint64 *received,
 			continue;
 		if (st->ops->message_raw(st, sm->id, &raw, cause) != 1)
 			break;
-		m = mime_parse(raw);
+		m = mime_parse(raw, conf->fallback_charset);
 		g_bytes_unref(raw);
 		*received = sm->received_at;
 	}
@@ -506,7 +506,7 @@ reply_canned(struct store *st, const struct conf *conf, gint64 id,
 	}
 	if ((q = conf_queue_by_name(conf, t->queue)) == NULL)
 		q = conf->queues->pdata[0];
-	parent = reply_last_incoming(st, id, &received, cause);
+	parent = reply_last_incoming(st, conf, id, &received, cause);
 	if (parent == NULL && *cause != NULL) {
 		store_ticket_free(t);
 		return -1;

@@ -378,19 +378,6 @@ ctl_show(struct store *st, struct conf *conf, int argc, char **argv)
 	return EX_OK;
 }
 
-/* Parsing as the daemon would: same fallback charset. */
-static void
-ctl_mime_init(const struct conf *conf)
-{
-	char	*cause = NULL;
-
-	mime_init();
-	if (mime_set_fallback_charset(conf->fallback_charset, &cause) != 0) {
-		fprintf(stderr, "ticketctl: %s\n", cause);
-		g_free(cause);
-	}
-}
-
 static int
 ctl_reply(struct store *st, struct conf *conf, int argc, char **argv)
 {
@@ -399,7 +386,7 @@ ctl_reply(struct store *st, struct conf *conf, int argc, char **argv)
 
 	if (argc != 2 || opt_canned == NULL || (id = ctl_ticket_id(argv[1])) <= 0)
 		return EX_USAGE;
-	ctl_mime_init(conf);
+	mime_init();
 	if (reply_keys_load(conf, st, &cause) != 0 ||
 	    st->ops->begin(st, &cause) != 0) {
 		fprintf(stderr, "ticketctl: %s\n", cause);
@@ -452,7 +439,7 @@ ctl_import(struct store *st, struct conf *conf, int argc, char **argv)
 
 	if (argc != 2)
 		return EX_USAGE;
-	ctl_mime_init(conf);
+	mime_init();
 	rc = source_imap_import(conf, st, argv[1], opt_archive, &n, &cause);
 	printf("imap %s: %u messages imported%s\n", argv[1], n,
 	    rc == 0 ? "" : " before an error");

@@ -136,7 +136,6 @@ ticketd_reload(gpointer arg)
 {
 	struct ticketd	*td = arg;
 	struct conf	*conf;
-	char		*cause = NULL;
 
 	log_info("%s: reloading", td->conf_path);
 	if ((conf = ticketd_load(td->conf_path)) == NULL ||
@@ -156,11 +155,6 @@ ticketd_reload(gpointer arg)
 	    conf->lmtp_socket_gid != td->conf->lmtp_socket_gid)
 		log_warn("%s: lmtp listen or socket changed: takes effect on "
 		    "restart", td->conf_path);
-	/* conf_load() checked the charset, so this cannot fail now. */
-	if (mime_set_fallback_charset(conf->fallback_charset, &cause) != 0) {
-		log_warn("%s: fallback_charset: %s", td->conf_path, cause);
-		g_free(cause);
-	}
 	for (guint i = 0; i < td->sources->len; i++) {
 		struct source *src = g_ptr_array_index(td->sources, i);
 
@@ -347,8 +341,6 @@ main(int argc, char **argv)
 		return deliver ? EX_TEMPFAIL : EX_CONFIG;
 	mime_init();
 	smtp_init();
-	if (mime_set_fallback_charset(td.conf->fallback_charset, &cause) != 0)
-		fatal(EX_CONFIG, "%s: fallback_charset: %s", td.conf_path, cause);
 	status = deliver ? ticketd_deliver(td.conf) : ticketd_run(&td);
 	conf_unref(td.conf);
 	return status;

@@ -1,6 +1,7 @@
 #!/bin/sh
 # mkcorpus.sh: writes the *.eml files of this directory. Every non-ASCII
-# byte comes from iconv(1), so the charsets are real, not typed in.
+# byte comes from iconv(1) (HZ, which glibc lacks, from Perl's Encode), so
+# the charsets are real, not typed in.
 # After a change, check each mimedump output by eye before making it the
 # .ref (see tests/integration/corpus.t).
 set -e
@@ -750,3 +751,183 @@ Date: Mon, 15 Jan 2024 09:12:33 +0700
 
 --4TkW1z0x2Yz9.1705299164/mail.example.com--
 EOF
+
+# Issue 7, section 2: charsets.
+
+# Thai UTF-8 split across padded base64 words, as mutt writes long
+# subjects (gmime #133 drops the second word), and split inside a
+# character; the display name and the attachment name likewise.
+TH='แจ้งปัญหาเข้าระบบไม่ได้ตั้งแต่เช้า'
+TH_B=$(printf '%s' "$TH" | wc -c)
+half() { printf '%s' "$TH" | head -c "$1" | b64; }
+rest() { printf '%s' "$TH" | tail -c +"$(($1 + 1))" | b64; }
+{
+cat <<EOF2
+From: =?UTF-8?B?$(printf 'สมหญิง' | b64)?=
+ =?UTF-8?B?$(printf ' รักดี' | b64)?= <somying@example.co.th>
+To: support@example.com
+Subject: =?UTF-8?B?$(half 31)?=
+ =?UTF-8?B?$(rest 31)?=
+Date: Mon, 05 Feb 2024 08:00:00 +0700
+Message-ID: <split.1@example.co.th>
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="s1"
+
+--s1
+Content-Type: text/plain; charset=UTF-8
+Content-Transfer-Encoding: 8bit
+
+$TH ($TH_B octets)
+--s1
+Content-Type: image/png; name="=?UTF-8?B?$(printf 'ภาพหน้าจอ' | b64)?=
+ =?UTF-8?B?$(printf '.png' | b64)?="
+Content-Disposition: attachment;
+ filename="=?UTF-8?B?$(printf 'ภาพหน้าจอ' | b64)?=
+ =?UTF-8?B?$(printf '.png' | b64)?="
+Content-Transfer-Encoding: base64
+
+iVBORw0KGgo=
+--s1--
+EOF2
+} >"$D/split-words-thai-utf8.eml"
+
+# windows-1252 subject and body, no label: £ © « » are not Thai.
+{
+printf 'From: Jane Doe <jane@example.co.uk>\nTo: support@example.com\n'
+printf 'Subject: %s\n' "$(printf 'Quote £7,000 – «final» © 2024' | cs WINDOWS-1252)"
+printf 'Date: Tue, 06 Feb 2024 09:00:00 +0000\nMessage-ID: <pound.1@example.co.uk>\n\n'
+printf 'Hello,\n\nthe quote of £7,000 is fine. “Thanks” – Jane\n' | cs WINDOWS-1252
+} >"$D/unlabelled-windows-1252-pound.eml"
+
+# Unlabelled 8-bit text in the charsets the issue names: subject, name
+# and body in one charset and no label anywhere.
+unlabelled() {	# file charset name subject body
+	{
+	printf 'From: %s <user@example.net>\nTo: support@example.com\n' \
+	    "$(printf '%s' "$3" | cs "$2")"
+	printf 'Subject: %s\n' "$(printf '%s' "$4" | cs "$2")"
+	printf 'Date: Wed, 07 Feb 2024 10:00:00 +0000\n'
+	printf 'Message-ID: <unlabelled.%s@example.net>\n\n' "$2"
+	printf '%s\n' "$5" | cs "$2"
+	} >"$D/$1.eml"
+}
+ZH_S='无法登录系统'
+ZH_B='您好，我昨天开始无法登录系统，提示密码错误。请帮我重置密码，谢谢。'
+TW_S='無法登入系統'
+TW_B='您好，我昨天開始無法登入系統，提示密碼錯誤。請幫我重設密碼，謝謝。'
+JA_S='ログインできません'
+JA_B='本日朝からログインできません。パスワードは正しいはずです。よろしくお願いします。'
+KO_S='로그인 불가'
+KO_B='안녕하세요. 어제부터 로그인이 되지 않습니다. 비밀번호를 재설정해 주세요.'
+RU_S='Не могу войти'
+RU_B='Здравствуйте! Не могу войти в систему, пароль неверный. Помогите, пожалуйста.'
+unlabelled unlabelled-gb2312 GB2312 '张伟' "$ZH_S" "$ZH_B"
+unlabelled unlabelled-big5 BIG5 '陳大文' "$TW_S" "$TW_B"
+unlabelled unlabelled-shift-jis SHIFT_JIS '山田' "$JA_S" "$JA_B"
+unlabelled unlabelled-euc-jp EUC-JP '山田' "$JA_S" "$JA_B"
+unlabelled unlabelled-euc-kr EUC-KR '김민수' "$KO_S" "$KO_B"
+unlabelled unlabelled-koi8-r KOI8-R 'Иван' "$RU_S" "$RU_B"
+unlabelled unlabelled-windows-1251 WINDOWS-1251 'Иван' "$RU_S" "$RU_B"
+unlabelled unlabelled-iso-8859-5 ISO-8859-5 'Иван' "$RU_S" "$RU_B"
+# 7-bit, but its escape sequences must not reach the stored text.
+unlabelled unlabelled-iso-2022-jp ISO-2022-JP '山田' "$JA_S" "$JA_B"
+
+# Labelled us-ascii, written in windows-1251: the label is a lie.
+{
+printf 'From: ivan@example.ru\nTo: support@example.com\nSubject: x\n'
+printf 'Date: Thu, 08 Feb 2024 11:00:00 +0300\nMessage-ID: <ascii-lie.1@example.ru>\n'
+printf 'MIME-Version: 1.0\nContent-Type: text/plain; charset=us-ascii\n\n'
+printf '%s\n' "$RU_B" | cs WINDOWS-1251
+} >"$D/us-ascii-lie.eml"
+
+# Exchange's UTF-7 label, with one bad sequence that must cost only
+# its own characters.
+cat >"$D/utf7-exchange.eml" <<'EOF2'
+From: Exchange User <user@example.com>
+To: support@example.com
+Subject: =?unicode-1-1-utf-7?Q?+ZeVnLIqe-?= test
+Date: Fri, 09 Feb 2024 12:00:00 +0000
+Message-ID: <utf7.1@example.com>
+MIME-Version: 1.0
+Content-Type: text/plain; charset="unicode-1-1-utf-7"
+Content-Transfer-Encoding: 7bit
+
+Caf+AOk- cr+AOg-me, 1+-1=2.
+Bad: +2D3YPQ- (a lone surrogate pair half)
+Still read: +ZeVnLIqe- +Jjo-
+EOF2
+
+# HZ (RFC 1843), which glibc's iconv does not know; Perl's Encode does.
+{
+cat <<'EOF2'
+From: hz@example.cn
+To: support@example.com
+Subject: hz
+Date: Sat, 10 Feb 2024 13:00:00 +0800
+Message-ID: <hz.1@example.cn>
+MIME-Version: 1.0
+Content-Type: text/plain; charset=hz-gb-2312
+
+EOF2
+printf '你好，我无法登录 ~ ok\n' |
+    perl -MEncode -pe '$_ = encode("hz", decode("UTF-8", $_))'
+} >"$D/hz-gb-2312.eml"
+
+# From holds only an encoded name, no address.
+{
+printf 'From: %s\nTo: support@example.com\nSubject: no address\n' \
+    "$(word KOI8-R 'Иван Петров')"
+printf 'Date: Sun, 11 Feb 2024 14:00:00 +0300\nMessage-ID: <noaddr.1@example.ru>\n\n'
+printf 'The envelope sender is the only address.\n'
+} >"$D/from-name-only.eml"
+
+# Issue 7, section 3: broken mail still yields its text.
+
+# The header block ends in a line holding one space.
+printf 'From: a@example.com\nTo: support@example.com\nSubject: space line\nMessage-ID: <broken.1@example.com>\n \nThe body after a space line.\n' \
+    >"$D/broken-space-line.eml"
+# No blank line between headers and body.
+printf 'From: a@example.com\nTo: support@example.com\nSubject: no blank line\nMessage-ID: <broken.2@example.com>\nHello, the body starts here.\nSecond line: still body.\n' \
+    >"$D/broken-no-blank-line.eml"
+# Content-Type: text, no subtype.
+printf 'From: a@example.com\nTo: support@example.com\nSubject: no subtype\nMessage-ID: <broken.3@example.com>\nMIME-Version: 1.0\nContent-Type: text\n\nPlain text under a bare "text" type.\n' \
+    >"$D/broken-content-type-text.eml"
+# A part whose Content-Type is garbage.
+cat >"$D/broken-content-type-garbage.eml" <<'EOF2'
+From: a@example.com
+To: support@example.com
+Subject: garbage part type
+Message-ID: <broken.4@example.com>
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="g"
+
+--g
+Content-Type: <html>
+
+<html><body><p>The printer on floor 2 is <b>jammed</b>.</p></body></html>
+--g
+Content-Type: application/pdf; name="scan.pdf"
+Content-Transfer-Encoding: base64
+
+JVBERi0xLjQK
+--g--
+EOF2
+# Plain text wrongly labelled base64.
+cat >"$D/broken-base64-plain.eml" <<'EOF2'
+From: a@example.com
+To: support@example.com
+Subject: not base64
+Message-ID: <broken.5@example.com>
+MIME-Version: 1.0
+Content-Type: text/plain; charset=utf-8
+Content-Transfer-Encoding: base64
+
+Hello, my invoice #4411 shows the wrong amount (€120 instead of €100).
+Can you fix it?
+EOF2
+# The first header line starts with white space.
+printf ' X-Stray: continues nothing\nFrom: a@example.com\nTo: support@example.com\nSubject: first line folded\nMessage-ID: <broken.6@example.com>\n\nThe rest is parsed.\n' \
+    >"$D/broken-first-line-space.eml"
+# No text anywhere and no attachment: flagged, never silently empty.
+printf 'From: a@example.com\nTo: support@example.com\nSubject: nothing readable\nMessage-ID: <broken.7@example.com>\nMIME-Version: 1.0\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\nAAECAwQFBgcICQoLDA0ODw==\n' \
+    >"$D/broken-no-text.eml"

@@ -53,7 +53,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ready = 1;
 	}
 	raw = g_bytes_new(data, size);
-	m = mime_parse(raw);
+	m = mime_parse(raw, NULL);
 	g_bytes_unref(raw);
 	if ((d = dsn_parse(m, "")) != NULL)
 		fuzz_check(d);

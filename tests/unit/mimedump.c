@@ -120,7 +120,7 @@ dump_mail(const struct mail *m)
 }
 
 static int
-dump_file(const char *path, int banner)
+dump_file(const char *path, int banner, const char *fallback)
 {
 	struct mail	*m;
 	GBytes		*raw;
@@ -136,7 +136,7 @@ dump_file(const char *path, int banner)
 	if (banner)
 		printf("==> %s <==\n", path);
 	raw = g_bytes_new_take(data, len);
-	m = mime_parse(raw);
+	m = mime_parse(raw, fallback);
 	g_bytes_unref(raw);
 	dump_mail(m);
 	mail_free(m);
@@ -153,17 +153,18 @@ usage(void)
 int
 main(int argc, char **argv)
 {
-	char	*cause;
+	char	*cause, *fallback = NULL;
 	int	 ch, i, status = 0;
 
 	mime_init();
 	while ((ch = getopt(argc, argv, "f:")) != -1) {
 		switch (ch) {
 		case 'f':
-			if (mime_set_fallback_charset(optarg, &cause) == -1) {
+			if (mime_charset_check(optarg, &cause) == -1) {
 				fprintf(stderr, "mimedump: %s\n", cause);
 				exit(2);
 			}
+			fallback = optarg;
 			break;
 		default:
 			usage();
@@ -172,7 +173,7 @@ main(int argc, char **argv)
 	if (optind == argc)
 		usage();
 	for (i = optind; i < argc; i++)
-		if (dump_file(argv[i], argc - optind > 1) == -1)
+		if (dump_file(argv[i], argc - optind > 1, fallback) == -1)
 			status = 1;
 	return status;
 }

@@ -16,7 +16,7 @@ static struct mail *
 parse(const char *text)
 {
 	GBytes		*raw = g_bytes_new(text, strlen(text));
-	struct mail	*m = mime_parse(raw);
+	struct mail	*m = mime_parse(raw, NULL);
 
 	g_bytes_unref(raw);
 	return m;
@@ -35,7 +35,7 @@ corpus(const char *name)
 
 	g_assert_true(g_file_get_contents(path, &data, &len, NULL));
 	raw = g_bytes_new_take(data, len);
-	m = mime_parse(raw);
+	m = mime_parse(raw, NULL);
 	g_bytes_unref(raw);
 	g_free(path);
 	return m;

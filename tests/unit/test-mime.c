@@ -14,7 +14,7 @@ static struct mail *
 parse_len(const char *data, gsize len)
 {
 	GBytes		*raw = g_bytes_new(data, len);
-	struct mail	*m = mime_parse(raw);
+	struct mail	*m = mime_parse(raw, NULL);
 
 	g_bytes_unref(raw);
 	return m;
@@ -308,23 +308,25 @@ test_fallback_charset(void)
 {
 	struct mail	*m;
 	char		*cause = NULL;
+	GBytes		*raw;
+	static const char polish[] =
+	    "Subject: x\n\nZa\xbf\xf3\xb3\xe6 g\xea\xb6l\xb1 ja\xbc\xf1\n";
 
-	g_assert_cmpint(mime_set_fallback_charset("no-such-charset", &cause),
-	    ==, -1);
+	g_assert_cmpint(mime_charset_check("no-such-charset", &cause), ==, -1);
 	g_assert_nonnull(cause);
 	g_free(cause);
-	g_assert_cmpint(mime_set_fallback_charset("iso-8859-2", &cause),
-	    ==, 0);
-	m = parse("Subject: x\n\nZa\xbf\xf3\xb3\xe6 g\xea\xb6l\xb1 ja\xbc\xf1\n");
+	g_assert_cmpint(mime_charset_check("unicode-1-1-utf-7", &cause), ==, 0);
+	g_assert_cmpint(mime_charset_check("hz-gb-2312", &cause), ==, 0);
+	/* uchardet reads this as windows-1252, which makes no words. */
+	raw = g_bytes_new_static(polish, sizeof(polish) - 1);
+	m = mime_parse(raw, "iso-8859-2");
 	g_assert_cmpstr(m->body, ==, "Zażółć gęślą jaźń\n");
 	mail_free(m);
-	/* Cyrillic makes whole words of high bytes too, but is not Thai. */
-	g_assert_cmpint(mime_set_fallback_charset("windows-1251", &cause),
-	    ==, 0);
-	parse_encoded("Не могу войти в систему, пароль неверный.\n",
-	    "WINDOWS-1251");
-	g_assert_cmpint(mime_set_fallback_charset("windows-1252", &cause),
-	    ==, 0);
+	/* The fallback belongs to one parse, not to the process. */
+	m = mime_parse(raw, NULL);
+	g_assert_cmpstr(m->body, !=, "Zażółć gęślą jaźń\n");
+	mail_free(m);
+	g_bytes_unref(raw);
 }
 
 static void
@@ -453,6 +455,348 @@ test_parts(void)
 	mail_free(m);
 }
 
+
+/*
+ * Encoded words (RFC 2047), which gmime 3.2.13 decodes wrongly.
+ */
+
+/* "=?charset?B?...?=" for octets [from, to) of utf8 written in charset. */
+static char *
+b_word(const char *utf8, const char *charset, gsize from, gssize to)
+{
+	char	*octets, *b64, *word;
+	gsize	 len;
+
+	octets = g_convert(utf8, -1, charset, "UTF-8", NULL, &len, NULL);
+	g_assert_nonnull(octets);
+	if (to < 0)
+		to = len;
+	b64 = g_base64_encode((guchar *)octets + from, to - from);
+	word = g_strdup_printf("=?%s?B?%s?=", charset, b64);
+	g_free(b64);
+	g_free(octets);
+	return word;
+}
+
+static void
+test_ew_padding(void)
+{
+	struct mail	*m;
+
+	/* gmime #133: the word after a padded one was dropped. */
+	m = parse("Subject: =?UTF-8?B?YWJjZA==?= =?UTF-8?B?ZWZnaA==?=\n\nx\n");
+	g_assert_cmpstr(m->subject, ==, "abcdefgh");
+	g_assert_cmpstr(mail_header(m, "subject"), ==, "abcdefgh");
+	mail_free(m);
+	m = parse("Subject: =?UTF-8?B?YWJjZA==?=\n =?UTF-8?B?ZWZnaA==?=\n"
+	    "\t=?UTF-8?B?aQ==?= end\n\nx\n");
+	g_assert_cmpstr(m->subject, ==, "abcdefghi end");
+	mail_free(m);
+}
+
+/* A Thai character cut in two by the split between two base64 words. */
+static void
+test_ew_split_character(void)
+{
+	static const char thai[] = "ขอรีเซ็ตรหัสผ่านด่วน";
+	char		*w1, *w2, *t1, *t2, *msg;
+	struct mail	*m;
+	struct mail_attachment *a;
+
+	w1 = b_word(thai, "UTF-8", 0, 16);	/* 16 is inside a character */
+	w2 = b_word(thai, "UTF-8", 16, -1);
+	t1 = b_word(thai, "TIS-620", 0, 5);
+	t2 = b_word(thai, "TIS-620", 5, -1);
+	msg = g_strdup_printf("From: %s\n %s <somchai@example.co.th>\n"
+	    "To: %s %s <a@example.com>, b@example.com\n"
+	    "Subject: %s\n %s\n"
+	    "Content-Type: multipart/mixed; boundary=b\n\n"
+	    "--b\nContent-Type: text/plain; charset=utf-8\n\nbody\n"
+	    "--b\nContent-Type: application/pdf; name=\"%s %s.pdf\"\n"
+	    "Content-Disposition: attachment; filename=\"%s\n %s.pdf\"\n\n"
+	    "%%PDF\n--b--\n", w1, w2, t1, t2, w1, w2, t1, t2, w1, w2);
+	m = parse(msg);
+	g_assert_cmpstr(m->subject, ==, thai);
+	g_assert_cmpstr(m->from_name, ==, thai);
+	g_assert_cmpstr(m->from_addr, ==, "somchai@example.co.th");
+	g_assert_cmpstr(m->to, ==,
+	    "ขอรีเซ็ตรหัสผ่านด่วน <a@example.com>, b@example.com");
+	g_assert_cmpuint(m->attachments->len, ==, 1);
+	a = g_ptr_array_index(m->attachments, 0);
+	g_assert_cmpstr(a->name, ==, "ขอรีเซ็ตรหัสผ่านด่วน.pdf");
+	assert_clean(m);
+	mail_free(m);
+	g_free(msg);
+	/* The content type's name, when there is no disposition. */
+	msg = g_strdup_printf("Content-Type: multipart/mixed; boundary=b\n\n"
+	    "--b\nContent-Type: text/plain\n\nbody\n"
+	    "--b\nContent-Type: application/pdf; name=\"%s %s.pdf\"\n\n"
+	    "%%PDF\n--b--\n", t1, t2);
+	m = parse(msg);
+	a = g_ptr_array_index(m->attachments, 0);
+	g_assert_cmpstr(a->name, ==, "ขอรีเซ็ตรหัสผ่านด่วน.pdf");
+	mail_free(m);
+	g_free(msg);
+	g_free(w1);
+	g_free(w2);
+	g_free(t1);
+	g_free(t2);
+}
+
+static void
+test_ew_spacing(void)
+{
+	struct mail	*m;
+
+	/* Space between words goes; space next to plain text stays. */
+	m = parse("Subject: Re: =?UTF-8?Q?Caf=C3=A9?= =?ISO-8859-1?Q?_cr=E8me?="
+	    " [#12]  =?UTF-8?B?8J+Ygg==?=x\n"
+	    "From: =?UTF-8?Q?Doe=2C_J=C3=BCrgen?= <j@example.de>\n"
+	    "Cc: \"=?UTF-8?Q?M=C3=BCller?=, Anna\" <anna@example.de>\n\nx\n");
+	g_assert_cmpstr(m->subject, ==, "Re: Café crème [#12]  😂x");
+	g_assert_cmpstr(m->from_name, ==, "Doe, Jürgen");
+	g_assert_cmpstr(m->from_addr, ==, "j@example.de");
+	g_assert_cmpstr(m->cc, ==, "\"Müller, Anna\" <anna@example.de>");
+	mail_free(m);
+	/* What is no encoded word stays as written. */
+	m = parse("Subject: =?UTF-8?X?abc?= =?UTF-8?B?YWJj =? a?=b\n\nx\n");
+	g_assert_cmpstr(m->subject, ==, "=?UTF-8?X?abc?= =?UTF-8?B?YWJj =? a?=b");
+	mail_free(m);
+}
+
+/* "=?koi8-r?B?...?=" alone: a name, no address. */
+static void
+test_from_name_only(void)
+{
+	char		*word, *msg;
+	struct mail	*m;
+
+	word = b_word("Иван Петров", "KOI8-R", 0, -1);
+	msg = g_strdup_printf("From: %s\nSubject: x\n\nbody\n", word);
+	m = parse(msg);
+	g_assert_cmpstr(m->from_name, ==, "Иван Петров");
+	g_assert_cmpstr(m->from_addr, ==, "");
+	mail_free(m);
+	g_free(msg);
+	m = parse("From: Support Team\nSubject: x\n\nbody\n");
+	g_assert_cmpstr(m->from_name, ==, "Support Team");
+	g_assert_cmpstr(m->from_addr, ==, "");
+	mail_free(m);
+	g_free(word);
+}
+
+/*
+ * Charset detection.
+ */
+
+/* An unlabelled mail whose subject and body are in charset. */
+static void
+parse_unlabelled(const char *subject, const char *body, const char *charset,
+    const char *label)
+{
+	char		*s, *b, *msg;
+	struct mail	*m;
+
+	s = encode(subject, charset);
+	b = encode(body, charset);
+	msg = g_strdup_printf("Subject: %s\n%s%s%s\n%s", s,
+	    label ? "Content-Type: text/plain; charset=" : "",
+	    label ? label : "", label ? "\n" : "", b);
+	m = parse(msg);
+	g_assert_cmpstr(m->subject, ==, subject);
+	g_assert_cmpstr(m->body, ==, body);
+	g_assert_null(strchr(m->body, '\033'));
+	assert_clean(m);
+	mail_free(m);
+	g_free(msg);
+	g_free(b);
+	g_free(s);
+}
+
+static void
+test_detect_latin(void)
+{
+	/* Not Thai: £ is ฃ in windows-874, © and « » Thai letters too. */
+	parse_unlabelled("Offer: £7,000", "See attached.\n", "WINDOWS-1252",
+	    NULL);
+	parse_unlabelled("£7,000", "", "WINDOWS-1252", NULL);
+	parse_unlabelled("© 2024 «Société Générale»", "Voir la pièce jointe.\n",
+	    "WINDOWS-1252", NULL);
+	parse_unlabelled("Grüße", "Schöne Grüße aus München\n",
+	    "WINDOWS-1252", NULL);
+}
+
+static void
+test_detect_unlabelled(void)
+{
+	parse_unlabelled("无法登录系统",
+	    "您好，我昨天开始无法登录系统，提示密码错误。"
+	    "请帮我重置密码，谢谢。\n", "GB2312", NULL);
+	parse_unlabelled("無法登入系統",
+	    "您好，我昨天開始無法登入系統，提示密碼錯誤。"
+	    "請幫我重設密碼，謝謝。\n", "BIG5", NULL);
+	parse_unlabelled("ログインできません",
+	    "本日朝からログインできません。パスワードは正しいはずです。\n",
+	    "SHIFT_JIS", NULL);
+	parse_unlabelled("ログインできません",
+	    "本日朝からログインできません。パスワードは正しいはずです。\n",
+	    "EUC-JP", NULL);
+	parse_unlabelled("로그인 불가",
+	    "어제부터 로그인이 되지 않습니다. 비밀번호를 재설정해 주세요.\n",
+	    "EUC-KR", NULL);
+	parse_unlabelled("Не могу войти",
+	    "Здравствуйте! Не могу войти в систему, пароль неверный.\n",
+	    "KOI8-R", NULL);
+	parse_unlabelled("Не могу войти",
+	    "Здравствуйте! Не могу войти в систему, пароль неверный.\n",
+	    "WINDOWS-1251", NULL);
+	parse_unlabelled("Не могу войти",
+	    "Здравствуйте! Не могу войти в систему, пароль неверный.\n",
+	    "ISO-8859-5", NULL);
+	/* 7-bit, but its escapes must not reach the body. */
+	parse_unlabelled("ログインできません",
+	    "本日朝からログインできません。パスワードは正しいはずです。\n",
+	    "ISO-2022-JP", NULL);
+	/* us-ascii on 8-bit text is a known lie. */
+	parse_unlabelled("Не могу войти",
+	    "Здравствуйте! Не могу войти в систему, пароль неверный.\n",
+	    "KOI8-R", "us-ascii");
+}
+
+static void
+test_utf7(void)
+{
+	struct mail	*m;
+
+	m = parse("Content-Type: text/plain; charset=unicode-1-1-utf-7\n\n"
+	    "Hi Mom -+Jjo--!\nA+ImIDkQ. 1+-1=2 +ZeVnLIqe-\n");
+	g_assert_cmpstr(m->body, ==, "Hi Mom -☺-!\nA≢Α. 1+1=2 日本語\n");
+	mail_free(m);
+	/* One bad sequence costs its own characters only. */
+	m = parse("Content-Type: text/plain; charset=utf-7\n\n"
+	    "good +ZeVnLIqe- bad +2D3YPQ- good +ZeVnLIqe-\n");
+	g_assert_cmpstr(m->body, ==,
+	    "good 日本語 bad \xef\xbf\xbd\xef\xbf\xbd good 日本語\n");
+	mail_free(m);
+}
+
+static void
+test_hz(void)
+{
+	struct mail	*m;
+
+	m = parse("Content-Type: text/plain; charset=hz-gb-2312\n\n"
+	    "This is ~{Dc:C~} and ~~ ~\nok\n");
+	g_assert_cmpstr(m->body, ==, "This is 你好 and ~ ok\n");
+	mail_free(m);
+}
+
+/*
+ * Broken mail: its text must still be found.
+ */
+
+static void
+assert_body(const char *msg, const char *subject, const char *body)
+{
+	struct mail	*m = parse(msg);
+
+	g_assert_cmpint(m->parsed, ==, 1);
+	g_assert_cmpstr(m->subject, ==, subject);
+	g_assert_cmpstr(m->from_addr, ==, "a@example.com");
+	g_assert_cmpstr(m->body, ==, body);
+	assert_clean(m);
+	mail_free(m);
+}
+
+static void
+test_broken_header_end(void)
+{
+	/* The header block ends in a line holding only a space. */
+	assert_body("From: a@example.com\nSubject: s\n \nbody text\n", "s",
+	    "body text\n");
+	assert_body("From: a@example.com\r\nSubject: s\r\n\t \r\nbody\r\n", "s",
+	    "body\n");
+	/* No blank line at all. */
+	assert_body("From: a@example.com\nSubject: s\nHello, the body.\n"
+	    "Note: more\n", "s", "Hello, the body.\nNote: more\n");
+	/* The first line continues nothing. */
+	assert_body(" stray\n\tcontinued\nFrom: a@example.com\nSubject: s\n\n"
+	    "body\n", "s", "body\n");
+	/* A byte order mark before the headers. */
+	assert_body("\357\273\277From: a@example.com\nSubject: s\n\nbody\n", "s",
+	    "body\n");
+}
+
+static void
+test_broken_content_type(void)
+{
+	assert_body("From: a@example.com\nSubject: s\nContent-Type: text\n\n"
+	    "plain text\n", "s", "plain text\n");
+	assert_body("From: a@example.com\nSubject: s\n"
+	    "Content-Type: multipart/mixed; boundary=b\n\n"
+	    "--b\nContent-Type: <html>\n\nplain text\n"
+	    "--b\nContent-Type: application/pdf; name=a.pdf\n\n%PDF\n--b--\n",
+	    "s", "plain text");
+	assert_body("From: a@example.com\nSubject: s\nContent-Type: <html>\n\n"
+	    "<html><body><p>Hello <b>there</b></p></body></html>\n", "s",
+	    "Hello there");
+}
+
+static void
+test_broken_base64(void)
+{
+	/* Plain text labelled base64. */
+	assert_body("From: a@example.com\nSubject: s\n"
+	    "Content-Transfer-Encoding: base64\n\n"
+	    "Hello, my printer is broken.\nCan you help?\n", "s",
+	    "Hello, my printer is broken.\nCan you help?\n");
+	/* Base64, then a footer that a list appended. */
+	assert_body("From: a@example.com\nSubject: s\n"
+	    "Content-Transfer-Encoding: base64\n\n"
+	    "SGVsbG8sIG15IHByaW50ZXIgaXMgYnJva2VuLgo=\n\n"
+	    "-- \nlist footer\n", "s",
+	    "Hello, my printer is broken.\n\n-- \nlist footer\n");
+	/* Real base64 still decodes. */
+	assert_body("From: a@example.com\nSubject: s\n"
+	    "Content-Transfer-Encoding: base64\n\n"
+	    "SGVsbG8sIG15IHByaW50ZXIg\naXMgYnJva2VuLgo=\n", "s",
+	    "Hello, my printer is broken.\n");
+}
+
+static void
+test_no_text(void)
+{
+	struct mail	*m;
+
+	/* A stray control character is never text. */
+	m = parse("From: a@example.com\nSubject: s\n\nabc\001\002\033def\n");
+	g_assert_cmpstr(m->body, ==,
+	    "abc\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" "def\n");
+	mail_free(m);
+	/* Binary under a text label is no text: flagged. */
+	m = parse_len("From: a@example.com\nSubject: s\n"
+	    "Content-Type: text/plain\n\nPK\003\004\024\000\006\000\010\000"
+	    "\000\000!\000\337\244\322lZ\001\000\000 \005\000\000\023\000\010\002"
+	    "[Content_Types].xml \242\004\002(\240\000\002\000\000\000\000\n",
+	    119);
+	g_assert_cmpint(m->parsed, ==, 0);
+	g_assert_cmpstr(m->body, ==, "");
+	assert_clean(m);
+	mail_free(m);
+	/* Content, but no text and no attachment: flagged, not empty. */
+	m = parse("From: a@example.com\nSubject: s\n"
+	    "Content-Type: application/octet-stream\n\n\x89PNG\n");
+	g_assert_cmpint(m->parsed, ==, 0);
+	g_assert_nonnull(m->parse_error);
+	g_assert_cmpstr(m->subject, ==, "s");
+	g_assert_cmpstr(m->from_addr, ==, "a@example.com");
+	mail_free(m);
+	/* An empty mail is just empty. */
+	m = parse("From: a@example.com\nSubject: s\n\n\n");
+	g_assert_cmpint(m->parsed, ==, 1);
+	mail_free(m);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -475,5 +819,19 @@ main(int argc, char **argv)
 	g_test_add_func("/mime/references", test_references);
 	g_test_add_func("/mime/headers", test_headers);
 	g_test_add_func("/mime/parts", test_parts);
+	g_test_add_func("/mime/rfc2047/padding", test_ew_padding);
+	g_test_add_func("/mime/rfc2047/split-character",
+	    test_ew_split_character);
+	g_test_add_func("/mime/rfc2047/spacing", test_ew_spacing);
+	g_test_add_func("/mime/from-name-only", test_from_name_only);
+	g_test_add_func("/mime/charset/detect-latin", test_detect_latin);
+	g_test_add_func("/mime/charset/detect-unlabelled",
+	    test_detect_unlabelled);
+	g_test_add_func("/mime/charset/utf7", test_utf7);
+	g_test_add_func("/mime/charset/hz", test_hz);
+	g_test_add_func("/mime/broken/header-end", test_broken_header_end);
+	g_test_add_func("/mime/broken/content-type", test_broken_content_type);
+	g_test_add_func("/mime/broken/base64", test_broken_base64);
+	g_test_add_func("/mime/broken/no-text", test_no_text);
 	return g_test_run();
 }

@@ -44,7 +44,7 @@ reason(struct conf *c, const char *headers, const char *rp)
 
 	if (m != NULL)
 		mail_free(m);
-	m = mime_parse(raw);
+	m = mime_parse(raw, NULL);
 	g_bytes_unref(raw);
 	return reply_suppress_reason(c, m, rp);
 }

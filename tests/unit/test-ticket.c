@@ -18,7 +18,7 @@ static struct mail *
 parse(const char *text)
 {
 	GBytes		*raw = g_bytes_new(text, strlen(text));
-	struct mail	*m = mime_parse(raw);
+	struct mail	*m = mime_parse(raw, NULL);
 
 	g_bytes_unref(raw);
 	return m;
