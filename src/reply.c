@@ -104,7 +104,8 @@ reply_suppress_reason(const struct conf *conf, const struct mail *m,
 	if (reply_is_robot(return_path) || reply_is_robot(m->from_addr))
 		return "the sender is a mailer daemon, postmaster or noreply "
 		    "address";
-	if (*m->from_addr == '\0')
+	/* A From of only a name is a person: the requester is the envelope. */
+	if (*m->from_addr == '\0' && *m->from_name == '\0')
 		return "the mail has no From address";
 	if (conf_queue_for_address(conf, m->from_addr) != NULL ||
 	    conf_queue_for_address(conf, return_path) != NULL)

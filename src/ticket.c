@@ -420,8 +420,10 @@ ticket_add_message(struct store *st, const struct ticket_mail *tm,
 		return -1;
 	}
 	g_free(how);
-	if (!m->parsed && st->ops->event_add(st, d->ticket_id, tm->received_at,
-	    "parse_failed", m->parse_error, cause) != 0)
+	/* A follow-up whose text we cannot read needs a human as well. */
+	if (!m->parsed && (st->ops->event_add(st, d->ticket_id,
+	    tm->received_at, "parse_failed", m->parse_error, cause) != 0 ||
+	    st->ops->ticket_attention(st, d->ticket_id, cause) != 0))
 		return -1;
 	if (tm->attention != NULL &&
 	    (st->ops->ticket_attention(st, d->ticket_id, cause) != 0 ||

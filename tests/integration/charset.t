@@ -4,17 +4,8 @@
 # encoded name makes the envelope sender the requester, and a mail with
 # no readable text gets a ticket that asks for attention.
 . "$(dirname "$0")/../lib.sh"
-plan 8
+plan 10
 
-# until_true CMD...: poll CMD for up to 10 s.
-until_true() {
-	_i=0
-	until "$@"; do
-		_i=$((_i + 1))
-		[ $_i -gt 100 ] && return 1
-		sleep 0.1
-	done
-}
 reloads() { grep -c ': reloaded$' "$TICKETD_LOG"; }
 reloaded_since() { [ "$(reloads)" -gt "$1" ]; }
 show() { "$BUILD/ticketctl" -c "$TMP/t.conf" show "$1" --json; }
@@ -30,7 +21,8 @@ send() {
 # fallback charset can read it.
 polish=$(printf 'Za\277\363\263\346 g\352\266l\261 ja\274\361')
 
-ticketd_conf | sed 's/^\[ticketd\]$/&\nfallback_charset = windows-1252/' >"$TMP/t.conf"
+{ ticketd_conf | sed 's/^\[ticketd\]$/&\nfallback_charset = windows-1252/'
+	printf '%s\n' "[smtp]" "url = file:$TMP/out"; } >"$TMP/t.conf"
 start_ticketd "$TMP/t.conf" || exit 1
 
 send before a@example.org "$polish"
@@ -40,7 +32,7 @@ is "$(show 1 | jq -r '.messages[0].body')" "Za¿ó³æ gê¶l± ja¼ñ" \
 n=$(reloads)
 sed -i 's/^fallback_charset = .*/fallback_charset = iso-8859-2/' "$TMP/t.conf"
 kill -HUP "$TICKETD_PID"
-until_true reloaded_since "$n"
+wait_for 10 reloaded_since "$n"
 ok $? "SIGHUP reloads the configuration"
 send after a@example.org "$polish"
 is "$(show 2 | jq -r '.messages[0].body')" "Zażółć gęślą jaźń" \
@@ -51,6 +43,8 @@ is "$(show 3 | jq -r '[.requester, .requester_name, .messages[0].from, .messages
 	"$(printf 'envelope@example.org\tИван Петров\t\tИван Петров')" \
 	"a From with only an encoded name: the envelope sender is the requester"
 is "$(show 3 | jq -r .attention)" false "and the ticket needs no attention for it"
+is "$("$BUILD/ticketctl" -c "$TMP/t.conf" outbox --json | jq -r '.[] | select(.ticket == 3) | .rcpt')" \
+	envelope@example.org "and the envelope sender is acknowledged"
 
 printf 'From: a@example.org\nTo: support@example.com\nSubject: binary only\nMessage-ID: <bin@example.org>\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\nAAECAwQFBgcICQoLDA0ODw==\n' >"$TMP/bin.eml"
 lmtp_send --from a@example.org --to support@example.com --data "$TMP/bin.eml" >"$TMP/bin.out" 2>&1
@@ -64,3 +58,9 @@ is "$(show 5 | jq -r '[.attention, (.messages[0].body | sub("\\n+$"; ""))] | @ts
 	"$(printf 'false\tHello, the body starts here.')" \
 	"a mail without a blank line after its headers keeps its body"
 is "$(tickets)" 5 "every mail made its own ticket"
+
+# A follow-up without readable text flags the ticket it joins.
+printf 'From: a@example.org\nTo: support@example.com\nSubject: Re: no blank line\nMessage-ID: <bin2@example.org>\nIn-Reply-To: <nb@example.org>\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\nAAECAwQFBgcICQoLDA0ODw==\n' >"$TMP/bin2.eml"
+lmtp_send --from a@example.org --to support@example.com --data "$TMP/bin2.eml" >"$TMP/bin2.out" 2>&1
+is "$(show 5 | jq -r '[.attention, (.messages | length), (.events | map(.type) | index("parse_failed") != null)] | @tsv')" \
+	"$(printf 'true\t2\ttrue')" "a follow-up with no readable text flags its ticket for attention"
