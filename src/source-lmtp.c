@@ -9,8 +9,11 @@
  * pipeline has committed the mail; only then does it answer, once per
  * accepted recipient, in RCPT order.
  *
- * Hostile input is bounded: line length, message size, recipients,
- * errors per session, idle time and the number of sessions.
+ * Hostile input is bounded: command line length, message size,
+ * recipients, errors per session, idle time and the number of sessions.
+ * Message lines have no length limit of their own, as in Postfix and
+ * Dovecot: refusing a long line would bounce a customer's mail that
+ * pipe and IMAP delivery accept, and max_message_size bounds it anyway.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -29,7 +32,7 @@
 #include "log.h"
 #include "source.h"
 
-#define LMTP_LINE_MAX		1000	/* octets with CRLF, RFC 5321 4.5.3.1 */
+#define LMTP_LINE_MAX		1000	/* command octets with CRLF */
 #define LMTP_READ_SIZE		65536
 #define LMTP_MAX_ERRORS		20
 #define LMTP_OUT_MAX		65536	/* unread replies before we stop reading */
@@ -77,7 +80,7 @@ struct lmtp_session {
 
 	GByteArray		*in;
 	gsize			 in_off;
-	int			 in_skip;	/* discarding an overlong line */
+	int			 in_skip;	/* discarding an overlong command */
 	GString			*out;
 
 	char			*sender;
@@ -404,14 +407,27 @@ lmtp_data_end(struct lmtp_session *s)
 	ingest_submit(s->server->ingest, job);
 }
 
+/* Keep content until the message is over max_message_size. */
+static void
+lmtp_data_append(struct lmtp_session *s, const guint8 *bytes, gsize len)
+{
+	if (s->data_error == NULL &&
+	    s->data->len + len > s->conf->lmtp_max_message_size)
+		s->data_error = "552 5.3.4 Message too big";
+	if (s->data_error == NULL)
+		g_byte_array_append(s->data, bytes, len);
+}
+
 /*
- * One line of message content, LF included. Only CRLF "." CRLF ends the
- * message: a dot after a bare LF is content (no SMTP smuggling).
+ * One line of message content, LF included, or the start of a long one
+ * (no LF yet). Only CRLF "." CRLF ends the message: a dot after a bare
+ * LF is content (no SMTP smuggling).
  */
 static void
 lmtp_data_line(struct lmtp_session *s, const guint8 *line, gsize len)
 {
-	int	 crlf = len >= 2 && line[len - 2] == '\r';
+	int	 lf = line[len - 1] == '\n';
+	int	 crlf = lf && len >= 2 && line[len - 2] == '\r';
 
 	if (s->data_line_start && len == 3 && line[0] == '.' && crlf) {
 		lmtp_data_end(s);
@@ -421,12 +437,7 @@ lmtp_data_line(struct lmtp_session *s, const guint8 *line, gsize len)
 		line++;
 		len--;
 	}
-	if (len > LMTP_LINE_MAX)
-		s->data_error = "554 5.6.0 Message has a line longer than 1000 octets";
-	else if (s->data->len + len > s->conf->lmtp_max_message_size)
-		s->data_error = "552 5.3.4 Message too big";
-	if (s->data_error == NULL)
-		g_byte_array_append(s->data, line, len);
+	lmtp_data_append(s, line, len);
 	s->data_line_start = crlf;
 }
 
@@ -442,12 +453,17 @@ lmtp_next_line(struct lmtp_session *s)
 	if (lf == NULL) {
 		if (avail <= LMTP_LINE_MAX)
 			return 0;
-		/* Overlong: consume it now rather than buffer it without end. */
+		/*
+		 * Content: store the long line's start now. Its last octet
+		 * stays behind, so a CR that ends it is still seen with its LF.
+		 */
 		if (s->state == LMTP_DATA) {
-			s->data_error = "554 5.6.0 Message has a line longer "
-			    "than 1000 octets";
-			s->data_line_start = 0;
-		} else if (!s->in_skip)
+			lmtp_data_line(s, start, avail - 1);
+			s->in_off += avail - 1;
+			return 1;
+		}
+		/* A command: consume it now rather than buffer it without end. */
+		if (!s->in_skip)
 			lmtp_error(s, "500 5.5.2 Line too long");
 		s->in_skip = 1;
 		s->in_off = s->in->len;
@@ -457,7 +473,6 @@ lmtp_next_line(struct lmtp_session *s)
 	s->in_off += len;
 	if (s->in_skip) {
 		s->in_skip = 0;
-		s->data_line_start = len >= 2 && lf[-1] == '\r';
 		return 1;
 	}
 	if (s->state == LMTP_DATA) {
