@@ -3,7 +3,7 @@
 # with pipelining, unknown and plus-addressed recipients, the UNIX socket
 # listener, lines longer than 1000 octets, and the tickets that result.
 . "$(dirname "$0")/../lib.sh"
-plan 18
+plan 19
 
 SOCK=$TMP/lmtp.sock
 { ticketd_conf; printf '%s\n' "[queue billing]" "address = billing@example.com"; } |
@@ -53,6 +53,14 @@ swaks --protocol LMTP --socket "$SOCK" --from a@example.org --to billing@example
 grep -q '250 2.0.0 <billing@example.com> Ok: ticket 3' "$TMP/unix.out"
 ok $? "the UNIX socket listener stores mail"
 is "$(ctl show 3 --json | jq -r .queue)" billing "the recipient's queue is the ticket's queue"
+
+# More pipelined replies than the session holds back for an unread
+# client (64 KB): once they are read, the commands already received must
+# still be answered, though the client sends nothing more.
+out=$( (i=0; while [ $i -lt 6000 ]; do printf 'NOOP\\r\\n'; i=$((i + 1)); done; printf 'QUIT\\r\\n') |
+	"$PEERS/lmtp-talk" "$LMTP_PORT")
+is "$(printf '%s\n' "$out" | grep -c '^250 2.0.0 Ok$') $(printf '%s\n' "$out" | tail -n 1)" "6000 221 2.0.0 Bye" \
+	"6000 pipelined NOOPs get 6000 replies, then QUIT its 221"
 
 # Long lines: Postfix and Dovecot accept them, and so does pipe delivery;
 # a 5xx here would bounce the customer's mail.
