@@ -69,7 +69,9 @@ printf '%s' '<html><head><title>T</title><style>p{}</style></head><body><p>Hello
 printf '%s' '<div><p>&#3626;&#3617;&#3594;&#3634;&#3618; &eacute; &amp; &lt;x&gt;</p><script>x()</script><!-- c --><template>t</template></div>' >"$S/html/entities.html"
 printf '%s' '<p><a href="mailto:a@b">a@b</a></p><p><a>no href</a><a href="">empty</a></p><h1>Title</h1><dl><dt>t<dd>d</dl>' >"$S/html/links.html"
 
-# lmtp: whole sessions, as a client sends them.
+# lmtp: whole sessions, as a client sends them, after the harness's
+# control octet (how the stream is cut into reads): one read, and reads
+# of 17 octets.
 crlf() { sed 's/$/\r/'; }
 crlf >"$S/lmtp/session.txt" <<'LMTP'
 LHLO mx.example.org
@@ -103,3 +105,12 @@ body
 LMTP
 printf 'LHLO x\r\nMAIL FROM:<a@x>\r\nRCPT TO:<support@example.com>\r\nDATA\r\nSubject: x\r\n\r\nbare\n.\nstill content\r\n.\r\nQUIT\r\n' \
 	>"$S/lmtp/smuggle.txt"
+perl -e 'print "LHLO x\r\nMAIL FROM:<a\@x>\r\nRCPT TO:<support\@example.com>\r\n",
+    "DATA\r\nSubject: long\r\n\r\n", "x" x 3000, "\r\n.", "y" x 1500, "\r\n.\r\nQUIT\r\n"' \
+	>"$S/lmtp/long-lines.txt"
+perl -e 'print "LHLO x\r\n", "NOOP\r\n" x 5000, "QUIT\r\n"' >"$S/lmtp/pipelined.txt"
+for f in "$S"/lmtp/*.txt; do
+	{ printf '\017'; cat "$f"; } >"${f%.txt}.whole"
+	{ printf '\001'; cat "$f"; } >"${f%.txt}.cut"
+	rm "$f"
+done

@@ -3,7 +3,9 @@
 # FUZZ_SECONDS (default 60), one after the other, over a scratch copy of
 # its seeds and regression inputs in $FUZZBUILD/corpus/NAME; new inputs
 # the fuzzer keeps go there, never into the repository. FUZZ_TARGETS
-# (default: all) names the harnesses to run. Crashes are left in
+# (default: all) names the harnesses to run. tests/fuzz/NAME.dict is
+# its dictionary and tests/fuzz/NAME.options its extra libFuzzer flags,
+# when they exist. Crashes are left in
 # $FUZZBUILD/artifacts/NAME/; copy each into tests/fuzz/regress/NAME/
 # with its fix. Exits 1 when any harness found something.
 set -u
@@ -24,6 +26,8 @@ for name in $targets; do
 	set -- -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
 	    -print_final_stats=1 -artifact_prefix="$artifacts/"
 	[ -f "tests/fuzz/$name.dict" ] && set -- "$@" -dict="tests/fuzz/$name.dict"
+	# shellcheck disable=SC2046
+	[ -f "tests/fuzz/$name.options" ] && set -- "$@" $(cat "tests/fuzz/$name.options")
 	echo "fuzz $name: $FUZZ_SECONDS s"
 	if ! "$bin" "$@" "$corpus" >"$FUZZBUILD/$name.log" 2>&1; then
 		failed="$failed $name"
