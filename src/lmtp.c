@@ -91,6 +91,19 @@ lmtp_transaction_reset(struct lmtp_session *s)
 }
 
 /*
+ * No space or control character: RFC 5321 allows none in a path, and a
+ * CR would reach our replies and logs through the address.
+ */
+static int
+lmtp_path_clean(const char *p, const char *end)
+{
+	for (; p < end; p++)
+		if ((guchar)*p <= ' ' || *p == 0x7f)
+			return 0;
+	return 1;
+}
+
+/*
  * "FROM:<addr> PARAMS" -> addr and params. The address may be empty;
  * a source route ("@a,@b:user@dom") is dropped as RFC 5321 allows.
  */
@@ -111,7 +124,7 @@ lmtp_parse_path(const char *arg, const char *keyword, char **addr,
 		return -1;
 	if (*p == '@' && (p = memchr(p, ':', end - p)) != NULL)
 		p++;
-	if (p == NULL || memchr(p, ' ', end - p) != NULL)
+	if (p == NULL || !lmtp_path_clean(p, end))
 		return -1;
 	*addr = g_strndup(p, end - p);
 	for (*params = end + 1; **params == ' '; (*params)++)

@@ -3,7 +3,7 @@
 # with bare LF, command errors, idle timeout and the session cap. The
 # daemon must answer each with a clear error and keep running.
 . "$(dirname "$0")/../lib.sh"
-plan 16
+plan 17
 
 { ticketd_conf; } | sed 's/^\[lmtp\]$/&\nmax_message_size = 4k\ntimeout = 1\nmax_sessions = 3/' >"$TMP/t.conf"
 start_ticketd "$TMP/t.conf" || exit 1
@@ -51,6 +51,12 @@ is "$(printf '%s\n' "$out" | sed -n 's/^\([0-9][0-9][0-9]\)[ -].*/\1/p' | uniq |
 out=$(printf 'LHLO x\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:support@example.com\r\nRCPT TO:<support@example.com\r\nQUIT\r\n' | talk)
 is "$(printf '%s\n' "$out" | sed -n 's/^\([0-9][0-9][0-9]\)[ -].*/\1/p' | uniq | tr '\n' ' ')" "220 250 501 221 " \
 	"RCPT without angle brackets, or without the closing one, gets 501"
+
+# A CR inside a path would come back in the DATA reply, which names the
+# recipient, and split it.
+out=$(printf 'LHLO x\r\nMAIL FROM:<a\r@example.org>\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<support+\r@example.com>\r\nRCPT TO:<support+\x01@example.com>\r\nQUIT\r\n' | talk)
+is "$(printf '%s\n' "$out" | sed -n 's/^\([0-9][0-9][0-9]\)[ -].*/\1/p' | uniq | tr '\n' ' ')" "220 250 501 250 501 221 " \
+	"a control character in MAIL or RCPT paths gets 501"
 
 out=$( (for i in $(seq 1 25); do printf 'XYZZY\r\n'; done) | talk)
 printf '%s\n' "$out" | grep -q '^421 4.7.0 Too many errors'
