@@ -98,7 +98,8 @@ tests: all $(UNITBIN) $(BENCHBIN) $(REPLAYBIN)
 fuzz-build: $(FUZZBIN)
 
 fuzz: fuzz-build
-	FUZZBUILD=$(FUZZBUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh
+	FUZZBUILD=$(FUZZBUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_TARGETS="$(FUZZ_TARGETS)" \
+		sh tests/fuzz/run.sh
 
 deps:
 	sh tests/peers/deps.sh
