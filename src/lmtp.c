@@ -388,10 +388,12 @@ lmtp_next_line(struct lmtp_session *s)
 {
 	guint8	*start = s->in->data + s->in_off;
 	gsize	 avail = s->in->len - s->in_off;
-	guint8	*lf = memchr(start, '\n', avail);
+	guint8	*lf;
 	gsize	 len;
 
-	if (lf == NULL) {
+	if (avail == 0)
+		return 0;	/* and data may be NULL */
+	if ((lf = memchr(start, '\n', avail)) == NULL) {
 		if (avail <= LMTP_LINE_MAX)
 			return 0;
 		/*

@@ -147,6 +147,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size--;
 	c.replies = g_string_new(NULL);
 	s = lmtp_session_new(conf, 1, sink, &c);
+	/* As the transport does once the greeting is written. */
+	client_read(&c, s);
+	lmtp_session_run(s);
 	while (size > 0 && lmtp_session_wait(s) != LMTP_WAIT_CLOSE) {
 		gsize	 n = MIN(size, cut);
 
