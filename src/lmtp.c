@@ -386,13 +386,13 @@ lmtp_data_line(struct lmtp_session *s, const guint8 *line, gsize len)
 static int
 lmtp_next_line(struct lmtp_session *s)
 {
-	guint8	*start = s->in->data + s->in_off;
 	gsize	 avail = s->in->len - s->in_off;
-	guint8	*lf;
+	guint8	*start, *lf;
 	gsize	 len;
 
 	if (avail == 0)
 		return 0;	/* and data may be NULL */
+	start = s->in->data + s->in_off;
 	if ((lf = memchr(start, '\n', avail)) == NULL) {
 		if (avail <= LMTP_LINE_MAX)
 			return 0;
