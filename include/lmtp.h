@@ -35,7 +35,6 @@ struct lmtp_session	*lmtp_session_new(struct conf *, guint id,
 			    lmtp_submit_cb, gpointer arg);
 /* Not while a submitted job is out. */
 void			 lmtp_session_free(struct lmtp_session *);
-guint			 lmtp_session_id(const struct lmtp_session *);
 
 /* Take len octets from the client and act on every complete line. */
 void			 lmtp_session_input(struct lmtp_session *,

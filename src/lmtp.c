@@ -546,9 +546,3 @@ lmtp_session_free(struct lmtp_session *s)
 	conf_unref(s->conf);
 	g_free(s);
 }
-
-guint
-lmtp_session_id(const struct lmtp_session *s)
-{
-	return s->id;
-}
