@@ -5,6 +5,8 @@
 #   make check      build and run the whole test suite (unit + integration)
 #   make check SANITIZE=1   the same under AddressSanitizer and UBSan
 #   make bench      benchmarks against peers measured in the same run
+#   make fuzz       each libFuzzer harness for FUZZ_SECONDS (default 60), clang
+#                   with ASan and UBSan in build-fuzz/ (see README)
 #   make install    honours PREFIX and DESTDIR
 
 PREFIX	?= /usr/local
@@ -20,10 +22,11 @@ SANFLAGS =
 endif
 
 PKGS	 = gmime-3.0 uchardet sqlite3 glib-2.0 gio-2.0 gio-unix-2.0 libxml-2.0 libcurl gnutls
-CFLAGS	?= -O2 -g
-CFLAGS	+= -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wmissing-prototypes \
-	   -Wstrict-prototypes -Wshadow -Wno-missing-field-initializers -Iinclude $(SANFLAGS) \
+WFLAGS	 = -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wmissing-prototypes \
+	   -Wstrict-prototypes -Wshadow -Wno-missing-field-initializers -Iinclude \
 	   $(shell pkg-config --cflags $(PKGS))
+CFLAGS	?= -O2 -g
+CFLAGS	+= $(WFLAGS) $(SANFLAGS)
 LDLIBS	+= -letpan $(shell pkg-config --libs $(PKGS)) -lm
 LDFLAGS	+= $(SANFLAGS)
 
@@ -36,6 +39,19 @@ UNITSRC	 = $(wildcard tests/unit/*.c)
 UNITBIN	 = $(UNITSRC:tests/unit/%.c=$(BUILD)/tests/%)
 UNITTESTS = $(filter $(BUILD)/tests/test-%,$(UNITBIN))
 BENCHBIN = $(BUILD)/tests/lmtp-load
+
+# Fuzz harnesses: tests/fuzz/fuzz-NAME.c. Each is built twice: with clang
+# and libFuzzer in $(FUZZBUILD) for `make fuzz`, and with $(CC) and a
+# replay main() in $(BUILD)/fuzz for `make check` (tests/fuzz/replay.t).
+FUZZSRC	 = $(wildcard tests/fuzz/fuzz-*.c)
+REPLAYBIN = $(FUZZSRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZCC	?= clang
+FUZZBUILD = build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZFLAGS = -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+	   -fno-sanitize-recover=undefined
+FUZZBIN	 = $(FUZZSRC:tests/fuzz/%.c=$(FUZZBUILD)/%)
+FUZZOBJ	 = $(LIBSRC:src/%.c=$(FUZZBUILD)/obj/%.o)
 
 all: $(BUILD)/ticketd $(BUILD)/ticketctl
 
@@ -61,13 +77,36 @@ $(BUILD)/tests/lmtp-load: tests/bench/lmtp-load.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 
-tests: all $(UNITBIN) $(BENCHBIN)
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(BUILD)/libticketd.a $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(BUILD)/libticketd.a $(LDLIBS)
+
+$(FUZZBUILD)/obj/%.o: src/%.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(FUZZCC) $(WFLAGS) $(FUZZFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZBUILD)/libticketd.a: $(FUZZOBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(FUZZBUILD)/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZBUILD)/libticketd.a $(HEADERS)
+	$(FUZZCC) $(WFLAGS) $(FUZZFLAGS) -fsanitize=fuzzer -o $@ $< \
+		$(FUZZBUILD)/libticketd.a $(LDLIBS)
+
+tests: all $(UNITBIN) $(BENCHBIN) $(REPLAYBIN)
+
+fuzz-build: $(FUZZBIN)
+
+fuzz: fuzz-build
+	FUZZBUILD=$(FUZZBUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_TARGETS="$(FUZZ_TARGETS)" \
+		sh tests/fuzz/run.sh
 
 deps:
 	sh tests/peers/deps.sh
 
 check: tests
-	BUILD=$(BUILD) prove $(PROVEFLAGS) $(UNITTESTS) tests/integration/*.t :: --tap
+	BUILD=$(BUILD) prove $(PROVEFLAGS) $(UNITTESTS) tests/fuzz/replay.t \
+		tests/integration/*.t :: --tap
 
 bench: tests
 	BUILD=$(BUILD) sh tests/bench/run.sh
@@ -83,6 +122,6 @@ install: all
 	cp -R templates/. $(DESTDIR)$(PREFIX)/share/ticketd/templates/
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san $(FUZZBUILD)
 
-.PHONY: all tests deps check bench install clean
+.PHONY: all tests deps check bench fuzz fuzz-build install clean

@@ -117,6 +117,9 @@ struct conf {
  * "path:line: message" lines (newline-separated) when it is not valid.
  */
 struct conf	*conf_load(const char *path, char **cause);
+/* The same for len octets of text, reported as coming from path. */
+struct conf	*conf_load_buffer(const char *path, const char *text,
+		    gsize len, char **cause);
 struct conf	*conf_ref(struct conf *);
 void		 conf_unref(struct conf *);
 

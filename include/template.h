@@ -45,6 +45,12 @@ struct template_set;
 
 /* Load every *.txt in dir. NULL and *cause ("file:line: msg" lines). */
 struct template_set	*template_load(const char *dir, char **cause);
+/*
+ * Compile one template from memory, as if file (NAME.LANG.txt) held
+ * content: the same checks and errors as template_load().
+ */
+struct template_set	*template_parse(const char *file, const char *content,
+			    gsize len, char **cause);
 void			 template_set_free(struct template_set *);
 
 /* 1 when some language variant of name exists, else 0. */

@@ -1009,15 +1009,27 @@ conf_check(struct conf_parse *p)
 struct conf *
 conf_load(const char *path, char **cause)
 {
-	struct conf_parse	 p = { 0 };
-	char			*text, **lines;
-	GError			*error = NULL;
+	struct conf	*c;
+	GError		*error = NULL;
+	char		*text;
+	gsize		 len;
 
-	if (!g_file_get_contents(path, &text, NULL, &error)) {
+	if (!g_file_get_contents(path, &text, &len, &error)) {
 		*cause = g_strdup_printf("%s: %s", path, error->message);
 		g_error_free(error);
 		return NULL;
 	}
+	c = conf_load_buffer(path, text, len, cause);
+	g_free(text);
+	return c;
+}
+
+struct conf *
+conf_load_buffer(const char *path, const char *text, gsize len, char **cause)
+{
+	struct conf_parse	 p = { 0 };
+	char			*copy, **lines;
+
 	p.conf = conf_new(path);
 	p.path = path;
 	p.scope = -1;
@@ -1027,8 +1039,9 @@ conf_load(const char *path, char **cause)
 	    NULL);
 	p.address_line = g_hash_table_new_full(g_str_hash, g_str_equal,
 	    g_free, NULL);
-	lines = g_strsplit(text, "\n", -1);
-	g_free(text);
+	copy = g_strndup(text, len);
+	lines = g_strsplit(copy, "\n", -1);
+	g_free(copy);
 	for (char **l = lines; *l != NULL; l++) {
 		p.line++;
 		conf_strip_comment(*l);

@@ -250,6 +250,8 @@ render_link(struct render *r, xmlNode *node)
 	gsize	 start = r->out->len;
 
 	render_children(r, node);
+	/* A line break in the link drops blanks written before it. */
+	start = MIN(start, r->out->len);
 	if ((prop = xmlGetProp(node, (const xmlChar *)"href")) == NULL)
 		return;
 	href = g_strstrip(g_strdup((const char *)prop));

@@ -959,13 +959,16 @@ headers_add(struct mime_ctx *ctx, GHashTable *table, GMimeHeaderList *list,
     const char *charset)
 {
 	GMimeHeader	*h;
-	char		*name;
+	char		*name, *lower;
 	int		 i, n;
 
 	n = g_mime_header_list_get_count(list);
 	for (i = 0; i < n; i++) {
 		h = g_mime_header_list_get_header_at(list, i);
-		name = g_ascii_strdown(g_mime_header_get_name(h), -1);
+		/* gmime keeps 8-bit octets in a header's name too. */
+		lower = g_ascii_strdown(g_mime_header_get_name(h), -1);
+		name = g_utf8_make_valid(lower, -1);
+		g_free(lower);
 		if (g_hash_table_contains(table, name)) {
 			g_free(name);
 			continue;

@@ -783,32 +783,44 @@ set_add(struct template_set *set, char *name, struct variant *v)
 	g_ptr_array_add(variants, v);
 }
 
+/* Compile one file's content into set; errors go to p. */
 static void
-file_load(struct template_set *set, struct parse *p, const char *path,
-    const char *file)
+file_add(struct template_set *set, struct parse *p, const char *file,
+    const char *content, gsize len)
 {
 	struct variant	*v;
-	GError		*error = NULL;
-	char		*name, *lang, *content = NULL;
-	gsize		 len;
+	char		*name, *lang;
 
 	if (file_name_split(file, &name, &lang) == -1) {
 		g_string_append_printf(p->errors, "%s%s: name must be "
 		    "NAME.LANG.txt", p->errors->len > 0 ? "\n" : "", p->file);
 		return;
 	}
-	if (!g_file_get_contents(path, &content, &len, &error)) {
-		g_string_append_printf(p->errors, "%s%s",
-		    p->errors->len > 0 ? "\n" : "", error->message);
-		g_error_free(error);
-	} else if ((v = file_compile(p, content, len)) != NULL) {
+	if ((v = file_compile(p, content, len)) != NULL) {
 		v->lang = lang;
 		lang = NULL;
 		set_add(set, name, v);
 	}
-	g_free(content);
 	g_free(name);
 	g_free(lang);
+}
+
+static void
+file_load(struct template_set *set, struct parse *p, const char *path,
+    const char *file)
+{
+	GError		*error = NULL;
+	char		*content;
+	gsize		 len;
+
+	if (!g_file_get_contents(path, &content, &len, &error)) {
+		g_string_append_printf(p->errors, "%s%s",
+		    p->errors->len > 0 ? "\n" : "", error->message);
+		g_error_free(error);
+		return;
+	}
+	file_add(set, p, file, content, len);
+	g_free(content);
 }
 
 /* Hidden files and editor droppings ("ack.en.txt~") are not ours. */
@@ -859,6 +871,31 @@ set_sort(struct template_set *set)
 		g_ptr_array_sort(variants, variant_compare);
 }
 
+static struct template_set *
+set_new(struct parse *p)
+{
+	struct template_set	*set = g_new0(struct template_set, 1);
+
+	set->templates = g_hash_table_new_full(g_str_hash, g_str_equal,
+	    g_free, (GDestroyNotify)g_ptr_array_unref);
+	p->errors = g_string_new(NULL);
+	return set;
+}
+
+/* The set when p collected no error, else NULL and *cause. */
+static struct template_set *
+set_finish(struct template_set *set, struct parse *p, char **cause)
+{
+	if (p->errors->len > 0) {
+		*cause = g_string_free(p->errors, FALSE);
+		template_set_free(set);
+		return NULL;
+	}
+	g_string_free(p->errors, TRUE);
+	set_sort(set);
+	return set;
+}
+
 struct template_set *
 template_load(const char *dir, char **cause)
 {
@@ -870,10 +907,7 @@ template_load(const char *dir, char **cause)
 
 	if ((files = dir_files(dir, cause)) == NULL)
 		return NULL;
-	set = g_new0(struct template_set, 1);
-	set->templates = g_hash_table_new_full(g_str_hash, g_str_equal,
-	    g_free, (GDestroyNotify)g_ptr_array_unref);
-	p.errors = g_string_new(NULL);
+	set = set_new(&p);
 	for (i = 0; i < files->len; i++) {
 		path = g_build_filename(dir, files->pdata[i], NULL);
 		if (file_wanted(path, files->pdata[i])) {
@@ -885,14 +919,25 @@ template_load(const char *dir, char **cause)
 		g_free(path);
 	}
 	g_ptr_array_unref(files);
-	if (p.errors->len > 0) {
-		*cause = g_string_free(p.errors, FALSE);
-		template_set_free(set);
-		return NULL;
-	}
-	g_string_free(p.errors, TRUE);
-	set_sort(set);
-	return set;
+	return set_finish(set, &p, cause);
+}
+
+struct template_set *
+template_parse(const char *file, const char *content, gsize len, char **cause)
+{
+	struct template_set	*set;
+	struct parse		 p;
+	char			*text = g_malloc(len + 1);
+
+	/* The compiler reads lines as C strings, as g_file_get_contents gives. */
+	memcpy(text, content, len);
+	text[len] = '\0';
+	set = set_new(&p);
+	p.file = (char *)file;
+	p.line = 0;
+	file_add(set, &p, file, text, len);
+	g_free(text);
+	return set_finish(set, &p, cause);
 }
 
 void

@@ -4,7 +4,7 @@
 # of an import, a UIDVALIDITY change, mail that arrives by LMTP and IMAP
 # alike, and the archive import of ticketctl.
 . "$(dirname "$0")/../lib.sh"
-plan 24
+plan 25
 
 DOVE=$TMP/dovecot
 dove_start() { eval "$("$PEERS/dovecot.sh" start "$DOVE")"; DLMTP=$LMTP_PORT; }
@@ -97,6 +97,14 @@ wait_until 10 eq folder Quarantine 2
 ok $? "a mail over max_message_size goes to quarantine"
 grep -q 'moved to Quarantine: larger than max_message_size' "$TICKETD_LOG"
 ok $? "and the log says why"
+
+# A line over 1000 octets comes through IMAP whole, as through LMTP and pipe.
+perl -e 'print "x" x 5000, "\n"' >"$TMP/long.txt"
+to_dovecot longline "Long line" --body "$TMP/long.txt"
+longbody() { sqlite3 "$TMP/a.db" "SELECT length(b) || ' ' || (b GLOB '*[^x]*') FROM (SELECT
+	rtrim(body, char(10, 13)) AS b FROM messages WHERE message_id = 'longline@example.org')"; }
+wait_until 10 eq longbody - "5000 0"
+is "$(longbody)" "5000 0" "a 5000-octet line comes through IMAP whole"
 stop_ticketd
 ok $? "ticketd stops cleanly with an IMAP account"
 

@@ -1,9 +1,9 @@
 #!/bin/sh
 # LMTP protocol: LHLO capabilities, per-recipient replies in RCPT order
 # with pipelining, unknown and plus-addressed recipients, the UNIX socket
-# listener, and the tickets that result.
+# listener, lines longer than 1000 octets, and the tickets that result.
 . "$(dirname "$0")/../lib.sh"
-plan 14
+plan 19
 
 SOCK=$TMP/lmtp.sock
 { ticketd_conf; printf '%s\n' "[queue billing]" "address = billing@example.com"; } |
@@ -53,6 +53,33 @@ swaks --protocol LMTP --socket "$SOCK" --from a@example.org --to billing@example
 grep -q '250 2.0.0 <billing@example.com> Ok: ticket 3' "$TMP/unix.out"
 ok $? "the UNIX socket listener stores mail"
 is "$(ctl show 3 --json | jq -r .queue)" billing "the recipient's queue is the ticket's queue"
+
+# More pipelined replies than the session holds back for an unread
+# client (64 KB): once they are read, the commands already received must
+# still be answered, though the client sends nothing more.
+out=$( (i=0; while [ $i -lt 6000 ]; do printf 'NOOP\\r\\n'; i=$((i + 1)); done; printf 'QUIT\\r\\n') |
+	"$PEERS/lmtp-talk" "$LMTP_PORT")
+is "$(printf '%s\n' "$out" | grep -c '^250 2.0.0 Ok$') $(printf '%s\n' "$out" | tail -n 1)" "6000 221 2.0.0 Bye" \
+	"6000 pipelined NOOPs get 6000 replies, then QUIT its 221"
+
+# Long lines: Postfix and Dovecot accept them, and so does pipe delivery;
+# a 5xx here would bounce the customer's mail.
+perl -e 'print "From: long\@example.org\nTo: support\@example.com\n",
+    "Subject: long lines\nMessage-ID: <long\@example.org>\n\n",
+    "x" x 5000, "\n", ".", "y" x 2999, "\nend\n"' >"$TMP/long.eml"
+lmtp_send --from long@example.org --to support@example.com --data "$TMP/long.eml" \
+	>"$TMP/long.out" 2>&1
+grep -q '^<-  250 2.0.0 <support@example.com> Ok: ticket 4$' "$TMP/long.out"
+ok $? "a mail with lines of 5000 and 3000 octets gets 250"
+is "$(sqlite3 "$TMP/tickets.db" "SELECT hex(raw) FROM raw_messages WHERE message_id = 4" |
+	xxd -r -p | tr -d '\r' | sed -n '6,7p' | md5sum)" "$(sed -n '6,7p' "$TMP/long.eml" | md5sum)" \
+	"the long lines are stored verbatim, the dot-stuffed one unstuffed"
+sed 's/<long@/<long-pipe@/' "$TMP/long.eml" |
+	"$BUILD/ticketd" -c "$TMP/t.conf" deliver -r support@example.com 2>>"$TMP/deliver.log"
+ok $? "pipe delivery accepts the same mail"
+body_lines() { ctl show "$1" --json | jq -r '.messages[0].body' | head -n 2 | md5sum; }
+is "$(body_lines 4) $(body_lines 5)" "$(sed -n '6,7p' "$TMP/long.eml" | md5sum) $(sed -n '6,7p' "$TMP/long.eml" | md5sum)" \
+	"LMTP and pipe both keep the long lines whole in the body"
 
 stop_ticketd
 ok $? "ticketd exits 0 on SIGTERM"

@@ -68,6 +68,9 @@ test_links(void)
 	assert_text("<a name=\"anchor\">plain</a>", "plain");
 	assert_text("<a href=\" https://x.example/i \"><img src=i.png></a>",
 	    "<https://x.example/i>");
+	/* The line break ends the line, dropping blanks from before the link. */
+	assert_text("<pre>x   <a href=\"https://x.example/\">\n</a></pre>",
+	    "x\n <https://x.example/>");
 }
 
 static void

@@ -1,0 +1,116 @@
+#!/bin/sh
+# mkseeds.sh: writes the seed inputs in seeds/NAME/ from what the project
+# already holds (tests/corpus mails, conf/, templates/) plus a few small
+# inputs written here. Run it again after adding corpus mails; the
+# fuzzers' own finds stay in build-fuzz/corpus, never here.
+set -e
+F=$(cd "$(dirname "$0")" && pwd)
+R=$(cd "$F/../.." && pwd)
+S=$F/seeds
+mkdir -p "$S/mime" "$S/conf" "$S/template" "$S/html" "$S/lmtp"
+
+cp "$R"/tests/corpus/*.eml "$S/mime/"
+cp "$R/conf/ticketd.conf" "$S/conf/example.conf"
+cp "$R"/templates/*.txt "$S/template/"
+
+# conf: every section, every kind of value, and common slips.
+cat >"$S/conf/full.conf" <<'CONF'
+[ticketd]
+database = /var/lib/ticketd/tickets.db
+hostname = helpdesk.example.com
+subject_tag = [Ticket #{id}]
+fallback_charset = windows-874
+[lmtp]
+listen = 127.0.0.1:2424, [::1]:2424, unix:/run/ticketd/lmtp
+max_sessions = 50
+timeout = 300
+max_message_size = 10M
+max_recipients = 20
+recipient_delimiter = -
+[smtp]
+url = smtp://127.0.0.1:25
+starttls = yes
+timeout = 30s
+retry_min = 5s
+retry_max = 1h
+queue_lifetime = 5d
+[autoreply]
+per_address = 3/1h, 10/1d
+per_ticket = 2/30m
+[queue support]
+address = support@example.com, help@example.com
+name = Example Support
+language = th
+timezone = Asia/Bangkok
+hours = mon-fri 09:00-18:00, sat 10:00-12:00
+acknowledge = no
+[imap support]
+host = imap.example.com
+port = 993
+tls = imaps
+auth = plain
+user = support
+password = secret
+mailbox = INBOX
+queue = support
+after = move:Done
+max_failures = 3
+timeout = 1m
+poll_interval = 30s
+idle = yes
+batch = 100
+archive = no
+CONF
+printf '[ticketd]\ndatabase=x\n[queue a]\naddress=a@b\n[queue a]\n[imap]\nbogus\nkey = 1 ; c\n' \
+	>"$S/conf/slips.conf"
+
+# html: the constructs HTML mail is made of.
+printf '%s' '<html><head><title>T</title><style>p{}</style></head><body><p>Hello&nbsp;<b>world</b></p><ul><li>one<li>two</ul><ol><li><a href="https://example.com/x">link</a></ol><table><tr><td>a<td>b</table><pre>  a\n  b</pre><br><hr><blockquote>q</blockquote></body></html>' >"$S/html/blocks.html"
+printf '%s' '<div><p>&#3626;&#3617;&#3594;&#3634;&#3618; &eacute; &amp; &lt;x&gt;</p><script>x()</script><!-- c --><template>t</template></div>' >"$S/html/entities.html"
+printf '%s' '<p><a href="mailto:a@b">a@b</a></p><p><a>no href</a><a href="">empty</a></p><h1>Title</h1><dl><dt>t<dd>d</dl>' >"$S/html/links.html"
+
+# lmtp: whole sessions, as a client sends them, after the harness's
+# control octet (how the stream is cut into reads): one read, and reads
+# of 17 octets.
+crlf() { sed 's/$/\r/'; }
+crlf >"$S/lmtp/session.txt" <<'LMTP'
+LHLO mx.example.org
+MAIL FROM:<customer@example.org> SIZE=120 BODY=8BITMIME
+RCPT TO:<support+urgent@example.com>
+RCPT TO:<nobody@example.com>
+DATA
+Subject: Printer on fire
+Message-ID: <m1@example.org>
+
+..dot-stuffed
+.
+RSET
+NOOP
+QUIT
+LMTP
+crlf >"$S/lmtp/errors.txt" <<'LMTP'
+MAIL FROM:<a@x>
+HELO x
+LHLO x
+DATA
+RCPT TO:<support@example.com>
+MAIL FROM:<@a,@b:a@x> BODY=7BIT
+MAIL FROM:<>
+RCPT TO:support@example.com
+RCPT TO:<support@example.com> NOTIFY=NEVER
+RCPT TO:<support@example.com>
+DATA
+body
+.
+LMTP
+printf 'LHLO x\r\nMAIL FROM:<a@x>\r\nRCPT TO:<support@example.com>\r\nDATA\r\nSubject: x\r\n\r\nbare\n.\nstill content\r\n.\r\nQUIT\r\n' \
+	>"$S/lmtp/smuggle.txt"
+perl -e 'print "LHLO x\r\nMAIL FROM:<a\@x>\r\nRCPT TO:<support\@example.com>\r\n",
+    "DATA\r\nSubject: long\r\n\r\n", "x" x 3000, "\r\n.", "y" x 1500, "\r\n.\r\nQUIT\r\n"' \
+	>"$S/lmtp/long-lines.txt"
+perl -e 'print "LHLO x\r\n", "NOOP\r\n" x 5000, "QUIT\r\n"' >"$S/lmtp/pipelined.txt"
+for f in "$S"/lmtp/*.txt; do
+	{ printf '\017'; cat "$f"; } >"${f%.txt}.whole"
+	{ printf '\001'; cat "$f"; } >"${f%.txt}.cut"
+	rm "$f"
+done
