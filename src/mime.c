@@ -1830,7 +1830,8 @@ mail_has_content(GBytes *raw)
 	const char	*data, *p, *end;
 	gsize		 len;
 
-	data = g_bytes_get_data(raw, &len);
+	if ((data = g_bytes_get_data(raw, &len)) == NULL)
+		return 0;
 	end = data + len;
 	if ((p = g_strstr_len(data, len, "\n\n")) == NULL &&
 	    (p = g_strstr_len(data, len, "\n\r\n")) == NULL)
@@ -1929,7 +1930,8 @@ mime_repair(GBytes *raw)
 	guint		 fields = 0;
 	GByteArray	*out;
 
-	data = g_bytes_get_data(raw, &len);
+	if ((data = g_bytes_get_data(raw, &len)) == NULL)
+		return NULL;
 	end = data + len;
 	p = len >= 3 && memcmp(data, "\357\273\277", 3) == 0 ? data + 3 : data;
 	for (; p < end && (*p == ' ' || *p == '\t'); p = nl + 1)

@@ -46,10 +46,12 @@ ticket_content_digest(GBytes *raw)
 {
 	GChecksum	*sum = g_checksum_new(G_CHECKSUM_SHA256);
 	gsize		 size, len;
-	const char	*p = g_bytes_get_data(raw, &size), *end = p + size, *nl;
+	const char	*p = g_bytes_get_data(raw, &size), *end, *nl;
 	int		 in_header = 1, skipping = 0;
 	char		*key;
 
+	/* An empty mail has no data pointer to count from. */
+	end = p != NULL ? p + size : NULL;
 	while (p != NULL && p < end) {
 		nl = memchr(p, '\n', end - p);
 		len = (nl ? nl : end) - p;
