@@ -3,6 +3,16 @@
 # perl because it is always installed and, unlike nc or ss, behaves the same
 # everywhere.
 
+# peer_args "$@": the peer scripts' "CMD DIR ..." arguments. Needs the
+# caller's usage(); sets cmd, and dir to DIR made and absolute (Dovecot and
+# Postfix want absolute paths). The caller shifts the two away.
+peer_args() {
+	[ $# -ge 2 ] || usage
+	cmd=$1
+	mkdir -p "$2"
+	dir=$(cd "$2" && pwd)
+}
+
 # freeport [N]: print N (default 1) distinct free TCP ports on 127.0.0.1.
 # The kernel picks them (LocalPort 0); all sockets are held open until every
 # port is chosen, so the N ports differ.  Another process may still grab one

@@ -21,11 +21,9 @@ set -eu
 
 usage() { echo "usage: $0 start|stop DIR" >&2; exit 2; }
 [ $# -eq 2 ] || usage
-cmd=$1
-mkdir -p "$2"
-dir=$(cd "$2" && pwd)	# Dovecot wants absolute paths
-conf=$dir/dovecot.conf
 . "$(dirname "$0")/common.sh"
+peer_args "$@"
+conf=$dir/dovecot.conf
 
 stop() {
 	[ -f "$conf" ] || return 0

@@ -20,12 +20,9 @@
 set -eu
 
 usage() { echo "usage: $0 start DIR [main.cf line...] | stop DIR | wait DIR REGEX [SECS]" >&2; exit 2; }
-[ $# -ge 2 ] || usage
-cmd=$1
-mkdir -p "$2"
-dir=$(cd "$2" && pwd)
-shift 2
 . "$(dirname "$0")/common.sh"
+peer_args "$@"
+shift 2
 
 # The master's pid, once it has written it.
 master_pid() { sed 's/ //g' "$dir/queue/pid/master.pid" 2>/dev/null; }

@@ -12,13 +12,10 @@
 set -eu
 
 usage() { echo "usage: $0 start DIR [options] | stop DIR" >&2; exit 2; }
-[ $# -ge 2 ] || usage
-cmd=$1
-mkdir -p "$2"
-dir=$(cd "$2" && pwd)
+. "$(dirname "$0")/common.sh"
+peer_args "$@"
 shift 2
 pidfile=$dir/smtp-sink.pid
-. "$(dirname "$0")/common.sh"
 
 stop() {
 	pid=$(cat "$pidfile" 2>/dev/null) || return 0

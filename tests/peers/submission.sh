@@ -21,13 +21,10 @@ usage() {
 	echo "usage: $0 start DIR RELAY_PORT CERT KEY | stop DIR" >&2
 	exit 2
 }
-[ $# -ge 2 ] || usage
-cmd=$1
-mkdir -p "$2"
-dir=$(cd "$2" && pwd)	# Dovecot wants absolute paths
-conf=$dir/dovecot.conf
 peers=$(cd "$(dirname "$0")" && pwd)
 . "$peers/common.sh"
+peer_args "$@"
+conf=$dir/dovecot.conf
 
 stop() { sh "$peers/dovecot.sh" stop "$dir"; }
 
