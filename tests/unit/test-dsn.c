@@ -9,37 +9,10 @@
 #include "dsn.h"
 #include "mime.h"
 
+#include "mail-fixture.h"
+
 #define ORIG	"tkt1.0123456789abcdef.0123456789abcdef0123456789abcdef" \
 		"@support.example.com"
-
-static struct mail *
-parse(const char *text)
-{
-	GBytes		*raw = g_bytes_new(text, strlen(text));
-	struct mail	*m = mime_parse(raw, NULL);
-
-	g_bytes_unref(raw);
-	return m;
-}
-
-/* A tests/corpus mail, found from the test binary in build/tests. */
-static struct mail *
-corpus(const char *name)
-{
-	char		*path = g_test_build_filename(G_TEST_DIST, "..", "..",
-			    "tests", "corpus", name, NULL);
-	char		*data;
-	gsize		 len;
-	GBytes		*raw;
-	struct mail	*m;
-
-	g_assert_true(g_file_get_contents(path, &data, &len, NULL));
-	raw = g_bytes_new_take(data, len);
-	m = mime_parse(raw, NULL);
-	g_bytes_unref(raw);
-	g_free(path);
-	return m;
-}
 
 static void
 assert_rcpt(const struct dsn *d, guint i, const char *rcpt,

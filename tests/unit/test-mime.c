@@ -7,24 +7,10 @@
 
 #include "mime.h"
 
+#include "mail-fixture.h"
+
 #define THAI_SUBJECT	"ใบแจ้งหนี้เดือนมกราคม"
 #define THAI_BODY	"ขอใบแจ้งหนี้อีกครั้งค่ะ\n"
-
-static struct mail *
-parse_len(const char *data, gsize len)
-{
-	GBytes		*raw = g_bytes_new(data, len);
-	struct mail	*m = mime_parse(raw, NULL);
-
-	g_bytes_unref(raw);
-	return m;
-}
-
-static struct mail *
-parse(const char *text)
-{
-	return parse_len(text, strlen(text));
-}
 
 /* Every string a struct mail hands out must be clean UTF-8. */
 static void

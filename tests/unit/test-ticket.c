@@ -13,16 +13,7 @@
 #include "ticket.h"
 
 #include "store-fixture.h"
-
-static struct mail *
-parse(const char *text)
-{
-	GBytes		*raw = g_bytes_new(text, strlen(text));
-	struct mail	*m = mime_parse(raw, NULL);
-
-	g_bytes_unref(raw);
-	return m;
-}
+#include "mail-fixture.h"
 
 static char *
 key_of(const char *text)
