@@ -17,16 +17,22 @@ db() { sqlite3 "$TMP/tickets.db" "$1"; }
 show() { "$BUILD/ticketctl" -c "$TMP/t.conf" show "$1" --json; }
 deliver() { "$BUILD/ticketd" -c "$TMP/t.conf" deliver "$@" 2>>"$TMP/deliver.log"; }
 send() { lmtp_send "$@" >>"$TMP/swaks.out" 2>&1; }
+# send_mail FROM TO MSGID SUBJECT BODY [swaks option...]: FROM is the
+# envelope sender and the From field.
+send_mail() {
+	_from=$1 _to=$2 _id=$3 _subj=$4 _body=$5
+	shift 5
+	send --from "$_from" --to "$_to" --header "From: $_from" --header "Message-Id: <$_id>" \
+		--header "Subject: $_subj" --body "$_body" "$@"
+}
 ticket_of() { db "SELECT ticket_id FROM messages WHERE message_id = '$1' ORDER BY id LIMIT 1"; }
 events() { show "$1" | jq -r '.events[] | "\(.type): \(.detail)"'; }
 
 # 1. A different mail that reuses a Message-ID is not a duplicate.
-send --from a@example.org --to support@example.com --header 'From: a@example.org' \
-	--header 'Message-Id: <reused@example.org>' --header 'Date: Thu, 26 Nov 2026 10:00:00 +0000' \
-	--header 'Subject: Printer' --body 'the printer'
-send --from b@example.net --to billing@example.com --header 'From: b@example.net' \
-	--header 'Message-Id: <reused@example.org>' --header 'Date: Thu, 26 Nov 2026 11:00:00 +0000' \
-	--header 'Subject: Invoice' --body 'the invoice'
+send_mail a@example.org support@example.com reused@example.org 'Printer' 'the printer' \
+	--header 'Date: Thu, 26 Nov 2026 10:00:00 +0000'
+send_mail b@example.net billing@example.com reused@example.org 'Invoice' 'the invoice' \
+	--header 'Date: Thu, 26 Nov 2026 11:00:00 +0000'
 is "$(db "SELECT count(*) FROM messages WHERE message_id = 'reused@example.org'")" 2 \
 	"another sender's mail that reuses a Message-ID is stored, not dropped as a duplicate"
 is "$(db "SELECT count(DISTINCT ticket_id) FROM messages WHERE message_id = 'reused@example.org'")" 2 \
@@ -61,16 +67,14 @@ ok $? "and so does the ticket it could not join"
 send --from colleague@customer.example --to support@example.com --header 'From: Colleague <COLLEAGUE@customer.example>' \
 	--header 'Message-Id: <cc.2@customer.example>' --header "Subject: Re: [#$t] VPN drops" --body 'by tag'
 is "$(ticket_of cc.2@customer.example)" "$t" "an address on Cc of the ticket's mail may use the subject tag, in any case"
-send --from colleague@customer.example --to support@example.com --header 'From: colleague@customer.example' \
-	--header 'Message-Id: <cc.1@customer.example>' --header 'In-Reply-To: <orig.1@customer.example>' \
-	--header 'Subject: Re: VPN drops' --body 'same here'
+send_mail colleague@customer.example support@example.com cc.1@customer.example 'Re: VPN drops' 'same here' \
+	--header 'In-Reply-To: <orig.1@customer.example>'
 is "$(ticket_of cc.1@customer.example)" "$t" "and joins by reference"
 
 # 5. A reply to our own signed Message-ID joins, whoever sends it.
 ack=$("$BUILD/ticketctl" -c "$TMP/t.conf" outbox --json | jq -r ".[] | select(.ticket == $t) | .message_id" | head -n 1)
-send --from helpdesk@partner.example --to support@example.com --header 'From: helpdesk@partner.example' \
-	--header 'Message-Id: <partner.1@partner.example>' --header "In-Reply-To: <$ack>" \
-	--header 'Subject: Re: Request received' --body 'forwarded to us'
+send_mail helpdesk@partner.example support@example.com partner.1@partner.example 'Re: Request received' \
+	'forwarded to us' --header "In-Reply-To: <$ack>"
 is "$(ticket_of partner.1@partner.example)" "$t" "a reply to our signed Message-ID joins, from any sender"
 
 # 6. An original that arrives after its reply joins the reply's ticket.
@@ -81,27 +85,23 @@ is "$(ticket_of late-orig.1@customer.example)" "$r" "an original stored after it
 events "$r" | grep -q '^joined_late: message [0-9]* <late-orig.1@customer.example> arrived after <late-reply.1@customer.example>'
 ok $? "with an event that says so"
 is "$(db "SELECT count(*) FROM outbox WHERE ticket_id = $r AND kind = 'ack'")" 1 "and no second acknowledgement"
-send --from mallory@example.net --to support@example.com --header 'From: mallory@example.net' \
-	--header 'Message-Id: <pre.1@example.net>' --header 'In-Reply-To: <victim.1@customer.example>' \
-	--header 'Subject: Re: hello' --body 'first!'
-send --from victim@customer.example --to support@example.com --header 'From: victim@customer.example' \
-	--header 'To: support@example.com' --header 'Message-Id: <victim.1@customer.example>' \
-	--header 'Subject: hello' --body 'my own mail'
+send_mail mallory@example.net support@example.com pre.1@example.net 'Re: hello' 'first!' \
+	--header 'In-Reply-To: <victim.1@customer.example>'
+send_mail victim@customer.example support@example.com victim.1@customer.example 'hello' 'my own mail' \
+	--header 'To: support@example.com'
 [ "$(ticket_of victim.1@customer.example)" != "$(ticket_of pre.1@example.net)" ]
 ok $? "but not the ticket of a stranger who cited it first"
 
 # 7. One mail to two queues: both addresses are kept.
-send --from cust@example.org --to support@example.com,billing@example.com --header 'From: cust@example.org' \
-	--header 'Message-Id: <both.1@example.org>' --header 'Date: Thu, 26 Nov 2026 12:00:00 +0000' \
-	--header 'Subject: Refund' --body 'please'
+send_mail cust@example.org support@example.com,billing@example.com both.1@example.org 'Refund' 'please' \
+	--header 'Date: Thu, 26 Nov 2026 12:00:00 +0000'
 b=$(ticket_of both.1@example.org)
 is "$(show "$b" | jq -r '.messages[0].delivered_to | map("\(.address) \(.queue)") | join(", ")')" \
 	"support@example.com support, billing@example.com billing" "a mail to support@ and billing@ records both queue addresses"
 "$BUILD/ticketctl" -c "$TMP/t.conf" show "$b" | grep -q '^Delivered-To: <support@example.com> (queue support), <billing@example.com> (queue billing)$'
 ok $? "and ticketctl show prints them"
-send --from cust@example.org --to support+vip@example.com --header 'From: cust@example.org' \
-	--header 'Message-Id: <both.1@example.org>' --header 'Date: Thu, 26 Nov 2026 12:00:00 +0000' \
-	--header 'Subject: Refund' --body 'please'
+send_mail cust@example.org support+vip@example.com both.1@example.org 'Refund' 'please' \
+	--header 'Date: Thu, 26 Nov 2026 12:00:00 +0000'
 is "$(show "$b" | jq -r '[([.messages[] | select(.direction == "in")] | length), (.messages[0].delivered_to | length)] | @tsv')" "$(printf '1\t3')" \
 	"a copy for a third address is a duplicate that adds its address"
 events "$b" | grep -q '^delivered: message [0-9]* also delivered to <support+vip@example.com> (queue support) via lmtp'
