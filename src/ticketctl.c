@@ -130,9 +130,51 @@ ctl_list(struct store *st, struct conf *conf, int argc, char **argv)
 	return ctl_print_rows(tickets, cause, ctl_ticket_json, ctl_ticket_text);
 }
 
+/* "key": [ ... ], each row printed by row(). */
 static void
-ctl_message_json(struct json *j, const struct store_message *m)
+ctl_json_array(struct json *j, const char *key, const GPtrArray *rows,
+    void (*row)(struct json *, gconstpointer))
 {
+	json_key(j, key);
+	json_open(j, '[');
+	for (guint i = 0; i < rows->len; i++)
+		row(j, rows->pdata[i]);
+	json_close(j, ']');
+}
+
+static void
+ctl_attachment_json(struct json *j, gconstpointer row)
+{
+	const struct store_attachment *a = row;
+
+	json_open(j, '{');
+	json_key(j, "name");
+	json_string(j, a->name);
+	json_key(j, "type");
+	json_string(j, a->type);
+	json_key(j, "size");
+	json_int(j, a->size);
+	json_close(j, '}');
+}
+
+static void
+ctl_delivery_json(struct json *j, gconstpointer row)
+{
+	const struct store_delivery *d = row;
+
+	json_open(j, '{');
+	json_key(j, "queue");
+	json_string(j, d->queue);
+	json_key(j, "address");
+	json_string(j, d->address);
+	json_close(j, '}');
+}
+
+static void
+ctl_message_json(struct json *j, gconstpointer row)
+{
+	const struct store_message *m = row;
+
 	json_open(j, '{');
 	json_key(j, "id");
 	json_int(j, m->id);
@@ -162,34 +204,8 @@ ctl_message_json(struct json *j, const struct store_message *m)
 	json_bool(j, m->parsed);
 	json_key(j, "body");
 	json_string(j, m->body);
-	json_key(j, "attachments");
-	json_open(j, '[');
-	for (guint i = 0; i < m->attachments->len; i++) {
-		struct store_attachment *a = g_ptr_array_index(m->attachments, i);
-
-		json_open(j, '{');
-		json_key(j, "name");
-		json_string(j, a->name);
-		json_key(j, "type");
-		json_string(j, a->type);
-		json_key(j, "size");
-		json_int(j, a->size);
-		json_close(j, '}');
-	}
-	json_close(j, ']');
-	json_key(j, "delivered_to");
-	json_open(j, '[');
-	for (guint i = 0; i < m->deliveries->len; i++) {
-		struct store_delivery *d = g_ptr_array_index(m->deliveries, i);
-
-		json_open(j, '{');
-		json_key(j, "queue");
-		json_string(j, d->queue);
-		json_key(j, "address");
-		json_string(j, d->address);
-		json_close(j, '}');
-	}
-	json_close(j, ']');
+	ctl_json_array(j, "attachments", m->attachments, ctl_attachment_json);
+	ctl_json_array(j, "delivered_to", m->deliveries, ctl_delivery_json);
 	json_close(j, '}');
 }
 
@@ -213,8 +229,10 @@ ctl_deliveries_text(const struct store_message *m)
 }
 
 static void
-ctl_event_json(struct json *j, const struct store_event *e)
+ctl_event_json(struct json *j, gconstpointer row)
 {
+	const struct store_event *e = row;
+
 	json_open(j, '{');
 	json_key(j, "at");
 	json_time(j, e->at);
@@ -266,21 +284,9 @@ ctl_show_json(const struct store_ticket *t, GPtrArray *msgs, GPtrArray *events,
 
 	json_open(&j, '{');
 	ctl_ticket_fields(&j, t);
-	json_key(&j, "messages");
-	json_open(&j, '[');
-	for (guint i = 0; i < msgs->len; i++)
-		ctl_message_json(&j, g_ptr_array_index(msgs, i));
-	json_close(&j, ']');
-	json_key(&j, "events");
-	json_open(&j, '[');
-	for (guint i = 0; i < events->len; i++)
-		ctl_event_json(&j, g_ptr_array_index(events, i));
-	json_close(&j, ']');
-	json_key(&j, "outbox");
-	json_open(&j, '[');
-	for (guint i = 0; i < outbox->len; i++)
-		ctl_outbox_json(&j, g_ptr_array_index(outbox, i));
-	json_close(&j, ']');
+	ctl_json_array(&j, "messages", msgs, ctl_message_json);
+	ctl_json_array(&j, "events", events, ctl_event_json);
+	ctl_json_array(&j, "outbox", outbox, ctl_outbox_json);
 	json_close(&j, '}');
 	printf("%s\n", j.out->str);
 	g_string_free(j.out, TRUE);
