@@ -931,3 +931,19 @@ printf ' X-Stray: continues nothing\nFrom: a@example.com\nTo: support@example.co
 # No text anywhere and no attachment: flagged, never silently empty.
 printf 'From: a@example.com\nTo: support@example.com\nSubject: nothing readable\nMessage-ID: <broken.7@example.com>\nMIME-Version: 1.0\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\nAAECAwQFBgcICQoLDA0ODw==\n' \
     >"$D/broken-no-text.eml"
+
+# Issue 7, section 4: lines over 1000 octets, which LMTP must accept as
+# pipe and IMAP do. Outlook writes HTML as one line; a long thread gives
+# a References field of one line; the text line carries a long URL.
+{
+printf 'From: Long Lines <long@example.org>\nTo: support@example.com\n'
+printf 'Subject: The report link does not open\nMessage-ID: <long-lines.1@example.org>\n'
+printf 'Date: Wed, 25 Nov 2026 08:00:00 +0000\nReferences:'
+i=1; while [ $i -le 40 ]; do printf ' <thread.%02d.0123456789@example.org>' $i; i=$((i + 1)); done
+printf '\nMIME-Version: 1.0\nContent-Type: multipart/alternative; boundary="l"\n\n--l\n'
+printf 'Content-Type: text/plain; charset=utf-8\n\nThe link https://reports.example.org/view?'
+i=1; while [ $i -le 120 ]; do printf 'f%03d=value%03d&' $i $i; i=$((i + 1)); done
+printf 'end=1 gives an error.\n\n--l\nContent-Type: text/html; charset=utf-8\n\n<html><body>'
+i=1; while [ $i -le 60 ]; do printf '<p>Paragraph %02d of the report, written without a line break.</p>' $i; i=$((i + 1)); done
+printf '</body></html>\n--l--\n'
+} >"$D/long-lines.eml"

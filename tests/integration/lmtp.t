@@ -3,7 +3,7 @@
 # with pipelining, unknown and plus-addressed recipients, the UNIX socket
 # listener, lines longer than 1000 octets, and the tickets that result.
 . "$(dirname "$0")/../lib.sh"
-plan 19
+plan 20
 
 SOCK=$TMP/lmtp.sock
 { ticketd_conf; printf '%s\n' "[queue billing]" "address = billing@example.com"; } |
@@ -80,6 +80,12 @@ ok $? "pipe delivery accepts the same mail"
 body_lines() { ctl show "$1" --json | jq -r '.messages[0].body' | head -n 2 | md5sum; }
 is "$(body_lines 4) $(body_lines 5)" "$(sed -n '6,7p' "$TMP/long.eml" | md5sum) $(sed -n '6,7p' "$TMP/long.eml" | md5sum)" \
 	"LMTP and pipe both keep the long lines whole in the body"
+# The corpus mail of this class: a one-line References field and HTML.
+lmtp_send --from long@example.org --to support@example.com --data "$TESTS/corpus/long-lines.eml" \
+	>"$TMP/corpus.out" 2>&1
+t=$(sed -n 's/^<-  250 2.0.0 <support@example.com> Ok: ticket \([0-9]*\)$/\1/p' "$TMP/corpus.out")
+is "$(ctl show "${t:-0}" --json | jq -r '.messages[0].body')" "$(sed '1,/^body:$/d' "$TESTS/corpus/long-lines.ref")" \
+	"tests/corpus/long-lines.eml gets 250, and its body is stored as its .ref says"
 
 stop_ticketd
 ok $? "ticketd exits 0 on SIGTERM"
