@@ -28,15 +28,8 @@ ctl() { "$BUILD/ticketctl" -c "$TMP/t.conf" "$@"; }
 outbox() { ctl outbox --json | jq -r "$1"; }
 tickets() { ctl list --json | jq length; }
 events() { ctl show "$1" --json | jq -r ".events[] | select(.type == \"$2\") | .detail"; }
-# until CMD...: poll CMD for up to 20 s.
-until_true() {
-	_i=0
-	until "$@"; do
-		_i=$((_i + 1))
-		[ $_i -lt 200 ] || return 1
-		sleep 0.1
-	done
-}
+has_event() { [ -n "$(events "$1" "$2")" ]; }
+outbox_over() { [ "$(outbox length)" -gt "$1" ]; }
 row_is() { [ "$(outbox ".[] | select(.rcpt == \"$1\") | .$2")" = "$3" ]; }
 # mail ADDRESS SUBJECT: a customer's mail; $id is its ticket.
 n=0
@@ -51,7 +44,7 @@ mail() {
 # 1. Postfix accepts the acknowledgement, bounces it, and sends the
 # bounce back to ticketd by LMTP.
 mail nosuchuser@mta.example.test 'Printer on fire'
-until_true row_is nosuchuser@mta.example.test status failed
+wait_for 20 row_is nosuchuser@mta.example.test status failed
 ok $? "the bounce of the acknowledgement marks its outbox row failed"
 "$PEERS/postfix.sh" wait "$PF" "to=<support\+bounces@example.com>, relay=127\.0\.0\.1.*status=sent" 1
 ok $? "Postfix delivered its bounce to ticketd by LMTP"
@@ -67,7 +60,7 @@ is "$(outbox length)" 1 "the bounce got no acknowledgement"
 
 # 2. A hard bounce holds back automatic mail to that address.
 mail nosuchuser@mta.example.test 'Printer still on fire'
-until_true test -n "$(events "$id" ack_suppressed)"
+wait_for 20 has_event "$id" ack_suppressed
 ok $? "the next mail from the bounced address gets no acknowledgement"
 events "$id" ack_suppressed | grep -q 'bounced (5\.1\.1).*no automatic mail until'
 ok $? "and the reason is recorded: $(events "$id" ack_suppressed)"
@@ -75,7 +68,7 @@ is "$(outbox length)" 1 "nothing more was queued"
 
 # 3. A 5xx from the SMTP server fills last_error.
 mail rejected@mta.example.test 'Refused at RCPT'
-until_true row_is rejected@mta.example.test status failed
+wait_for 20 row_is rejected@mta.example.test status failed
 ok $? "a 550 at RCPT fails the acknowledgement"
 outbox '.[] | select(.rcpt == "rejected@mta.example.test") | .last_error' |
 	grep -q '550.*no such user here'
@@ -87,7 +80,7 @@ ok $? "last_error holds the server's reply: $(outbox '.[] | select(.rcpt == "rej
 # dsn FORMAT CUSTOMER: deliver the bounce as an MTA would; $id its ticket.
 dsn() {
 	mail "$2" "Question for $1"
-	until_true row_is "$2" status sent || diag "no ack sent to $2"
+	wait_for 20 row_is "$2" status sent || diag "no ack sent to $2"
 	msgid=$(outbox ".[] | select(.rcpt == \"$2\") | .message_id")
 	sed -e "s/$ORIG/$msgid/g" -e "s/[a-z.]*@\(contoso\.com\|gmail\.com\|example\.net\|example\.org\)/$2/g" \
 	    "$CORPUS/dsn-$1.eml" >"$TMP/dsn-$1.eml"
@@ -97,7 +90,7 @@ dsn() {
 before=$(tickets)
 for f in exchange gmail exim qmail; do
 	dsn "$f" "$f@sink.example.test"
-	until_true row_is "$f@sink.example.test" status failed
+	wait_for 20 row_is "$f@sink.example.test" status failed
 	ok $? "$f: the outbox row is failed"
 	events "$id" bounced | grep -q "ack to <$f@sink.example.test>, outbox [0-9]*: failed 5\.[0-9.]*:"
 	ok $? "$f: the ticket has a bounced event with the status"
@@ -108,13 +101,13 @@ ok $? "gmail: last_error has the continued Diagnostic-Code lines"
 
 # 5. A delay warning is not a failure and holds nothing back.
 dsn postfix-delayed slow@sink.example.test
-until_true row_is slow@sink.example.test status delayed
+wait_for 20 row_is slow@sink.example.test status delayed
 ok $? "a delay warning marks the row delayed"
 events "$id" bounced | grep -q 'delayed 4\.4\.1: X-Postfix; connect to'
 ok $? "and adds a bounced event saying so"
 acks=$(outbox length)
 mail slow@sink.example.test 'Another question'
-until_true test "$(outbox length)" -gt "$acks"
+wait_for 20 outbox_over "$acks"
 ok $? "the delayed address still gets acknowledgements"
 
 # 6. The same bounce delivered twice is stored once.

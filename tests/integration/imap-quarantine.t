@@ -34,10 +34,6 @@ file_of() {
 }
 folder() { find "$DOVE/home/$1/Maildir/.$2/new" "$DOVE/home/$1/Maildir/.$2/cur" -type f 2>/dev/null | wc -l; }
 q() { sqlite3 "$TMP/tickets.db" "$1"; }
-wait_until() {
-	_end=$(($(date +%s) + $1)); shift
-	until "$@"; do [ "$(date +%s)" -ge "$_end" ] && return 1; sleep 0.1; done
-}
 stored() { [ "$(q "SELECT count(*) FROM messages WHERE message_id = '$1@example.org'")" = 1 ]; }
 logged() { grep -q "$1" "$TICKETD_LOG"; }
 account() {
@@ -66,7 +62,7 @@ head -c 90000 /dev/zero | tr '\0' 'x' | fold -w 70 >"$TMP/big.txt"
 { ticketd_conf | sed 's/^\[lmtp\]$/&\nmax_message_size = 64k/'; account support; account ghost; } >"$TMP/t.conf"
 start_ticketd "$TMP/t.conf" || exit 1
 
-wait_until 20 stored r3
+wait_for 20 stored r3
 ok $? "the mail behind an unreadable message becomes a ticket"
 is "$(folder support Quarantine)" 1 "the unreadable message is in the quarantine folder"
 grep 'imap support: uid 2[: ]' "$TICKETD_LOG" | sed 's/.*uid 2:* //' >"$TMP/r2.log"
@@ -78,7 +74,7 @@ ok $? "it is quarantined only after max_failures tries"
 is "$(q "SELECT count(*) FROM messages WHERE message_id LIKE 'r_@example.org'") $(q "SELECT count(*) FROM messages WHERE body = '' OR parsed = 0")" "2 0" \
 	"no ticket is made of it"
 
-wait_until 10 stored g2
+wait_for 10 stored g2
 ok $? "the mail behind a message expunged between SEARCH and FETCH becomes a ticket"
 logged 'imap ghost: uid 1: not stored (failure 1 of 2): the server sent no body'
 ok $? "a FETCH response with BODY[] NIL counts as a failure"
@@ -87,7 +83,7 @@ is "$(q "SELECT count(*) FROM messages WHERE message_id LIKE 'g_@example.org'") 
 
 # Over max_message_size: a ticket with the headers, flagged, with a note.
 to_dovecot support big "Scanned contract" --body "$TMP/big.txt" --header 'X-Marker: headers-only'
-wait_until 10 eval '[ "$(folder support Quarantine)" = 2 ]'
+wait_for 10 eval '[ "$(folder support Quarantine)" = 2 ]'
 ok $? "a mail over max_message_size goes to quarantine"
 t=$(q "SELECT ticket_id FROM messages WHERE message_id = 'big@example.org'")
 is "$(q "SELECT attention, subject FROM tickets WHERE id = '$t'")" "1|Scanned contract" \

@@ -30,23 +30,22 @@ conf() {
 }
 messages() { sqlite3 "$TMP/$1.db" 'SELECT count(*) FROM messages'; }
 tickets() { sqlite3 "$TMP/$1.db" 'SELECT count(*) FROM tickets'; }
-wait_until() { wait_for "$@"; }
 eq() { [ "$("$1" "$2")" = "$3" ]; }
 
 # 1. A backlog, waiting before ticketd starts.
 for i in 1 2 3 4 5; do to_dovecot "b$i" "Backlog $i"; done
 conf a move:Processed | sed 's/^\[lmtp\]$/&\nmax_message_size = 64k/' >"$TMP/a.conf"
 start_ticketd "$TMP/a.conf" || exit 1
-wait_until 10 eq tickets a 5
+wait_for 10 eq tickets a 5
 ok $? "a backlog of 5 mails becomes 5 tickets"
-wait_until 5 eq folder Processed 5
+wait_for 5 eq folder Processed 5
 ok $? "after the commit they are moved to Processed"
 is "$(inbox)" 0 "and the inbox is empty"
 
 # 2. New mail during IDLE.
 t0=$(date +%s%N)
 to_dovecot idle1 "Arrives during IDLE"
-wait_until 5 eq tickets a 6
+wait_for 5 eq tickets a 6
 ok $? "mail arriving during IDLE becomes a ticket"
 ms=$((($(date +%s%N) - t0) / 1000000))
 [ "$ms" -le 2000 ]
@@ -59,7 +58,7 @@ both_date='Date: Thu, 26 Nov 2026 09:00:00 +0000'
 lmtp_send --from customer@example.org --to support@example.com --header 'Subject: Both ways' \
 	--header 'Message-Id: <both@example.org>' --header "$both_date" >/dev/null 2>&1
 to_dovecot both "Both ways" --header "$both_date"
-wait_until 5 eq folder Processed 7
+wait_for 5 eq folder Processed 7
 is "$(sqlite3 "$TMP/a.db" "SELECT count(*) FROM messages WHERE message_id = 'both@example.org'")" 1 \
 	"a mail that came by LMTP and by IMAP is stored once"
 
@@ -72,7 +71,7 @@ wait_for 20 more_retries "$n"	# ticketd has seen the outage
 IMAP_PORT_WANT=$IMAP_PORT LMTP_PORT_WANT=$DLMTP
 DOVECOT_IMAP_PORT=$IMAP_PORT_WANT DOVECOT_LMTP_PORT=$LMTP_PORT_WANT dove_start
 to_dovecot restart1 "After the restart"
-wait_until 20 eq tickets a 8
+wait_for 20 eq tickets a 8
 ok $? "after Dovecot restarts, ticketd reconnects and imports new mail"
 grep -q 'imap support: connected' "$TICKETD_LOG" && [ "$(grep -c 'imap support: connected' "$TICKETD_LOG")" -ge 2 ]
 ok $? "the reconnect is logged"
@@ -83,7 +82,7 @@ sqlite3 "$TMP/a.db" "CREATE TRIGGER poison BEFORE INSERT ON messages WHEN NEW.su
 	BEGIN SELECT RAISE(ABORT, 'injected poison'); END;"
 to_dovecot p1 "POISON pill"
 to_dovecot p2 "A healthy mail"
-wait_until 15 eq folder Quarantine 1
+wait_for 15 eq folder Quarantine 1
 ok $? "the poison message is moved to the quarantine folder"
 sqlite3 "$TMP/a.db" "SELECT count(*) FROM messages WHERE message_id = 'p2@example.org'" | grep -qx 1
 ok $? "the mail behind it becomes a ticket"
@@ -93,7 +92,7 @@ ok $? "the reason is logged"
 # A mail over max_message_size is quarantined without being fetched.
 head -c 120000 /dev/zero | tr '\0' 'x' | fold -w 70 >"$TMP/big.txt"
 to_dovecot huge "Huge" --body "$TMP/big.txt"
-wait_until 10 eq folder Quarantine 2
+wait_for 10 eq folder Quarantine 2
 ok $? "a mail over max_message_size goes to quarantine"
 grep -q 'moved to Quarantine: larger than max_message_size' "$TICKETD_LOG"
 ok $? "and the log says why"
@@ -103,7 +102,7 @@ perl -e 'print "x" x 5000, "\n"' >"$TMP/long.txt"
 to_dovecot longline "Long line" --body "$TMP/long.txt"
 longbody() { sqlite3 "$TMP/a.db" "SELECT length(b) || ' ' || (b GLOB '*[^x]*') FROM (SELECT
 	rtrim(body, char(10, 13)) AS b FROM messages WHERE message_id = 'longline@example.org')"; }
-wait_until 10 eq longbody - "5000 0"
+wait_for 10 eq longbody - "5000 0"
 is "$(longbody)" "5000 0" "a 5000-octet line comes through IMAP whole"
 stop_ticketd
 ok $? "ticketd stops cleanly with an IMAP account"
@@ -113,11 +112,11 @@ ok $? "ticketd stops cleanly with an IMAP account"
 	"$TESTS"/bench/mix/*.eml >/dev/null
 conf k move:Done >"$TMP/k.conf"
 start_ticketd "$TMP/k.conf" || exit 1
-wait_until 20 sh -c "[ \$(sqlite3 '$TMP/k.db' 'SELECT count(*) FROM messages' 2>/dev/null || echo 0) -ge 50 ]"
+wait_for 20 sh -c "[ \$(sqlite3 '$TMP/k.db' 'SELECT count(*) FROM messages' 2>/dev/null || echo 0) -ge 50 ]"
 kill -9 "$TICKETD_PID"; wait "$TICKETD_PID" 2>/dev/null
 diag "killed after $(messages k) messages"
 start_ticketd "$TMP/k.conf" || exit 1
-wait_until 30 eq folder Done 300
+wait_for 30 eq folder Done 300
 ok $? "after kill -9 and restart all 300 mails are moved"
 is "$(messages k)" 300 "each is stored exactly once"
 is "$(sqlite3 "$TMP/k.db" 'SELECT count(DISTINCT dedupe_key) FROM messages')" 300 "no duplicates"
@@ -127,13 +126,13 @@ stop_ticketd
 for i in 1 2 3; do to_dovecot "u$i" "Seen mode $i"; done
 conf u seen >"$TMP/u.conf"
 start_ticketd "$TMP/u.conf" || exit 1
-wait_until 10 eq tickets u 3
+wait_for 10 eq tickets u 3
 ok $? "with after = seen, 3 mails become tickets and stay in the inbox"
 stop_ticketd
 old_position=$(sqlite3 "$TMP/u.db" 'SELECT last_uid FROM imap_state')
 doveadm -c "$DOVE/dovecot.conf" mailbox update -u support --uid-validity 4242 INBOX
 start_ticketd "$TMP/u.conf" || exit 1
-wait_until 10 grep -q 'UIDVALIDITY of INBOX changed' "$TICKETD_LOG"
+wait_for 10 grep -q 'UIDVALIDITY of INBOX changed' "$TICKETD_LOG"
 ok $? "a UIDVALIDITY change is noticed"
 # A full pass under the new UIDVALIDITY has saved its position (after its
 # mail committed) as far as the old one had come.

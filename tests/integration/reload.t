@@ -17,10 +17,6 @@ to_dovecot() {
 		--header "Message-Id: <$1@example.org>" >/dev/null 2>&1
 }
 q() { sqlite3 "$TMP/tickets.db" "$1"; }
-wait_until() {
-	_end=$(($(date +%s) + $1)); shift
-	until "$@"; do [ "$(date +%s)" -ge "$_end" ] && return 1; sleep 0.1; done
-}
 ticket_of() { q "SELECT ticket_id FROM messages WHERE message_id = '$1@example.org'"; }
 has_ticket() { [ -n "$(ticket_of "$1")" ]; }
 ack_id() { q "SELECT message_id FROM outbox WHERE kind = 'ack' AND ticket_id = '$1'"; }
@@ -30,7 +26,7 @@ reloads() { grep -c ': reloaded$' "$TICKETD_LOG"; }
 reload() {
 	_n=$(reloads)
 	kill -HUP "$TICKETD_PID"
-	wait_until 10 eval '[ "$(reloads)" -gt "$_n" ]'
+	wait_for 10 eval '[ "$(reloads)" -gt "$_n" ]'
 }
 # signed KEYFILE ID: a Message-ID for ticket ID signed with that key, as
 # ticketd makes them (thread.c): tkt<id>.<nonce>.<first 16 octets of
@@ -61,7 +57,7 @@ conf secret-a '[#{id}]' >"$TMP/t.conf"
 start_ticketd "$TMP/t.conf" || exit 1
 
 to_dovecot m1 "Printer on fire"
-wait_until 10 has_ticket m1
+wait_for 10 has_ticket m1
 t1=$(ticket_of m1)
 is "$(ack_subject "$t1")" "[#$t1] Request received: Printer on fire" "before the reload the IMAP ticket is acknowledged with [#N]"
 verifies "$TMP/secret-a" "$(ack_id "$t1")"
@@ -72,7 +68,7 @@ conf secret-b '[HD-{id}]' >"$TMP/t.conf"
 reload
 ok $? "SIGHUP: the reload is logged"
 to_dovecot m2 "Paper jam"
-wait_until 10 has_ticket m2
+wait_for 10 has_ticket m2
 t2=$(ticket_of m2)
 is "$(ack_subject "$t2")" "[HD-$t2] Request received: Paper jam" \
 	"an unchanged IMAP account takes the new subject tag"
