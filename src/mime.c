@@ -1844,8 +1844,9 @@ mail_has_content(GBytes *raw)
 
 /*
  * A mail that has content but no text we could find, nor an attachment
- * or a delivery report to show instead, must not pass for an empty mail: it is flagged as
- * not parsed, which makes its ticket ask for attention.
+ * or a delivery report to show instead, must not pass for an empty
+ * mail: it is flagged as not parsed, which makes its ticket ask for
+ * attention.
  */
 static void
 mail_check_text(struct mail *m, GBytes *parsed_raw)
