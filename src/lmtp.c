@@ -456,10 +456,15 @@ lmtp_session_run(struct lmtp_session *s)
 
 	while (lmtp_session_wait(s) == LMTP_WAIT_INPUT && lmtp_next_line(s))
 		lines++;
-	if (s->in_off == s->in->len) {
+	/*
+	 * Drop what was consumed, also in the middle of a long line: it is
+	 * passed on in pieces, and the buffer must not grow with the line.
+	 */
+	if (s->in_off == s->in->len)
 		g_byte_array_set_size(s->in, 0);
-		s->in_off = 0;
-	}
+	else if (s->in_off > 0)
+		g_byte_array_remove_range(s->in, 0, s->in_off);
+	s->in_off = 0;
 	return lines;
 }
 

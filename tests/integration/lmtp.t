@@ -3,11 +3,11 @@
 # with pipelining, unknown and plus-addressed recipients, the UNIX socket
 # listener, lines longer than 1000 octets, and the tickets that result.
 . "$(dirname "$0")/../lib.sh"
-plan 20
+plan 22
 
 SOCK=$TMP/lmtp.sock
 { ticketd_conf; printf '%s\n' "[queue billing]" "address = billing@example.com"; } |
-	sed "s|^listen = .*|&, unix:$SOCK|" >"$TMP/t.conf"
+	sed "s|^listen = .*|&, unix:$SOCK\nmax_message_size = 4M|" >"$TMP/t.conf"
 start_ticketd "$TMP/t.conf" || exit 1
 ctl() { "$BUILD/ticketctl" -c "$TMP/t.conf" "$@"; }
 
@@ -86,6 +86,29 @@ lmtp_send --from long@example.org --to support@example.com --data "$TESTS/corpus
 t=$(sed -n 's/^<-  250 2.0.0 <support@example.com> Ok: ticket \([0-9]*\)$/\1/p' "$TMP/corpus.out")
 is "$(ctl show "${t:-0}" --json | jq -r '.messages[0].body')" "$(sed '1,/^body:$/d' "$TESTS/corpus/long-lines.ref")" \
 	"tests/corpus/long-lines.eml gets 250, and its body is stored as its .ref says"
+
+# One line of 128 MB, far over max_message_size: refused, and the line is
+# not buffered whole on its way to that answer.
+hwm() { awk '/^VmHWM:/ { print int($2 / 1024) }' "/proc/$TICKETD_PID/status"; }
+before=$(hwm)
+reply=$(perl -MIO::Socket::INET -e '
+	my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1", PeerPort => $ARGV[0]) or die;
+	sub reply { my $l; do { $l = <$s> // die "closed\n" } while $l =~ /^\d\d\d-/; $l }
+	reply();
+	print $s "LHLO x\r\n"; reply();
+	print $s "MAIL FROM:<big\@example.org>\r\n"; reply();
+	print $s "RCPT TO:<support\@example.com>\r\n"; reply();
+	print $s "DATA\r\n"; reply();
+	print $s "Subject: one long line\r\n\r\n";
+	my $chunk = "x" x (1024 * 1024);
+	print $s $chunk for 1 .. 128;
+	print $s "\r\n.\r\n";
+	print reply();' "$LMTP_PORT" | tr -d '\r')
+is "${reply%% *}" 552 "a 128 MB line over max_message_size is refused with 552 ($reply)"
+after=$(hwm)
+diag "ticketd peak RSS $before -> $after MB"
+[ $((after - before)) -lt 64 ]
+ok $? "and ticketd's memory does not grow with the line ($before -> $after MB)"
 
 stop_ticketd
 ok $? "ticketd exits 0 on SIGTERM"
