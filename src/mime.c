@@ -1365,10 +1365,13 @@ b64_line(const char *p, gsize len)
 static gsize
 b64_extent(const char *data, gsize len)
 {
-	const char	*p = data, *end = data + len, *nl, *last = data;
+	const char	*p = data, *end, *nl, *last = data;
 	gsize		 chars = 0, line;
 
-	for (; p < end; p = nl != NULL ? nl + 1 : end) {
+	/* An empty part has no data pointer to count from. */
+	if (data == NULL || len == 0)
+		return 0;
+	for (end = data + len; p < end; p = nl != NULL ? nl + 1 : end) {
 		nl = memchr(p, '\n', end - p);
 		line = (nl != NULL ? nl : end) - p;
 		if (b64_line(p, line)) {
