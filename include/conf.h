@@ -35,6 +35,20 @@ struct conf_queue {
 	int		 acknowledge;	/* send acknowledgements */
 };
 
+enum conf_notify { CONF_NOTIFY_ALL, CONF_NOTIFY_ASSIGNED, CONF_NOTIFY_NONE };
+
+/*
+ * An agent: a person who answers tickets from their own mail client.
+ * The name is what tokens, commands (#assign NAME) and events use.
+ */
+struct conf_agent {
+	char		*name;		/* [agent NAME]: [a-z0-9_-], 1 to 32 */
+	char		*display_name;	/* shown to customers; default: name */
+	char		**addresses;	/* lower-case, NULL-terminated, >= 1 */
+	char		**queues;	/* NULL-terminated; NULL: every queue */
+	int		 notify;	/* enum conf_notify */
+};
+
 enum conf_imap_tls { CONF_IMAPS, CONF_STARTTLS, CONF_TLS_NONE };
 enum conf_imap_auth { CONF_AUTH_LOGIN, CONF_AUTH_PLAIN, CONF_AUTH_XOAUTH2 };
 enum conf_imap_after { CONF_AFTER_MOVE, CONF_AFTER_SEEN, CONF_AFTER_DELETE };
@@ -108,8 +122,14 @@ struct conf {
 	guint		 bounce_suppress; /* no automatic mail after a hard bounce, s */
 	char		*ack_envelope_sender; /* "" for the null sender <> */
 
+	guint		 close_after;	/* resolved -> closed, seconds (7d) */
+
 	GPtrArray	*queues;	/* struct conf_queue *, file order */
 	GPtrArray	*imaps;		/* struct conf_imap *, file order */
+	GPtrArray	*agents;	/* struct conf_agent *, file order */
+	/* [agents]: also demand Authentication-Results of authserv_id. */
+	int		 agents_require_auth;
+	char		*agents_authserv_id;	/* NULL when unset */
 };
 
 /*
@@ -140,5 +160,13 @@ const struct conf_queue *conf_queue_by_name(const struct conf *,
 		    const char *name);
 const struct conf_imap *conf_imap_by_name(const struct conf *,
 		    const char *name);
+/* The agent of that name, or NULL. Owned by the conf. */
+const struct conf_agent *conf_agent_by_name(const struct conf *,
+		    const char *name);
+/* The agent who writes from address (any case), or NULL. */
+const struct conf_agent *conf_agent_by_address(const struct conf *,
+		    const char *address);
+/* 1 when the agent works in queue (an agent without queues: every one). */
+int		 conf_agent_serves(const struct conf_agent *, const char *queue);
 
 #endif

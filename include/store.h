@@ -30,6 +30,20 @@ struct store_ticket {
 	int		 attention;	/* flagged for a human: e.g. unparseable */
 	guint		 messages;	/* count, filled by list and get */
 	char		**tags;		/* NULL-terminated, sorted */
+	char		*assignee;	/* agent name, NULL when none */
+	gint64		 status_at;	/* when status last changed */
+};
+
+/* Which tickets ticket_find() returns; NULL or 0 fields match any. */
+struct store_filter {
+	const char	*const *statuses; /* NULL-terminated: one of these */
+	const char	*queue;
+	const char	*assignee;	/* "" matches unassigned tickets */
+	const char	*tag;
+	const char	*requester;	/* address, any case */
+	gint64		 exclude;	/* leave this ticket out */
+	int		 newest_first;	/* else oldest (lowest id) first */
+	guint		 limit;		/* 0: no limit */
 };
 
 struct store_attachment {
@@ -47,7 +61,12 @@ struct store_delivery {
 struct store_message {
 	gint64		 id;
 	gint64		 ticket_id;
-	char		*direction;	/* "in" or "out" */
+	/*
+	 * "in": from a customer; "out": to the customer; "agent": an
+	 * agent's mail to us (its text went out in an "out" message);
+	 * "note": internal, never sent to the customer.
+	 */
+	char		*direction;
 	char		*source;	/* lmtp, pipe, imap, ticketctl */
 	char		*return_path;	/* envelope sender, "" for <> */
 	char		*from_name;
@@ -60,6 +79,7 @@ struct store_message {
 	char		*body;
 	int		 parsed;
 	gint64		 received_at;
+	char		*author;	/* agent name, NULL for anyone else */
 	GPtrArray	*attachments;	/* struct store_attachment * */
 	GPtrArray	*deliveries;	/* struct store_delivery * */
 };
@@ -109,6 +129,9 @@ struct store_message_in {
 	gint64			 received_at;
 	const struct mail	*mail;		/* its references are kept too */
 	GPtrArray		*deliveries;	/* struct store_delivery *, or NULL */
+	const char		*author;	/* agent name, or NULL */
+	const char		*body;		/* stored text instead of the
+						   mail's (quotes stripped), or NULL */
 };
 
 struct store;
@@ -249,6 +272,37 @@ struct store_ops {
 	/* The raw mail of a stored message: 1 and *raw, 0, or -1. */
 	int		 (*message_raw)(struct store *, gint64 message_id,
 			    GBytes **raw, char **cause);
+
+	/*
+	 * Save a ticket's status, status_at, priority, assignee (NULL:
+	 * none), attention and updated_at. 0, or -1 (also when no such
+	 * ticket).
+	 */
+	int		 (*ticket_update)(struct store *,
+			    const struct store_ticket *, char **cause);
+	/* 1 when the tag was added (removed), 0 when it was (not) there. */
+	int		 (*tag_add)(struct store *, gint64 ticket_id,
+			    const char *tag, char **cause);
+	int		 (*tag_remove)(struct store *, gint64 ticket_id,
+			    const char *tag, char **cause);
+	/* Tickets that pass the filter, with tags and message counts. */
+	int		 (*ticket_find)(struct store *, const struct store_filter *,
+			    GPtrArray **tickets, char **cause);
+	/* Link two tickets, both ways: each names the other. */
+	int		 (*link_add)(struct store *, gint64 a, gint64 b,
+			    char **cause);
+	/* The tickets linked to id (gint64), lowest first. */
+	int		 (*link_list)(struct store *, gint64 id, GArray **ids,
+			    char **cause);
+	/* Resolved tickets whose status_at is at or before a time (gint64). */
+	int		 (*resolved_before)(struct store *, gint64 before,
+			    GArray **ids, char **cause);
+	/* The oldest status_at of a resolved ticket: 1 and *when, 0 or -1. */
+	int		 (*resolved_oldest)(struct store *, gint64 *when,
+			    char **cause);
+	/* Agents who wrote on the ticket (message authors), each once. */
+	int		 (*ticket_authors)(struct store *, gint64 ticket_id,
+			    GPtrArray **names, char **cause);
 };
 
 struct store {
