@@ -16,8 +16,10 @@
 /*
  * The agent's own words in body (UTF-8, \n line ends): everything
  * before the first quote header, quoted block, signature separator or
- * marker line (NULL: none), without trailing blank lines. Text between
- * quoted blocks that the agent wrote inline is kept. Free with g_free.
+ * marker line (NULL: none), without trailing blank lines. An inline
+ * reply, the agent's words between "> " blocks, keeps the quoted lines
+ * it answers, so it still reads; only what follows the agent's last
+ * words goes. Free with g_free.
  */
 char	*quote_strip(const char *body, const char *marker);
 
