@@ -12,6 +12,7 @@
 #include <glib.h>
 
 #define THREAD_KEY_LEN	32
+#define THREAD_AGENT_MAX 32	/* longest agent name in a token */
 
 /*
  * Check a subject tag format: it must hold "{id}" exactly once, with
@@ -72,5 +73,36 @@ int	 thread_msgid_verify(const guint8 key[THREAD_KEY_LEN],
 /* The same for n keys side by side: 1 when one of them verifies. */
 int	 thread_msgid_verify_any(const guint8 *keys, gsize n,
 	    const char *msgid, gint64 *id);
+
+/*
+ * A Message-ID bound to ticket id and agent as well, for mail to that
+ * agent: "tkt<id>.<agent>.<nonce>.<mac>@hostname", the agent name
+ * under the MAC. thread_msgid_verify() accepts it too, since it proves
+ * the ticket; the _agent forms also set *agent (g_free) to the name, or
+ * to NULL for a Message-ID bound to no agent. agent: [a-z0-9_-], 1 to
+ * THREAD_AGENT_MAX.
+ */
+char	*thread_msgid_make_agent(const guint8 key[THREAD_KEY_LEN], gint64 id,
+	    const char *agent, const char *hostname);
+int	 thread_msgid_verify_agent(const guint8 key[THREAD_KEY_LEN],
+	    const char *msgid, gint64 *id, char **agent);
+int	 thread_msgid_verify_any_agent(const guint8 *keys, gsize n,
+	    const char *msgid, gint64 *id, char **agent);
+
+/*
+ * The token an agent's reply address carries ("support+TOKEN@..."),
+ * bound to ticket id and agent: "a<id>.<agent>.<mac>", the MAC 20 hex
+ * digits of HMAC-SHA256 over a text of its own, so it is short enough for a
+ * local part and never valid as a Message-ID MAC. Free with g_free.
+ */
+char	*thread_token_make(const guint8 key[THREAD_KEY_LEN], gint64 id,
+	    const char *agent);
+/*
+ * 1 with *id and *agent (g_free) when token verifies under one of n
+ * keys (case is ignored); 0 when it is not shaped like a token; -1 when
+ * it is, but no key signed it: a forgery or a key long gone.
+ */
+int	 thread_token_verify_any(const guint8 *keys, gsize n,
+	    const char *token, gint64 *id, char **agent);
 
 #endif

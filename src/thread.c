@@ -17,6 +17,9 @@
 #define MSGID_PREFIX	"tkt"
 #define NONCE_OCTETS	8
 #define MAC_OCTETS	16
+#define TOKEN_PREFIX	"a"
+#define TOKEN_DOMAIN	"reply-token:"
+#define TOKEN_MAC_OCTETS 10
 
 /*
  * Reply and forward prefixes as mail clients write them in various
@@ -349,25 +352,68 @@ msgid_mac(const guint8 key[THREAD_KEY_LEN], const char *text, gsize len,
 	memcpy(mac, digest, MAC_OCTETS);
 }
 
+/* An agent name as tokens carry it: [a-z0-9_-], 1 to 32; its length. */
+static gsize
+token_agent_len(const char *s)
+{
+	gsize	 n;
+
+	for (n = 0; n <= THREAD_AGENT_MAX && (g_ascii_isdigit(s[n]) ||
+	    (s[n] >= 'a' && s[n] <= 'z') || s[n] == '_' || s[n] == '-'); n++)
+		;
+	return n > THREAD_AGENT_MAX ? 0 : n;
+}
+
+/* "tkt<id>." or "a<id>.": the number, and where it ends; 0 if none. */
+static gint64
+token_ticket(const char *s, const char **end)
+{
+	gsize	 n;
+	gint64	 v;
+
+	for (n = 0; g_ascii_isdigit(s[n]); n++)
+		;
+	if (n == 0 || s[0] == '0' || (v = tag_number(s, n)) <= 0 ||
+	    s[n] != '.')
+		return 0;
+	*end = s + n + 1;
+	return v;
+}
+
+static void
+msgid_hex(GString *s, const guint8 *mac, gsize octets)
+{
+	for (gsize i = 0; i < octets; i++)
+		g_string_append_printf(s, "%02x", mac[i]);
+}
+
 char *
-thread_msgid_make(const guint8 key[THREAD_KEY_LEN], gint64 id,
-    const char *hostname)
+thread_msgid_make_agent(const guint8 key[THREAD_KEY_LEN], gint64 id,
+    const char *agent, const char *hostname)
 {
 	GString	*s;
 	guint8	 mac[MAC_OCTETS];
 	char	 nonce[NONCE_OCTETS * 2 + 1];
-	gsize	 i;
 
 	msgid_nonce(nonce);
 	s = g_string_new(NULL);
-	g_string_printf(s, MSGID_PREFIX "%" G_GINT64_FORMAT ".%s", id, nonce);
+	g_string_printf(s, MSGID_PREFIX "%" G_GINT64_FORMAT ".", id);
+	if (agent != NULL)
+		g_string_append_printf(s, "%s.", agent);
+	g_string_append(s, nonce);
 	msgid_mac(key, s->str, s->len, mac);
 	g_string_append_c(s, '.');
-	for (i = 0; i < MAC_OCTETS; i++)
-		g_string_append_printf(s, "%02x", mac[i]);
+	msgid_hex(s, mac, MAC_OCTETS);
 	g_string_append_printf(s, "@%s", hostname != NULL &&
 	    *hostname != '\0' ? hostname : "localhost");
 	return g_string_free(s, FALSE);
+}
+
+char *
+thread_msgid_make(const guint8 key[THREAD_KEY_LEN], gint64 id,
+    const char *hostname)
+{
+	return thread_msgid_make_agent(key, id, NULL, hostname);
 }
 
 static int
@@ -383,54 +429,157 @@ msgid_hex_run(const char *s, gsize n)
 
 /* Every octet is compared, so timing does not reveal a partial match. */
 static int
-msgid_mac_equal(const guint8 mac[MAC_OCTETS], const char *hex)
+msgid_mac_equal(const guint8 *mac, const char *hex, gsize octets)
 {
 	guint8	 diff = 0;
 	gsize	 i;
 
-	for (i = 0; i < MAC_OCTETS; i++)
+	for (i = 0; i < octets; i++)
 		diff |= mac[i] ^ (g_ascii_xdigit_value(hex[2 * i]) << 4 |
 		    g_ascii_xdigit_value(hex[2 * i + 1]));
 	return diff == 0;
+}
+
+/*
+ * "tkt<id>.[<agent>.]<nonce>.<mac>@": where the agent name starts and
+ * its length (0: none), and where the MAC starts; NULL when the shape
+ * is wrong. The nonce is fixed-length hex, so an agent segment is told
+ * apart by what follows it.
+ */
+static const char *
+msgid_shape(const char *p, const char **agent, gsize *alen)
+{
+	gsize	 n = NONCE_OCTETS * 2;
+
+	*agent = NULL;
+	*alen = 0;
+	if (!(msgid_hex_run(p, n) && p[n] == '.' &&
+	    msgid_hex_run(p + n + 1, MAC_OCTETS * 2) &&
+	    p[n + 1 + MAC_OCTETS * 2] == '@')) {
+		if ((*alen = token_agent_len(p)) == 0 || p[*alen] != '.')
+			return NULL;
+		*agent = p;
+		p += *alen + 1;
+	}
+	if (!msgid_hex_run(p, n) || p[n] != '.' ||
+	    !msgid_hex_run(p + n + 1, MAC_OCTETS * 2) ||
+	    p[n + 1 + MAC_OCTETS * 2] != '@')
+		return NULL;
+	return p + n + 1;
+}
+
+int
+thread_msgid_verify_agent(const guint8 key[THREAD_KEY_LEN],
+    const char *msgid, gint64 *id, char **agent)
+{
+	const char	*p, *mac_hex, *name;
+	guint8		 mac[MAC_OCTETS];
+	gint64		 v;
+	gsize		 alen;
+
+	if (msgid == NULL || !g_str_has_prefix(msgid, MSGID_PREFIX) ||
+	    (v = token_ticket(msgid + strlen(MSGID_PREFIX), &p)) == 0 ||
+	    (mac_hex = msgid_shape(p, &name, &alen)) == NULL)
+		return 0;
+	msgid_mac(key, msgid, mac_hex - 1 - msgid, mac);
+	if (!msgid_mac_equal(mac, mac_hex, MAC_OCTETS))
+		return 0;
+	*id = v;
+	if (agent != NULL)
+		*agent = name != NULL ? g_strndup(name, alen) : NULL;
+	return 1;
 }
 
 int
 thread_msgid_verify(const guint8 key[THREAD_KEY_LEN], const char *msgid,
     gint64 *id)
 {
-	const char	*p, *digits, *mac_hex;
-	guint8		 mac[MAC_OCTETS];
-	gint64		 v;
-	gsize		 n;
+	return thread_msgid_verify_agent(key, msgid, id, NULL);
+}
 
-	if (msgid == NULL || !g_str_has_prefix(msgid, MSGID_PREFIX))
-		return 0;
-	digits = msgid + strlen(MSGID_PREFIX);
-	for (n = 0; g_ascii_isdigit(digits[n]); n++)
-		;
-	if (n == 0 || digits[0] == '0' || (v = tag_number(digits, n)) <= 0)
-		return 0;
-	p = digits + n;
-	if (*p != '.' || !msgid_hex_run(p + 1, NONCE_OCTETS * 2) ||
-	    p[1 + NONCE_OCTETS * 2] != '.')
-		return 0;
-	mac_hex = p + 1 + NONCE_OCTETS * 2 + 1;
-	if (!msgid_hex_run(mac_hex, MAC_OCTETS * 2) ||
-	    mac_hex[MAC_OCTETS * 2] != '@')
-		return 0;
-	msgid_mac(key, msgid, mac_hex - 1 - msgid, mac);
-	if (!msgid_mac_equal(mac, mac_hex))
-		return 0;
-	*id = v;
-	return 1;
+int
+thread_msgid_verify_any_agent(const guint8 *keys, gsize n, const char *msgid,
+    gint64 *id, char **agent)
+{
+	for (gsize i = 0; i < n; i++)
+		if (thread_msgid_verify_agent(keys + i * THREAD_KEY_LEN, msgid,
+		    id, agent))
+			return 1;
+	return 0;
 }
 
 int
 thread_msgid_verify_any(const guint8 *keys, gsize n, const char *msgid,
     gint64 *id)
 {
-	for (gsize i = 0; i < n; i++)
-		if (thread_msgid_verify(keys + i * THREAD_KEY_LEN, msgid, id))
+	return thread_msgid_verify_any_agent(keys, n, msgid, id, NULL);
+}
+
+/*
+ * Reply-address tokens.
+ */
+
+/* A domain apart from Message-IDs, so neither MAC can stand for the other. */
+static void
+token_mac(const guint8 key[THREAD_KEY_LEN], gint64 id, const char *agent,
+    gsize alen, guint8 mac[MAC_OCTETS])
+{
+	char	*text = g_strdup_printf(TOKEN_DOMAIN "%" G_GINT64_FORMAT ".%.*s",
+		    id, (int)alen, agent);
+
+	msgid_mac(key, text, strlen(text), mac);
+	g_free(text);
+}
+
+char *
+thread_token_make(const guint8 key[THREAD_KEY_LEN], gint64 id,
+    const char *agent)
+{
+	GString	*s = g_string_new(NULL);
+	guint8	 mac[MAC_OCTETS];
+
+	token_mac(key, id, agent, strlen(agent), mac);
+	g_string_printf(s, TOKEN_PREFIX "%" G_GINT64_FORMAT ".%s.", id, agent);
+	msgid_hex(s, mac, TOKEN_MAC_OCTETS);
+	return g_string_free(s, FALSE);
+}
+
+/* 1 valid, 0 not token-shaped, -1 token-shaped with a wrong MAC. */
+static int
+token_verify_lower(const guint8 *keys, gsize nkeys, const char *t,
+    gint64 *id, char **agent)
+{
+	const char	*p, *name;
+	guint8		 mac[MAC_OCTETS];
+	gint64		 v;
+	gsize		 alen;
+
+	if (!g_str_has_prefix(t, TOKEN_PREFIX) ||
+	    (v = token_ticket(t + strlen(TOKEN_PREFIX), &p)) == 0 ||
+	    (alen = token_agent_len(p)) == 0 || p[alen] != '.' ||
+	    !msgid_hex_run(p + alen + 1, TOKEN_MAC_OCTETS * 2) ||
+	    p[alen + 1 + TOKEN_MAC_OCTETS * 2] != '\0')
+		return 0;
+	name = p;
+	for (gsize i = 0; i < nkeys; i++) {
+		token_mac(keys + i * THREAD_KEY_LEN, v, name, alen, mac);
+		if (msgid_mac_equal(mac, name + alen + 1, TOKEN_MAC_OCTETS)) {
+			*id = v;
+			*agent = g_strndup(name, alen);
 			return 1;
-	return 0;
+		}
+	}
+	return -1;
+}
+
+int
+thread_token_verify_any(const guint8 *keys, gsize nkeys, const char *token,
+    gint64 *id, char **agent)
+{
+	/* Some MTAs change the case of local parts; ours are lower case. */
+	char	*t = g_ascii_strdown(token, -1);
+	int	 rc = token_verify_lower(keys, nkeys, t, id, agent);
+
+	g_free(t);
+	return rc;
 }

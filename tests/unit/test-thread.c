@@ -244,6 +244,99 @@ test_msgid_garbage(void)
 }
 
 static void
+test_msgid_agent(void)
+{
+	char	*a, *agent = NULL, *forged;
+	gint64	 id = 0;
+	gsize	 at;
+
+	a = thread_msgid_make_agent(key, 42, "somchai", "h.example");
+	g_assert_true(g_str_has_prefix(a, "tkt42.somchai."));
+	g_assert_cmpint(thread_msgid_verify_agent(key, a, &id, &agent), ==, 1);
+	g_assert_cmpint(id, ==, 42);
+	g_assert_cmpstr(agent, ==, "somchai");
+	g_free(agent);
+	/* It proves the ticket to anyone. */
+	id = 0;
+	g_assert_cmpint(thread_msgid_verify(key, a, &id), ==, 1);
+	g_assert_cmpint(id, ==, 42);
+	/* The agent is under the MAC. */
+	forged = g_strdup(a);
+	forged[strlen("tkt42.")] = 't';
+	g_assert_cmpint(thread_msgid_verify_agent(key, forged, &id, &agent),
+	    ==, 0);
+	g_free(forged);
+	/* Dropping the agent segment does not give a plain valid id. */
+	at = strlen("tkt42.somchai.");
+	forged = g_strdup_printf("tkt42.%s", a + at);
+	g_assert_cmpint(thread_msgid_verify(key, forged, &id), ==, 0);
+	g_free(forged);
+	g_free(a);
+
+	/* A plain one has no agent; a 16-hex agent name is not confused. */
+	a = thread_msgid_make(key, 7, NULL);
+	agent = g_strdup("x");
+	g_assert_cmpint(thread_msgid_verify_agent(key, a, &id, &agent), ==, 1);
+	g_assert_null(agent);
+	g_free(a);
+	a = thread_msgid_make_agent(key, 7, "0011223344556677", NULL);
+	g_assert_cmpint(thread_msgid_verify_agent(key, a, &id, &agent), ==, 1);
+	g_assert_cmpstr(agent, ==, "0011223344556677");
+	g_free(agent);
+	g_free(a);
+}
+
+static void
+test_token(void)
+{
+	const guint8	*keys = key;
+	guint8		 two[2 * THREAD_KEY_LEN];
+	char		*t, *agent = NULL, *bad, *up;
+	gint64		 id = 0;
+
+	t = thread_token_make(key, 42, "somchai");
+	g_assert_true(g_str_has_prefix(t, "a42.somchai."));
+	g_assert_cmpuint(strlen(t), ==, strlen("a42.somchai.") + 20);
+	g_assert_cmpint(thread_token_verify_any(keys, 1, t, &id, &agent), ==, 1);
+	g_assert_cmpint(id, ==, 42);
+	g_assert_cmpstr(agent, ==, "somchai");
+	g_free(agent);
+	/* Any case; under an older key too. */
+	up = g_ascii_strup(t, -1);
+	g_assert_cmpint(thread_token_verify_any(keys, 1, up, &id, &agent), ==, 1);
+	g_free(agent);
+	g_free(up);
+	memcpy(two, other_key, THREAD_KEY_LEN);
+	memcpy(two + THREAD_KEY_LEN, key, THREAD_KEY_LEN);
+	g_assert_cmpint(thread_token_verify_any(two, 2, t, &id, &agent), ==, 1);
+	g_free(agent);
+	/* Another ticket, another agent, another key: shaped, but forged. */
+	bad = g_strdup(t);
+	bad[1] = '3';
+	g_assert_cmpint(thread_token_verify_any(keys, 1, bad, &id, &agent), ==, -1);
+	g_free(bad);
+	bad = g_strdup(t);
+	bad[4] = 't';
+	g_assert_cmpint(thread_token_verify_any(keys, 1, bad, &id, &agent), ==, -1);
+	g_free(bad);
+	g_assert_cmpint(thread_token_verify_any(other_key, 1, t, &id, &agent),
+	    ==, -1);
+	g_free(t);
+	/* Not tokens at all. */
+	g_assert_cmpint(thread_token_verify_any(keys, 1, "sales", &id, &agent),
+	    ==, 0);
+	g_assert_cmpint(thread_token_verify_any(keys, 1, "a42.x.00", &id,
+	    &agent), ==, 0);
+	g_assert_cmpint(thread_token_verify_any(keys, 1, "", &id, &agent), ==, 0);
+	/* A Message-ID MAC is no token MAC. */
+	t = thread_msgid_make_agent(key, 42, "somchai", NULL);
+	bad = g_strdup_printf("a42.somchai.%.20s", strrchr(t, '.') + 1);
+	g_assert_cmpint(thread_token_verify_any(keys, 1, bad, &id, &agent), ==, -1);
+	g_free(bad);
+	g_free(t);
+}
+
+static void
 assert_reply(const char *subject, const char *expect)
 {
 	char	*s = thread_subject_reply("[#{id}]", 2, subject);
@@ -300,5 +393,7 @@ main(int argc, char **argv)
 	g_test_add_func("/thread/msgid/round-trip", test_msgid_round_trip);
 	g_test_add_func("/thread/msgid/tampered", test_msgid_tampered);
 	g_test_add_func("/thread/msgid/garbage", test_msgid_garbage);
+	g_test_add_func("/thread/msgid/agent", test_msgid_agent);
+	g_test_add_func("/thread/token", test_token);
 	return g_test_run();
 }
