@@ -37,6 +37,7 @@ struct mail {
 	char		*cc;		/* decoded address list, "" when none */
 	GPtrArray	*addresses;	/* char *: every addr-spec on From, To
 					   and Cc, lower case, each once */
+	GPtrArray	*to_addrs;	/* char *: those on To alone */
 	GDateTime	*date;		/* Date: header in UTC, NULL if absent */
 	char		*content_language; /* NULL when absent */
 	char		*body;		/* readable text */
@@ -78,17 +79,21 @@ struct mime_draft {
 	const char	*from_addr;
 	const char	*to_name;
 	const char	*to_addr;
+	GPtrArray	*cc;		/* char *: addresses, or NULL */
+	const char	*reply_to;	/* address, or NULL */
 	const char	*subject;
 	const char	*message_id;	/* without <> */
 	const char	*in_reply_to;	/* without <>, or NULL */
 	GPtrArray	*references;	/* char *, without <>, or NULL */
 	GPtrArray	*headers;	/* char *: name, value, ...; or NULL */
 	const char	*body;		/* UTF-8, \n line ends */
+	GPtrArray	*attachments;	/* struct mail_attachment *, or NULL */
 	gint64		 date;		/* unix seconds */
 };
 
 /*
- * Build a text/plain UTF-8 message with CRLF line ends. Every header
+ * Build a text/plain UTF-8 message with CRLF line ends, or a
+ * multipart/mixed one when there are attachments. Every header
  * value has its control characters (CR and LF above all) replaced by
  * spaces before gmime encodes it (RFC 2047 where needed), so text that
  * came from a customer can never add a header. Returns it as a struct

@@ -1095,9 +1095,9 @@ address_first_mailbox(InternetAddressList *list)
 	return NULL;
 }
 
-/* Add every mailbox of list, groups included, to m->addresses. */
+/* Add every mailbox of list, groups included, to addrs. */
 static void
-address_collect(struct mail *m, InternetAddressList *list)
+address_collect(GPtrArray *addrs, InternetAddressList *list)
 {
 	InternetAddress	*ia;
 	const char	*spec;
@@ -1108,7 +1108,7 @@ address_collect(struct mail *m, InternetAddressList *list)
 	for (i = 0; i < n; i++) {
 		ia = internet_address_list_get_address(list, i);
 		if (!INTERNET_ADDRESS_IS_MAILBOX(ia)) {
-			address_collect(m, internet_address_group_get_members(
+			address_collect(addrs, internet_address_group_get_members(
 			    INTERNET_ADDRESS_GROUP(ia)));
 			continue;
 		}
@@ -1119,10 +1119,10 @@ address_collect(struct mail *m, InternetAddressList *list)
 		addr = text_one_line(g_utf8_strdown(spec, -1));
 		/* "From: Support Team" names no mailbox: see from_name_only(). */
 		if (strchr(addr, '@') == NULL || g_ptr_array_find_with_equal_func(
-		    m->addresses, addr, g_str_equal, NULL))
+		    addrs, addr, g_str_equal, NULL))
 			g_free(addr);
 		else
-			g_ptr_array_add(m->addresses, addr);
+			g_ptr_array_add(addrs, addr);
 	}
 }
 
@@ -1137,7 +1137,9 @@ mail_read_addresses(struct mime_ctx *ctx, struct mail *m, GMimeMessage *msg,
 	for (gsize i = 0; i < G_N_ELEMENTS(fields); i++)
 		if ((list = header_addresses(ctx, msg, fields[i],
 		    charset)) != NULL) {
-			address_collect(m, list);
+			address_collect(m->addresses, list);
+			if (i == 1)
+				address_collect(m->to_addrs, list);
 			g_object_unref(list);
 		}
 }
@@ -1785,6 +1787,7 @@ mail_new(GBytes *raw)
 	m->cc = g_strdup("");
 	m->references = g_ptr_array_new_with_free_func(g_free);
 	m->addresses = g_ptr_array_new_with_free_func(g_free);
+	m->to_addrs = g_ptr_array_new_with_free_func(g_free);
 	m->attachments = g_ptr_array_new_with_free_func(attachment_free);
 	m->headers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 	    g_free);
@@ -2039,6 +2042,7 @@ mail_free(struct mail *m)
 	g_free(m->to);
 	g_free(m->cc);
 	g_ptr_array_unref(m->addresses);
+	g_ptr_array_unref(m->to_addrs);
 	if (m->date != NULL)
 		g_date_time_unref(m->date);
 	g_free(m->content_language);
@@ -2149,6 +2153,53 @@ draft_body(const char *body)
 	return (GMimeObject *)tp;
 }
 
+/* The agent's files go out as they came, base64 encoded. */
+static GMimeObject *
+draft_attachment(const struct mail_attachment *a)
+{
+	GMimeContentType *ct = g_mime_content_type_parse(NULL, *a->type ?
+			    a->type : "application/octet-stream");
+	GMimePart	*part = g_mime_part_new_with_type(
+			    g_mime_content_type_get_media_type(ct),
+			    g_mime_content_type_get_media_subtype(ct));
+	gsize		 len;
+	const void	*data = g_bytes_get_data(a->content, &len);
+	GMimeStream	*mem = g_mime_stream_mem_new_with_buffer(
+			    data != NULL ? data : "", len);
+	GMimeDataWrapper *dw = g_mime_data_wrapper_new_with_stream(mem,
+			    GMIME_CONTENT_ENCODING_DEFAULT);
+	char		*name = draft_clean(a->name);
+
+	g_mime_part_set_content(part, dw);
+	g_mime_part_set_content_encoding(part, GMIME_CONTENT_ENCODING_BASE64);
+	if (*name != '\0')
+		g_mime_part_set_filename(part, name);
+	g_free(name);
+	g_object_unref(dw);
+	g_object_unref(mem);
+	g_object_unref(ct);
+	return (GMimeObject *)part;
+}
+
+static GMimeObject *
+draft_content(const struct mime_draft *d)
+{
+	GMimeObject	*text = draft_body(d->body), *part;
+	GMimeMultipart	*mixed;
+
+	if (d->attachments == NULL || d->attachments->len == 0)
+		return text;
+	mixed = g_mime_multipart_new_with_subtype("mixed");
+	g_mime_multipart_add(mixed, text);
+	g_object_unref(text);
+	for (guint i = 0; i < d->attachments->len; i++) {
+		part = draft_attachment(d->attachments->pdata[i]);
+		g_mime_multipart_add(mixed, part);
+		g_object_unref(part);
+	}
+	return (GMimeObject *)mixed;
+}
+
 static GBytes *
 draft_write(GMimeMessage *msg)
 {
@@ -2179,6 +2230,18 @@ draft_address(const char *name, const char *addr)
 	return text;
 }
 
+static struct mail_attachment *
+draft_attachment_copy(const struct mail_attachment *a)
+{
+	struct mail_attachment	*c = g_new0(struct mail_attachment, 1);
+
+	c->name = g_strdup(a->name);
+	c->type = g_strdup(a->type);
+	c->size = a->size;
+	c->content = g_bytes_ref(a->content);
+	return c;
+}
+
 /* What we built, as a struct mail, without parsing our own output. */
 static struct mail *
 draft_mail(const struct mime_draft *d, GBytes *raw, const char *subject)
@@ -2194,6 +2257,15 @@ draft_mail(const struct mime_draft *d, GBytes *raw, const char *subject)
 	m->from_addr = g_strstrip(draft_clean(d->from_addr));
 	g_free(m->to);
 	m->to = draft_address(d->to_name, d->to_addr);
+	if (d->cc != NULL && d->cc->len > 0) {
+		g_ptr_array_add(d->cc, NULL);
+		g_free(m->cc);
+		m->cc = g_strjoinv(", ", (char **)d->cc->pdata);
+		g_ptr_array_remove_index(d->cc, d->cc->len - 1);
+	}
+	for (guint i = 0; d->attachments != NULL && i < d->attachments->len; i++)
+		g_ptr_array_add(m->attachments, draft_attachment_copy(
+		    d->attachments->pdata[i]));
 	m->message_id = g_strdup(d->message_id);
 	m->in_reply_to = g_strdup(d->in_reply_to);
 	for (guint i = 0; d->references != NULL && i < d->references->len; i++)
@@ -2209,7 +2281,7 @@ mime_build(const struct mime_draft *d)
 {
 	GMimeMessage	*msg = g_mime_message_new(TRUE);
 	GDateTime	*date = g_date_time_new_from_unix_utc(d->date);
-	GMimeObject	*body = draft_body(d->body);
+	GMimeObject	*body = draft_content(d);
 	char		*subject = draft_clean(d->subject);
 	char		*ids;
 	GBytes		*bytes;
@@ -2217,6 +2289,12 @@ mime_build(const struct mime_draft *d)
 
 	draft_add_mailbox(msg, GMIME_ADDRESS_TYPE_FROM, d->from_name, d->from_addr);
 	draft_add_mailbox(msg, GMIME_ADDRESS_TYPE_TO, d->to_name, d->to_addr);
+	for (guint i = 0; d->cc != NULL && i < d->cc->len; i++)
+		draft_add_mailbox(msg, GMIME_ADDRESS_TYPE_CC, "",
+		    d->cc->pdata[i]);
+	if (d->reply_to != NULL)
+		draft_add_mailbox(msg, GMIME_ADDRESS_TYPE_REPLY_TO, "",
+		    d->reply_to);
 	g_mime_message_set_subject(msg, subject, "utf-8");
 	g_mime_message_set_date(msg, date);
 	g_mime_message_set_message_id(msg, d->message_id);
