@@ -15,8 +15,42 @@
 #include <glib.h>
 
 struct conf;
+struct conf_queue;
 struct mail;
 struct store;
+struct store_ticket;
+struct template_vars;
+
+/*
+ * One mail ticketd writes about a ticket, to its customers or to an
+ * agent. Unset fields take the ticket's defaults, as noted.
+ */
+struct reply_mail {
+	const char		*kind;		/* ack, reply, agent_reply,
+						   notify, agent_error */
+	const struct store_ticket *ticket;
+	const struct conf_queue	*queue;
+	const struct mail	*parent;	/* the mail answered, or NULL */
+	const char		*template;	/* NULL: subject and text */
+	const char		*lang;		/* template language, or NULL */
+	const struct template_vars *vars;	/* values over the ticket's */
+	const char		*preface;	/* a line above the body, or NULL */
+	const char		*subject;	/* without template */
+	const char		*text;		/* without template */
+	const char		*from_name;	/* NULL: the queue's name */
+	const char		*to_name;	/* with to_addr; NULL: */
+	const char		*to_addr;	/*   the requester */
+	GPtrArray		*cc;		/* char *: more recipients */
+	const char		*reply_to;	/* or NULL */
+	const char		*agent;		/* bind the Message-ID to */
+	const char		*author;	/* agent who wrote it, or NULL */
+	GPtrArray		*attachments;	/* struct mail_attachment * */
+	const char		*envelope_from;	/* NULL: the From address */
+	int			 automatic;	/* Auto-Submitted: not "no" */
+	int			 on_ticket;	/* also an "out" message */
+	gint64			 received_at;	/* what {{received}} shows */
+	gint64			 now;
+};
 
 /* What caused an acknowledgement: a mail that opened a new ticket. */
 struct reply_trigger {
@@ -44,12 +78,35 @@ int		 reply_ack(struct store *, const struct conf *,
 		    const struct reply_trigger *, int *queued, char **cause);
 
 /*
+ * Render and build m, and put one outbox row per recipient into the
+ * open transaction, with an event and, for on_ticket, the outgoing
+ * message. -1 and *cause on a template or store error.
+ */
+int		 reply_send(struct store *, const struct conf *,
+		    const struct reply_mail *m, char **cause);
+
+/*
+ * The newest mail of the ticket from its customers, parsed again from
+ * its raw form, and when it came; NULL (and *cause NULL) when none.
+ */
+struct mail	*reply_last_incoming(struct store *, const struct conf *,
+		    gint64 id, gint64 *received, char **cause);
+
+/*
+ * The queue a ticket belongs to; its first queue when the configuration
+ * no longer has it.
+ */
+const struct conf_queue *reply_queue_of(const struct conf *,
+		    const struct store_ticket *);
+
+/*
  * Queue the canned reply name to ticket id's requester and record it on
- * the ticket. -1 and *cause when the ticket or template does not exist
+ * the ticket, as written by agent author (NULL: by nobody in particular). -1 and *cause when the ticket or template does not exist
  * or the store fails.
  */
 int		 reply_canned(struct store *, const struct conf *, gint64 id,
-		    const char *name, gint64 now, char **cause);
+		    const char *name, const char *author, gint64 now,
+		    char **cause);
 
 /*
  * Fill conf->msgid_keys, before the conf is shared: the key that signs

@@ -22,6 +22,13 @@ enum template_var {
 	TV_QUEUE,		/* queue display name, or its name */
 	TV_PRIORITY,
 	TV_RECEIVED,		/* received time in the queue's time zone */
+	TV_STATUS,		/* new, open, pending, resolved, closed */
+	TV_TAGS,		/* "billing, vip", "" when none */
+	TV_ASSIGNEE,		/* the assignee's name, "" when none */
+	TV_TEXT,		/* the new words: the customer's, or a note */
+	TV_HISTORY,		/* the requester's other open tickets, a line each */
+	TV_AGENT,		/* the agent who acted */
+	TV_ERROR,		/* what was wrong with an agent's commands */
 	TV_COUNT
 };
 

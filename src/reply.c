@@ -195,20 +195,6 @@ reply_references(const struct mail *parent)
 	return refs;
 }
 
-/* What a template may say about the ticket. */
-struct reply_context {
-	const struct conf	*conf;
-	const struct conf_queue	*queue;
-	const struct store_ticket *ticket;
-	const struct mail	*parent;	/* the mail we answer, or NULL */
-	gint64			 received_at;
-	const char		*kind;		/* ack, reply */
-	const char		*template;
-	const char		*envelope_from;
-	int			 automatic;
-	gint64			 now;
-};
-
 /* Hand s to keep, which frees it once the template is rendered. */
 static const char *
 reply_keep(GPtrArray *keep, char *s)
@@ -217,44 +203,62 @@ reply_keep(GPtrArray *keep, char *s)
 	return s;
 }
 
-static void
-reply_vars(const struct reply_context *rc, struct template_vars *v,
-    GPtrArray *keep)
+static const char *
+reply_assignee_name(const struct conf *conf, const struct store_ticket *t)
 {
-	const struct store_ticket *t = rc->ticket;
-	GDateTime	*utc = g_date_time_new_from_unix_utc(rc->received_at);
-	GDateTime	*local = g_date_time_to_timezone(utc, rc->queue->timezone);
-	char		*s;
+	const struct conf_agent	*a;
+
+	if (t->assignee == NULL)
+		return "";
+	a = conf_agent_by_name(conf, t->assignee);
+	return a != NULL ? a->display_name : t->assignee;
+}
+
+/* What a template may say about the ticket, then what the caller adds. */
+static void
+reply_vars(const struct conf *conf, const struct reply_mail *rm,
+    struct template_vars *v, GPtrArray *keep)
+{
+	const struct store_ticket *t = rm->ticket;
+	GDateTime	*utc = g_date_time_new_from_unix_utc(rm->received_at);
+	GDateTime	*local = g_date_time_to_timezone(utc, rm->queue->timezone);
 
 	memset(v, 0, sizeof *v);
 	v->value[TV_TICKET_ID] = reply_keep(keep, g_strdup_printf("%" G_GINT64_FORMAT, t->id));
-	v->value[TV_TAG] = reply_keep(keep, thread_tag_format(rc->conf->subject_tag, t->id));
+	v->value[TV_TAG] = reply_keep(keep, thread_tag_format(conf->subject_tag, t->id));
 	v->value[TV_SUBJECT] = reply_keep(keep, thread_subject_clean(
-	    rc->conf->subject_tag, t->id, rc->parent ? rc->parent->subject :
-	    t->subject));
+	    conf->subject_tag, t->id, rm->parent && !rm->agent ?
+	    rm->parent->subject : t->subject));
 	v->value[TV_REQUESTER_NAME] = *t->requester_name ? t->requester_name :
 	    t->requester_addr;
 	v->value[TV_REQUESTER_ADDRESS] = t->requester_addr;
-	v->value[TV_QUEUE] = *rc->queue->display_name ?
-	    rc->queue->display_name : rc->queue->name;
+	v->value[TV_QUEUE] = *rm->queue->display_name ?
+	    rm->queue->display_name : rm->queue->name;
 	v->value[TV_PRIORITY] = t->priority;
-	s = g_date_time_format(local, "%Y-%m-%d %H:%M %Z");
-	v->value[TV_RECEIVED] = reply_keep(keep, s);
-	v->flag[TF_AFTER_HOURS] = !sla_hours_open(&rc->queue->hours,
-	    rc->queue->timezone, rc->received_at);
+	v->value[TV_RECEIVED] = reply_keep(keep, g_date_time_format(local,
+	    "%Y-%m-%d %H:%M %Z"));
+	v->value[TV_STATUS] = t->status;
+	v->value[TV_TAGS] = reply_keep(keep, t->tags ? g_strjoinv(", ",
+	    t->tags) : g_strdup(""));
+	v->value[TV_ASSIGNEE] = reply_assignee_name(conf, t);
+	v->flag[TF_AFTER_HOURS] = !sla_hours_open(&rm->queue->hours,
+	    rm->queue->timezone, rm->received_at);
+	for (int i = 0; rm->vars != NULL && i < TV_COUNT; i++)
+		if (rm->vars->value[i] != NULL)
+			v->value[i] = rm->vars->value[i];
 	g_date_time_unref(local);
 	g_date_time_unref(utc);
 }
 
 /* Template headers other than Subject go out as they are. */
 static GPtrArray *
-reply_headers(const struct reply_context *rc, const struct template_output *out,
-    char **subject)
+reply_headers(const struct conf *conf, const struct reply_mail *rm,
+    const struct template_output *out, char **subject)
 {
 	GPtrArray	*h = g_ptr_array_new();
-	const char	*text = "";
+	const char	*text = rm->subject ? rm->subject : "";
 
-	for (guint i = 0; i + 1 < out->headers->len; i += 2) {
+	for (guint i = 0; out != NULL && i + 1 < out->headers->len; i += 2) {
 		const char	*name = out->headers->pdata[i];
 
 		if (g_ascii_strcasecmp(name, "Subject") == 0)
@@ -264,44 +268,55 @@ reply_headers(const struct reply_context *rc, const struct template_output *out,
 			g_ptr_array_add(h, out->headers->pdata[i + 1]);
 		}
 	}
-	if (rc->automatic) {
+	if (rm->automatic) {
 		g_ptr_array_add(h, "Auto-Submitted");
-		g_ptr_array_add(h, strcmp(rc->kind, "ack") == 0 ?
+		g_ptr_array_add(h, strcmp(rm->kind, "ack") == 0 ||
+		    strcmp(rm->kind, "agent_error") == 0 ?
 		    "auto-replied" : "auto-generated");
 	}
 	g_ptr_array_add(h, "X-Auto-Response-Suppress");
 	g_ptr_array_add(h, "All");
 	g_ptr_array_add(h, REPLY_LOOP_HEADER);
-	g_ptr_array_add(h, rc->conf->hostname);
+	g_ptr_array_add(h, conf->hostname);
 	/* One tag and one "Re:", whatever the template and subject held. */
-	*subject = thread_subject_reply(rc->conf->subject_tag, rc->ticket->id,
-	    text);
+	*subject = thread_subject_reply(conf->subject_tag, rm->ticket->id, text);
 	return h;
 }
 
-static struct mail *
-reply_build(const struct reply_context *rc, const struct template_output *out)
+static const char *
+reply_from(const struct reply_mail *rm)
 {
-	/* The newest key signs; reply_queue() checked there is one. */
-	const guint8		*key = g_bytes_get_data(rc->conf->msgid_keys,
-				    NULL);
+	return reply_from_address(rm->queue, rm->agent ? NULL : rm->parent);
+}
+
+static struct mail *
+reply_build(const struct conf *conf, const struct reply_mail *rm,
+    const char *body, const struct template_output *out)
+{
+	/* The newest key signs; reply_send() checked there is one. */
+	const guint8		*key = g_bytes_get_data(conf->msgid_keys, NULL);
 	struct mime_draft	 d = { 0 };
-	GPtrArray		*refs = reply_references(rc->parent);
+	GPtrArray		*refs = reply_references(rm->parent);
 	char			*msgid, *subject;
 	struct mail		*sent;
 
-	msgid = thread_msgid_make(key, rc->ticket->id, rc->conf->hostname);
-	d.from_name = rc->queue->display_name;
-	d.from_addr = reply_from_address(rc->queue, rc->parent);
-	d.to_name = rc->ticket->requester_name;
-	d.to_addr = rc->ticket->requester_addr;
+	msgid = thread_msgid_make_agent(key, rm->ticket->id, rm->agent,
+	    conf->hostname);
+	d.from_name = rm->from_name ? rm->from_name : rm->queue->display_name;
+	d.from_addr = reply_from(rm);
+	d.to_name = rm->to_addr ? (rm->to_name ? rm->to_name : "") :
+	    rm->ticket->requester_name;
+	d.to_addr = rm->to_addr ? rm->to_addr : rm->ticket->requester_addr;
+	d.cc = rm->cc;
+	d.reply_to = rm->reply_to;
 	d.message_id = msgid;
-	d.in_reply_to = rc->parent ? rc->parent->message_id : NULL;
+	d.in_reply_to = rm->parent ? rm->parent->message_id : NULL;
 	d.references = refs;
-	d.headers = reply_headers(rc, out, &subject);
+	d.headers = reply_headers(conf, rm, out, &subject);
 	d.subject = subject;
-	d.body = out->body;
-	d.date = rc->now;
+	d.body = body;
+	d.attachments = rm->attachments;
+	d.date = rm->now;
 	sent = mime_build(&d);
 	g_ptr_array_free(d.headers, TRUE);
 	g_ptr_array_free(refs, TRUE);
@@ -310,67 +325,126 @@ reply_build(const struct reply_context *rc, const struct template_output *out)
 	return sent;
 }
 
-/* Outbox row, outgoing message and event, all in the open transaction. */
-static int
-reply_store(struct store *st, const struct reply_context *rc,
-    const struct mail *sent, const char *lang, char **cause)
+static const char *
+reply_event_type(const char *kind)
 {
-	struct store_outbox	 o = { 0 };
-	struct store_message_in	 in = { 0 };
-	gint64			 message;
-	char			*detail;
-	int			 rc_ = -1;
+	static const char *const types[][2] = {
+		{ "ack", "ack_queued" }, { "reply", "reply_queued" },
+		{ "agent_reply", "agent_reply_queued" },
+		{ "notify", "notified" }, { "agent_error", "agent_error_queued" },
+	};
 
-	o.ticket_id = rc->ticket->id;
-	o.kind = (char *)rc->kind;
-	o.envelope_from = (char *)rc->envelope_from;
-	o.rcpt = rc->ticket->requester_addr;
-	o.message_id = sent->message_id;
-	o.data = sent->raw;
-	o.created_at = rc->now;
-	in.ticket_id = rc->ticket->id;
-	in.direction = "out";
-	in.source = rc->kind;
-	in.return_path = rc->envelope_from;
-	in.dedupe_key = sent->message_id;
-	in.received_at = rc->now;
-	in.mail = sent;
-	if (st->ops->outbox_add(st, &o, cause) == 0 &&
-	    st->ops->message_add(st, &in, &message, cause) == 0) {
-		detail = g_strdup_printf("%s \"%s\" (%s) to <%s>, outbox %"
-		    G_GINT64_FORMAT, rc->kind, rc->template, lang,
-		    rc->ticket->requester_addr, o.id);
-		rc_ = st->ops->event_add(st, rc->ticket->id, rc->now,
-		    strcmp(rc->kind, "ack") == 0 ? "ack_queued" : "reply_queued",
-		    detail, cause);
-		g_free(detail);
-	}
-	return rc_;
+	for (gsize i = 0; i < G_N_ELEMENTS(types); i++)
+		if (strcmp(kind, types[i][0]) == 0)
+			return types[i][1];
+	return "mail_queued";
 }
 
 static int
-reply_queue(struct store *st, const struct reply_context *rc,
-    const char *want_lang, char **cause)
+reply_outbox_row(struct store *st, const struct reply_mail *rm,
+    const struct mail *sent, const char *envelope_from, const char *rcpt,
+    GString *ids, char **cause)
+{
+	struct store_outbox	 o = { 0 };
+
+	o.ticket_id = rm->ticket->id;
+	o.kind = (char *)rm->kind;
+	o.envelope_from = (char *)envelope_from;
+	o.rcpt = (char *)rcpt;
+	o.message_id = sent->message_id;
+	o.data = sent->raw;
+	o.created_at = rm->now;
+	if (st->ops->outbox_add(st, &o, cause) != 0)
+		return -1;
+	g_string_append_printf(ids, "%s%" G_GINT64_FORMAT, ids->len ? ", " : "",
+	    o.id);
+	return 0;
+}
+
+/* Outbox rows, outgoing message and event, all in the open transaction. */
+static int
+reply_store(struct store *st, const struct reply_mail *rm,
+    const struct mail *sent, const char *what, char **cause)
+{
+	struct store_message_in	 in = { 0 };
+	const char		*env = rm->envelope_from ? rm->envelope_from :
+				    sent->from_addr;
+	const char		*to = rm->to_addr ? rm->to_addr :
+				    rm->ticket->requester_addr;
+	GString			*ids = g_string_new(NULL);
+	gint64			 message;
+	char			*detail;
+	int			 rc = -1;
+
+	if (reply_outbox_row(st, rm, sent, env, to, ids, cause) != 0)
+		goto out;
+	for (guint i = 0; rm->cc != NULL && i < rm->cc->len; i++)
+		if (reply_outbox_row(st, rm, sent, env, rm->cc->pdata[i], ids,
+		    cause) != 0)
+			goto out;
+	in.ticket_id = rm->ticket->id;
+	in.direction = "out";
+	in.source = rm->kind;
+	in.return_path = env;
+	in.dedupe_key = sent->message_id;
+	in.received_at = rm->now;
+	in.mail = sent;
+	in.author = rm->author;
+	if (rm->on_ticket && st->ops->message_add(st, &in, &message, cause) != 0)
+		goto out;
+	detail = g_strdup_printf("%s to <%s>%s%s, outbox %s", what, to,
+	    rm->cc && rm->cc->len ? " and " : "", rm->cc && rm->cc->len ?
+	    "its Cc" : "", ids->str);
+	rc = st->ops->event_add(st, rm->ticket->id, rm->now,
+	    reply_event_type(rm->kind), detail, cause);
+	g_free(detail);
+out:
+	g_string_free(ids, TRUE);
+	return rc;
+}
+
+/* The template's body, below the preface when there is one. */
+static char *
+reply_body(const struct reply_mail *rm, const struct template_output *out)
+{
+	const char	*body = out ? out->body : rm->text ? rm->text : "";
+
+	if (rm->preface == NULL)
+		return g_strdup(body);
+	return g_strdup_printf("%s\n\n%s", rm->preface, body);
+}
+
+int
+reply_send(struct store *st, const struct conf *conf,
+    const struct reply_mail *rm, char **cause)
 {
 	struct template_output	 out = { 0 };
 	struct template_vars	 vars;
 	GPtrArray		*keep = g_ptr_array_new_with_free_func(g_free);
 	struct mail		*sent;
-	int			 ret;
+	char			*body, *what;
+	int			 ret = 0;
 
-	if (rc->conf->msgid_keys == NULL) {
+	if (conf->msgid_keys == NULL) {
 		*cause = g_strdup("no Message-ID key loaded");
 		g_ptr_array_free(keep, TRUE);
 		return -1;
 	}
-	reply_vars(rc, &vars, keep);
-	ret = template_render(rc->conf->templates, rc->template, want_lang,
-	    rc->queue->language, &vars, &out, cause);
+	if (rm->template != NULL) {
+		reply_vars(conf, rm, &vars, keep);
+		ret = template_render(conf->templates, rm->template, rm->lang,
+		    rm->queue->language, &vars, &out, cause);
+	}
 	g_ptr_array_free(keep, TRUE);
 	if (ret != 0)
 		return -1;
-	sent = reply_build(rc, &out);
-	ret = reply_store(st, rc, sent, out.lang, cause);
+	body = reply_body(rm, rm->template ? &out : NULL);
+	sent = reply_build(conf, rm, body, rm->template ? &out : NULL);
+	what = rm->template ? g_strdup_printf("%s \"%s\" (%s)", rm->kind,
+	    rm->template, out.lang) : g_strdup(rm->kind);
+	ret = reply_store(st, rm, sent, what, cause);
+	g_free(what);
+	g_free(body);
 	template_output_clear(&out);
 	mail_free(sent);
 	return ret;
@@ -417,7 +491,7 @@ reply_ack(struct store *st, const struct conf *conf,
 {
 	const struct conf_queue	*q = conf_queue_by_name(conf, trig->queue);
 	struct store_ticket	*t = NULL;
-	struct reply_context	 rc = { 0 };
+	struct reply_mail	 rm = { 0 };
 	const char		*why;
 	char			*limit = NULL;
 	int			 ret;
@@ -446,10 +520,18 @@ reply_ack(struct store *st, const struct conf *conf,
 		store_ticket_free(t);
 		return ret;
 	}
-	rc = (struct reply_context){ conf, q, t, trig->mail, trig->received_at,
-	    "ack", "ack", conf->ack_envelope_sender, 1, trig->received_at };
-	ret = reply_queue(st, &rc, template_detect_language(
-	    trig->mail->content_language, trig->mail->body), cause);
+	rm.kind = "ack";
+	rm.ticket = t;
+	rm.queue = q;
+	rm.parent = trig->mail;
+	rm.template = "ack";
+	rm.lang = template_detect_language(trig->mail->content_language,
+	    trig->mail->body);
+	rm.envelope_from = conf->ack_envelope_sender;
+	rm.automatic = 1;
+	rm.on_ticket = 1;
+	rm.received_at = rm.now = trig->received_at;
+	ret = reply_send(st, conf, &rm, cause);
 	if (ret == 0)
 		ret = st->ops->autoreply_add(st, t->requester_addr, t->id,
 		    trig->received_at, cause);
@@ -458,14 +540,14 @@ reply_ack(struct store *st, const struct conf *conf,
 	return ret;
 }
 
-/* The newest incoming mail of the ticket, parsed again from its raw form. */
-static struct mail *
+struct mail *
 reply_last_incoming(struct store *st, const struct conf *conf, gint64 id,
     gint64 *received, char **cause)
 {
 	GPtrArray	*msgs;
 	struct mail	*m = NULL;
 
+	*cause = NULL;
 	if (st->ops->message_list(st, id, &msgs, cause) != 0)
 		return NULL;
 	for (guint i = msgs->len; i > 0 && m == NULL; i--) {
@@ -484,13 +566,20 @@ reply_last_incoming(struct store *st, const struct conf *conf, gint64 id,
 	return m;
 }
 
+const struct conf_queue *
+reply_queue_of(const struct conf *conf, const struct store_ticket *t)
+{
+	const struct conf_queue	*q = conf_queue_by_name(conf, t->queue);
+
+	return q != NULL ? q : conf->queues->pdata[0];
+}
+
 int
 reply_canned(struct store *st, const struct conf *conf, gint64 id,
-    const char *name, gint64 now, char **cause)
+    const char *name, const char *author, gint64 now, char **cause)
 {
 	struct store_ticket	*t = NULL;
-	const struct conf_queue	*q;
-	struct reply_context	 rc = { 0 };
+	struct reply_mail	 rm = { 0 };
 	struct mail		*parent;
 	gint64			 received = now;
 	int			 ret, found;
@@ -505,18 +594,23 @@ reply_canned(struct store *st, const struct conf *conf, gint64 id,
 			*cause = g_strdup_printf("no ticket %" G_GINT64_FORMAT, id);
 		return -1;
 	}
-	if ((q = conf_queue_by_name(conf, t->queue)) == NULL)
-		q = conf->queues->pdata[0];
 	parent = reply_last_incoming(st, conf, id, &received, cause);
 	if (parent == NULL && *cause != NULL) {
 		store_ticket_free(t);
 		return -1;
 	}
-	rc = (struct reply_context){ conf, q, t, parent, received, "reply", name,
-	    NULL, 0, now };
-	rc.envelope_from = reply_from_address(q, parent);
-	ret = reply_queue(st, &rc, parent ? template_detect_language(
-	    parent->content_language, parent->body) : NULL, cause);
+	rm.kind = "reply";
+	rm.ticket = t;
+	rm.queue = reply_queue_of(conf, t);
+	rm.parent = parent;
+	rm.template = name;
+	rm.lang = parent ? template_detect_language(parent->content_language,
+	    parent->body) : NULL;
+	rm.author = author;
+	rm.on_ticket = 1;
+	rm.received_at = received;
+	rm.now = now;
+	ret = reply_send(st, conf, &rm, cause);
 	if (parent != NULL)
 		mail_free(parent);
 	store_ticket_free(t);

@@ -32,6 +32,13 @@ static const char *const var_names[TV_COUNT] = {
 	[TV_QUEUE] = "queue",
 	[TV_PRIORITY] = "priority",
 	[TV_RECEIVED] = "received",
+	[TV_STATUS] = "status",
+	[TV_TAGS] = "tags",
+	[TV_ASSIGNEE] = "assignee",
+	[TV_TEXT] = "text",
+	[TV_HISTORY] = "history",
+	[TV_AGENT] = "agent",
+	[TV_ERROR] = "error",
 };
 
 static const char *const flag_names[TF_COUNT] = {

@@ -399,7 +399,7 @@ ctl_reply(struct store *st, struct conf *conf, int argc, char **argv)
 		g_free(cause);
 		return EX_SOFTWARE;
 	}
-	if (reply_canned(st, conf, id, opt_canned,
+	if (reply_canned(st, conf, id, opt_canned, NULL,
 	    g_get_real_time() / G_USEC_PER_SEC, &cause) != 0 ||
 	    st->ops->commit(st, &cause) != 0) {
 		st->ops->rollback(st);
