@@ -63,6 +63,13 @@ struct reply_trigger {
 };
 
 /*
+ * Why the mail's headers say a machine wrote it, or would not want an
+ * automatic answer (Auto-Submitted, Precedence, a report, a list, our
+ * loop marker), or NULL. A static string.
+ */
+const char	*reply_automatic(const struct mail *);
+
+/*
  * Why no automatic reply may answer this mail, or NULL when one may.
  * The string is static or owned by the mail.
  */

@@ -172,6 +172,9 @@ struct store_ops {
 			    const char *address, char **cause);
 	int		 (*participant_add)(struct store *, gint64 ticket_id,
 			    const char *address, char **cause);
+	/* Every participant's address (char *), sorted. */
+	int		 (*participant_list)(struct store *, gint64 ticket_id,
+			    GPtrArray **addresses, char **cause);
 	/* Record one more delivery of a stored mail: 1 new, 0 known, -1. */
 	int		 (*delivery_add)(struct store *, gint64 message_id,
 			    const struct store_delivery *, char **cause);
@@ -218,6 +221,10 @@ struct store_ops {
 			    guint *for_ticket, char **cause);
 	int		 (*autoreply_add)(struct store *, const char *address,
 			    gint64 ticket_id, gint64 at, char **cause);
+	/* Automatic mail since a time to address about ticket_id. */
+	int		 (*autoreply_count_pair)(struct store *,
+			    const char *address, gint64 ticket_id, gint64 since,
+			    guint *count, char **cause);
 	/* The outbox row of the mail we sent as message_id: 1, 0 or -1. */
 	int		 (*outbox_by_msgid)(struct store *, const char *message_id,
 			    struct store_outbox **out, char **cause);

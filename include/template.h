@@ -34,6 +34,8 @@ enum template_var {
 
 enum template_flag {
 	TF_AFTER_HOURS,		/* the mail came outside business hours */
+	TF_HISTORY,		/* the requester has other open tickets */
+	TF_ASSIGNED,		/* the ticket has an assignee */
 	TF_COUNT
 };
 

@@ -46,6 +46,7 @@ enum ticket_outcome {
 	TICKET_DUPLICATE,	/* stored before: only new deliveries are kept */
 	TICKET_FOLLOW_UP,	/* joined an existing ticket */
 	TICKET_NEW,		/* opened a ticket */
+	TICKET_AGENT,		/* an agent's mail, acted on (agent.h) */
 };
 
 /* What ticket_decide() found. Free its strings with ticket_decision_clear(). */
@@ -62,6 +63,11 @@ struct ticket_decision {
 	int			 bounce;	/* FOLLOW_UP: a DSN of our mail */
 	GArray			*related;	/* gint64: other tickets of replies
 						   to it that came first, or NULL */
+	gint64			 closed;	/* NEW: the closed ticket it
+						   answers, linked to the new one */
+	int			 agent;		/* enum agent_verdict */
+	const struct conf_agent	*agent_who;	/* AGENT, or the COPY's */
+	char			*agent_why;	/* why a claim was refused */
 };
 
 struct ticket_result {

@@ -113,6 +113,7 @@ ingest_store(struct store *st, struct ingest_job *job, char **cause)
 		job->status = INGEST_DUPLICATE;
 		return 0;
 	case TICKET_FOLLOW_UP:
+	case TICKET_AGENT:
 	case TICKET_NEW:
 		job->new_ticket = res.outcome == TICKET_NEW;
 		job->status = INGEST_STORED;

@@ -67,8 +67,8 @@ reply_header_is(const struct mail *m, const char *name,
 	return match;
 }
 
-static const char *
-reply_suppress_header(const struct mail *m)
+const char *
+reply_automatic(const struct mail *m)
 {
 	static const char *const no[] = { "no", NULL };
 	static const char *const bulk[] = { "bulk", "junk", "list", NULL };
@@ -99,7 +99,7 @@ reply_suppress_reason(const struct conf *conf, const struct mail *m,
 
 	if (return_path == NULL || *return_path == '\0')
 		return "empty return path";
-	if ((why = reply_suppress_header(m)) != NULL)
+	if ((why = reply_automatic(m)) != NULL)
 		return why;
 	if (reply_is_robot(return_path) || reply_is_robot(m->from_addr))
 		return "the sender is a mailer daemon, postmaster or noreply "
@@ -243,9 +243,12 @@ reply_vars(const struct conf *conf, const struct reply_mail *rm,
 	v->value[TV_ASSIGNEE] = reply_assignee_name(conf, t);
 	v->flag[TF_AFTER_HOURS] = !sla_hours_open(&rm->queue->hours,
 	    rm->queue->timezone, rm->received_at);
+	v->flag[TF_ASSIGNED] = t->assignee != NULL;
 	for (int i = 0; rm->vars != NULL && i < TV_COUNT; i++)
 		if (rm->vars->value[i] != NULL)
 			v->value[i] = rm->vars->value[i];
+	for (int i = 0; rm->vars != NULL && i < TF_COUNT; i++)
+		v->flag[i] = v->flag[i] || rm->vars->flag[i];
 	g_date_time_unref(local);
 	g_date_time_unref(utc);
 }

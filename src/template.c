@@ -43,6 +43,8 @@ static const char *const var_names[TV_COUNT] = {
 
 static const char *const flag_names[TF_COUNT] = {
 	[TF_AFTER_HOURS] = "after_hours",
+	[TF_HISTORY] = "history",
+	[TF_ASSIGNED] = "assigned",
 };
 
 /*

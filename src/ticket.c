@@ -11,12 +11,18 @@
  */
 #include <string.h>
 
+#include "agent.h"
 #include "bounce.h"
 #include "conf.h"
 #include "dsn.h"
+#include "lifecycle.h"
+#include "log.h"
 #include "mime.h"
+#include "notify.h"
+#include "quote.h"
 #include "reply.h"
 #include "store.h"
+#include "template.h"
 #include "ticket.h"
 
 /* Header fields that transport adds on the way: not part of the mail. */
@@ -111,6 +117,7 @@ ticket_decision_clear(struct ticket_decision *d)
 	g_free(d->ref);
 	g_free(d->sender);
 	g_free(d->refused_why);
+	g_free(d->agent_why);
 	if (d->related != NULL)
 		g_array_free(d->related, TRUE);
 	memset(d, 0, sizeof *d);
@@ -292,6 +299,122 @@ ticket_match_bounce(struct store *st, const struct ticket_mail *tm,
 	return ticket_join(d, ticket, "delivery status notification", orig);
 }
 
+static void
+ticket_refuse_agent(struct ticket_decision *d, char *why)
+{
+	d->agent = AGENT_FORGED;
+	d->agent_who = NULL;
+	g_free(d->agent_why);
+	d->agent_why = why;
+}
+
+/*
+ * An agent's mail acts on the ticket its token names, if that still
+ * exists and lies in the agent's queues. 1 when it does.
+ */
+static int
+ticket_match_agent(struct store *st, const struct ticket_mail *tm,
+    struct ticket_decision *d, char **cause)
+{
+	struct agent_evidence	 ev;
+	struct store_ticket	*t = NULL;
+	int			 found;
+
+	agent_recognise(tm->conf, tm->mail, tm->deliveries, &ev);
+	d->agent = ev.verdict;
+	d->agent_who = ev.agent;
+	d->agent_why = g_steal_pointer(&ev.why);
+	if (ev.verdict == AGENT_VERIFIED &&
+	    (found = st->ops->ticket_get(st, ev.ticket_id, &t, cause)) != 1) {
+		if (found < 0)
+			return -1;
+		ticket_refuse_agent(d, g_strdup_printf("its token names ticket %"
+		    G_GINT64_FORMAT ", which does not exist", ev.ticket_id));
+	} else if (ev.verdict == AGENT_VERIFIED &&
+	    !conf_agent_serves(ev.agent, t->queue))
+		ticket_refuse_agent(d, g_strdup_printf("agent %s does not work "
+		    "in queue %s", ev.agent->name, t->queue));
+	else if (ev.verdict == AGENT_VERIFIED) {
+		d->outcome = TICKET_AGENT;
+		d->ticket_id = ev.ticket_id;
+		d->how = ev.how;
+	}
+	store_ticket_free(t);
+	agent_evidence_clear(&ev);
+	return d->outcome == TICKET_AGENT;
+}
+
+/* A customer on To is a participant: the agent's copy goes there. */
+static int
+ticket_copy_joins(struct store *st, const struct ticket_mail *tm,
+    gint64 ticket, char **cause)
+{
+	GPtrArray	*to = tm->mail->to_addrs;
+	int		 found = 0;
+
+	for (guint i = 0; i < to->len && found == 0; i++)
+		found = st->ops->participant_find(st, ticket, to->pdata[i],
+		    cause);
+	return found;
+}
+
+/*
+ * An agent's own mail to a customer, a queue on Cc: the ticket of the
+ * mail it answers, or the one its subject names, when the customer it
+ * goes to takes part in it.
+ */
+static int
+ticket_match_copy(struct store *st, const struct ticket_mail *tm,
+    struct ticket_decision *d, char **cause)
+{
+	const struct mail	*m = tm->mail;
+	gint64			 ticket;
+	int			 found = 0;
+
+	for (guint i = m->references->len + 1; i > 0; i--) {
+		const char	*ref = i > m->references->len ? m->in_reply_to :
+				    m->references->pdata[i - 1];
+
+		if (ref == NULL || (!reply_msgid_verify(tm->conf, ref, &ticket) &&
+		    (found = st->ops->msgid_ticket(st, ref, NULL, &ticket,
+		    cause)) != 1)) {
+			if (ref != NULL && found < 0)
+				return -1;
+			continue;
+		}
+		if ((found = ticket_copy_joins(st, tm, ticket, cause)) != 0)
+			return found < 0 ? -1 : ticket_join(d, ticket,
+			    "the agent's copy", ref);
+	}
+	if (!thread_tag_find(tm->conf->subject_tag, m->subject, &ticket) ||
+	    (found = st->ops->ticket_exists(st, ticket, cause)) == 0)
+		return 0;
+	if (found < 0 || (found = ticket_copy_joins(st, tm, ticket, cause)) <= 0)
+		return found;
+	return ticket_join(d, ticket, "the agent's copy", NULL);
+}
+
+/* A customer's mail to a closed ticket opens a new one that links it. */
+static int
+ticket_check_closed(struct store *st, struct ticket_decision *d, char **cause)
+{
+	struct store_ticket	*t;
+	int			 found;
+
+	if (d->outcome != TICKET_FOLLOW_UP || d->bounce ||
+	    d->agent == AGENT_COPY)
+		return 0;
+	if ((found = st->ops->ticket_get(st, d->ticket_id, &t, cause)) != 1)
+		return found;
+	if (strcmp(t->status, "closed") == 0) {
+		d->closed = d->ticket_id;
+		d->ticket_id = 0;
+		d->outcome = TICKET_NEW;
+	}
+	store_ticket_free(t);
+	return 0;
+}
+
 int
 ticket_decide(struct store *st,
     const struct ticket_mail *tm, struct ticket_decision *d, char **cause)
@@ -302,28 +425,35 @@ ticket_decide(struct store *st,
 
 	memset(d, 0, sizeof *d);
 	d->sender = g_utf8_strdown(sender, -1);
-	if ((found = ticket_find_duplicate(st, tm, d, cause)) == 0 &&
-	    (found = ticket_match_bounce(st, tm, d, cause)) == 0 &&
+	if ((found = ticket_find_duplicate(st, tm, d, cause)) != 0 ||
+	    (found = ticket_match_agent(st, tm, d, cause)) != 0)
+		return found < 0 ? -1 : 0;
+	if (d->agent == AGENT_COPY)
+		found = ticket_match_copy(st, tm, d, cause);
+	else if ((found = ticket_match_bounce(st, tm, d, cause)) == 0 &&
 	    (found = ticket_match_references(st, tm, d, cause)) == 0 &&
 	    (found = ticket_match_cited_by(st, tm, d, cause)) == 0)
 		found = ticket_match_tag(st, tm, d, cause);
 	if (found == 0)
 		d->outcome = TICKET_NEW;
-	return found < 0 ? -1 : 0;
+	if (found < 0 || ticket_check_closed(st, d, cause) < 0)
+		return -1;
+	return 0;
 }
 
-/* The sender and every address on From, To and Cc but our own queues. */
+/* The sender and every address on From, To and Cc but ours and agents'. */
 static int
 ticket_add_participants(struct store *st, const struct ticket_mail *tm,
     gint64 ticket, const char *sender, char **cause)
 {
 	GPtrArray	*addrs = tm->mail->addresses;
 
-	if (*sender != '\0' &&
+	if (*sender != '\0' && conf_agent_by_address(tm->conf, sender) == NULL &&
 	    st->ops->participant_add(st, ticket, sender, cause) != 0)
 		return -1;
 	for (guint i = 0; i < addrs->len; i++)
 		if (conf_queue_for_address(tm->conf, addrs->pdata[i]) == NULL &&
+		    conf_agent_by_address(tm->conf, addrs->pdata[i]) == NULL &&
 		    st->ops->participant_add(st, ticket, addrs->pdata[i],
 		    cause) != 0)
 			return -1;
@@ -364,6 +494,23 @@ ticket_note_refusals(struct store *st, const struct ticket_mail *tm,
 	    cause);
 }
 
+/* The closed ticket the customer wrote to and the new one name each other. */
+static int
+ticket_link_closed(struct store *st, const struct ticket_mail *tm,
+    const struct ticket_decision *d, char **cause)
+{
+	if (d->closed == 0)
+		return 0;
+	if (st->ops->link_add(st, d->closed, d->ticket_id, cause) != 0 ||
+	    ticket_event(st, d->ticket_id, tm->received_at, "linked",
+	    g_strdup_printf("follows closed ticket %" G_GINT64_FORMAT,
+	    d->closed), cause) != 0)
+		return -1;
+	return ticket_event(st, d->closed, tm->received_at, "linked",
+	    g_strdup_printf("the customer wrote again after it closed: ticket %"
+	    G_GINT64_FORMAT, d->ticket_id), cause);
+}
+
 static int
 ticket_create(struct store *st, const struct ticket_mail *tm,
     struct ticket_decision *d, char **cause)
@@ -377,6 +524,11 @@ ticket_create(struct store *st, const struct ticket_mail *tm,
 	t.requester_name = m->from_name;
 	t.requester_addr = *m->from_addr != '\0' ? m->from_addr :
 	    (char *)tm->return_path;
+	/* An agent who writes first: the customer is on To. */
+	if (d->agent == AGENT_COPY) {
+		t.requester_name = "";
+		t.requester_addr = m->to_addrs->pdata[0];
+	}
 	t.status = "new";
 	t.queue = (char *)tm->queue;
 	t.priority = "normal";
@@ -389,7 +541,7 @@ ticket_create(struct store *st, const struct ticket_mail *tm,
 		return -1;
 	d->ticket_id = t.id;
 	if (st->ops->event_add(st, t.id, tm->received_at, "created", tm->queue,
-	    cause) != 0)
+	    cause) != 0 || ticket_link_closed(st, tm, d, cause) != 0)
 		return -1;
 	return ticket_note_refusals(st, tm, d, cause);
 }
@@ -403,7 +555,9 @@ ticket_add_message(struct store *st, const struct ticket_mail *tm,
 	char			*how = NULL;
 
 	in.ticket_id = d->ticket_id;
-	in.direction = "in";
+	/* An agent's own mail to a customer: ours, though not sent by us. */
+	in.direction = d->agent == AGENT_COPY ? "out" : "in";
+	in.author = d->agent == AGENT_COPY ? d->agent_who->name : NULL;
 	in.source = tm->source;
 	in.return_path = tm->return_path;
 	in.dedupe_key = tm->dedupe_key;
@@ -494,16 +648,169 @@ ticket_note_late_original(struct store *st, const struct ticket_mail *tm,
 
 static int
 ticket_acknowledge(struct store *st, const struct ticket_mail *tm,
-    gint64 ticket, int *queued, char **cause)
+    const struct ticket_decision *d, int *queued, char **cause)
 {
-	struct reply_trigger	 trig = { ticket, tm->mail, tm->return_path,
-				    tm->queue, tm->received_at, tm->dsn == NULL ?
-				    NULL : "the mail is a delivery status "
-				    "notification" };
+	struct reply_trigger	 trig = { d->ticket_id, tm->mail,
+				    tm->return_path, tm->queue,
+				    tm->received_at, NULL };
 
+	if (tm->dsn != NULL)
+		trig.why_not = "the mail is a delivery status notification";
+	else if (d->agent != AGENT_NONE ||
+	    conf_agent_by_address(tm->conf, tm->mail->from_addr) != NULL)
+		trig.why_not = "the sender is one of our agents";
 	if (tm->no_ack)
 		return 0;
 	return reply_ack(st, tm->conf, &trig, queued, cause);
+}
+
+/* A claim to be an agent that did not hold: said, and logged. */
+static int
+ticket_note_forgery(struct store *st, const struct ticket_mail *tm,
+    const struct ticket_decision *d, char **cause)
+{
+	const char	*msgid = tm->mail->message_id;
+
+	if (d->agent != AGENT_FORGED)
+		return 0;
+	log_warn("ticket %" G_GINT64_FORMAT ": mail <%s> from <%s> is not "
+	    "taken as an agent's: %s", d->ticket_id, msgid ? msgid : "",
+	    tm->mail->from_addr, d->agent_why);
+	return ticket_event(st, d->ticket_id, tm->received_at, "agent_refused",
+	    g_strdup_printf("mail <%s> from <%s> is customer mail: %s",
+	    msgid ? msgid : "", tm->mail->from_addr, d->agent_why), cause);
+}
+
+/*
+ * What a customer's mail does to the ticket: reopen it, tell the
+ * agents. Mail a machine wrote (an out-of-office notice) does neither,
+ * so no machine can keep a ticket open.
+ */
+static int
+ticket_after_customer(struct store *st, const struct ticket_mail *tm,
+    const struct ticket_decision *d, int new, char **cause)
+{
+	const char	*automatic = reply_automatic(tm->mail);
+	char		*text;
+	int		 rc;
+
+	if (ticket_note_forgery(st, tm, d, cause) != 0)
+		return -1;
+	if (d->agent == AGENT_COPY)
+		return ticket_event(st, d->ticket_id, tm->received_at,
+		    "agent_copy", g_strdup_printf("agent %s wrote to <%s> from "
+		    "their own mailbox; recorded, not sent again",
+		    d->agent_who->name, (char *)tm->mail->to_addrs->pdata[0]),
+		    cause);
+	if (d->bounce || (!new && automatic != NULL))
+		return 0;
+	text = quote_strip(tm->mail->body, NULL);
+	rc = new ? lifecycle_new_ticket(st, tm->conf, d->ticket_id, tm->mail,
+	    text, tm->received_at, cause) : lifecycle_customer_mail(st,
+	    tm->conf, d->ticket_id, tm->mail, text, tm->received_at, cause);
+	g_free(text);
+	return rc;
+}
+
+/* Store an agent's mail whose commands were wrong, and tell them. */
+static int
+ticket_agent_error(struct store *st, const struct ticket_mail *tm,
+    const struct ticket_decision *d, const char *words, const char *error,
+    char **cause)
+{
+	const struct conf_agent	*a = d->agent_who;
+	struct store_ticket	*t;
+	struct reply_mail	 rm = { 0 };
+	struct template_vars	 vars = { { NULL }, { 0 } };
+	struct lifecycle_action	 act = { 0 };
+	char			*reply_to;
+	int			 rc;
+
+	act.ticket_id = d->ticket_id;
+	act.agent = a->name;
+	act.via = "mail";
+	act.mail = tm->mail;
+	act.text = words;
+	act.source = tm->source;
+	act.dedupe_key = tm->dedupe_key;
+	act.deliveries = tm->deliveries;
+	act.now = tm->received_at;
+	act.stored_only = 1;
+	if (lifecycle_act(st, tm->conf, &act, cause) != 0 ||
+	    ticket_event(st, d->ticket_id, tm->received_at,
+	    "agent_command_error", g_strdup_printf("agent %s: %s; nothing "
+	    "was done", a->name, error), cause) != 0 ||
+	    st->ops->ticket_get(st, d->ticket_id, &t, cause) != 1)
+		return -1;
+	vars.value[TV_ERROR] = error;
+	vars.value[TV_TEXT] = words;
+	rm.kind = "agent_error";
+	rm.ticket = t;
+	rm.queue = reply_queue_of(tm->conf, t);
+	rm.parent = tm->mail;
+	rm.template = "command-error";
+	rm.vars = &vars;
+	rm.to_name = a->display_name;
+	rm.to_addr = tm->mail->from_addr;
+	rm.reply_to = reply_to = agent_reply_address(tm->conf, rm.queue, t->id,
+	    a->name);
+	rm.agent = a->name;
+	rm.automatic = 1;
+	rm.received_at = rm.now = tm->received_at;
+	rc = reply_send(st, tm->conf, &rm, cause);
+	g_free(reply_to);
+	store_ticket_free(t);
+	return rc;
+}
+
+/*
+ * An agent's verified mail: its words without what it quotes, its
+ * commands, then the action. A machine's mail from the agent's mailbox
+ * (their out-of-office notice) is kept and does nothing.
+ */
+static int
+ticket_agent_mail(struct store *st, const struct ticket_mail *tm,
+    const struct ticket_decision *d, char **cause)
+{
+	struct lifecycle_action	 act = { 0 };
+	const char		*automatic = reply_automatic(tm->mail);
+	char			*words = quote_strip(tm->mail->body, NOTIFY_MARKER);
+	char			*rest = NULL, *error = NULL;
+	GPtrArray		*cmds = NULL;
+	int			 rc;
+
+	act.ticket_id = d->ticket_id;
+	act.agent = d->agent_who->name;
+	act.via = "mail";
+	act.mail = tm->mail;
+	act.source = tm->source;
+	act.dedupe_key = tm->dedupe_key;
+	act.deliveries = tm->deliveries;
+	act.now = tm->received_at;
+	if (automatic != NULL) {
+		act.text = words;
+		act.stored_only = 1;
+		rc = lifecycle_act(st, tm->conf, &act, cause);
+		if (rc == 0)
+			rc = ticket_event(st, d->ticket_id, tm->received_at,
+			    "agent_automatic", g_strdup_printf("agent %s's "
+			    "mailbox answered by itself (%s); nothing was done",
+			    act.agent, automatic), cause);
+	} else if (agent_commands_parse(tm->conf, words, act.agent, &cmds,
+	    &rest, &error) != 0)
+		rc = ticket_agent_error(st, tm, d, words, error, cause);
+	else {
+		act.commands = cmds;
+		act.text = rest;
+		act.attachments = tm->mail->attachments;
+		rc = lifecycle_act(st, tm->conf, &act, cause);
+	}
+	if (cmds != NULL)
+		g_ptr_array_unref(cmds);
+	g_free(rest);
+	g_free(error);
+	g_free(words);
+	return rc;
 }
 
 static int
@@ -516,19 +823,22 @@ ticket_record(struct store *st, const struct ticket_mail *tm,
 	switch (d->outcome) {
 	case TICKET_DUPLICATE:
 		return ticket_add_deliveries(st, tm, d, cause);
+	case TICKET_AGENT:
+		return ticket_agent_mail(st, tm, d, cause);
 	case TICKET_FOLLOW_UP:
 		if (d->bounce && bounce_apply(st, tm->conf, tm->dsn,
 		    d->ticket_id, tm->received_at, cause) != 0)
 			return -1;
-		if (ticket_add_message(st, tm, d, &id, cause) != 0)
+		if (ticket_add_message(st, tm, d, &id, cause) != 0 ||
+		    ticket_note_late_original(st, tm, d, id, cause) != 0)
 			return -1;
-		return ticket_note_late_original(st, tm, d, id, cause);
+		return ticket_after_customer(st, tm, d, 0, cause);
 	case TICKET_NEW:
 		if (ticket_create(st, tm, d, cause) != 0 ||
-		    ticket_add_message(st, tm, d, &id, cause) != 0)
+		    ticket_add_message(st, tm, d, &id, cause) != 0 ||
+		    ticket_acknowledge(st, tm, d, &res->queued_mail, cause) != 0)
 			return -1;
-		return ticket_acknowledge(st, tm, d->ticket_id,
-		    &res->queued_mail, cause);
+		return ticket_after_customer(st, tm, d, 1, cause);
 	}
 	g_assert_not_reached();
 }
@@ -546,6 +856,9 @@ ticket_file(struct store *st, const struct ticket_mail *tm,
 		return -1;
 	}
 	rc = ticket_record(st, tm, &d, res, cause);
+	/* Notifications and agents' mail may have queued mail as well. */
+	if (d.outcome != TICKET_DUPLICATE && tm->conf->smtp_url != NULL)
+		res->queued_mail = 1;
 	res->outcome = d.outcome;
 	res->ticket_id = d.ticket_id;
 	ticket_decision_clear(&d);

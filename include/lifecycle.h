@@ -1,0 +1,83 @@
+/*
+ * lifecycle: what happens to a ticket after it opens.
+ *
+ * Statuses: new (nobody answered yet), open (the customer waits),
+ * pending (we wait for the customer), resolved, closed. An agent's
+ * public reply sets pending unless the agent said otherwise; a
+ * customer's mail on a pending or resolved ticket opens it again; a
+ * resolved ticket closes after close_after. A ticket has at most one
+ * assignee; the first agent to answer an unassigned ticket becomes it.
+ *
+ * Everything an agent does by mail, and an admin with ticketctl, is one
+ * struct lifecycle_action, applied in the caller's open transaction:
+ * every change is an event that names who caused it, by which path and
+ * why, and the mail it causes (to the customer, to other agents) goes
+ * into the outbox in the same transaction.
+ */
+#ifndef LIFECYCLE_H
+#define LIFECYCLE_H
+
+#include <glib.h>
+
+struct conf;
+struct mail;
+struct store;
+
+/* What one agent, or an admin, does to one ticket. */
+struct lifecycle_action {
+	gint64			 ticket_id;
+	const char		*agent;		/* who: an agent, or NULL */
+	const char		*via;		/* "mail", "ticketctl" */
+	GPtrArray		*commands;	/* struct agent_command *, or NULL */
+	const char		*text;		/* the words, or NULL */
+	int			 note;		/* internal: never to the customer */
+	int			 stored_only;	/* keep the mail, do nothing else */
+	GPtrArray		*attachments;	/* struct mail_attachment *, or NULL */
+	/* The agent's mail, stored on the ticket; NULL from ticketctl. */
+	const struct mail	*mail;
+	const char		*source;
+	const char		*dedupe_key;
+	GPtrArray		*deliveries;
+	gint64			 now;
+};
+
+/*
+ * Apply the action: store the agent's mail (or the note), queue the
+ * reply to the customer, carry out the commands, and notify. -1 and
+ * *cause when the ticket does not exist, the agent may not act on it,
+ * or the store fails (the caller rolls back).
+ */
+int	 lifecycle_act(struct store *, const struct conf *,
+	    const struct lifecycle_action *, char **cause);
+
+/*
+ * A customer's mail joined ticket id (text: their new words): open it
+ * again when it was pending or resolved, and tell the agents.
+ */
+int	 lifecycle_customer_mail(struct store *, const struct conf *, gint64 id,
+	    const struct mail *, const char *text, gint64 now, char **cause);
+
+/* A customer's mail opened ticket id: tell the queue's agents. */
+int	 lifecycle_new_ticket(struct store *, const struct conf *, gint64 id,
+	    const struct mail *, const char *text, gint64 now, char **cause);
+
+/*
+ * Set the status of ticket id, as who (an agent, or NULL) via a path,
+ * with an event saying why. Setting the status it has is no change.
+ */
+int	 lifecycle_set_status(struct store *, gint64 id, const char *status,
+	    const char *who, const char *via, const char *why, gint64 now,
+	    char **cause);
+
+/*
+ * Close every ticket resolved for close_after by now; *closed counts
+ * them. With close_after 0, nothing closes.
+ */
+int	 lifecycle_close_due(struct store *, const struct conf *, gint64 now,
+	    guint *closed, char **cause);
+
+/* When the next resolved ticket is due to close: 1 and *when, 0, -1. */
+int	 lifecycle_next_close(struct store *, const struct conf *,
+	    gint64 *when, char **cause);
+
+#endif

@@ -1,0 +1,56 @@
+/*
+ * notify: telling agents what happened on a ticket, by mail.
+ *
+ * A notification goes through the outbox like every mail we write. Its
+ * Reply-To carries a token bound to the ticket and to the agent it goes
+ * to, and so does its Message-ID, so that the agent can answer it from
+ * any mail client and be recognised (see agent.h). Its body starts with
+ * a marker line above which the agent types.
+ *
+ * Who is told:
+ * - a new ticket: the agents of its queue;
+ * - a customer's mail: the assignee, or the queue's agents when none;
+ * - a note or an assignment: the assignee and the other agents who
+ *   wrote on the ticket.
+ * Never the agent who acted, never an agent with notify = none, and
+ * with notify = assigned only about their own tickets.
+ */
+#ifndef NOTIFY_H
+#define NOTIFY_H
+
+#include <glib.h>
+
+struct conf;
+struct mail;
+struct store;
+struct store_ticket;
+
+/* The line in every notification above which the agent types. */
+#define NOTIFY_MARKER	"##- Please type your reply above this line -##"
+
+enum notify_kind {
+	NOTIFY_NEW,		/* a customer opened the ticket */
+	NOTIFY_REPLY,		/* a customer wrote again */
+	NOTIFY_NOTE,		/* an agent added an internal note */
+	NOTIFY_ASSIGN,		/* the ticket was assigned */
+};
+
+struct notify_event {
+	enum notify_kind	 kind;
+	const struct store_ticket *ticket;
+	const char		*actor;		/* the agent who acted, or NULL */
+	const char		*text;		/* the new words, or NULL */
+	const struct mail	*parent;	/* the mail it is about, or NULL */
+	gint64			 now;
+};
+
+/*
+ * Queue the notifications for ev in the open transaction, each an
+ * outbox row with a "notified" event; rate limits per agent and ticket
+ * apply as for automatic replies. -1 and *cause on a store or template
+ * error.
+ */
+int	 notify_agents(struct store *, const struct conf *,
+	    const struct notify_event *ev, char **cause);
+
+#endif

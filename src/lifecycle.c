@@ -1,0 +1,523 @@
+/*
+ * lifecycle: status, assignment, priority and tags of a ticket, the
+ * words agents add, and the mail each change causes (see lifecycle.h).
+ *
+ * An action works on one copy of the ticket: every command changes the
+ * copy and records its event, and the copy is saved once at the end, so
+ * a failure anywhere leaves the caller's transaction to undo it all.
+ */
+#include <string.h>
+
+#include "agent.h"
+#include "conf.h"
+#include "lifecycle.h"
+#include "log.h"
+#include "mime.h"
+#include "notify.h"
+#include "reply.h"
+#include "store.h"
+#include "template.h"
+#include "thread.h"
+
+/* One action under way. */
+struct lc {
+	struct store		*st;
+	const struct conf	*conf;
+	struct store_ticket	*t;
+	const char		*agent;		/* who, or NULL */
+	const char		*via;
+	gint64			 now;
+	int			 status_set;	/* a command chose the status */
+	int			 assigned;	/* the assignee changed */
+};
+
+/* "agent somchai (mail)", "admin (ticketctl)", "ticketd (timer)". */
+static char *
+lc_who(const char *agent, const char *via)
+{
+	if (agent != NULL)
+		return g_strdup_printf("agent %s (%s)", agent, via);
+	return g_strdup_printf("%s (%s)", strcmp(via, "ticketctl") == 0 ?
+	    "admin" : "ticketd", via);
+}
+
+static int
+lc_event(struct lc *lc, const char *type, char *detail, char **cause)
+{
+	int	 rc = lc->st->ops->event_add(lc->st, lc->t->id, lc->now, type,
+		    detail, cause);
+
+	g_free(detail);
+	return rc;
+}
+
+static void
+lc_replace(char **field, const char *value)
+{
+	g_free(*field);
+	*field = g_strdup(value);
+}
+
+static int
+lc_status(struct lc *lc, const char *status, const char *why, char **cause)
+{
+	char	*who;
+
+	if (strcmp(lc->t->status, status) == 0)
+		return 0;
+	who = lc_who(lc->agent, lc->via);
+	if (lc_event(lc, strcmp(status, "open") == 0 && (strcmp(lc->t->status,
+	    "pending") == 0 || strcmp(lc->t->status, "resolved") == 0) ?
+	    "reopened" : "status", g_strdup_printf("%s -> %s by %s: %s",
+	    lc->t->status, status, who, why), cause) != 0) {
+		g_free(who);
+		return -1;
+	}
+	g_free(who);
+	lc_replace(&lc->t->status, status);
+	lc->t->status_at = lc->now;
+	return 0;
+}
+
+static int
+lc_assign(struct lc *lc, const char *agent, const char *why, char **cause)
+{
+	char	*who;
+	int	 rc;
+
+	if (g_strcmp0(lc->t->assignee, agent) == 0)
+		return 0;
+	who = lc_who(lc->agent, lc->via);
+	rc = lc_event(lc, agent ? "assigned" : "unassigned", g_strdup_printf(
+	    "%s%s%s by %s: %s", lc->t->assignee ? lc->t->assignee : "nobody",
+	    " -> ", agent ? agent : "nobody", who, why), cause);
+	g_free(who);
+	lc_replace(&lc->t->assignee, agent);
+	lc->assigned = 1;
+	return rc;
+}
+
+static int
+lc_priority(struct lc *lc, const char *priority, char **cause)
+{
+	char	*who;
+	int	 rc;
+
+	if (strcmp(lc->t->priority, priority) == 0)
+		return 0;
+	who = lc_who(lc->agent, lc->via);
+	rc = lc_event(lc, "priority", g_strdup_printf("%s -> %s by %s",
+	    lc->t->priority, priority, who), cause);
+	g_free(who);
+	lc_replace(&lc->t->priority, priority);
+	return rc;
+}
+
+static int
+lc_tag(struct lc *lc, const char *tag, int add, char **cause)
+{
+	int	 changed = add ? lc->st->ops->tag_add(lc->st, lc->t->id, tag,
+		    cause) : lc->st->ops->tag_remove(lc->st, lc->t->id, tag,
+		    cause);
+	char	*who;
+	int	 rc;
+
+	if (changed <= 0)
+		return changed;
+	who = lc_who(lc->agent, lc->via);
+	rc = lc_event(lc, add ? "tagged" : "untagged", g_strdup_printf(
+	    "%s by %s", tag, who), cause);
+	g_free(who);
+	return rc;
+}
+
+static int
+lc_command(struct lc *lc, const struct agent_command *c, char **cause)
+{
+	switch (c->cmd) {
+	case AGENT_CMD_NOTE:
+		return 0;
+	case AGENT_CMD_STATUS:
+		lc->status_set = 1;
+		return lc_status(lc, c->arg, "asked for", cause);
+	case AGENT_CMD_PRIORITY:
+		return lc_priority(lc, c->arg, cause);
+	case AGENT_CMD_TAG:
+	case AGENT_CMD_UNTAG:
+		return lc_tag(lc, c->arg, c->cmd == AGENT_CMD_TAG, cause);
+	case AGENT_CMD_ASSIGN:
+		return lc_assign(lc, c->arg, "asked for", cause);
+	case AGENT_CMD_CANNED:
+		return reply_canned(lc->st, lc->conf, lc->t->id, c->arg,
+		    lc->agent, lc->now, cause);
+	}
+	g_assert_not_reached();
+}
+
+/* The agent's own mail, or a note written at the command line. */
+static int
+lc_store_words(struct lc *lc, const struct lifecycle_action *a, int note,
+    char **cause)
+{
+	struct store_message_in	 in = { 0 };
+	struct mime_draft	 d = { 0 };
+	struct mail		*built = NULL;
+	gint64			 id;
+	int			 rc;
+
+	if (a->mail == NULL && (!note || a->text == NULL))
+		return 0;
+	if (a->mail == NULL) {
+		d.from_name = a->agent ? a->agent : "admin";
+		d.from_addr = "";
+		d.to_addr = "";
+		d.subject = lc->t->subject;
+		d.body = a->text;
+		d.date = lc->now;
+		built = mime_build(&d);
+	}
+	in.ticket_id = lc->t->id;
+	in.direction = note ? "note" : "agent";
+	in.source = a->source ? a->source : a->via;
+	in.return_path = "";
+	in.dedupe_key = a->dedupe_key ? a->dedupe_key : NULL;
+	in.received_at = lc->now;
+	in.mail = a->mail ? a->mail : built;
+	in.deliveries = a->deliveries;
+	in.author = a->agent;
+	in.body = a->text ? a->text : "";
+	if (in.dedupe_key == NULL)
+		in.dedupe_key = g_strdup_printf("note:%" G_GINT64_FORMAT ":%"
+		    G_GINT64_FORMAT ":%u", lc->t->id, g_get_real_time(),
+		    g_random_int());
+	rc = lc->st->ops->message_add(lc->st, &in, &id, cause);
+	if (in.dedupe_key != a->dedupe_key)
+		g_free((char *)in.dedupe_key);
+	if (built != NULL)
+		mail_free(built);
+	if (rc != 0)
+		return -1;
+	return lc_event(lc, note ? "note" : "agent_mail", g_strdup_printf(
+	    "message %" G_GINT64_FORMAT " by %s", id, a->agent ? a->agent :
+	    "admin"), cause);
+}
+
+static int
+lc_is_ours(const struct conf *conf, const char *addr)
+{
+	return conf_queue_for_address(conf, addr) != NULL ||
+	    conf_agent_by_address(conf, addr) != NULL;
+}
+
+/* The ticket's other customers: its participants but ours and the requester. */
+static GPtrArray *
+lc_cc(struct lc *lc, char **cause)
+{
+	GPtrArray	*all, *cc;
+
+	if (lc->st->ops->participant_list(lc->st, lc->t->id, &all, cause) != 0)
+		return NULL;
+	cc = g_ptr_array_new_with_free_func(g_free);
+	for (guint i = 0; i < all->len; i++) {
+		const char	*addr = all->pdata[i];
+
+		if (g_ascii_strcasecmp(addr, lc->t->requester_addr) != 0 &&
+		    !lc_is_ours(lc->conf, addr))
+			g_ptr_array_add(cc, g_strdup(addr));
+	}
+	g_ptr_array_free(all, TRUE);
+	return cc;
+}
+
+/* "Somchai K. (Example Support)": a person, speaking for the queue. */
+static char *
+lc_from_name(const struct conf *conf, const struct conf_queue *q,
+    const char *agent)
+{
+	const struct conf_agent	*a = agent ? conf_agent_by_name(conf, agent) :
+				    NULL;
+	const char		*team = *q->display_name ? q->display_name :
+				    q->name;
+
+	if (a == NULL)
+		return g_strdup(team);
+	return g_strdup_printf("%s (%s)", a->display_name, team);
+}
+
+static int
+lc_reply(struct lc *lc, const struct lifecycle_action *a, char **cause)
+{
+	struct reply_mail	 rm = { 0 };
+	struct mail		*parent;
+	gint64			 received = lc->now;
+	char			*from_name, *subject;
+	GPtrArray		*cc;
+	int			 rc;
+
+	parent = reply_last_incoming(lc->st, lc->conf, lc->t->id, &received,
+	    cause);
+	if (parent == NULL && *cause != NULL)
+		return -1;
+	if ((cc = lc_cc(lc, cause)) == NULL) {
+		if (parent != NULL)
+			mail_free(parent);
+		return -1;
+	}
+	rm.kind = "agent_reply";
+	rm.ticket = lc->t;
+	rm.queue = reply_queue_of(lc->conf, lc->t);
+	rm.parent = parent;
+	rm.subject = subject = g_strconcat("Re: ", lc->t->subject, NULL);
+	rm.text = a->text;
+	rm.from_name = from_name = lc_from_name(lc->conf, rm.queue, a->agent);
+	rm.cc = cc;
+	rm.author = a->agent;
+	rm.attachments = a->attachments;
+	rm.on_ticket = 1;
+	rm.received_at = received;
+	rm.now = lc->now;
+	rc = reply_send(lc->st, lc->conf, &rm, cause);
+	g_free(subject);
+	g_free(from_name);
+	g_ptr_array_free(cc, TRUE);
+	if (parent != NULL)
+		mail_free(parent);
+	return rc;
+}
+
+static int
+lc_has_words(const char *text)
+{
+	for (; text != NULL && *text != '\0'; text++)
+		if (!g_ascii_isspace(*text))
+			return 1;
+	return 0;
+}
+
+static int
+lc_is_note(const struct lifecycle_action *a)
+{
+	for (guint i = 0; a->commands != NULL && i < a->commands->len; i++) {
+		const struct agent_command *c = a->commands->pdata[i];
+
+		if (c->cmd == AGENT_CMD_NOTE)
+			return 1;
+	}
+	return a->note;
+}
+
+static int
+lc_notify(struct lc *lc, enum notify_kind kind, const char *text,
+    char **cause)
+{
+	struct notify_event	 ev = { 0 };
+
+	ev.kind = kind;
+	ev.ticket = lc->t;
+	ev.actor = lc->agent;
+	ev.text = text;
+	ev.now = lc->now;
+	return notify_agents(lc->st, lc->conf, &ev, cause);
+}
+
+/* What follows from the action when no command said otherwise. */
+static int
+lc_defaults(struct lc *lc, int replied, char **cause)
+{
+	if (replied && lc->t->assignee == NULL && lc->agent != NULL &&
+	    lc_assign(lc, lc->agent, "first to reply", cause) != 0)
+		return -1;
+	if (replied && !lc->status_set)
+		return lc_status(lc, "pending", "replied to the customer", cause);
+	return 0;
+}
+
+static int
+lc_load(struct lc *lc, gint64 id, char **cause)
+{
+	int	 found = lc->st->ops->ticket_get(lc->st, id, &lc->t, cause);
+
+	if (found == 0)
+		*cause = g_strdup_printf("no ticket %" G_GINT64_FORMAT, id);
+	return found == 1 ? 0 : -1;
+}
+
+static int
+lc_check_agent(struct lc *lc, char **cause)
+{
+	const struct conf_agent	*a;
+
+	if (lc->agent == NULL)
+		return 0;
+	if ((a = conf_agent_by_name(lc->conf, lc->agent)) == NULL) {
+		*cause = g_strdup_printf("no agent \"%s\"", lc->agent);
+		return -1;
+	}
+	if (!conf_agent_serves(a, lc->t->queue)) {
+		*cause = g_strdup_printf("agent %s does not work in queue %s",
+		    a->name, lc->t->queue);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+lc_save(struct lc *lc, char **cause)
+{
+	lc->t->updated_at = lc->now;
+	return lc->st->ops->ticket_update(lc->st, lc->t, cause);
+}
+
+static int
+lc_run(struct lc *lc, const struct lifecycle_action *a, char **cause)
+{
+	int	 note = lc_is_note(a);
+	int	 replied = !note && !a->stored_only && lc_has_words(a->text);
+
+	if (lc_check_agent(lc, cause) != 0 ||
+	    lc_store_words(lc, a, note, cause) != 0)
+		return -1;
+	if (a->stored_only)
+		return 0;
+	if (replied && lc_reply(lc, a, cause) != 0)
+		return -1;
+	for (guint i = 0; a->commands != NULL && i < a->commands->len; i++)
+		if (lc_command(lc, a->commands->pdata[i], cause) != 0)
+			return -1;
+	if (lc_defaults(lc, replied, cause) != 0 || lc_save(lc, cause) != 0)
+		return -1;
+	if (note && lc_has_words(a->text) &&
+	    lc_notify(lc, NOTIFY_NOTE, a->text, cause) != 0)
+		return -1;
+	if (lc->assigned && lc->t->assignee != NULL &&
+	    lc_notify(lc, NOTIFY_ASSIGN, NULL, cause) != 0)
+		return -1;
+	return 0;
+}
+
+int
+lifecycle_act(struct store *st, const struct conf *conf,
+    const struct lifecycle_action *a, char **cause)
+{
+	struct lc	 lc = { st, conf, NULL, a->agent, a->via, a->now, 0, 0 };
+	int		 rc;
+
+	if (lc_load(&lc, a->ticket_id, cause) != 0)
+		return -1;
+	rc = lc_run(&lc, a, cause);
+	store_ticket_free(lc.t);
+	return rc;
+}
+
+int
+lifecycle_set_status(struct store *st, gint64 id, const char *status,
+    const char *who, const char *via, const char *why, gint64 now,
+    char **cause)
+{
+	struct lc	 lc = { st, NULL, NULL, who, via, now, 1, 0 };
+	int		 rc;
+
+	if (lc_load(&lc, id, cause) != 0)
+		return -1;
+	rc = lc_status(&lc, status, why, cause);
+	if (rc == 0)
+		rc = lc_save(&lc, cause);
+	store_ticket_free(lc.t);
+	return rc;
+}
+
+int
+lifecycle_customer_mail(struct store *st, const struct conf *conf, gint64 id,
+    const struct mail *m, const char *text, gint64 now, char **cause)
+{
+	struct lc		 lc = { st, conf, NULL, NULL, "customer mail",
+				    now, 0, 0 };
+	struct notify_event	 ev = { 0 };
+	int			 rc = 0;
+
+	if (lc_load(&lc, id, cause) != 0)
+		return -1;
+	if (strcmp(lc.t->status, "pending") == 0 ||
+	    strcmp(lc.t->status, "resolved") == 0) {
+		char	*why = g_strdup_printf("the customer wrote <%s>",
+			    m->message_id ? m->message_id : "");
+
+		rc = lc_status(&lc, "open", why, cause);
+		g_free(why);
+	}
+	if (rc == 0)
+		rc = lc_save(&lc, cause);
+	ev.kind = NOTIFY_REPLY;
+	ev.ticket = lc.t;
+	ev.text = text;
+	ev.parent = m;
+	ev.now = now;
+	if (rc == 0)
+		rc = notify_agents(st, conf, &ev, cause);
+	store_ticket_free(lc.t);
+	return rc;
+}
+
+int
+lifecycle_new_ticket(struct store *st, const struct conf *conf, gint64 id,
+    const struct mail *m, const char *text, gint64 now, char **cause)
+{
+	struct store_ticket	*t;
+	struct notify_event	 ev = { 0 };
+	int			 rc, found;
+
+	if ((found = st->ops->ticket_get(st, id, &t, cause)) != 1) {
+		if (found == 0)
+			*cause = g_strdup_printf("no ticket %" G_GINT64_FORMAT, id);
+		return -1;
+	}
+	ev.kind = NOTIFY_NEW;
+	ev.ticket = t;
+	ev.text = text;
+	ev.parent = m;
+	ev.now = now;
+	rc = notify_agents(st, conf, &ev, cause);
+	store_ticket_free(t);
+	return rc;
+}
+
+int
+lifecycle_close_due(struct store *st, const struct conf *conf, gint64 now,
+    guint *closed, char **cause)
+{
+	GArray	*ids;
+	char	*why;
+	int	 rc = 0;
+
+	*closed = 0;
+	if (conf->close_after == 0)
+		return 0;
+	if (st->ops->resolved_before(st, now - conf->close_after, &ids,
+	    cause) != 0)
+		return -1;
+	why = g_strdup_printf("resolved for %us (close_after)",
+	    conf->close_after);
+	for (guint i = 0; i < ids->len && rc == 0; i++) {
+		rc = lifecycle_set_status(st, g_array_index(ids, gint64, i),
+		    "closed", NULL, "timer", why, now, cause);
+		*closed += rc == 0;
+	}
+	g_free(why);
+	g_array_free(ids, TRUE);
+	return rc;
+}
+
+int
+lifecycle_next_close(struct store *st, const struct conf *conf, gint64 *when,
+    char **cause)
+{
+	gint64	 oldest;
+	int	 found;
+
+	if (conf->close_after == 0)
+		return 0;
+	if ((found = st->ops->resolved_oldest(st, &oldest, cause)) != 1)
+		return found;
+	*when = oldest + conf->close_after;
+	return 1;
+}

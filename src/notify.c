@@ -1,0 +1,213 @@
+/*
+ * notify: who among the agents hears of what happened on a ticket, and
+ * the mail that tells them (see notify.h).
+ *
+ * The rate limits of automatic replies hold per agent and ticket: an
+ * agent hears of every ticket, so a per-address limit would silence a
+ * busy helpdesk, while a loop is always about one ticket.
+ */
+#include <string.h>
+
+#include "agent.h"
+#include "conf.h"
+#include "log.h"
+#include "mime.h"
+#include "notify.h"
+#include "reply.h"
+#include "store.h"
+#include "template.h"
+
+#define NOTIFY_HISTORY	10	/* other open tickets shown */
+
+static const char *const notify_templates[] = {
+	[NOTIFY_NEW] = "notify-new",
+	[NOTIFY_REPLY] = "notify-reply",
+	[NOTIFY_NOTE] = "notify-note",
+	[NOTIFY_ASSIGN] = "notify-assign",
+};
+
+static int
+notify_listed(GPtrArray *names, const char *name)
+{
+	for (guint i = 0; names != NULL && i < names->len; i++)
+		if (strcmp(names->pdata[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Would this agent hear of this kind of thing on this ticket at all? */
+static int
+notify_wants(const struct conf_agent *a, const struct notify_event *ev)
+{
+	const char	*assignee = ev->ticket->assignee;
+
+	if (ev->actor != NULL && strcmp(a->name, ev->actor) == 0)
+		return 0;
+	if (!conf_agent_serves(a, ev->ticket->queue))
+		return 0;
+	switch (a->notify) {
+	case CONF_NOTIFY_NONE:
+		return 0;
+	case CONF_NOTIFY_ASSIGNED:
+		return assignee != NULL && strcmp(assignee, a->name) == 0;
+	case CONF_NOTIFY_ALL:
+		return 1;
+	}
+	g_assert_not_reached();
+}
+
+/* The agents ev concerns before anyone's preferences, by name. */
+static int
+notify_audience(struct store *st, const struct conf *conf,
+    const struct notify_event *ev, GPtrArray **names, char **cause)
+{
+	const char	*assignee = ev->ticket->assignee;
+
+	if (ev->kind == NOTIFY_NOTE || ev->kind == NOTIFY_ASSIGN) {
+		if (st->ops->ticket_authors(st, ev->ticket->id, names,
+		    cause) != 0)
+			return -1;
+		if (assignee != NULL && !notify_listed(*names, assignee))
+			g_ptr_array_insert(*names, 0, g_strdup(assignee));
+		return 0;
+	}
+	*names = g_ptr_array_new_with_free_func(g_free);
+	if (ev->kind == NOTIFY_REPLY && assignee != NULL &&
+	    conf_agent_by_name(conf, assignee) != NULL) {
+		g_ptr_array_add(*names, g_strdup(assignee));
+		return 0;
+	}
+	for (guint i = 0; i < conf->agents->len; i++) {
+		const struct conf_agent	*a = conf->agents->pdata[i];
+
+		g_ptr_array_add(*names, g_strdup(a->name));
+	}
+	return 0;
+}
+
+/* The requester's other open tickets, a line each. */
+static char *
+notify_history(struct store *st, const struct store_ticket *t, char **cause)
+{
+	static const char *const open[] = { "new", "open", "pending", NULL };
+	struct store_filter	 f = { 0 };
+	GPtrArray		*found;
+	GString			*s = g_string_new(NULL);
+
+	f.statuses = open;
+	f.requester = t->requester_addr;
+	f.exclude = t->id;
+	f.newest_first = 1;
+	f.limit = NOTIFY_HISTORY;
+	if (st->ops->ticket_find(st, &f, &found, cause) != 0) {
+		g_string_free(s, TRUE);
+		return NULL;
+	}
+	for (guint i = 0; i < found->len; i++) {
+		const struct store_ticket *o = found->pdata[i];
+		char	*when = store_time_iso(o->updated_at);
+
+		g_string_append_printf(s, "  #%" G_GINT64_FORMAT "  %-8s %s  %s\n",
+		    o->id, o->status, when, o->subject);
+		g_free(when);
+	}
+	g_ptr_array_free(found, TRUE);
+	return g_string_free(s, FALSE);
+}
+
+/* Within the per-ticket windows, counted for this agent? Sets *why. */
+static int
+notify_over_limit(struct store *st, const struct conf *conf,
+    const char *addr, gint64 ticket, gint64 now, char **why, char **cause)
+{
+	*why = NULL;
+	for (guint i = 0; i < conf->limit_ticket->len && *why == NULL; i++) {
+		struct conf_limit lim = g_array_index(conf->limit_ticket,
+		    struct conf_limit, i);
+		guint	 n;
+
+		if (st->ops->autoreply_count_pair(st, addr, ticket,
+		    now - lim.seconds, &n, cause) != 0)
+			return -1;
+		if (n >= lim.count)
+			*why = g_strdup_printf("rate limit: %u per %us to <%s> "
+			    "about this ticket", lim.count, lim.seconds, addr);
+	}
+	return 0;
+}
+
+static int
+notify_one(struct store *st, const struct conf *conf,
+    const struct notify_event *ev, const struct conf_agent *a,
+    const struct template_vars *vars, char **cause)
+{
+	struct reply_mail	 rm = { 0 };
+	char			*reply_to, *why;
+	int			 rc;
+
+	if (notify_over_limit(st, conf, a->addresses[0], ev->ticket->id,
+	    ev->now, &why, cause) != 0)
+		return -1;
+	if (why != NULL) {
+		log_info("ticket %" G_GINT64_FORMAT ": agent %s not notified: %s",
+		    ev->ticket->id, a->name, why);
+		rc = st->ops->event_add(st, ev->ticket->id, ev->now,
+		    "notify_suppressed", why, cause);
+		g_free(why);
+		return rc;
+	}
+	rm.kind = "notify";
+	rm.ticket = ev->ticket;
+	rm.queue = reply_queue_of(conf, ev->ticket);
+	rm.parent = ev->parent;
+	rm.template = notify_templates[ev->kind];
+	rm.vars = vars;
+	rm.preface = NOTIFY_MARKER;
+	rm.to_name = a->display_name;
+	rm.to_addr = a->addresses[0];
+	rm.reply_to = reply_to = agent_reply_address(conf, rm.queue,
+	    ev->ticket->id, a->name);
+	rm.agent = a->name;
+	rm.automatic = 1;
+	rm.received_at = rm.now = ev->now;
+	rc = reply_send(st, conf, &rm, cause);
+	g_free(reply_to);
+	if (rc == 0)
+		rc = st->ops->autoreply_add(st, a->addresses[0], ev->ticket->id,
+		    ev->now, cause);
+	return rc;
+}
+
+int
+notify_agents(struct store *st, const struct conf *conf,
+    const struct notify_event *ev, char **cause)
+{
+	struct template_vars	 vars = { { NULL }, { 0 } };
+	const struct conf_agent	*actor, *a;
+	GPtrArray		*names;
+	char			*history;
+	int			 rc = 0;
+
+	if (conf->agents == NULL || conf->agents->len == 0 ||
+	    conf->templates == NULL || conf->smtp_url == NULL)
+		return 0;
+	if (notify_audience(st, conf, ev, &names, cause) != 0)
+		return -1;
+	if ((history = notify_history(st, ev->ticket, cause)) == NULL) {
+		g_ptr_array_free(names, TRUE);
+		return -1;
+	}
+	actor = ev->actor ? conf_agent_by_name(conf, ev->actor) : NULL;
+	vars.value[TV_TEXT] = ev->text ? ev->text : "";
+	vars.value[TV_HISTORY] = history;
+	vars.flag[TF_HISTORY] = *history != '\0';
+	vars.value[TV_AGENT] = actor ? actor->display_name :
+	    ev->actor ? ev->actor : "";
+	for (guint i = 0; i < names->len && rc == 0; i++)
+		if ((a = conf_agent_by_name(conf, names->pdata[i])) != NULL &&
+		    notify_wants(a, ev))
+			rc = notify_one(st, conf, ev, a, &vars, cause);
+	g_free(history);
+	g_ptr_array_free(names, TRUE);
+	return rc;
+}
