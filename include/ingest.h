@@ -52,6 +52,7 @@ struct ingest_job {
 	gpointer		 arg;
 
 	/* Filled by the pipeline. */
+	int			 is_task;	/* an ingest_task(), not a mail */
 	guint			 seq;		/* submission order */
 	struct mail		*mail;
 	char			*dedupe_key;
@@ -92,6 +93,17 @@ void			 ingest_stop(struct ingest *);
  * carry their conf, whose msgid_keys must be loaded (reply_keys_load()).
  */
 void			 ingest_run_one(struct store *, struct ingest_job *);
+/*
+ * A write that is not a mail (a timer's, an admin's): fn runs on the
+ * writer in a transaction of its own, between batches, and sets
+ * *queued_mail when it put mail into the outbox; its error is logged
+ * and rolled back. free_arg(arg) follows, on the writer.
+ */
+typedef int (*ingest_task_fn)(struct store *, gpointer arg,
+			    int *queued_mail, char **cause);
+void			 ingest_task(struct ingest *, ingest_task_fn fn,
+			    gpointer arg, GDestroyNotify free_arg);
+
 /* Import mode: parse and store jobs (struct ingest_job *) in one commit. */
 void			 ingest_run_batch(struct store *, GPtrArray *jobs);
 

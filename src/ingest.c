@@ -43,6 +43,14 @@ struct ingest {
 /* Pushed to the writer to make it finish. */
 static struct ingest_job ingest_stop_marker;
 
+/* A task rides the ready queue as a job with no mail. */
+struct ingest_task {
+	struct ingest_job	 job;		/* must be first */
+	ingest_task_fn		 fn;
+	gpointer		 arg;
+	GDestroyNotify		 free_arg;
+};
+
 struct ingest_job *
 ingest_job_new(GBytes *raw, const char *source, const char *origin,
     const char *return_path, const char *queue, struct conf *conf)
@@ -255,12 +263,52 @@ ingest_outbox_ready(struct ingest *in, GPtrArray *batch)
 		}
 }
 
-/* Take a parsed job from the parsers; the stop marker sets *stopping. */
+static void
+ingest_run_task(struct ingest *in, struct ingest_task *t)
+{
+	struct store	*st = in->store;
+	char		*cause = NULL;
+	int		 queued = 0;
+
+	if (st->ops->begin(st, &cause) != 0 ||
+	    t->fn(st, t->arg, &queued, &cause) != 0 ||
+	    st->ops->commit(st, &cause) != 0) {
+		st->ops->rollback(st);
+		log_warn("ingest: task failed, rolled back: %s", cause);
+		g_free(cause);
+		queued = 0;
+	}
+	if (queued && in->outbox_ready != NULL)
+		in->outbox_ready(in->outbox_arg);
+	if (t->free_arg != NULL)
+		t->free_arg(t->arg);
+	g_free(t);
+}
+
+void
+ingest_task(struct ingest *in, ingest_task_fn fn, gpointer arg,
+    GDestroyNotify free_arg)
+{
+	struct ingest_task	*t = g_new0(struct ingest_task, 1);
+
+	t->job.is_task = 1;
+	t->fn = fn;
+	t->arg = arg;
+	t->free_arg = free_arg;
+	g_async_queue_push(in->ready, t);
+}
+
+/*
+ * Take a parsed job from the parsers; the stop marker sets *stopping. A
+ * task runs at once: the writer holds no transaction between batches.
+ */
 static void
 ingest_park(struct ingest *in, struct ingest_job *job, int *stopping)
 {
 	if (job == &ingest_stop_marker)
 		*stopping = 1;
+	else if (job->is_task)
+		ingest_run_task(in, (struct ingest_task *)job);
 	else
 		g_hash_table_insert(in->parked, GUINT_TO_POINTER(job->seq), job);
 }

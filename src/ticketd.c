@@ -18,6 +18,7 @@
 #include "conf.h"
 #include "dblock.h"
 #include "ingest.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "mime.h"
 #include "outbox.h"
@@ -35,6 +36,7 @@ struct ticketd {
 	GMainLoop	*loop;
 	struct ingest	*ingest;
 	struct outbox	*outbox;
+	guint		 close_timer;	/* resolved -> closed, a GSource id */
 	GPtrArray	*sources;	/* struct source * */
 };
 
@@ -163,8 +165,52 @@ ticketd_reload(gpointer arg)
 	outbox_reload(td->outbox, conf);
 	conf_unref(td->conf);
 	td->conf = conf;
+	ticketd_close_schedule(td);
 	log_info("%s: reloaded", td->conf_path);
 	return G_SOURCE_CONTINUE;
+}
+
+/* On the writer: close what has been resolved for close_after. */
+static int
+ticketd_close_task(struct store *st, gpointer arg, int *queued, char **cause)
+{
+	struct conf	*conf = arg;
+	guint		 closed;
+
+	if (lifecycle_close_due(st, conf, g_get_real_time() / G_USEC_PER_SEC,
+	    &closed, cause) != 0)
+		return -1;
+	if (closed > 0)
+		log_info("closed %u ticket%s resolved for %us", closed,
+		    closed == 1 ? "" : "s", conf->close_after);
+	return 0;
+}
+
+static gboolean
+ticketd_close_tick(gpointer arg)
+{
+	struct ticketd	*td = arg;
+
+	ingest_task(td->ingest, ticketd_close_task, conf_ref(td->conf),
+	    (GDestroyNotify)conf_unref);
+	return G_SOURCE_CONTINUE;
+}
+
+/*
+ * Look for tickets to close a few times within close_after, at most
+ * once a minute: a ticket closes at most that late.
+ */
+static void
+ticketd_close_schedule(struct ticketd *td)
+{
+	guint	 every = CLAMP(td->conf->close_after / 4, 1, 60);
+
+	if (td->close_timer != 0)
+		g_source_remove(td->close_timer);
+	td->close_timer = 0;
+	if (td->conf->close_after > 0)
+		td->close_timer = g_timeout_add_seconds(every,
+		    ticketd_close_tick, td);
 }
 
 static int
@@ -290,8 +336,11 @@ ticketd_run(struct ticketd *td)
 	g_unix_signal_add(SIGTERM, ticketd_quit, td);
 	g_unix_signal_add(SIGINT, ticketd_quit, td);
 	g_unix_signal_add(SIGHUP, ticketd_reload, td);
+	ticketd_close_schedule(td);
 	log_info("started, database %s", td->conf->database);
 	g_main_loop_run(td->loop);
+	if (td->close_timer != 0)
+		g_source_remove(td->close_timer);
 	ticketd_stop(td);
 	g_main_loop_unref(td->loop);
 	dblock_release(td->lock);
