@@ -133,43 +133,6 @@ ticketd_load_keys(struct ticketd *td, struct conf *conf)
 	return rc;
 }
 
-static gboolean
-ticketd_reload(gpointer arg)
-{
-	struct ticketd	*td = arg;
-	struct conf	*conf;
-
-	log_info("%s: reloading", td->conf_path);
-	if ((conf = ticketd_load(td->conf_path)) == NULL ||
-	    ticketd_load_keys(td, conf) != 0) {
-		log_warn("%s: reload failed, keeping the running configuration",
-		    td->conf_path);
-		if (conf != NULL)
-			conf_unref(conf);
-		return G_SOURCE_CONTINUE;
-	}
-	if (strcmp(conf->database, td->conf->database) != 0)
-		log_warn("%s: database changed: takes effect on restart",
-		    td->conf_path);
-	if (!g_strv_equal((const char *const *)conf->lmtp_listen,
-	    (const char *const *)td->conf->lmtp_listen) ||
-	    conf->lmtp_socket_mode != td->conf->lmtp_socket_mode ||
-	    conf->lmtp_socket_gid != td->conf->lmtp_socket_gid)
-		log_warn("%s: lmtp listen or socket changed: takes effect on "
-		    "restart", td->conf_path);
-	for (guint i = 0; i < td->sources->len; i++) {
-		struct source *src = g_ptr_array_index(td->sources, i);
-
-		src->ops->reload(src, conf);
-	}
-	outbox_reload(td->outbox, conf);
-	conf_unref(td->conf);
-	td->conf = conf;
-	ticketd_close_schedule(td);
-	log_info("%s: reloaded", td->conf_path);
-	return G_SOURCE_CONTINUE;
-}
-
 /* On the writer: close what has been resolved for close_after. */
 static int
 ticketd_close_task(struct store *st, gpointer arg, int *queued, char **cause)
@@ -211,6 +174,43 @@ ticketd_close_schedule(struct ticketd *td)
 	if (td->conf->close_after > 0)
 		td->close_timer = g_timeout_add_seconds(every,
 		    ticketd_close_tick, td);
+}
+
+static gboolean
+ticketd_reload(gpointer arg)
+{
+	struct ticketd	*td = arg;
+	struct conf	*conf;
+
+	log_info("%s: reloading", td->conf_path);
+	if ((conf = ticketd_load(td->conf_path)) == NULL ||
+	    ticketd_load_keys(td, conf) != 0) {
+		log_warn("%s: reload failed, keeping the running configuration",
+		    td->conf_path);
+		if (conf != NULL)
+			conf_unref(conf);
+		return G_SOURCE_CONTINUE;
+	}
+	if (strcmp(conf->database, td->conf->database) != 0)
+		log_warn("%s: database changed: takes effect on restart",
+		    td->conf_path);
+	if (!g_strv_equal((const char *const *)conf->lmtp_listen,
+	    (const char *const *)td->conf->lmtp_listen) ||
+	    conf->lmtp_socket_mode != td->conf->lmtp_socket_mode ||
+	    conf->lmtp_socket_gid != td->conf->lmtp_socket_gid)
+		log_warn("%s: lmtp listen or socket changed: takes effect on "
+		    "restart", td->conf_path);
+	for (guint i = 0; i < td->sources->len; i++) {
+		struct source *src = g_ptr_array_index(td->sources, i);
+
+		src->ops->reload(src, conf);
+	}
+	outbox_reload(td->outbox, conf);
+	conf_unref(td->conf);
+	td->conf = conf;
+	ticketd_close_schedule(td);
+	log_info("%s: reloaded", td->conf_path);
+	return G_SOURCE_CONTINUE;
 }
 
 static int
