@@ -30,13 +30,18 @@ struct store_ticket {
 	int		 attention;	/* flagged for a human: e.g. unparseable */
 	guint		 messages;	/* count, filled by list and get */
 	char		**tags;		/* NULL-terminated, sorted */
-	char		*assignee;	/* agent name, NULL when none */
+	char		*assignee;	/* agent name, NULL when none ("" is
+					   stored as none) */
 	gint64		 status_at;	/* when status last changed */
 };
 
-/* Which tickets ticket_find() returns; NULL or 0 fields match any. */
+/*
+ * Which tickets ticket_find() returns; NULL or 0 fields match any, and
+ * a NULL filter matches every ticket.
+ */
 struct store_filter {
-	const char	*const *statuses; /* NULL-terminated: one of these */
+	const char	*const *statuses; /* NULL-terminated: one of these
+					     (an empty list matches none) */
 	const char	*queue;
 	const char	*assignee;	/* "" matches unassigned tickets */
 	const char	*tag;
@@ -178,6 +183,10 @@ struct store_ops {
 	/* Record one more delivery of a stored mail: 1 new, 0 known, -1. */
 	int		 (*delivery_add)(struct store *, gint64 message_id,
 			    const struct store_delivery *, char **cause);
+	/*
+	 * Insert a ticket (with its tags and assignee); sets t->id, and
+	 * status_at to created_at.
+	 */
 	int		 (*ticket_create)(struct store *, struct store_ticket *,
 			    char **cause);
 	int		 (*message_add)(struct store *,
@@ -295,19 +304,28 @@ struct store_ops {
 	/* Tickets that pass the filter, with tags and message counts. */
 	int		 (*ticket_find)(struct store *, const struct store_filter *,
 			    GPtrArray **tickets, char **cause);
-	/* Link two tickets, both ways: each names the other. */
+	/*
+	 * Link two tickets, both ways: each names the other. Linking again
+	 * is no error; linking a ticket to itself, or to none, is.
+	 */
 	int		 (*link_add)(struct store *, gint64 a, gint64 b,
 			    char **cause);
 	/* The tickets linked to id (gint64), lowest first. */
 	int		 (*link_list)(struct store *, gint64 id, GArray **ids,
 			    char **cause);
-	/* Resolved tickets whose status_at is at or before a time (gint64). */
+	/*
+	 * Resolved tickets whose status_at is at or before a time (ids,
+	 * gint64), lowest first.
+	 */
 	int		 (*resolved_before)(struct store *, gint64 before,
 			    GArray **ids, char **cause);
 	/* The oldest status_at of a resolved ticket: 1 and *when, 0 or -1. */
 	int		 (*resolved_oldest)(struct store *, gint64 *when,
 			    char **cause);
-	/* Agents who wrote on the ticket (message authors), each once. */
+	/*
+	 * Agents who wrote on the ticket (message authors), each once, in
+	 * the order they first wrote; *names holds strings (g_free).
+	 */
 	int		 (*ticket_authors)(struct store *, gint64 ticket_id,
 			    GPtrArray **names, char **cause);
 };

@@ -4,8 +4,10 @@
  *
  * The database runs in WAL mode with synchronous=FULL, so a COMMIT that
  * returned is on disk: that is what lets us answer "250" after it. Every
- * statement is prepared once at open and bound with parameters. The
- * schema is versioned with PRAGMA user_version and migrated at open.
+ * statement is prepared once at open and bound with parameters, but for
+ * ticket_find's, which is built per call from fixed fragments (see
+ * there) and bound the same way. The schema is versioned with PRAGMA
+ * user_version and migrated at open.
  */
 #include <string.h>
 
@@ -67,12 +69,20 @@ enum stmt {
 	S_IMAP_FAILURE_COUNT,
 	S_IMAP_FAILURE_CLEAR,
 	S_TICKET_ATTENTION,
+	S_TICKET_UPDATE,
+	S_TAG_REMOVE,
+	S_LINK_ADD,
+	S_LINK_LIST,
+	S_RESOLVED_BEFORE,
+	S_RESOLVED_OLDEST,
+	S_TICKET_AUTHORS,
 	S_COUNT
 };
 
 #define TICKET_COLUMNS "t.id, t.subject, t.requester_name, t.requester_addr, " \
 	"t.status, t.queue, t.priority, t.created_at, t.updated_at, " \
-	"t.attention, (SELECT count(*) FROM messages m WHERE m.ticket_id = t.id)"
+	"t.attention, (SELECT count(*) FROM messages m WHERE m.ticket_id = t.id), " \
+	"t.assignee, t.status_at"
 
 #define OUTBOX_COLUMNS "id, ticket_id, kind, envelope_from, rcpt, " \
 	"message_id, data, status, attempts, created_at, next_attempt_at, " \
@@ -108,15 +118,20 @@ static const char *stmt_sql[S_COUNT] = {
 	    "WHERE message_id = ?1 ORDER BY id",
 	[S_TICKET_INSERT] = "INSERT INTO tickets (subject, requester_name, "
 	    "requester_addr, status, queue, priority, attention, created_at, "
-	    "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+	    "updated_at, status_at, assignee) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+	    "?7, ?8, ?8, ?8, ?9)",
 	[S_TICKET_TAG] = "INSERT OR IGNORE INTO tags (ticket_id, tag) VALUES (?1, ?2)",
+	[S_TAG_REMOVE] = "DELETE FROM tags WHERE ticket_id = ?1 AND tag = ?2",
 	[S_TICKET_TOUCH] = "UPDATE tickets SET updated_at = max(updated_at, ?2) "
+	    "WHERE id = ?1",
+	[S_TICKET_UPDATE] = "UPDATE tickets SET status = ?2, status_at = ?3, "
+	    "priority = ?4, assignee = ?5, attention = ?6, updated_at = ?7 "
 	    "WHERE id = ?1",
 	[S_MESSAGE_INSERT] = "INSERT INTO messages (ticket_id, direction, source, "
 	    "return_path, dedupe_key, message_id, from_name, from_addr, "
-	    "to_addrs, cc_addrs, date, subject, body, parsed, received_at) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-	    "?14, ?15)",
+	    "to_addrs, cc_addrs, date, subject, body, parsed, received_at, "
+	    "author) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+	    "?13, ?14, ?15, ?16)",
 	[S_RAW_INSERT] = "INSERT INTO raw_messages (message_id, raw) VALUES (?1, ?2)",
 	[S_ATTACHMENT_INSERT] = "INSERT INTO attachments (message_id, name, type, "
 	    "size, content) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -127,8 +142,8 @@ static const char *stmt_sql[S_COUNT] = {
 	[S_TICKET_TAGS] = "SELECT tag FROM tags WHERE ticket_id = ?1 ORDER BY tag",
 	[S_MESSAGE_LIST] = "SELECT id, ticket_id, direction, source, return_path, "
 	    "from_name, from_addr, to_addrs, cc_addrs, date, message_id, subject, "
-	    "body, parsed, received_at FROM messages WHERE ticket_id = ?1 "
-	    "ORDER BY id",
+	    "body, parsed, received_at, author FROM messages "
+	    "WHERE ticket_id = ?1 ORDER BY id",
 	[S_ATTACHMENT_LIST] = "SELECT name, type, size FROM attachments "
 	    "WHERE message_id = ?1 ORDER BY id",
 	[S_EVENT_LIST] = "SELECT id, ticket_id, at, type, detail FROM events "
@@ -180,6 +195,17 @@ static const char *stmt_sql[S_COUNT] = {
 	    "VALUES (lower(?1), ?2, ?3, ?4)",
 	[S_BOUNCE_SINCE] = "SELECT at, status FROM bounces WHERE address = "
 	    "lower(?1) AND at >= ?2 ORDER BY at DESC LIMIT 1",
+	[S_LINK_ADD] = "INSERT OR IGNORE INTO ticket_links (ticket_id, "
+	    "other_id) VALUES (?1, ?2), (?2, ?1)",
+	[S_LINK_LIST] = "SELECT other_id FROM ticket_links WHERE ticket_id = ?1 "
+	    "ORDER BY other_id",
+	[S_RESOLVED_BEFORE] = "SELECT id FROM tickets WHERE status = 'resolved' "
+	    "AND status_at <= ?1 ORDER BY id",
+	[S_RESOLVED_OLDEST] = "SELECT min(status_at) FROM tickets "
+	    "WHERE status = 'resolved' HAVING count(*) > 0",
+	/* In the order they first wrote: by each author's first message. */
+	[S_TICKET_AUTHORS] = "SELECT author FROM messages WHERE ticket_id = ?1 "
+	    "AND author IS NOT NULL GROUP BY author ORDER BY min(id)",
 };
 
 /* Migration N brings user_version from N to N + 1. */
@@ -284,6 +310,26 @@ static const char *migrations[] = {
 	" status TEXT NOT NULL);"
 	"CREATE INDEX bounces_address ON bounces (address, at);"
 	"CREATE INDEX outbox_message_id ON outbox (message_id);",
+
+	/*
+	 * Agents and the ticket lifecycle: who has a ticket, when its
+	 * status last changed (older tickets: their last update, the best
+	 * we know), which agent wrote a message, linked tickets, and the
+	 * indexes ticket_find() and the resolved-ticket timers query by.
+	 */
+	"ALTER TABLE tickets ADD COLUMN assignee TEXT;"
+	"ALTER TABLE tickets ADD COLUMN status_at INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE tickets SET status_at = updated_at;"
+	"ALTER TABLE messages ADD COLUMN author TEXT;"
+	"CREATE TABLE ticket_links ("
+	" ticket_id INTEGER NOT NULL REFERENCES tickets (id),"
+	" other_id INTEGER NOT NULL REFERENCES tickets (id),"
+	" PRIMARY KEY (ticket_id, other_id)) WITHOUT ROWID;"
+	"CREATE INDEX tickets_status ON tickets (status, status_at);"
+	"CREATE INDEX tickets_requester ON tickets (lower(requester_addr));"
+	"CREATE INDEX tickets_assignee ON tickets (assignee);"
+	"CREATE INDEX tickets_queue ON tickets (queue);"
+	"CREATE INDEX tags_tag ON tags (tag);",
 };
 
 struct store_sqlite {
@@ -319,6 +365,13 @@ bind_text(sqlite3_stmt *st, int i, const char *v)
 		sqlite3_bind_null(st, i);
 	else
 		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
+/* An agent name: NULL and "" are both stored as none (NULL). */
+static void
+bind_name(sqlite3_stmt *st, int i, const char *v)
+{
+	bind_text(st, i, v != NULL && *v != '\0' ? v : NULL);
 }
 
 static char *
@@ -544,6 +597,136 @@ sqlite_lookup_row(struct store_sqlite *s, sqlite3_stmt *q, const char *what,
 	return -1;
 }
 
+/* Step q to the end, handing each row to each: 0, or -1 and *cause. */
+static int
+sqlite_each(struct store_sqlite *s, sqlite3_stmt *q, const char *what,
+    void (*each)(struct store_sqlite *, sqlite3_stmt *, gpointer), gpointer arg,
+    char **cause)
+{
+	int	 rc;
+
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		each(s, q, arg);
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE) {
+		*cause = sqlite_cause(s, what);
+		return -1;
+	}
+	return 0;
+}
+
+struct sqlite_rows {
+	gpointer	(*row)(struct store_sqlite *, sqlite3_stmt *);
+	GPtrArray	*a;
+};
+
+static void
+sqlite_collect_add(struct store_sqlite *s, sqlite3_stmt *q, gpointer arg)
+{
+	struct sqlite_rows	*rows = arg;
+
+	g_ptr_array_add(rows->a, rows->row(s, q));
+}
+
+/*
+ * Step a lookup of one row, made into an object by row (the mapper
+ * sqlite_collect takes): 1 and *out, 0, or -1.
+ */
+static int
+sqlite_lookup_one(struct store_sqlite *s, sqlite3_stmt *q, const char *what,
+    gpointer (*row)(struct store_sqlite *, sqlite3_stmt *), gpointer *out,
+    char **cause)
+{
+	struct sqlite_rows	 rows = { row, g_ptr_array_new() };
+	int			 found;
+
+	found = sqlite_lookup_row(s, q, what, sqlite_collect_add, &rows, cause);
+	if (found == 1)
+		*out = g_ptr_array_index(rows.a, 0);
+	g_ptr_array_free(rows.a, TRUE);
+	return found;
+}
+
+/* Step q to the end, turning each row into an element of *out. */
+static int
+sqlite_collect(struct store_sqlite *s, sqlite3_stmt *q, const char *what,
+    gpointer (*row)(struct store_sqlite *, sqlite3_stmt *),
+    GDestroyNotify free_func, GPtrArray **out, char **cause)
+{
+	struct sqlite_rows	 rows = { row, NULL };
+
+	rows.a = g_ptr_array_new_with_free_func(free_func);
+	if (sqlite_each(s, q, what, sqlite_collect_add, &rows, cause) != 0) {
+		g_ptr_array_free(rows.a, TRUE);
+		return -1;
+	}
+	*out = rows.a;
+	return 0;
+}
+
+/* The rows a cached statement with one integer parameter (?1) selects. */
+static int
+sqlite_rows_by(struct store_sqlite *s, enum stmt which, const char *what,
+    gint64 v, gpointer (*row)(struct store_sqlite *, sqlite3_stmt *),
+    GDestroyNotify free_func, GPtrArray **out, char **cause)
+{
+	sqlite3_stmt	*q = sqlite_stmt(s, which);
+
+	sqlite3_bind_int64(q, 1, v);
+	return sqlite_collect(s, q, what, row, free_func, out, cause);
+}
+
+/* A row whose first column is text, as a new string. */
+static gpointer
+sqlite_text_row(struct store_sqlite *s, sqlite3_stmt *q)
+{
+	return column_text(q, 0);
+}
+
+static void
+sqlite_id_add(struct store_sqlite *s, sqlite3_stmt *q, gpointer arg)
+{
+	gint64	 id = sqlite3_column_int64(q, 0);
+
+	g_array_append_val((GArray *)arg, id);
+}
+
+/* Step q to the end, its first column into *out (gint64). */
+static int
+sqlite_collect_ids(struct store_sqlite *s, sqlite3_stmt *q, const char *what,
+    GArray **out, char **cause)
+{
+	GArray	*a = g_array_new(FALSE, FALSE, sizeof(gint64));
+
+	if (sqlite_each(s, q, what, sqlite_id_add, a, cause) != 0) {
+		g_array_free(a, TRUE);
+		return -1;
+	}
+	*out = a;
+	return 0;
+}
+
+/* The ids a cached statement with one integer parameter (?1) selects. */
+static int
+sqlite_ids_by(struct store_sqlite *s, enum stmt which, const char *what,
+    gint64 v, GArray **ids, char **cause)
+{
+	sqlite3_stmt	*q = sqlite_stmt(s, which);
+
+	sqlite3_bind_int64(q, 1, v);
+	return sqlite_collect_ids(s, q, what, ids, cause);
+}
+
+/* Run a write: 1 when it changed a row, 0 when none, -1 and *cause. */
+static int
+sqlite_changed(struct store_sqlite *s, sqlite3_stmt *q, const char *what,
+    char **cause)
+{
+	if (sqlite_done(s, q, what, cause) != 0)
+		return -1;
+	return sqlite3_changes(s->db) > 0;
+}
+
 static void
 sqlite_blob_fill(struct store_sqlite *s, sqlite3_stmt *q, gpointer out)
 {
@@ -655,9 +838,7 @@ sqlite_delivery_add(struct store *st, gint64 message,
 	sqlite3_bind_int64(q, 1, message);
 	bind_text(q, 2, d->queue);
 	bind_text(q, 3, d->address ? d->address : "");
-	if (sqlite_done(s, q, "delivery_add", cause) != 0)
-		return -1;
-	return sqlite3_changes(s->db) > 0;
+	return sqlite_changed(s, q, "delivery_add", cause);
 }
 
 /* What a mail cites, so that the mail it cites can find it later. */
@@ -707,9 +888,11 @@ sqlite_ticket_create(struct store *st, struct store_ticket *t, char **cause)
 	bind_text(q, 6, t->priority);
 	sqlite3_bind_int(q, 7, t->attention);
 	sqlite3_bind_int64(q, 8, t->created_at);
+	bind_name(q, 9, t->assignee);
 	if (sqlite_done(s, q, "ticket_create", cause) != 0)
 		return -1;
 	t->id = sqlite3_last_insert_rowid(s->db);
+	t->status_at = t->created_at;
 	for (char **tag = t->tags; tag != NULL && *tag != NULL; tag++) {
 		q = sqlite_stmt(s, S_TICKET_TAG);
 		sqlite3_bind_int64(q, 1, t->id);
@@ -767,9 +950,10 @@ sqlite_message_add(struct store *st, const struct store_message_in *in,
 	bind_text(q, 10, m->cc);
 	bind_text(q, 11, date);
 	bind_text(q, 12, m->subject);
-	bind_text(q, 13, m->body);
+	bind_text(q, 13, in->body != NULL ? in->body : m->body);
 	sqlite3_bind_int(q, 14, m->parsed);
 	sqlite3_bind_int64(q, 15, in->received_at);
+	bind_name(q, 16, in->author);
 	rc = sqlite_done(s, q, "message_add", cause);
 	g_free(date);
 	if (rc != 0)
@@ -806,22 +990,24 @@ sqlite_event_add(struct store *st, gint64 ticket, gint64 at, const char *type,
 	return sqlite_done(s, q, "event_add", cause);
 }
 
-static char **
-sqlite_ticket_tags(struct store_sqlite *s, gint64 id)
+/* Fill t->tags, sorted and NULL-terminated: 0, or -1 and *cause. */
+static int
+sqlite_ticket_tags(struct store_sqlite *s, struct store_ticket *t,
+    char **cause)
 {
-	sqlite3_stmt	*q = sqlite_stmt(s, S_TICKET_TAGS);
-	GPtrArray	*tags = g_ptr_array_new();
+	GPtrArray	*tags;
 
-	sqlite3_bind_int64(q, 1, id);
-	while (sqlite3_step(q) == SQLITE_ROW)
-		g_ptr_array_add(tags, column_text(q, 0));
-	sqlite3_reset(q);
+	if (sqlite_rows_by(s, S_TICKET_TAGS, "ticket_tags", t->id,
+	    sqlite_text_row, g_free, &tags, cause) != 0)
+		return -1;
 	g_ptr_array_add(tags, NULL);
-	return (char **)g_ptr_array_free(tags, FALSE);
+	t->tags = (char **)g_ptr_array_free(tags, FALSE);
+	return 0;
 }
 
-static struct store_ticket *
-sqlite_ticket_row(sqlite3_stmt *q)
+/* A row of TICKET_COLUMNS; tags are read separately. */
+static gpointer
+sqlite_ticket_row(struct store_sqlite *s, sqlite3_stmt *q)
 {
 	struct store_ticket	*t = g_new0(struct store_ticket, 1);
 
@@ -836,27 +1022,30 @@ sqlite_ticket_row(sqlite3_stmt *q)
 	t->updated_at = sqlite3_column_int64(q, 8);
 	t->attention = sqlite3_column_int(q, 9);
 	t->messages = sqlite3_column_int(q, 10);
+	t->assignee = column_text(q, 11);
+	t->status_at = sqlite3_column_int64(q, 12);
 	return t;
 }
 
-/* Step q to the end, turning each row into an element of *out. */
+/*
+ * The tickets q selects (TICKET_COLUMNS), with their tags: for every
+ * op that returns a list of tickets.
+ */
 static int
-sqlite_collect(struct store_sqlite *s, sqlite3_stmt *q, const char *what,
-    gpointer (*row)(struct store_sqlite *, sqlite3_stmt *),
-    GDestroyNotify free_func, GPtrArray **out, char **cause)
+sqlite_tickets_collect(struct store_sqlite *s, sqlite3_stmt *q,
+    const char *what, GPtrArray **out, char **cause)
 {
-	GPtrArray	*a = g_ptr_array_new_with_free_func(free_func);
-	int		 rc;
-
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-		g_ptr_array_add(a, row(s, q));
-	sqlite3_reset(q);
-	if (rc != SQLITE_DONE) {
-		*cause = sqlite_cause(s, what);
-		g_ptr_array_free(a, TRUE);
+	if (sqlite_collect(s, q, what, sqlite_ticket_row,
+	    (GDestroyNotify)store_ticket_free, out, cause) != 0)
 		return -1;
-	}
-	*out = a;
+	/* Tags are read after the list statement is done with. */
+	for (guint i = 0; i < (*out)->len; i++)
+		if (sqlite_ticket_tags(s, g_ptr_array_index(*out, i),
+		    cause) != 0) {
+			g_ptr_array_free(*out, TRUE);
+			*out = NULL;
+			return -1;
+		}
 	return 0;
 }
 
@@ -896,28 +1085,13 @@ sqlite_msgid_ticket(struct store *st, const char *msgid, const char *prefer,
 	return sqlite_lookup_int(s, q, "msgid_ticket", ticket, cause);
 }
 
-static gpointer
-sqlite_ticket_list_row(struct store_sqlite *s, sqlite3_stmt *q)
-{
-	return sqlite_ticket_row(q);
-}
-
 static int
 sqlite_ticket_list(struct store *st, GPtrArray **out, char **cause)
 {
 	struct store_sqlite	*s = (struct store_sqlite *)st;
 
-	if (sqlite_collect(s, sqlite_stmt(s, S_TICKET_LIST), "ticket_list",
-	    sqlite_ticket_list_row, (GDestroyNotify)store_ticket_free, out,
-	    cause) != 0)
-		return -1;
-	/* Tags are read after the list statement is done with. */
-	for (guint i = 0; i < (*out)->len; i++) {
-		struct store_ticket *t = g_ptr_array_index(*out, i);
-
-		t->tags = sqlite_ticket_tags(s, t->id);
-	}
-	return 0;
+	return sqlite_tickets_collect(s, sqlite_stmt(s, S_TICKET_LIST),
+	    "ticket_list", out, cause);
 }
 
 static int
@@ -926,21 +1100,17 @@ sqlite_ticket_get(struct store *st, gint64 id, struct store_ticket **out,
 {
 	struct store_sqlite	*s = (struct store_sqlite *)st;
 	sqlite3_stmt		*q = sqlite_stmt(s, S_TICKET_GET);
-	int			 rc;
+	int			 found;
 
 	sqlite3_bind_int64(q, 1, id);
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
-		*out = sqlite_ticket_row(q);
-	sqlite3_reset(q);
-	if (rc == SQLITE_DONE)
-		return 0;
-	if (rc != SQLITE_ROW) {
-		*cause = sqlite_cause(s, "ticket_get");
+	found = sqlite_lookup_one(s, q, "ticket_get", sqlite_ticket_row,
+	    (gpointer *)out, cause);
+	if (found == 1 && sqlite_ticket_tags(s, *out, cause) != 0) {
+		store_ticket_free(*out);
+		*out = NULL;
 		return -1;
 	}
-	(*out)->tags = sqlite_ticket_tags(s, id);
-	return 1;
+	return found;
 }
 
 static gpointer
@@ -963,6 +1133,7 @@ sqlite_message_row(struct store_sqlite *s, sqlite3_stmt *q)
 	m->body = column_text(q, 12);
 	m->parsed = sqlite3_column_int(q, 13);
 	m->received_at = sqlite3_column_int64(q, 14);
+	m->author = column_text(q, 15);
 	return m;
 }
 
@@ -1035,11 +1206,8 @@ static int
 sqlite_event_list(struct store *st, gint64 ticket, GPtrArray **out,
     char **cause)
 {
-	struct store_sqlite	*s = (struct store_sqlite *)st;
-	sqlite3_stmt		*q = sqlite_stmt(s, S_EVENT_LIST);
-
-	sqlite3_bind_int64(q, 1, ticket);
-	return sqlite_collect(s, q, "event_list", sqlite_event_row,
+	return sqlite_rows_by((struct store_sqlite *)st, S_EVENT_LIST,
+	    "event_list", ticket, sqlite_event_row,
 	    (GDestroyNotify)store_event_free, out, cause);
 }
 
@@ -1220,12 +1388,6 @@ sqlite_autoreply_add(struct store *st, const char *address, gint64 ticket,
 	return sqlite_done(s, q, "autoreply_add", cause);
 }
 
-static void
-sqlite_outbox_fill(struct store_sqlite *s, sqlite3_stmt *q, gpointer out)
-{
-	*(struct store_outbox **)out = sqlite_outbox_row(s, q);
-}
-
 static int
 sqlite_outbox_by_msgid(struct store *st, const char *msgid,
     struct store_outbox **out, char **cause)
@@ -1234,8 +1396,8 @@ sqlite_outbox_by_msgid(struct store *st, const char *msgid,
 	sqlite3_stmt		*q = sqlite_stmt(s, S_OUTBOX_BY_MSGID);
 
 	bind_text(q, 1, msgid);
-	return sqlite_lookup_row(s, q, "outbox_by_msgid", sqlite_outbox_fill,
-	    out, cause);
+	return sqlite_lookup_one(s, q, "outbox_by_msgid", sqlite_outbox_row,
+	    (gpointer *)out, cause);
 }
 
 static int
@@ -1394,6 +1556,223 @@ sqlite_imap_failure_clear(struct store *st, const char *account,
 	return sqlite_done(s, q, "imap_failure_clear", cause);
 }
 
+static int
+sqlite_ticket_update(struct store *st, const struct store_ticket *t,
+    char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_TICKET_UPDATE);
+	int			 changed;
+
+	sqlite3_bind_int64(q, 1, t->id);
+	bind_text(q, 2, t->status);
+	sqlite3_bind_int64(q, 3, t->status_at);
+	bind_text(q, 4, t->priority);
+	bind_name(q, 5, t->assignee);
+	sqlite3_bind_int(q, 6, t->attention);
+	sqlite3_bind_int64(q, 7, t->updated_at);
+	changed = sqlite_changed(s, q, "ticket_update", cause);
+	if (changed == 0)
+		*cause = g_strdup_printf("ticket %" G_GINT64_FORMAT ": no such "
+		    "ticket to update", t->id);
+	return changed == 1 ? 0 : -1;
+}
+
+/* Run a tag statement (?1 ticket, ?2 tag): 1 changed, 0 not, -1. */
+static int
+sqlite_tag_change(struct store *st, enum stmt which, const char *what,
+    gint64 ticket, const char *tag, char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, which);
+
+	sqlite3_bind_int64(q, 1, ticket);
+	bind_text(q, 2, tag);
+	return sqlite_changed(s, q, what, cause);
+}
+
+static int
+sqlite_tag_add(struct store *st, gint64 ticket, const char *tag, char **cause)
+{
+	return sqlite_tag_change(st, S_TICKET_TAG, "tag_add", ticket, tag,
+	    cause);
+}
+
+static int
+sqlite_tag_remove(struct store *st, gint64 ticket, const char *tag,
+    char **cause)
+{
+	return sqlite_tag_change(st, S_TAG_REMOVE, "tag_remove", ticket, tag,
+	    cause);
+}
+
+/*
+ * ticket_find's statement: fixed fragments, one per filter field in
+ * use, each "?" with its value kept to bind in the same order.
+ */
+struct sqlite_query {
+	GString		*sql;
+	GArray		*values;	/* struct sqlite_value, one per "?" */
+};
+
+struct sqlite_value {
+	const char	*text;		/* bound as text; NULL: num instead */
+	gint64		 num;
+};
+
+/* Append a fragment holding one "?", and the value it takes. */
+static void
+query_add(struct sqlite_query *qb, const char *fragment, const char *text,
+    gint64 num)
+{
+	struct sqlite_value	 v = { text, num };
+
+	g_string_append(qb->sql, fragment);
+	g_array_append_val(qb->values, v);
+}
+
+static void
+query_statuses(struct sqlite_query *qb, const char *const *statuses)
+{
+	if (statuses[0] == NULL) {
+		g_string_append(qb->sql, " AND 0");	/* one of none */
+		return;
+	}
+	query_add(qb, " AND t.status IN (?", statuses[0], 0);
+	for (const char *const *p = statuses + 1; *p != NULL; p++)
+		query_add(qb, ", ?", *p, 0);
+	g_string_append_c(qb->sql, ')');
+}
+
+static void
+query_filter(struct sqlite_query *qb, const struct store_filter *f)
+{
+	g_string_append(qb->sql, "SELECT " TICKET_COLUMNS " FROM tickets t "
+	    "WHERE 1");
+	if (f->statuses != NULL)
+		query_statuses(qb, f->statuses);
+	if (f->queue != NULL)
+		query_add(qb, " AND t.queue = ?", f->queue, 0);
+	if (f->assignee != NULL && *f->assignee == '\0')
+		g_string_append(qb->sql, " AND t.assignee IS NULL");
+	else if (f->assignee != NULL)
+		query_add(qb, " AND t.assignee = ?", f->assignee, 0);
+	/* A semi-join, as EXISTS would be, but one that uses tags_tag. */
+	if (f->tag != NULL)
+		query_add(qb, " AND t.id IN (SELECT g.ticket_id FROM tags g "
+		    "WHERE g.tag = ?)", f->tag, 0);
+	if (f->requester != NULL)
+		query_add(qb, " AND lower(t.requester_addr) = lower(?)",
+		    f->requester, 0);
+	if (f->exclude != 0)
+		query_add(qb, " AND t.id <> ?", NULL, f->exclude);
+	g_string_append(qb->sql, f->newest_first ? " ORDER BY t.id DESC" :
+	    " ORDER BY t.id");
+	if (f->limit > 0)
+		query_add(qb, " LIMIT ?", NULL, f->limit);
+}
+
+/* Prepare the built statement and bind its values: NULL and *cause. */
+static sqlite3_stmt *
+query_prepare(struct store_sqlite *s, const struct sqlite_query *qb,
+    char **cause)
+{
+	sqlite3_stmt	*q;
+
+	log_trace(TRACE_SQL, "sql: %s", qb->sql->str);
+	if (sqlite3_prepare_v2(s->db, qb->sql->str, -1, &q, NULL) != SQLITE_OK) {
+		*cause = sqlite_cause(s, "ticket_find");
+		return NULL;
+	}
+	for (guint i = 0; i < qb->values->len; i++) {
+		const struct sqlite_value *v = &g_array_index(qb->values,
+		    struct sqlite_value, i);
+
+		if (v->text != NULL)
+			bind_text(q, i + 1, v->text);
+		else
+			sqlite3_bind_int64(q, i + 1, v->num);
+	}
+	return q;
+}
+
+/*
+ * Prepared per call, not cached: the text depends on which fields are
+ * set and on how many statuses are listed, and one fixed statement
+ * ("?1 IS NULL OR ...") would keep SQLite from using the indexes.
+ * Preparing costs tens of microseconds, little beside the query.
+ */
+static int
+sqlite_ticket_find(struct store *st, const struct store_filter *f,
+    GPtrArray **out, char **cause)
+{
+	static const struct store_filter	 all;
+	struct store_sqlite			*s = (struct store_sqlite *)st;
+	struct sqlite_query			 qb;
+	sqlite3_stmt				*q;
+	int					 rc = -1;
+
+	qb.sql = g_string_new(NULL);
+	qb.values = g_array_new(FALSE, FALSE, sizeof(struct sqlite_value));
+	query_filter(&qb, f != NULL ? f : &all);
+	if ((q = query_prepare(s, &qb, cause)) != NULL) {
+		rc = sqlite_tickets_collect(s, q, "ticket_find", out, cause);
+		sqlite3_finalize(q);
+	}
+	g_string_free(qb.sql, TRUE);
+	g_array_free(qb.values, TRUE);
+	return rc;
+}
+
+static int
+sqlite_link_add(struct store *st, gint64 a, gint64 b, char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q;
+
+	if (a == b) {
+		*cause = g_strdup_printf("ticket %" G_GINT64_FORMAT ": cannot "
+		    "be linked to itself", a);
+		return -1;
+	}
+	q = sqlite_stmt(s, S_LINK_ADD);
+	sqlite3_bind_int64(q, 1, a);
+	sqlite3_bind_int64(q, 2, b);
+	return sqlite_done(s, q, "link_add", cause);
+}
+
+static int
+sqlite_link_list(struct store *st, gint64 id, GArray **ids, char **cause)
+{
+	return sqlite_ids_by((struct store_sqlite *)st, S_LINK_LIST,
+	    "link_list", id, ids, cause);
+}
+
+static int
+sqlite_resolved_before(struct store *st, gint64 before, GArray **ids,
+    char **cause)
+{
+	return sqlite_ids_by((struct store_sqlite *)st, S_RESOLVED_BEFORE,
+	    "resolved_before", before, ids, cause);
+}
+
+static int
+sqlite_resolved_oldest(struct store *st, gint64 *when, char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+
+	return sqlite_lookup_int(s, sqlite_stmt(s, S_RESOLVED_OLDEST),
+	    "resolved_oldest", when, cause);
+}
+
+static int
+sqlite_ticket_authors(struct store *st, gint64 ticket, GPtrArray **names,
+    char **cause)
+{
+	return sqlite_rows_by((struct store_sqlite *)st, S_TICKET_AUTHORS,
+	    "ticket_authors", ticket, sqlite_text_row, g_free, names, cause);
+}
+
 const struct store_ops store_sqlite_ops = {
 	.name = "sqlite",
 	.open = sqlite_open,
@@ -1439,4 +1818,13 @@ const struct store_ops store_sqlite_ops = {
 	.imap_failure_clear = sqlite_imap_failure_clear,
 	.imap_failure_count = sqlite_imap_failure_count,
 	.ticket_attention = sqlite_ticket_attention,
+	.ticket_update = sqlite_ticket_update,
+	.tag_add = sqlite_tag_add,
+	.tag_remove = sqlite_tag_remove,
+	.ticket_find = sqlite_ticket_find,
+	.link_add = sqlite_link_add,
+	.link_list = sqlite_link_list,
+	.resolved_before = sqlite_resolved_before,
+	.resolved_oldest = sqlite_resolved_oldest,
+	.ticket_authors = sqlite_ticket_authors,
 };

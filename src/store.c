@@ -142,6 +142,7 @@ store_ticket_free(struct store_ticket *t)
 	g_free(t->status);
 	g_free(t->queue);
 	g_free(t->priority);
+	g_free(t->assignee);
 	g_strfreev(t->tags);
 	g_free(t);
 }
@@ -170,6 +171,7 @@ store_message_free(struct store_message *m)
 	g_free(m->message_id);
 	g_free(m->subject);
 	g_free(m->body);
+	g_free(m->author);
 	if (m->attachments != NULL) {
 		g_ptr_array_set_free_func(m->attachments,
 		    (GDestroyNotify)store_attachment_free);

@@ -1,7 +1,9 @@
 /*
  * test-store: the SQLite store and the ingest steps on top of it:
  * tickets, dedupe, threading by Message-ID, HMAC id and subject tag,
- * unparseable mail, savepoint rollback, the thread key, and bounces.
+ * unparseable mail, savepoint rollback, the thread key, bounces, and
+ * the lifecycle ops: ticket_find filters, ticket_update, tags, links,
+ * resolved tickets, message authors, and schema migration 6.
  */
 #include <glib/gstdio.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 #include "store.h"
 #include "thread.h"
 
+#include "mail-fixture.h"
 #include "store-fixture.h"
 
 /* Ingest text as one mail; returns the job for the caller to inspect. */
@@ -397,6 +400,404 @@ test_bounce_before_sent_mark(struct fixture *f, gconstpointer data)
 	g_free(ours);
 }
 
+/* A ticket made through the store alone; status_at is then at. */
+static gint64
+ticket_new(struct fixture *f, const char *requester, const char *status,
+    const char *queue, const char *assignee, gint64 at)
+{
+	struct store_ticket	 t = { 0 };
+	char			*cause = NULL;
+
+	t.subject = "s";
+	t.requester_name = "";
+	t.requester_addr = (char *)requester;
+	t.status = (char *)status;
+	t.queue = (char *)queue;
+	t.priority = "normal";
+	t.assignee = (char *)assignee;
+	t.created_at = at;
+	g_assert_cmpint(f->st->ops->ticket_create(f->st, &t, &cause), ==, 0);
+	g_assert_cmpint(t.status_at, ==, at);
+	return t.id;
+}
+
+/* Ids, comma-separated, of a GArray (freed) or a GPtrArray of tickets. */
+static char *
+ids_text(GArray *ids, GPtrArray *tickets)
+{
+	GString	*s = g_string_new(NULL);
+	guint	 n = ids != NULL ? ids->len : tickets->len;
+
+	for (guint i = 0; i < n; i++)
+		g_string_append_printf(s, "%s%" G_GINT64_FORMAT, i ? "," : "",
+		    ids != NULL ? g_array_index(ids, gint64, i) :
+		    ((struct store_ticket *)tickets->pdata[i])->id);
+	if (ids != NULL)
+		g_array_free(ids, TRUE);
+	return g_string_free(s, FALSE);
+}
+
+static void
+assert_found(struct fixture *f, const struct store_filter *flt,
+    const char *want)
+{
+	GPtrArray	*tickets = NULL;
+	char		*cause = NULL, *got;
+
+	g_assert_cmpint(f->st->ops->ticket_find(f->st, flt, &tickets, &cause),
+	    ==, 0);
+	g_assert_null(cause);
+	got = ids_text(NULL, tickets);
+	g_assert_cmpstr(got, ==, want);
+	g_free(got);
+	g_ptr_array_free(tickets, TRUE);
+}
+
+static gint64
+message_new(struct fixture *f, gint64 ticket, const char *key,
+    const char *author, const char *body)
+{
+	struct mail		*m = parse("From: a@example.org\r\n"
+				    "Subject: x\r\n\r\n> quoted\r\ntext\r\n");
+	struct store_message_in	 in = { 0 };
+	char			*cause = NULL;
+	gint64			 id = 0;
+
+	in.ticket_id = ticket;
+	in.direction = author != NULL ? "agent" : "in";
+	in.source = "test";
+	in.return_path = "";
+	in.dedupe_key = key;
+	in.received_at = 1000;
+	in.mail = m;
+	in.author = author;
+	in.body = body;
+	g_assert_cmpint(f->st->ops->message_add(f->st, &in, &id, &cause), ==, 0);
+	mail_free(m);
+	return id;
+}
+
+static void
+test_find(struct fixture *f, gconstpointer data)
+{
+	const char *const	 open[] = { "new", "open", NULL };
+	const char *const	 one[] = { "open", NULL };
+	const char *const	 none[] = { NULL };
+	const char *const	 live[] = { "new", "open", "pending", NULL };
+	struct store_filter	 flt = { 0 };
+	GPtrArray		*tickets;
+	struct store_ticket	*t;
+	char			*cause = NULL;
+
+	ticket_new(f, "Somchai@Example.co.th", "new", "support", NULL, 10);
+	ticket_new(f, "other@example.org", "open", "sales", "alice", 20);
+	ticket_new(f, "somchai@example.co.th", "pending", "support", "alice", 30);
+	ticket_new(f, "x@example.org", "resolved", "support", "bob", 40);
+	ticket_new(f, "SOMCHAI@example.co.th", "open", "support", "", 50);
+	g_assert_cmpint(f->st->ops->tag_add(f->st, 1, "vip", &cause), ==, 1);
+	g_assert_cmpint(f->st->ops->tag_add(f->st, 3, "vip", &cause), ==, 1);
+	message_new(f, 3, "k1", NULL, NULL);
+
+	assert_found(f, NULL, "1,2,3,4,5");
+	assert_found(f, &flt, "1,2,3,4,5");
+	flt.statuses = open;
+	assert_found(f, &flt, "1,2,5");
+	flt.statuses = one;
+	assert_found(f, &flt, "2,5");
+	flt.statuses = none;
+	assert_found(f, &flt, "");
+	flt = (struct store_filter){ .queue = "sales" };
+	assert_found(f, &flt, "2");
+	flt = (struct store_filter){ .assignee = "" };
+	assert_found(f, &flt, "1,5");
+	flt.assignee = "alice";
+	assert_found(f, &flt, "2,3");
+	flt = (struct store_filter){ .tag = "vip" };
+	assert_found(f, &flt, "1,3");
+	flt.assignee = "alice";
+	assert_found(f, &flt, "3");
+	flt = (struct store_filter){ .requester = "somchai@EXAMPLE.co.th" };
+	assert_found(f, &flt, "1,3,5");
+	flt.exclude = 3;
+	assert_found(f, &flt, "1,5");
+	flt.exclude = 0;
+	flt.newest_first = 1;
+	assert_found(f, &flt, "5,3,1");
+	flt.limit = 2;
+	assert_found(f, &flt, "5,3");
+	flt = (struct store_filter){ .statuses = live, .queue = "support",
+	    .assignee = "" };
+	assert_found(f, &flt, "1,5");
+	flt = (struct store_filter){ .limit = 1 };
+	assert_found(f, &flt, "1");
+	/* Values are bound, never spliced into the SQL. */
+	flt = (struct store_filter){ .requester = "x' OR '1'='1" };
+	assert_found(f, &flt, "");
+
+	/* Found tickets come with their tags, counts and new fields. */
+	flt = (struct store_filter){ .tag = "vip", .assignee = "alice" };
+	g_assert_cmpint(f->st->ops->ticket_find(f->st, &flt, &tickets, &cause),
+	    ==, 0);
+	t = tickets->pdata[0];
+	g_assert_cmpstr(t->tags[0], ==, "vip");
+	g_assert_null(t->tags[1]);
+	g_assert_cmpuint(t->messages, ==, 1);
+	g_assert_cmpstr(t->assignee, ==, "alice");
+	g_assert_cmpint(t->status_at, ==, 30);
+	g_ptr_array_free(tickets, TRUE);
+}
+
+static struct store_ticket *
+ticket_fetch(struct fixture *f, gint64 id)
+{
+	struct store_ticket	*t = NULL;
+	char			*cause = NULL;
+
+	g_assert_cmpint(f->st->ops->ticket_get(f->st, id, &t, &cause), ==, 1);
+	return t;
+}
+
+static void
+test_ticket_update(struct fixture *f, gconstpointer data)
+{
+	gint64			 id = ticket_new(f, "a@example.org", "new",
+				    "support", NULL, 100);
+	struct store_ticket	*t = ticket_fetch(f, id), *u;
+	char			*cause = NULL;
+
+	g_assert_cmpint(t->status_at, ==, 100);
+	g_assert_null(t->assignee);
+	g_free(t->status);
+	g_free(t->priority);
+	t->status = g_strdup("resolved");
+	t->status_at = 500;
+	t->priority = g_strdup("high");
+	t->assignee = g_strdup("alice");
+	t->attention = 1;
+	t->updated_at = 600;
+	g_assert_cmpint(f->st->ops->ticket_update(f->st, t, &cause), ==, 0);
+	u = ticket_fetch(f, id);
+	g_assert_cmpstr(u->status, ==, "resolved");
+	g_assert_cmpint(u->status_at, ==, 500);
+	g_assert_cmpstr(u->priority, ==, "high");
+	g_assert_cmpstr(u->assignee, ==, "alice");
+	g_assert_true(u->attention);
+	g_assert_cmpint(u->updated_at, ==, 600);
+	g_assert_cmpint(u->created_at, ==, 100);
+	g_assert_cmpstr(u->subject, ==, "s");
+	store_ticket_free(u);
+
+	/* "" is no assignee, as NULL is. */
+	g_free(t->assignee);
+	t->assignee = g_strdup("");
+	g_assert_cmpint(f->st->ops->ticket_update(f->st, t, &cause), ==, 0);
+	u = ticket_fetch(f, id);
+	g_assert_null(u->assignee);
+	store_ticket_free(u);
+
+	t->id = 99;
+	g_assert_cmpint(f->st->ops->ticket_update(f->st, t, &cause), ==, -1);
+	g_assert_cmpstr(cause, ==, "ticket 99: no such ticket to update");
+	g_free(cause);
+	store_ticket_free(t);
+}
+
+static void
+test_tags(struct fixture *f, gconstpointer data)
+{
+	const struct store_ops	*ops = f->st->ops;
+	gint64			 id = ticket_new(f, "a@example.org", "new",
+				    "support", NULL, 1);
+	struct store_ticket	*t;
+	char			*cause = NULL;
+
+	g_assert_cmpint(ops->tag_add(f->st, id, "vip", &cause), ==, 1);
+	g_assert_cmpint(ops->tag_add(f->st, id, "vip", &cause), ==, 0);
+	g_assert_cmpint(ops->tag_add(f->st, id, "billing", &cause), ==, 1);
+	t = ticket_fetch(f, id);
+	g_assert_cmpstr(t->tags[0], ==, "billing");
+	g_assert_cmpstr(t->tags[1], ==, "vip");
+	g_assert_null(t->tags[2]);
+	store_ticket_free(t);
+	g_assert_cmpint(ops->tag_remove(f->st, id, "vip", &cause), ==, 1);
+	g_assert_cmpint(ops->tag_remove(f->st, id, "vip", &cause), ==, 0);
+	g_assert_cmpint(ops->tag_remove(f->st, id, "never", &cause), ==, 0);
+	t = ticket_fetch(f, id);
+	g_assert_cmpstr(t->tags[0], ==, "billing");
+	g_assert_null(t->tags[1]);
+	store_ticket_free(t);
+	g_assert_null(cause);
+	g_assert_cmpint(ops->tag_add(f->st, 99, "vip", &cause), ==, -1);
+	g_assert_nonnull(cause);
+	g_free(cause);
+}
+
+static char *
+links(struct fixture *f, gint64 id)
+{
+	GArray	*ids = NULL;
+	char	*cause = NULL;
+
+	g_assert_cmpint(f->st->ops->link_list(f->st, id, &ids, &cause), ==, 0);
+	return ids_text(ids, NULL);
+}
+
+static void
+test_links(struct fixture *f, gconstpointer data)
+{
+	const struct store_ops	*ops = f->st->ops;
+	char			*cause = NULL, *got;
+	const char		*want[] = { "", "2,3", "1", "1", "" };
+
+	for (int i = 1; i <= 4; i++)
+		ticket_new(f, "a@example.org", "new", "support", NULL, i);
+	g_assert_cmpint(ops->link_add(f->st, 1, 3, &cause), ==, 0);
+	g_assert_cmpint(ops->link_add(f->st, 3, 1, &cause), ==, 0);
+	g_assert_cmpint(ops->link_add(f->st, 1, 3, &cause), ==, 0);
+	g_assert_cmpint(ops->link_add(f->st, 2, 1, &cause), ==, 0);
+	g_assert_null(cause);
+	for (int i = 1; i <= 4; i++) {
+		got = links(f, i);
+		g_assert_cmpstr(got, ==, want[i]);
+		g_free(got);
+	}
+	g_assert_cmpint(ops->link_add(f->st, 2, 2, &cause), ==, -1);
+	g_assert_cmpstr(cause, ==, "ticket 2: cannot be linked to itself");
+	g_clear_pointer(&cause, g_free);
+	g_assert_cmpint(ops->link_add(f->st, 2, 99, &cause), ==, -1);
+	g_assert_nonnull(cause);
+	g_free(cause);
+}
+
+static void
+test_resolved(struct fixture *f, gconstpointer data)
+{
+	const struct store_ops	*ops = f->st->ops;
+	GArray			*ids = NULL;
+	char			*cause = NULL, *got;
+	gint64			 when = 0;
+
+	g_assert_cmpint(ops->resolved_oldest(f->st, &when, &cause), ==, 0);
+	ticket_new(f, "a@example.org", "resolved", "support", NULL, 300);
+	ticket_new(f, "a@example.org", "open", "support", NULL, 100);
+	ticket_new(f, "a@example.org", "resolved", "support", NULL, 200);
+	ticket_new(f, "a@example.org", "resolved", "support", NULL, 400);
+	g_assert_cmpint(ops->resolved_oldest(f->st, &when, &cause), ==, 1);
+	g_assert_cmpint(when, ==, 200);
+	g_assert_cmpint(ops->resolved_before(f->st, 300, &ids, &cause), ==, 0);
+	got = ids_text(ids, NULL);
+	g_assert_cmpstr(got, ==, "1,3");
+	g_free(got);
+	g_assert_cmpint(ops->resolved_before(f->st, 199, &ids, &cause), ==, 0);
+	got = ids_text(ids, NULL);
+	g_assert_cmpstr(got, ==, "");
+	g_free(got);
+	g_assert_null(cause);
+}
+
+static void
+test_authors(struct fixture *f, gconstpointer data)
+{
+	gint64			 id = ticket_new(f, "a@example.org", "open",
+				    "support", NULL, 1);
+	const char		*order[] = { "bob", "alice", NULL, "bob",
+				    "carol", "alice" };
+	GPtrArray		*names = NULL, *msgs = NULL;
+	struct store_message	*m;
+	char			*cause = NULL, *key;
+
+	for (guint i = 0; i < G_N_ELEMENTS(order); i++) {
+		key = g_strdup_printf("k%u", i);
+		message_new(f, id, key, order[i], order[i] ? "reply" : NULL);
+		g_free(key);
+	}
+	g_assert_cmpint(f->st->ops->ticket_authors(f->st, id, &names, &cause),
+	    ==, 0);
+	g_assert_cmpuint(names->len, ==, 3);
+	g_assert_cmpstr(names->pdata[0], ==, "bob");
+	g_assert_cmpstr(names->pdata[1], ==, "alice");
+	g_assert_cmpstr(names->pdata[2], ==, "carol");
+	g_ptr_array_free(names, TRUE);
+
+	/* The body given replaces the mail's; author is kept. */
+	g_assert_cmpint(f->st->ops->message_list(f->st, id, &msgs, &cause),
+	    ==, 0);
+	m = msgs->pdata[0];
+	g_assert_cmpstr(m->author, ==, "bob");
+	g_assert_cmpstr(m->direction, ==, "agent");
+	g_assert_cmpstr(m->body, ==, "reply");
+	m = msgs->pdata[2];
+	g_assert_null(m->author);
+	g_assert_nonnull(strstr(m->body, "> quoted"));
+	g_ptr_array_free(msgs, TRUE);
+}
+
+/* Run the sqlite3 shell on the fixture's database; its output or NULL. */
+static char *
+sqlite_shell(struct fixture *f, const char *sql)
+{
+	char	*argv[] = { "sqlite3", f->db, (char *)sql, NULL };
+	char	*out = NULL;
+	int	 status;
+
+	if (!g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH |
+	    G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL, &status, NULL))
+		return NULL;
+	g_assert_true(g_spawn_check_wait_status(status, NULL));
+	return g_strchomp(out);
+}
+
+/*
+ * Migration 6 on a database at version 6: the fixture's fresh one,
+ * taken back to the old schema (what migration 6 adds, dropped) and
+ * given a ticket the old way, with no status_at.
+ */
+static const char downgrade[] =
+    "DROP INDEX tickets_status; DROP INDEX tickets_requester;"
+    "DROP INDEX tickets_assignee; DROP INDEX tickets_queue;"
+    "DROP INDEX tags_tag; DROP TABLE ticket_links;"
+    "ALTER TABLE tickets DROP COLUMN assignee;"
+    "ALTER TABLE tickets DROP COLUMN status_at;"
+    "ALTER TABLE messages DROP COLUMN author;"
+    "INSERT INTO tickets (subject, requester_name, requester_addr, status,"
+    " queue, priority, created_at, updated_at) VALUES ('old', '',"
+    " 'Old@Example.org', 'resolved', 'support', 'normal', 100, 250);"
+    "PRAGMA user_version = 6;";
+
+static void
+test_migration(struct fixture *f, gconstpointer data)
+{
+	struct store_filter	 flt = { .requester = "old@example.org" };
+	struct store_ticket	*t;
+	char			*out, *cause = NULL;
+	gint64			 when = 0;
+
+	store_close(f->st);
+	if ((out = sqlite_shell(f, downgrade)) == NULL) {
+		f->st = store_open("sqlite", f->db, &cause);
+		g_test_skip("no sqlite3 shell");
+		return;
+	}
+	g_free(out);
+	f->st = store_open("sqlite", f->db, &cause);
+	g_assert_null(cause);
+	out = sqlite_shell(f, "PRAGMA user_version");
+	g_assert_cmpstr(out, ==, "7");
+	g_free(out);
+	t = ticket_fetch(f, 1);
+	g_assert_cmpint(t->status_at, ==, 250);
+	g_assert_null(t->assignee);
+	store_ticket_free(t);
+	g_assert_cmpint(f->st->ops->resolved_oldest(f->st, &when, &cause), ==, 1);
+	g_assert_cmpint(when, ==, 250);
+	assert_found(f, &flt, "1");
+	ticket_new(f, "b@example.org", "new", "support", "alice", 300);
+	g_assert_cmpint(f->st->ops->link_add(f->st, 1, 2, &cause), ==, 0);
+	message_new(f, 2, "k", "alice", NULL);
+	flt = (struct store_filter){ .assignee = "alice" };
+	assert_found(f, &flt, "2");
+}
+
 #define ADD(name, fn) g_test_add(name, struct fixture, NULL, fixture_setup, \
 	fn, fixture_teardown)
 
@@ -419,6 +820,13 @@ main(int argc, char **argv)
 	ADD("/store/thread-key-persists", test_thread_key_persists);
 	ADD("/store/bounce", test_bounce);
 	ADD("/store/bounce-before-sent-mark", test_bounce_before_sent_mark);
+	ADD("/store/find", test_find);
+	ADD("/store/ticket-update", test_ticket_update);
+	ADD("/store/tags", test_tags);
+	ADD("/store/links", test_links);
+	ADD("/store/resolved", test_resolved);
+	ADD("/store/authors", test_authors);
+	ADD("/store/migration", test_migration);
 	g_test_add_func("/store/open-failure", test_open_failure);
 	return g_test_run();
 }
