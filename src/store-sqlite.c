@@ -32,6 +32,7 @@ enum stmt {
 	S_TICKET_EXISTS,
 	S_PARTICIPANT_FIND,
 	S_PARTICIPANT_ADD,
+	S_PARTICIPANT_LIST,
 	S_REF_INSERT,
 	S_DELIVERY_INSERT,
 	S_DELIVERY_LIST,
@@ -57,6 +58,7 @@ enum stmt {
 	S_OUTBOX_LIST_TICKET,
 	S_AUTOREPLY_COUNT_ADDRESS,
 	S_AUTOREPLY_COUNT_TICKET,
+	S_AUTOREPLY_COUNT_PAIR,
 	S_AUTOREPLY_ADD,
 	S_OUTBOX_BY_MSGID,
 	S_OUTBOX_REPORT,
@@ -108,6 +110,8 @@ static const char *stmt_sql[S_COUNT] = {
 	    "r.message_id WHERE r.ref = ?1 AND m.direction = 'in' ORDER BY m.id",
 	[S_PARTICIPANT_FIND] = "SELECT 1 FROM participants WHERE ticket_id = ?1 "
 	    "AND address = ?2",
+	[S_PARTICIPANT_LIST] = "SELECT address FROM participants "
+	    "WHERE ticket_id = ?1 ORDER BY address",
 	[S_PARTICIPANT_ADD] = "INSERT OR IGNORE INTO participants (ticket_id, "
 	    "address) VALUES (?1, ?2)",
 	[S_REF_INSERT] = "INSERT OR IGNORE INTO message_refs (message_id, ref) "
@@ -171,6 +175,8 @@ static const char *stmt_sql[S_COUNT] = {
 	    "WHERE address = ?1 AND at >= ?2",
 	[S_AUTOREPLY_COUNT_TICKET] = "SELECT count(*) FROM autoreplies "
 	    "WHERE ticket_id = ?1 AND at >= ?2",
+	[S_AUTOREPLY_COUNT_PAIR] = "SELECT count(*) FROM autoreplies "
+	    "WHERE address = ?1 AND ticket_id = ?2 AND at >= ?3",
 	[S_MESSAGE_RAW] = "SELECT raw FROM raw_messages WHERE message_id = ?1",
 	[S_IMAP_STATE_GET] = "SELECT uidvalidity, last_uid FROM imap_state "
 	    "WHERE account = ?1 AND mailbox = ?2",
@@ -1376,6 +1382,19 @@ sqlite_autoreply_count(struct store *st, const char *address, gint64 ticket,
 }
 
 static int
+sqlite_autoreply_count_pair(struct store *st, const char *address,
+    gint64 ticket, gint64 since, guint *count, char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_AUTOREPLY_COUNT_PAIR);
+
+	bind_text(q, 1, address);
+	sqlite3_bind_int64(q, 2, ticket);
+	sqlite3_bind_int64(q, 3, since);
+	return sqlite_count(s, q, count, cause);
+}
+
+static int
 sqlite_autoreply_add(struct store *st, const char *address, gint64 ticket,
     gint64 at, char **cause)
 {
@@ -1766,6 +1785,14 @@ sqlite_resolved_oldest(struct store *st, gint64 *when, char **cause)
 }
 
 static int
+sqlite_participant_list(struct store *st, gint64 ticket, GPtrArray **out,
+    char **cause)
+{
+	return sqlite_rows_by((struct store_sqlite *)st, S_PARTICIPANT_LIST,
+	    "participant_list", ticket, sqlite_text_row, g_free, out, cause);
+}
+
+static int
 sqlite_ticket_authors(struct store *st, gint64 ticket, GPtrArray **names,
     char **cause)
 {
@@ -1807,6 +1834,8 @@ const struct store_ops store_sqlite_ops = {
 	.outbox_list = sqlite_outbox_list,
 	.autoreply_count = sqlite_autoreply_count,
 	.autoreply_add = sqlite_autoreply_add,
+	.autoreply_count_pair = sqlite_autoreply_count_pair,
+	.participant_list = sqlite_participant_list,
 	.outbox_by_msgid = sqlite_outbox_by_msgid,
 	.outbox_report = sqlite_outbox_report,
 	.bounce_add = sqlite_bounce_add,
