@@ -46,6 +46,8 @@ enum conf_scope {
 	SCOPE_AUTOREPLY,
 	SCOPE_QUEUE,
 	SCOPE_IMAP,
+	SCOPE_AGENTS,
+	SCOPE_AGENT,
 };
 
 struct conf_key {
@@ -59,6 +61,8 @@ struct conf_key {
 
 static const char *const conf_tls_choices[] = { "imaps", "starttls", "none", NULL };
 static const char *const conf_auth_choices[] = { "login", "plain", "xoauth2", NULL };
+/* In the order of enum conf_notify. */
+static const char *const conf_notify_choices[] = { "all", "assigned", "none", NULL };
 
 #define C(f)	offsetof(struct conf, f)
 #define Q(f)	offsetof(struct conf_queue, f)
@@ -69,6 +73,8 @@ static const struct conf_key conf_keys[] = {
 	{ SCOPE_TICKETD, "fallback_charset", CONF_STRING, C(fallback_charset), 0, 0 },
 	{ SCOPE_TICKETD, "templates", CONF_STRING, C(templates_dir), 0, 0 },
 	{ SCOPE_TICKETD, "secret_file", CONF_SECRET, C(secret), 0, 0 },
+	{ SCOPE_TICKETD, "close_after", CONF_DURATION, C(close_after),
+	    0, 365 * 86400 },
 	{ SCOPE_LMTP, "listen", CONF_LIST, C(lmtp_listen), 0, 0 },
 	{ SCOPE_LMTP, "max_sessions", CONF_UINT, C(lmtp_max_sessions), 1, 100000 },
 	{ SCOPE_LMTP, "timeout", CONF_UINT, C(lmtp_timeout), 1, 86400 },
@@ -123,6 +129,14 @@ static const struct conf_key conf_keys[] = {
 	{ SCOPE_IMAP, "batch", CONF_UINT, I(batch), 1, 1000 },
 	{ SCOPE_IMAP, "archive", CONF_BOOL, I(archive), 0, 0 },
 #undef I
+	{ SCOPE_AGENTS, "require_auth", CONF_BOOL, C(agents_require_auth), 0, 0 },
+	{ SCOPE_AGENTS, "authserv_id", CONF_STRING, C(agents_authserv_id), 0, 0 },
+#define A(f)	offsetof(struct conf_agent, f)
+	{ SCOPE_AGENT, "address", CONF_LIST, A(addresses), 0, 0 },
+	{ SCOPE_AGENT, "name", CONF_STRING, A(display_name), 0, 0 },
+	{ SCOPE_AGENT, "queues", CONF_LIST, A(queues), 0, 0 },
+	{ SCOPE_AGENT, "notify", CONF_ENUM, A(notify), 0, 0, conf_notify_choices },
+#undef A
 };
 #undef C
 #undef Q
@@ -134,9 +148,11 @@ struct conf_parse {
 	int			 scope;		/* -1: before any section */
 	struct conf_queue	*queue;		/* current [queue NAME] */
 	struct conf_imap	*imap;		/* current [imap NAME] */
-	GHashTable		*seen;		/* "section\nkey" already set */
+	struct conf_agent	*agent;		/* current [agent NAME] */
+	GHashTable		*seen;		/* "scope\nsection\nkey" -> line */
 	GHashTable		*sections;	/* "[name arg]" -> first line */
-	GHashTable		*address_line;	/* address -> line it was set */
+	GHashTable		*address_line;	/* queue address -> its line */
+	GHashTable		*agent_address;	/* agent address -> its line */
 	GString			*errors;
 };
 
@@ -154,6 +170,21 @@ conf_error(struct conf_parse *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	g_string_append_vprintf(p->errors, fmt, ap);
 	va_end(ap);
+}
+
+static struct conf_queue *
+conf_queue_new(const char *name)
+{
+	struct conf_queue	*q = g_new0(struct conf_queue, 1);
+
+	q->name = g_strdup(name);
+	q->display_name = g_strdup("");
+	q->addresses = g_new0(char *, 1);
+	q->language = g_strdup("en");
+	q->timezone = g_time_zone_new_utc();
+	q->hours.always = 1;
+	q->acknowledge = 1;
+	return q;
 }
 
 static void
@@ -262,6 +293,31 @@ conf_imap_free(struct conf_imap *a)
 	g_free(a);
 }
 
+/*
+ * queues stays NULL (every queue) unless the section names some, and
+ * display_name is the name unless it sets one: see conf_check_agent().
+ */
+static struct conf_agent *
+conf_agent_new(const char *name)
+{
+	struct conf_agent	*a = g_new0(struct conf_agent, 1);
+
+	a->name = g_strdup(name);
+	a->addresses = g_new0(char *, 1);
+	a->notify = CONF_NOTIFY_ALL;
+	return a;
+}
+
+static void
+conf_agent_free(struct conf_agent *a)
+{
+	g_free(a->name);
+	g_free(a->display_name);
+	g_strfreev(a->addresses);
+	g_strfreev(a->queues);
+	g_free(a);
+}
+
 static struct conf *
 conf_new(const char *path)
 {
@@ -286,8 +342,10 @@ conf_new(const char *path)
 	c->limit_address = conf_limits_parse("3/1h, 10/1d");
 	c->limit_ticket = conf_limits_parse("3/1h, 10/1d");
 	c->bounce_suppress = 7 * 86400;
+	c->close_after = 7 * 86400;
 	c->queues = g_ptr_array_new_with_free_func((GDestroyNotify)conf_queue_free);
 	c->imaps = g_ptr_array_new_with_free_func((GDestroyNotify)conf_imap_free);
+	c->agents = g_ptr_array_new_with_free_func((GDestroyNotify)conf_agent_free);
 	return c;
 }
 
@@ -325,6 +383,8 @@ conf_unref(struct conf *c)
 	g_array_unref(c->limit_ticket);
 	g_ptr_array_free(c->queues, TRUE);
 	g_ptr_array_free(c->imaps, TRUE);
+	g_ptr_array_free(c->agents, TRUE);
+	g_free(c->agents_authserv_id);
 	g_free(c);
 }
 
@@ -606,7 +666,8 @@ static void
 conf_set(struct conf_parse *p, const struct conf_key *k, const char *value)
 {
 	char	*base = k->scope == SCOPE_QUEUE ? (char *)p->queue :
-		    k->scope == SCOPE_IMAP ? (char *)p->imap : (char *)p->conf;
+		    k->scope == SCOPE_IMAP ? (char *)p->imap :
+		    k->scope == SCOPE_AGENT ? (char *)p->agent : (char *)p->conf;
 	void	*field = base + k->offset;
 	guint64	 n;
 
@@ -671,26 +732,39 @@ conf_set(struct conf_parse *p, const struct conf_key *k, const char *value)
 	}
 }
 
-static void
-conf_check_address(struct conf_parse *p, char *addr)
+/* local@domain, as far as a configuration file can tell. */
+static int
+conf_is_address(const char *s)
 {
-	const char	*at = strrchr(addr, '@');
+	const char	*at = strrchr(s, '@');
+
+	return at != NULL && at != s && at[1] != '\0' &&
+	    strpbrk(s, " \t<>") == NULL;
+}
+
+/*
+ * Lower-case addr in place and record its line in owners (the addresses
+ * of the queues, or of the agents), where each may be listed once.
+ */
+static void
+conf_check_address(struct conf_parse *p, char *addr, GHashTable *owners,
+    const char *owner)
+{
 	gpointer	 prev;
 	char		*l;
 
-	if (at == NULL || at == addr || at[1] == '\0' ||
-	    strpbrk(addr, " \t<>") != NULL) {
+	if (!conf_is_address(addr)) {
 		conf_error(p, "address: \"%s\" is not an address", addr);
 		return;
 	}
 	l = g_ascii_strdown(addr, -1);
 	strcpy(addr, l);
 	g_free(l);
-	if (g_hash_table_lookup_extended(p->address_line, addr, NULL, &prev))
-		conf_error(p, "address: %s is already owned by a queue at line %u",
-		    addr, GPOINTER_TO_UINT(prev));
+	if (g_hash_table_lookup_extended(owners, addr, NULL, &prev))
+		conf_error(p, "address: %s is already owned by %s at line %u",
+		    addr, owner, GPOINTER_TO_UINT(prev));
 	else
-		g_hash_table_insert(p->address_line, g_strdup(addr),
+		g_hash_table_insert(owners, g_strdup(addr),
 		    GUINT_TO_POINTER(p->line));
 }
 
@@ -710,6 +784,54 @@ conf_quoted(struct conf_parse *p, const char *key, const char *value)
 	conf_error(p, "%s: values are not quoted here, the quotes would be "
 	    "kept; write: %s = %.*s", key, key, (int)len - 2, value + 1);
 	return 1;
+}
+
+/* The NAME of the current [kind NAME] section, "" in a plain one. */
+static const char *
+conf_section_name(const struct conf_parse *p)
+{
+	return p->queue ? p->queue->name : p->imap ? p->imap->name :
+	    p->agent ? p->agent->name : "";
+}
+
+/* How p->seen knows a key of a section. */
+static char *
+conf_key_id(int scope, const char *section, const char *key)
+{
+	return g_strdup_printf("%d\n%s\n%s", scope, section, key);
+}
+
+/* The line key was first set on in that section, or 0 when it was not. */
+static guint
+conf_key_line(const struct conf_parse *p, int scope, const char *section,
+    const char *key)
+{
+	char	*id = conf_key_id(scope, section, key);
+	guint	 line = GPOINTER_TO_UINT(g_hash_table_lookup(p->seen, id));
+
+	g_free(id);
+	return line;
+}
+
+/* What a value means beyond its own field. */
+static void
+conf_key_done(struct conf_parse *p, const struct conf_key *k)
+{
+	if (k->scope == SCOPE_TICKETD && k->offset == offsetof(struct conf,
+	    database))
+		p->conf->database_line = p->line;
+	if (k->scope == SCOPE_QUEUE && k->offset ==
+	    offsetof(struct conf_queue, addresses))
+		for (char **a = p->queue->addresses; *a != NULL; a++)
+			conf_check_address(p, *a, p->address_line, "a queue");
+	if (k->scope == SCOPE_AGENT && k->offset ==
+	    offsetof(struct conf_agent, addresses))
+		for (char **a = p->agent->addresses; *a != NULL; a++)
+			conf_check_address(p, *a, p->agent_address, "an agent");
+	if (k->scope == SCOPE_AGENT && k->offset ==
+	    offsetof(struct conf_agent, queues) && p->agent->queues[0] == NULL)
+		conf_error(p, "queues: no queue named; leave the key out for "
+		    "every queue");
 }
 
 static void
@@ -740,18 +862,14 @@ conf_key_value(struct conf_parse *p, char *line)
 		conf_error(p, "unknown key \"%s\" in this section", key);
 		return;
 	}
-	seen = g_strdup_printf("%d\n%s\n%s", p->scope, p->queue ? p->queue->name :
-	    p->imap ? p->imap->name : "", key);
-	if (!g_hash_table_add(p->seen, seen))
+	seen = conf_key_id(p->scope, conf_section_name(p), key);
+	if (g_hash_table_contains(p->seen, seen)) {
 		conf_error(p, "%s: set twice in this section", key);
+		g_free(seen);
+	} else
+		g_hash_table_insert(p->seen, seen, GUINT_TO_POINTER(p->line));
 	conf_set(p, k, value);
-	if (k->scope == SCOPE_TICKETD && k->offset == offsetof(struct conf,
-	    database))
-		p->conf->database_line = p->line;
-	if (k->scope == SCOPE_QUEUE && k->offset ==
-	    offsetof(struct conf_queue, addresses))
-		for (char **a = p->queue->addresses; *a != NULL; a++)
-			conf_check_address(p, *a);
+	conf_key_done(p, k);
 }
 
 /*
@@ -775,29 +893,92 @@ conf_section_again(struct conf_parse *p, const char *name, const char *arg)
 	return 0;
 }
 
+/* The sections without a NAME. */
+static const struct {
+	const char	*name;
+	enum conf_scope	 scope;
+} conf_plain[] = {
+	{ "ticketd", SCOPE_TICKETD }, { "lmtp", SCOPE_LMTP },
+	{ "smtp", SCOPE_SMTP }, { "autoreply", SCOPE_AUTOREPLY },
+	{ "agents", SCOPE_AGENTS },
+};
+
+static int
+conf_plain_scope(const char *name)
+{
+	for (gsize i = 0; i < G_N_ELEMENTS(conf_plain); i++)
+		if (strcmp(name, conf_plain[i].name) == 0)
+			return conf_plain[i].scope;
+	return -1;
+}
+
+/* The kinds of [kind NAME] section. */
+static int
+conf_named_kind(const char *name)
+{
+	return strcmp(name, "queue") == 0 || strcmp(name, "imap") == 0 ||
+	    strcmp(name, "agent") == 0;
+}
+
 /* Go on with the keys of a section seen before. */
 static void
 conf_section_resume(struct conf_parse *p, const char *name, const char *arg)
 {
-	static const struct {
-		const char	*name;
-		enum conf_scope	 scope;
-	} plain[] = {
-		{ "ticketd", SCOPE_TICKETD }, { "smtp", SCOPE_SMTP },
-		{ "autoreply", SCOPE_AUTOREPLY }, { "lmtp", SCOPE_LMTP },
-	};
-
-	if (strcmp(name, "queue") == 0 && arg != NULL) {
+	if (arg == NULL)
+		p->scope = conf_plain_scope(name);
+	else if (strcmp(name, "queue") == 0) {
 		p->queue = (struct conf_queue *)conf_queue_by_name(p->conf,
 		    arg);
 		p->scope = p->queue != NULL ? SCOPE_QUEUE : -1;
-	} else if (strcmp(name, "imap") == 0 && arg != NULL) {
+	} else if (strcmp(name, "imap") == 0) {
 		p->imap = (struct conf_imap *)conf_imap_by_name(p->conf, arg);
 		p->scope = p->imap != NULL ? SCOPE_IMAP : -1;
+	} else if (strcmp(name, "agent") == 0) {
+		p->agent = (struct conf_agent *)conf_agent_by_name(p->conf,
+		    arg);
+		p->scope = p->agent != NULL ? SCOPE_AGENT : -1;
+	}
+}
+
+/*
+ * The agent's name goes into the signed tokens of our reply addresses
+ * and into #commands, so it is kept to what needs no quoting anywhere.
+ */
+static void
+conf_check_agent_name(struct conf_parse *p, const char *name)
+{
+	gsize	 len = strlen(name);
+
+	if (len >= 1 && len <= 32 && (g_ascii_islower(*name) ||
+	    g_ascii_isdigit(*name)) && strspn(name,
+	    "abcdefghijklmnopqrstuvwxyz0123456789_-") == len)
+		return;
+	conf_error(p, "[agent %s]: an agent name is 1 to 32 characters of "
+	    "a-z, 0-9, _ and -, starting with a letter or digit", name);
+}
+
+/* A section seen for the first time; 0 when there is no such section. */
+static int
+conf_section_open(struct conf_parse *p, const char *name, const char *arg)
+{
+	if (arg == NULL)
+		return (p->scope = conf_plain_scope(name)) != -1;
+	if (strcmp(name, "queue") == 0) {
+		p->queue = conf_queue_new(arg);
+		g_ptr_array_add(p->conf->queues, p->queue);
+		p->scope = SCOPE_QUEUE;
+	} else if (strcmp(name, "imap") == 0) {
+		p->imap = conf_imap_new(arg);
+		g_ptr_array_add(p->conf->imaps, p->imap);
+		p->scope = SCOPE_IMAP;
+	} else if (strcmp(name, "agent") == 0) {
+		conf_check_agent_name(p, arg);
+		p->agent = conf_agent_new(arg);
+		g_ptr_array_add(p->conf->agents, p->agent);
+		p->scope = SCOPE_AGENT;
 	} else
-		for (gsize i = 0; i < G_N_ELEMENTS(plain); i++)
-			if (arg == NULL && strcmp(name, plain[i].name) == 0)
-				p->scope = plain[i].scope;
+		return 0;
+	return 1;
 }
 
 static void
@@ -808,6 +989,7 @@ conf_section(struct conf_parse *p, char *line)
 
 	p->queue = NULL;
 	p->imap = NULL;
+	p->agent = NULL;
 	p->scope = -1;
 	if (end == NULL || *g_strstrip(end + 1) != '\0') {
 		conf_error(p, "malformed section header");
@@ -822,34 +1004,14 @@ conf_section(struct conf_parse *p, char *line)
 	}
 	if (conf_section_again(p, name, arg))
 		conf_section_resume(p, name, arg);
-	else if (strcmp(name, "queue") == 0 && arg != NULL && *arg != '\0') {
-		p->queue = g_new0(struct conf_queue, 1);
-		p->queue->name = g_strdup(arg);
-		p->queue->display_name = g_strdup("");
-		p->queue->addresses = g_new0(char *, 1);
-		p->queue->language = g_strdup("en");
-		p->queue->timezone = g_time_zone_new_utc();
-		p->queue->hours.always = 1;
-		p->queue->acknowledge = 1;
-		g_ptr_array_add(p->conf->queues, p->queue);
-		p->scope = SCOPE_QUEUE;
-	} else if (strcmp(name, "imap") == 0 && arg != NULL && *arg != '\0') {
-		p->imap = conf_imap_new(arg);
-		g_ptr_array_add(p->conf->imaps, p->imap);
-		p->scope = SCOPE_IMAP;
-	} else if (arg == NULL && strcmp(name, "ticketd") == 0)
-		p->scope = SCOPE_TICKETD;
-	else if (arg == NULL && strcmp(name, "smtp") == 0)
-		p->scope = SCOPE_SMTP;
-	else if (arg == NULL && strcmp(name, "autoreply") == 0)
-		p->scope = SCOPE_AUTOREPLY;
-	else if (arg == NULL && strcmp(name, "lmtp") == 0)
-		p->scope = SCOPE_LMTP;
-	else if (strcmp(name, "queue") == 0 || strcmp(name, "imap") == 0)
-		conf_error(p, "[%s] needs a name: [%s NAME]", name, name);
-	else
-		conf_error(p, "unknown section [%s%s%s]", name,
-		    arg ? " " : "", arg ? arg : "");
+	else if (conf_section_open(p, name, arg) == 0) {
+		if (arg == NULL && conf_named_kind(name))
+			conf_error(p, "[%s] needs a name: [%s NAME]", name,
+			    name);
+		else
+			conf_error(p, "unknown section [%s%s%s]", name,
+			    arg ? " " : "", arg ? arg : "");
+	}
 }
 
 static int
@@ -956,17 +1118,76 @@ static void
 conf_check_envelope_sender(struct conf_parse *p)
 {
 	char		*s = p->conf->ack_envelope_sender;
-	const char	*at;
 
 	if (s == NULL || strcmp(s, "<>") == 0) {
 		g_free(s);
 		p->conf->ack_envelope_sender = g_strdup("");
 		return;
 	}
-	at = strrchr(s, '@');
-	if (at == NULL || at == s || at[1] == '\0' || strpbrk(s, " \t<>") != NULL)
+	if (!conf_is_address(s))
 		conf_error(p, "[autoreply] envelope_sender: \"%s\" is neither <> "
 		    "nor an address", s);
+}
+
+/*
+ * An agent address that is a queue's, or a local+ext form of one, would
+ * be both. Each address once: it leaves agent_address when checked, and
+ * one that is not there was not an address or was a duplicate, both
+ * reported already.
+ */
+static void
+conf_check_agent_address(struct conf_parse *p, const char *addr)
+{
+	const struct conf_queue	*q;
+	gpointer		 line;
+
+	if (!g_hash_table_lookup_extended(p->agent_address, addr, NULL, &line))
+		return;
+	p->line = GPOINTER_TO_UINT(line);
+	if ((q = conf_queue_for_address(p->conf, addr)) != NULL)
+		conf_error(p, "address: %s belongs to [queue %s]; an agent "
+		    "writes from an address of their own", addr, q->name);
+	g_hash_table_remove(p->agent_address, addr);
+}
+
+/* After the whole file, since queues may follow their agents. */
+static void
+conf_check_agent(struct conf_parse *p, struct conf_agent *a)
+{
+	char	*id = g_strdup_printf("[agent %s]", a->name);
+
+	p->line = GPOINTER_TO_UINT(g_hash_table_lookup(p->sections, id));
+	g_free(id);
+	if (a->addresses[0] == NULL)
+		conf_error(p, "[agent %s] has no address", a->name);
+	if (a->display_name == NULL || *a->display_name == '\0') {
+		g_free(a->display_name);
+		a->display_name = g_strdup(a->name);
+	}
+	for (char **s = a->addresses; *s != NULL; s++)
+		conf_check_agent_address(p, *s);
+	p->line = conf_key_line(p, SCOPE_AGENT, a->name, "queues");
+	for (char **q = a->queues; q != NULL && *q != NULL; q++)
+		if (conf_queue_by_name(p->conf, *q) == NULL)
+			conf_error(p, "queues: \"%s\" is not a [queue NAME]", *q);
+}
+
+static void
+conf_check_agents(struct conf_parse *p)
+{
+	struct conf	*c = p->conf;
+
+	if (c->agents_authserv_id != NULL && *c->agents_authserv_id == '\0') {
+		g_free(c->agents_authserv_id);
+		c->agents_authserv_id = NULL;
+	}
+	p->line = conf_key_line(p, SCOPE_AGENTS, "", "require_auth");
+	if (c->agents_require_auth && c->agents_authserv_id == NULL)
+		conf_error(p, "require_auth: yes needs authserv_id, the host "
+		    "name your MX writes in Authentication-Results");
+	for (guint i = 0; i < c->agents->len; i++)
+		conf_check_agent(p, c->agents->pdata[i]);
+	p->line = 0;
 }
 
 static void
@@ -1004,6 +1225,7 @@ conf_check(struct conf_parse *p)
 	conf_check_templates(p);
 	for (guint i = 0; i < c->imaps->len; i++)
 		conf_check_imap(p, c->imaps->pdata[i]);
+	conf_check_agents(p);
 }
 
 struct conf *
@@ -1039,6 +1261,8 @@ conf_load_buffer(const char *path, const char *text, gsize len, char **cause)
 	    NULL);
 	p.address_line = g_hash_table_new_full(g_str_hash, g_str_equal,
 	    g_free, NULL);
+	p.agent_address = g_hash_table_new_full(g_str_hash, g_str_equal,
+	    g_free, NULL);
 	copy = g_strndup(text, len);
 	lines = g_strsplit(copy, "\n", -1);
 	g_free(copy);
@@ -1058,6 +1282,7 @@ conf_load_buffer(const char *path, const char *text, gsize len, char **cause)
 	g_hash_table_destroy(p.seen);
 	g_hash_table_destroy(p.sections);
 	g_hash_table_destroy(p.address_line);
+	g_hash_table_destroy(p.agent_address);
 	if (p.errors->len > 0) {
 		*cause = g_string_free(p.errors, FALSE);
 		conf_unref(p.conf);
@@ -1115,28 +1340,65 @@ conf_check_database(const struct conf *c, char **cause)
 	return err != 0 ? -1 : 0;
 }
 
+/*
+ * The section of a [kind NAME] array called name. Each of those structs
+ * starts with its name, and a pointer to a struct converts to a pointer
+ * to its first member.
+ */
+G_STATIC_ASSERT(offsetof(struct conf_queue, name) == 0);
+G_STATIC_ASSERT(offsetof(struct conf_imap, name) == 0);
+G_STATIC_ASSERT(offsetof(struct conf_agent, name) == 0);
+
+static gpointer
+conf_find_section(const GPtrArray *sections, const char *name)
+{
+	for (guint i = 0; i < sections->len; i++)
+		if (strcmp(*(char **)sections->pdata[i], name) == 0)
+			return sections->pdata[i];
+	return NULL;
+}
+
 const struct conf_queue *
 conf_queue_by_name(const struct conf *c, const char *name)
 {
-	for (guint i = 0; i < c->queues->len; i++) {
-		struct conf_queue *q = g_ptr_array_index(c->queues, i);
-
-		if (strcmp(q->name, name) == 0)
-			return q;
-	}
-	return NULL;
+	return conf_find_section(c->queues, name);
 }
 
 const struct conf_imap *
 conf_imap_by_name(const struct conf *c, const char *name)
 {
-	for (guint i = 0; i < c->imaps->len; i++) {
-		struct conf_imap *a = g_ptr_array_index(c->imaps, i);
+	return conf_find_section(c->imaps, name);
+}
 
-		if (strcmp(a->name, name) == 0)
-			return a;
+const struct conf_agent *
+conf_agent_by_name(const struct conf *c, const char *name)
+{
+	return conf_find_section(c->agents, name);
+}
+
+/* The address exactly: an agent has no "+ext" forms. */
+const struct conf_agent *
+conf_agent_by_address(const struct conf *c, const char *address)
+{
+	for (guint i = 0; i < c->agents->len; i++) {
+		struct conf_agent *a = g_ptr_array_index(c->agents, i);
+
+		for (char **s = a->addresses; *s != NULL; s++)
+			if (g_ascii_strcasecmp(*s, address) == 0)
+				return a;
 	}
 	return NULL;
+}
+
+int
+conf_agent_serves(const struct conf_agent *a, const char *queue)
+{
+	if (a->queues == NULL)
+		return 1;
+	for (char **q = a->queues; *q != NULL; q++)
+		if (queue != NULL && strcmp(*q, queue) == 0)
+			return 1;
+	return 0;
 }
 
 const struct conf_queue *

@@ -64,6 +64,50 @@ CONF
 printf '[ticketd]\ndatabase=x\n[queue a]\naddress=a@b\n[queue a]\n[imap]\nbogus\nkey = 1 ; c\n' \
 	>"$S/conf/slips.conf"
 
+# conf: agents before and after their queues, and their slips.
+cat >"$S/conf/agents.conf" <<'CONF'
+[ticketd]
+database = x.db
+close_after = 7d
+[agents]
+require_auth = yes
+authserv_id = mx.example.com
+[agent somchai]
+address = Somchai@Example.com, somchai.k@gmail.example
+name = Somchai K.
+queues = support, billing
+notify = assigned
+[agent lek]
+address = lek@example.com
+notify = none
+[queue support]
+address = support@example.com
+[queue billing]
+address = billing@example.com
+[lmtp]
+recipient_delimiter = -
+CONF
+cat >"$S/conf/agent-slips.conf" <<'CONF'
+[ticketd]
+database = x.db
+close_after = never
+[agents]
+require_auth = maybe
+[agent somchai]
+address = somchai@example.com
+[queue support]
+address = support@example.com
+[agent Bad.Name]
+address = support-x@example.com, SOMCHAI@example.com, nope
+queues = sales,
+notify = some
+[agent somchai]
+queues =
+[agent]
+[agents]
+require_auth = yes
+CONF
+
 # html: the constructs HTML mail is made of.
 printf '%s' '<html><head><title>T</title><style>p{}</style></head><body><p>Hello&nbsp;<b>world</b></p><ul><li>one<li>two</ul><ol><li><a href="https://example.com/x">link</a></ol><table><tr><td>a<td>b</table><pre>  a\n  b</pre><br><hr><blockquote>q</blockquote></body></html>' >"$S/html/blocks.html"
 printf '%s' '<div><p>&#3626;&#3617;&#3594;&#3634;&#3618; &eacute; &amp; &lt;x&gt;</p><script>x()</script><!-- c --><template>t</template></div>' >"$S/html/entities.html"

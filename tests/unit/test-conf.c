@@ -1,6 +1,6 @@
 /*
- * test-conf: the configuration parser, its file:line errors and the
- * recipient-to-queue lookup.
+ * test-conf: the configuration parser, its file:line errors, the
+ * recipient-to-queue lookup and the agents.
  */
 #include <glib/gstdio.h>
 #include <string.h>
@@ -35,18 +35,40 @@ load_error(const char *text, char **path_out)
 	return cause;
 }
 
+/* One of the error lines reads "path:line: ...needle...". */
 static void
 expect_error(const char *text, guint line, const char *needle)
 {
 	char	*path, *cause = load_error(text, &path);
 	char	*prefix = g_strdup_printf("%s:%u: ", path, line);
+	char	**lines;
+	int	 found = 0;
 
 	g_assert_nonnull(cause);
-	if (strstr(cause, prefix) == NULL || strstr(cause, needle) == NULL)
+	lines = g_strsplit(cause, "\n", -1);
+	for (char **l = lines; *l != NULL; l++)
+		if (g_str_has_prefix(*l, prefix) && strstr(*l, needle) != NULL)
+			found = 1;
+	if (!found)
 		g_error("wanted \"%s...%s\", got \"%s\"", prefix, needle, cause);
+	g_strfreev(lines);
 	g_free(prefix);
 	g_free(path);
 	g_free(cause);
+}
+
+/* Load text, which must be valid. */
+static struct conf *
+load_ok(const char *text)
+{
+	char		*path = write_conf(text), *cause = NULL;
+	struct conf	*c = conf_load(path, &cause);
+
+	if (c == NULL)
+		g_error("wanted a valid file, got \"%s\"", cause);
+	g_unlink(path);
+	g_free(path);
+	return c;
 }
 
 static const char base[] =
@@ -266,6 +288,197 @@ test_bounce_keys(void)
 	g_free(path);
 }
 
+/* Every [agent] key, with agents before the queues they name. */
+static const char agents[] =
+    "[ticketd]\n"
+    "database = x\n"
+    "close_after = 36h\n"
+    "[agents]\n"
+    "require_auth = yes\n"
+    "authserv_id = mx.example.com\n"
+    "[agent somchai]\n"
+    "address = Somchai@Example.com, somchai.k@gmail.example\n"
+    "name = Somchai K.\n"
+    "queues = support, billing\n"
+    "notify = assigned\n"
+    "[agent lek_2-x]\n"
+    "address = lek@example.com\n"
+    "[queue support]\n"
+    "address = support@example.com\n"
+    "[queue billing]\n"
+    "address = billing@example.com\n"
+    "[queue sales]\n"
+    "address = sales@example.com\n";
+
+static void
+test_agents_valid(void)
+{
+	struct conf		*c = load_ok(agents);
+	const struct conf_agent	*a, *lek;
+
+	g_assert_cmpuint(c->close_after, ==, 36 * 3600);
+	g_assert_cmpint(c->agents_require_auth, ==, 1);
+	g_assert_cmpstr(c->agents_authserv_id, ==, "mx.example.com");
+	g_assert_cmpuint(c->agents->len, ==, 2);
+	a = c->agents->pdata[0];
+	g_assert_true(conf_agent_by_name(c, "somchai") == a);
+	g_assert_cmpstr(a->name, ==, "somchai");
+	g_assert_cmpstr(a->display_name, ==, "Somchai K.");
+	g_assert_cmpstr(a->addresses[0], ==, "somchai@example.com");
+	g_assert_cmpstr(a->addresses[1], ==, "somchai.k@gmail.example");
+	g_assert_null(a->addresses[2]);
+	g_assert_cmpstr(a->queues[0], ==, "support");
+	g_assert_cmpstr(a->queues[1], ==, "billing");
+	g_assert_null(a->queues[2]);
+	g_assert_cmpint(a->notify, ==, CONF_NOTIFY_ASSIGNED);
+	/* Defaults. */
+	lek = conf_agent_by_name(c, "lek_2-x");
+	g_assert_true(lek == c->agents->pdata[1]);
+	g_assert_cmpstr(lek->display_name, ==, "lek_2-x");
+	g_assert_null(lek->queues);
+	g_assert_cmpint(lek->notify, ==, CONF_NOTIFY_ALL);
+	g_assert_null(conf_agent_by_name(c, "Somchai"));
+	g_assert_null(conf_agent_by_name(c, "nobody"));
+	/* Addresses: any case, nothing else. */
+	g_assert_true(conf_agent_by_address(c, "somchai@example.com") == a);
+	g_assert_true(conf_agent_by_address(c, "SOMCHAI@example.COM") == a);
+	g_assert_true(conf_agent_by_address(c, "Somchai.K@Gmail.Example") == a);
+	g_assert_true(conf_agent_by_address(c, "LEK@example.com") == lek);
+	g_assert_null(conf_agent_by_address(c, "somchai+x@example.com"));
+	g_assert_null(conf_agent_by_address(c, "somchai@example.org"));
+	g_assert_null(conf_agent_by_address(c, "support@example.com"));
+	g_assert_null(conf_agent_by_address(c, ""));
+	/* Queues: the named ones, or every one. */
+	g_assert_cmpint(conf_agent_serves(a, "support"), ==, 1);
+	g_assert_cmpint(conf_agent_serves(a, "billing"), ==, 1);
+	g_assert_cmpint(conf_agent_serves(a, "sales"), ==, 0);
+	g_assert_cmpint(conf_agent_serves(a, "Support"), ==, 0);
+	g_assert_cmpint(conf_agent_serves(lek, "sales"), ==, 1);
+	g_assert_cmpint(conf_agent_serves(lek, "support"), ==, 1);
+	conf_unref(c);
+}
+
+static void
+test_agents_defaults(void)
+{
+	struct conf	*c = load_ok(base);
+
+	g_assert_cmpuint(c->close_after, ==, 7 * 86400);
+	g_assert_cmpuint(c->agents->len, ==, 0);
+	g_assert_cmpint(c->agents_require_auth, ==, 0);
+	g_assert_null(c->agents_authserv_id);
+	g_assert_null(conf_agent_by_address(c, "support@example.com"));
+	g_assert_null(conf_agent_by_name(c, "support"));
+	conf_unref(c);
+	/* An empty authserv_id is none; 0 closes never; 32 characters. */
+	c = load_ok("[ticketd]\ndatabase = x\nclose_after = 0\n[agents]\n"
+	    "require_auth = no\nauthserv_id =\n[queue a]\naddress = a@b\n"
+	    "[agent 0123456789abcdefghijklmnopqrstuv]\naddress = x@b\n"
+	    "name =\nnotify = NONE\n");
+	g_assert_cmpuint(c->close_after, ==, 0);
+	g_assert_null(c->agents_authserv_id);
+	g_assert_cmpstr(((struct conf_agent *)c->agents->pdata[0])->display_name,
+	    ==, "0123456789abcdefghijklmnopqrstuv");
+	g_assert_cmpint(((struct conf_agent *)c->agents->pdata[0])->notify, ==,
+	    CONF_NOTIFY_NONE);
+	conf_unref(c);
+	c = load_ok("[ticketd]\ndatabase = x\nclose_after = 2d\n[queue a]\n"
+	    "address = a@b\n");
+	g_assert_cmpuint(c->close_after, ==, 2 * 86400);
+	conf_unref(c);
+}
+
+#define HEAD	"[ticketd]\ndatabase = x\n[queue support]\n" \
+		"address = support@example.com\n"
+
+static void
+test_agents_errors(void)
+{
+	expect_error(HEAD "[agent Somchai]\naddress = s@b\n", 5,
+	    "[agent Somchai]: an agent name is 1 to 32 characters of a-z, "
+	    "0-9, _ and -, starting with a letter or digit");
+	expect_error(HEAD "[agent -s]\naddress = s@b\n", 5, "an agent name is");
+	expect_error(HEAD "[agent _s]\naddress = s@b\n", 5, "an agent name is");
+	expect_error(HEAD "[agent s.k]\naddress = s@b\n", 5, "an agent name is");
+	expect_error(HEAD "[agent s k]\naddress = s@b\n", 5, "an agent name is");
+	expect_error(HEAD "[agent 0123456789abcdefghijklmnopqrstuvw]\n"
+	    "address = s@b\n", 5, "an agent name is");
+	expect_error(HEAD "[agent]\naddress = s@b\n", 5,
+	    "[agent] needs a name: [agent NAME]");
+	expect_error(HEAD "[agent s]\nname = S\n", 5,
+	    "[agent s] has no address");
+	expect_error(HEAD "[agent s]\naddress =\n", 5,
+	    "[agent s] has no address");
+	expect_error(HEAD "[agent s]\naddress = s@b, nope\n", 6,
+	    "address: \"nope\" is not an address");
+	expect_error(HEAD "[agent s]\naddress = s@b\n[agent t]\nname = T\n"
+	    "address = t@b, S@B\n", 9, "address: s@b is already owned by an "
+	    "agent at line 6");
+	/* A queue's address, also when the queue comes later, or +ext. */
+	expect_error("[ticketd]\ndatabase = x\n[agent s]\naddress = s@b, "
+	    "Support@Example.com\n[queue support]\naddress = SUPPORT@example.com\n",
+	    4, "address: support@example.com belongs to [queue support]; an "
+	    "agent writes from an address of their own");
+	expect_error(HEAD "[agent s]\naddress = support+s@example.com\n", 6,
+	    "support+s@example.com belongs to [queue support]");
+	expect_error(HEAD "[lmtp]\nrecipient_delimiter = -\n[agent s]\n"
+	    "address = support-s@example.com\n", 8,
+	    "support-s@example.com belongs to [queue support]");
+	expect_error(HEAD "[agent s]\naddress = s@b\nqueues = support, "
+	    "billing\n[queue sales]\naddress = sales@b\n", 7,
+	    "queues: \"billing\" is not a [queue NAME]");
+	expect_error(HEAD "[agent s]\naddress = s@b\nqueues = ,\n", 7,
+	    "queues: no queue named; leave the key out for every queue");
+	expect_error(HEAD "[agent s]\naddress = s@b\nnotify = some\n", 7,
+	    "notify: expected one of all, assigned, none, not \"some\"");
+	expect_error(HEAD "[agent s]\naddress = s@b\ncolour = red\n", 7,
+	    "unknown key \"colour\" in this section");
+	expect_error(HEAD "[agent s]\naddress = s@b\naddress = t@b\n", 7,
+	    "address: set twice in this section");
+	expect_error(HEAD "[agent s]\naddress = s@b\n[agent t]\naddress = t@b\n"
+	    "[agent s]\nname = S\n", 9, "[agent s] is already at line 5");
+	expect_error(HEAD "[agents]\nrequire_auth = yes\n", 6,
+	    "require_auth: yes needs authserv_id");
+	expect_error(HEAD "[agents]\nauthserv_id =\nrequire_auth = yes\n", 7,
+	    "require_auth: yes needs authserv_id");
+	expect_error(HEAD "[agents]\nrequire_auth = maybe\n", 6,
+	    "require_auth: expected yes or no, not \"maybe\"");
+	expect_error(HEAD "[agents]\nnotify = all\n", 6,
+	    "unknown key \"notify\" in this section");
+	expect_error(HEAD "[agents]\n[agents]\n", 6,
+	    "[agents] is already at line 5");
+	expect_error(HEAD "[agents x]\n", 5, "unknown section [agents x]");
+	expect_error("[ticketd]\ndatabase = x\nclose_after = soon\n[queue a]\n"
+	    "address = a@b\n", 3, "close_after: expected a duration from 0s "
+	    "to 31536000s (suffix s, m, h or d), not \"soon\"");
+	expect_error("[ticketd]\ndatabase = x\nclose_after = 366d\n[queue a]\n"
+	    "address = a@b\n", 3, "close_after: expected a duration");
+}
+
+/* Every mistake of a file in one run, each at its line. */
+static void
+test_agents_all_errors(void)
+{
+	char	*path, *cause, *want;
+
+	cause = load_error("[ticketd]\ndatabase = x\n[agents]\nrequire_auth = "
+	    "yes\n[agent s]\naddress = nope, q@b\nqueues = no\nnotify = x\n"
+	    "[agent t]\n[queue q]\naddress = q@b\n", &path);
+	want = g_strdup_printf(
+	    "%s:6: address: \"nope\" is not an address\n"
+	    "%s:8: notify: expected one of all, assigned, none, not \"x\"\n"
+	    "%s:4: require_auth: yes needs authserv_id, the host name your MX "
+	    "writes in Authentication-Results\n"
+	    "%s:6: address: q@b belongs to [queue q]; an agent writes from an "
+	    "address of their own\n"
+	    "%s:7: queues: \"no\" is not a [queue NAME]\n"
+	    "%s:9: [agent t] has no address", path, path, path, path, path, path);
+	g_assert_cmpstr(cause, ==, want);
+	g_free(want);
+	g_free(cause);
+	g_free(path);
+}
+
 static void
 test_missing_file(void)
 {
@@ -289,5 +502,9 @@ main(int argc, char **argv)
 	g_test_add_func("/conf/duplicate-section", test_duplicate_section);
 	g_test_add_func("/conf/database-writable", test_database_writable);
 	g_test_add_func("/conf/bounce-keys", test_bounce_keys);
+	g_test_add_func("/conf/agents-valid", test_agents_valid);
+	g_test_add_func("/conf/agents-defaults", test_agents_defaults);
+	g_test_add_func("/conf/agents-errors", test_agents_errors);
+	g_test_add_func("/conf/agents-all-errors", test_agents_all_errors);
 	return g_test_run();
 }
