@@ -1085,6 +1085,12 @@ conf_check_imap(struct conf_parse *p, struct conf_imap *a)
 		a->port = a->tls == CONF_IMAPS ? 993 : 143;
 }
 
+/* What agents get: notifications and the errors of their commands. */
+static const char *const conf_agent_templates[] = {
+	"notify-new", "notify-reply", "notify-note", "notify-assign",
+	"command-error",
+};
+
 /* Template errors already read "file:line: message". */
 static void
 conf_check_templates(struct conf_parse *p)
@@ -1111,6 +1117,12 @@ conf_check_templates(struct conf_parse *p)
 	if (acks && !template_exists(c->templates, "ack"))
 		conf_error(p, "[ticketd] templates: %s has no ack.LANG.txt, but "
 		    "queues send acknowledgements", c->templates_dir);
+	for (gsize i = 0; c->agents->len > 0 &&
+	    i < G_N_ELEMENTS(conf_agent_templates); i++)
+		if (!template_exists(c->templates, conf_agent_templates[i]))
+			conf_error(p, "[ticketd] templates: %s has no %s.LANG.txt, "
+			    "but agents are configured", c->templates_dir,
+			    conf_agent_templates[i]);
 }
 
 /* "<>" or unset: the null sender; else an address bounces come back to. */
