@@ -415,6 +415,14 @@ agent_command_add(GPtrArray *cmds, enum agent_cmd cmd, const char *arg)
 	g_ptr_array_add(cmds, c);
 }
 
+/* Templates of mail ticketd writes by itself: not canned replies. */
+static int
+agent_template_reserved(const char *name)
+{
+	return strcmp(name, "ack") == 0 || strcmp(name, "command-error") == 0 ||
+	    g_str_has_prefix(name, "notify-");
+}
+
 /* The value of one command, checked; -1 and *error when it is bad. */
 static int
 agent_check_arg(const struct conf *conf, enum agent_cmd cmd, const char *self,
@@ -442,7 +450,7 @@ agent_check_arg(const struct conf *conf, enum agent_cmd cmd, const char *self,
 		*error = g_strdup_printf("no agent \"%s\"", *arg);
 		return -1;
 	case AGENT_CMD_CANNED:
-		if (conf->templates != NULL &&
+		if (conf->templates != NULL && !agent_template_reserved(*arg) &&
 		    template_exists(conf->templates, *arg))
 			return 0;
 		*error = g_strdup_printf("no canned reply \"%s\"", *arg);
