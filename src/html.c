@@ -6,7 +6,9 @@
  *
  * The renderer writes words into a GString and decides about the
  * whitespace between them itself, so that the source's indentation
- * never shows while <pre> keeps its layout.
+ * never shows while <pre> keeps its layout. Quoted text (<blockquote>)
+ * comes out as a plain-text client writes it, "> " before each line,
+ * so that quote.c can tell a reply from what it answers.
  */
 #include <limits.h>
 #include <string.h>
@@ -38,6 +40,7 @@ enum html_kind {
 	HTML_LIST,
 	HTML_PRE,
 	HTML_LINK,
+	HTML_QUOTE,
 };
 
 static const struct {
@@ -65,7 +68,7 @@ static const struct {
 	{ "h5", HTML_PARA },
 	{ "h6", HTML_PARA },
 	{ "table", HTML_PARA },
-	{ "blockquote", HTML_PARA },
+	{ "blockquote", HTML_QUOTE },
 	{ "hr", HTML_PARA },
 	{ "div", HTML_LINE },
 	{ "tr", HTML_LINE },
@@ -116,13 +119,32 @@ render_at_line_start(struct render *r)
 	return r->out->len == 0 || r->out->str[r->out->len - 1] == '\n';
 }
 
-/* A line ends: drop the blanks it ended with. */
+/* The line being written is "--" alone. */
+static int
+render_at_dashes(struct render *r)
+{
+	gsize	 len = r->out->len;
+
+	return len >= 2 && strcmp(r->out->str + len - 2, "--") == 0 &&
+	    (len == 2 || r->out->str[len - 3] == '\n');
+}
+
+/*
+ * A line ends: drop the blanks it ended with, except the one of a "-- "
+ * line, the signature separator (RFC 3676, 4.3) that Gmail writes too.
+ */
 static void
 render_newline(struct render *r)
 {
+	int	 blank = r->space;
+
 	while (r->out->len > 0 && (r->out->str[r->out->len - 1] == ' ' ||
-	    r->out->str[r->out->len - 1] == '\t'))
+	    r->out->str[r->out->len - 1] == '\t')) {
 		g_string_truncate(r->out, r->out->len - 1);
+		blank = 1;
+	}
+	if (blank && render_at_dashes(r))
+		g_string_append_c(r->out, ' ');
 	if (render_trailing_newlines(r) < 2)
 		g_string_append_c(r->out, '\n');
 	r->space = 0;
@@ -266,6 +288,52 @@ render_link(struct render *r, xmlNode *node)
 	g_free(href);
 }
 
+/*
+ * Put "> " before each line written since start, ">" alone before an
+ * empty one; a quote inside a quote gets its second ">" the same way.
+ * The newlines that end the quote stay outside it.
+ */
+static void
+render_quote_lines(struct render *r, gsize start)
+{
+	GString		*quoted = g_string_new(NULL);
+	const char	*p, *end, *nl;
+	gsize		 newlines = 0;
+
+	end = r->out->str + r->out->len;
+	while (end > r->out->str + start && end[-1] == '\n') {
+		end--;
+		newlines++;
+	}
+	for (p = r->out->str + start; p < end; p = nl + 1) {
+		if ((nl = memchr(p, '\n', end - p)) == NULL)
+			nl = end;
+		g_string_append(quoted, nl == p ? ">" : "> ");
+		g_string_append_len(quoted, p, nl - p);
+		if (nl < end)
+			g_string_append_c(quoted, '\n');
+	}
+	g_string_truncate(r->out, start);
+	g_string_append_len(r->out, quoted->str, quoted->len);
+	while (newlines-- > 0)
+		g_string_append_c(r->out, '\n');
+	g_string_free(quoted, TRUE);
+}
+
+static void
+render_quote(struct render *r, xmlNode *node)
+{
+	int	 lines = r->lists == 0 ? 2 : 1;
+	gsize	 start;
+
+	render_break(r, lines);
+	start = r->out->len;
+	render_children(r, node);
+	render_break(r, lines);
+	/* A line break at once drops the blank of a bullet's "- ". */
+	render_quote_lines(r, MIN(start, r->out->len));
+}
+
 static void
 render_element(struct render *r, xmlNode *node)
 {
@@ -290,6 +358,9 @@ render_element(struct render *r, xmlNode *node)
 		return;
 	case HTML_LINK:
 		render_link(r, node);
+		return;
+	case HTML_QUOTE:
+		render_quote(r, node);
 		return;
 	case HTML_LIST:
 		/* A list inside an item is part of that item. */

@@ -1,8 +1,9 @@
 #!/bin/sh
 # mkseeds.sh: writes the seed inputs in seeds/NAME/ from what the project
-# already holds (tests/corpus mails, conf/, templates/) plus a few small
-# inputs written here. Run it again after adding corpus mails; the
-# fuzzers' own finds stay in build-fuzz/corpus, never here.
+# already holds (tests/corpus mails, conf/, templates/, tests/quote
+# replies) plus a few small inputs written here. Run it again after
+# adding corpus mails; the fuzzers' own finds stay in build-fuzz/corpus,
+# never here.
 set -e
 F=$(cd "$(dirname "$0")" && pwd)
 R=$(cd "$F/../.." && pwd)
@@ -112,6 +113,19 @@ CONF
 printf '%s' '<html><head><title>T</title><style>p{}</style></head><body><p>Hello&nbsp;<b>world</b></p><ul><li>one<li>two</ul><ol><li><a href="https://example.com/x">link</a></ol><table><tr><td>a<td>b</table><pre>  a\n  b</pre><br><hr><blockquote>q</blockquote></body></html>' >"$S/html/blocks.html"
 printf '%s' '<div><p>&#3626;&#3617;&#3594;&#3634;&#3618; &eacute; &amp; &lt;x&gt;</p><script>x()</script><!-- c --><template>t</template></div>' >"$S/html/entities.html"
 printf '%s' '<p><a href="mailto:a@b">a@b</a></p><p><a>no href</a><a href="">empty</a></p><h1>Title</h1><dl><dt>t<dd>d</dl>' >"$S/html/links.html"
+
+# quote: the bodies of the tests/quote replies as mime.c reads them,
+# when mimedump is built (make tests).
+MIMEDUMP=$R/${BUILD:-build}/tests/mimedump
+if [ -x "$MIMEDUMP" ]; then
+	mkdir -p "$S/quote"
+	for f in "$R"/tests/quote/*.eml; do
+		n=$(basename "$f" .eml)
+		"$MIMEDUMP" "$f" | sed '1,/^body:$/d' >"$S/quote/$n.txt"
+	done
+else
+	echo "mkseeds: $MIMEDUMP is not built: seeds/quote left as they are" >&2
+fi
 
 # lmtp: whole sessions, as a client sends them, after the harness's
 # control octet (how the stream is cut into reads): one read, and reads

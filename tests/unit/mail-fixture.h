@@ -1,8 +1,9 @@
 /*
- * mail-fixture.h: a struct mail from inline text or from a tests/corpus
- * file, parsed as the daemon would without a fallback charset. For the
- * unit tests that start from a parsed mail; each includes it once, so
- * its functions are static (and may go unused).
+ * mail-fixture.h: a struct mail from inline text or from a file in
+ * tests/corpus (or another tests/DIR), parsed as the daemon would
+ * without a fallback charset. For the unit tests that start from a
+ * parsed mail; each includes it once, so its functions are static (and
+ * may go unused).
  */
 #ifndef MAIL_FIXTURE_H
 #define MAIL_FIXTURE_H
@@ -27,12 +28,12 @@ parse(const char *text)
 	return parse_len(text, strlen(text));
 }
 
-/* A tests/corpus mail, found from the test binary in build/tests. */
+/* A mail file in tests/DIR, found from the test binary in build/tests. */
 G_GNUC_UNUSED static struct mail *
-corpus(const char *name)
+mail_file(const char *dir, const char *name)
 {
 	char		*path = g_test_build_filename(G_TEST_DIST, "..", "..",
-			    "tests", "corpus", name, NULL);
+			    "tests", dir, name, NULL);
 	char		*data;
 	gsize		 len;
 	struct mail	*m;
@@ -42,6 +43,13 @@ corpus(const char *name)
 	g_free(data);
 	g_free(path);
 	return m;
+}
+
+/* A tests/corpus mail. */
+G_GNUC_UNUSED static struct mail *
+corpus(const char *name)
+{
+	return mail_file("corpus", name);
 }
 
 #endif

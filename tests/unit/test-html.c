@@ -42,7 +42,42 @@ test_blocks(void)
 	assert_text("a<br>b<br><br><br><br>c", "a\nb\n\nc");
 	assert_text("<h1>Title</h1>text<hr>end", "Title\n\ntext\n\nend");
 	assert_text("<blockquote>quoted</blockquote>after",
-	    "quoted\n\nafter");
+	    "> quoted\n\nafter");
+}
+
+/* Quoted text as a plain-text client writes it, for quote.c to cut. */
+static void
+test_quotes(void)
+{
+	assert_text("<p>answer</p><blockquote><p>one</p><p>two<br>three</p>"
+	    "</blockquote>", "answer\n\n> one\n>\n> two\n> three");
+	assert_text("<blockquote>outer<blockquote>inner<br><br>deep"
+	    "</blockquote>back</blockquote>after",
+	    "> outer\n>\n> > inner\n> >\n> > deep\n>\n> back\n\nafter");
+	assert_text("<blockquote></blockquote>after", "after");
+	assert_text("<ul><li><blockquote>q</blockquote></li></ul>", "- > q");
+	/* Gmail's reply: the attribution stands above the blockquote. */
+	assert_text("<div dir=\"ltr\">Thanks</div><br><div class=\"gmail_quote"
+	    "\"><div dir=\"ltr\" class=\"gmail_attr\">On Fri, Nov 27, 2026 at "
+	    "9:15 AM A &lt;a@x.example&gt; wrote:<br></div><blockquote "
+	    "class=\"gmail_quote\"><div>Help</div></blockquote></div>",
+	    "Thanks\n\nOn Fri, Nov 27, 2026 at 9:15 AM A <a@x.example> wrote:"
+	    "\n\n> Help");
+}
+
+/* "-- " keeps its blank, the signature separator; "--" stays as it is. */
+static void
+test_signature(void)
+{
+	assert_text("<div dir=\"ltr\"><div>text</div><br><span class=\""
+	    "gmail_signature_prefix\">-- </span><br><div dir=\"ltr\" class=\""
+	    "gmail_signature\">Somchai</div></div>", "text\n\n-- \nSomchai");
+	assert_text("<div>-- </div><div>sig</div>", "-- \nsig");
+	assert_text("<pre>a\n-- \nsig</pre>", "a\n-- \nsig");
+	assert_text("<div>--</div><div>x -- </div><div>---  </div>",
+	    "--\nx --\n---");
+	assert_text("<blockquote>q<br>-- <br>s</blockquote>",
+	    "> q\n> -- \n> s");
 }
 
 static void
@@ -110,6 +145,8 @@ main(int argc, char **argv)
 	g_test_add_func("/html/dropped", test_dropped);
 	g_test_add_func("/html/whitespace", test_whitespace);
 	g_test_add_func("/html/blocks", test_blocks);
+	g_test_add_func("/html/quotes", test_quotes);
+	g_test_add_func("/html/signature", test_signature);
 	g_test_add_func("/html/lists-tables", test_lists_tables);
 	g_test_add_func("/html/links", test_links);
 	g_test_add_func("/html/scripts", test_scripts);
