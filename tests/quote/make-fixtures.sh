@@ -9,8 +9,9 @@
 #
 #	sh tests/quote/make-fixtures.sh
 #
-# Only Date, Message-ID and mutt's MIME boundaries change from one run to
-# the next; the .ref files, written and checked by hand, stay valid.
+# Only Date and Message-ID change from one run to the next; the .ref
+# files, written and checked by hand, stay valid.
+#
 # mutt wants a terminal even when every key is pushed, so it runs under
 # script(1); the editor is a script that types the agent's words.
 set -eu
