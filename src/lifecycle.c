@@ -138,6 +138,10 @@ lc_command(struct lc *lc, const struct agent_command *c, char **cause)
 	case AGENT_CMD_NOTE:
 		return 0;
 	case AGENT_CMD_STATUS:
+		/* Closing by hand is the admin's; mail can only resolve. */
+		if (agent_check_status(c->arg,
+		    strcmp(lc->via, "ticketctl") == 0, cause) != 0)
+			return -1;
 		lc->status_set = 1;
 		return lc_status(lc, c->arg, "asked for", cause);
 	case AGENT_CMD_PRIORITY:
