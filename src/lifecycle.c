@@ -158,28 +158,46 @@ lc_command(struct lc *lc, const struct agent_command *c, char **cause)
 	g_assert_not_reached();
 }
 
+/* A note written at the command line, as a mail with our Message-ID. */
+static struct mail *
+lc_note_mail(struct lc *lc, const struct lifecycle_action *a, char **cause)
+{
+	struct mime_draft	 d = { 0 };
+	struct mail		*built;
+	char			*msgid;
+
+	if (lc->conf->msgid_keys == NULL) {
+		*cause = g_strdup("no Message-ID key loaded");
+		return NULL;
+	}
+	msgid = thread_msgid_make(g_bytes_get_data(lc->conf->msgid_keys, NULL),
+	    lc->t->id, lc->conf->hostname);
+	d.from_name = a->agent ? a->agent : "admin";
+	d.from_addr = "";
+	d.to_addr = "";
+	d.subject = lc->t->subject;
+	d.message_id = msgid;
+	d.body = a->text;
+	d.date = lc->now;
+	built = mime_build(&d);
+	g_free(msgid);
+	return built;
+}
+
 /* The agent's own mail, or a note written at the command line. */
 static int
 lc_store_words(struct lc *lc, const struct lifecycle_action *a, int note,
     char **cause)
 {
 	struct store_message_in	 in = { 0 };
-	struct mime_draft	 d = { 0 };
 	struct mail		*built = NULL;
 	gint64			 id;
 	int			 rc;
 
 	if (a->mail == NULL && (!note || a->text == NULL))
 		return 0;
-	if (a->mail == NULL) {
-		d.from_name = a->agent ? a->agent : "admin";
-		d.from_addr = "";
-		d.to_addr = "";
-		d.subject = lc->t->subject;
-		d.body = a->text;
-		d.date = lc->now;
-		built = mime_build(&d);
-	}
+	if (a->mail == NULL && (built = lc_note_mail(lc, a, cause)) == NULL)
+		return -1;
 	in.ticket_id = lc->t->id;
 	in.direction = note ? "note" : "agent";
 	in.source = a->source ? a->source : a->via;
