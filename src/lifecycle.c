@@ -307,8 +307,8 @@ lc_reply(struct lc *lc, const struct lifecycle_action *a, char **cause)
 	return rc;
 }
 
-static int
-lc_has_words(const char *text)
+int
+lifecycle_has_words(const char *text)
 {
 	for (; text != NULL && *text != '\0'; text++)
 		if (!g_ascii_isspace(*text))
@@ -400,7 +400,8 @@ static int
 lc_run(struct lc *lc, const struct lifecycle_action *a, char **cause)
 {
 	int	 note = lc_is_note(a);
-	int	 replied = !note && !a->stored_only && lc_has_words(a->text);
+	int	 replied = !note && !a->stored_only &&
+		    lifecycle_has_words(a->text);
 
 	if (lc_check_agent(lc, cause) != 0 ||
 	    lc_store_words(lc, a, note, cause) != 0)
@@ -416,7 +417,7 @@ lc_run(struct lc *lc, const struct lifecycle_action *a, char **cause)
 	if (lc_defaults(lc, replied || lc_has_command(a, AGENT_CMD_CANNED),
 	    cause) != 0 || lc_save(lc, cause) != 0)
 		return -1;
-	if (note && lc_has_words(a->text) &&
+	if (note && lifecycle_has_words(a->text) &&
 	    lc_notify(lc, NOTIFY_NOTE, a->text, cause) != 0)
 		return -1;
 	if (lc->assigned && lc->t->assignee != NULL &&
