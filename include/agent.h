@@ -62,11 +62,12 @@ char	*agent_reply_address(const struct conf *, const struct conf_queue *,
 
 enum agent_cmd {
 	AGENT_CMD_NOTE,		/* the mail is an internal note */
-	AGENT_CMD_STATUS,	/* arg: open, pending, resolved */
+	AGENT_CMD_STATUS,	/* arg: open, pending, resolved; closed
+				   only via ticketctl */
 	AGENT_CMD_PRIORITY,	/* arg: urgent, high, normal, low */
 	AGENT_CMD_TAG,		/* arg: the tag */
 	AGENT_CMD_UNTAG,
-	AGENT_CMD_ASSIGN,	/* arg: an agent's name */
+	AGENT_CMD_ASSIGN,	/* arg: an agent's name; NULL: nobody */
 	AGENT_CMD_CANNED,	/* arg: a template name */
 };
 
@@ -85,6 +86,16 @@ struct agent_command {
  */
 int	 agent_commands_parse(const struct conf *, const char *text,
 	    const char *self, GPtrArray **cmds, char **rest, char **error);
+
+/*
+ * Commands made without a mail, as ticketctl does: an empty list that
+ * frees its commands as agent_commands_parse()'s does, and one more
+ * command on it (arg is copied, may be NULL). The value is not checked
+ * here: check it first with agent_check_*() below.
+ */
+GPtrArray *agent_commands_new(void);
+void	 agent_command_append(GPtrArray *cmds, enum agent_cmd,
+	    const char *arg);
 
 /*
  * Check one value, as the command line gives it: 0, or -1 and *error.

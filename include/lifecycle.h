@@ -51,6 +51,12 @@ int	 lifecycle_act(struct store *, const struct conf *,
 	    const struct lifecycle_action *, char **cause);
 
 /*
+ * Does text say anything (more than white space)? Only such words make
+ * a reply to the customer, or a note.
+ */
+int	 lifecycle_has_words(const char *text);
+
+/*
  * A customer's mail joined ticket id (text: their new words): open it
  * again when it was pending or resolved, and tell the agents.
  */

@@ -405,8 +405,14 @@ agent_command_free(gpointer p)
 	g_free(c);
 }
 
-static void
-agent_command_add(GPtrArray *cmds, enum agent_cmd cmd, const char *arg)
+GPtrArray *
+agent_commands_new(void)
+{
+	return g_ptr_array_new_with_free_func(agent_command_free);
+}
+
+void
+agent_command_append(GPtrArray *cmds, enum agent_cmd cmd, const char *arg)
 {
 	struct agent_command	*c = g_new0(struct agent_command, 1);
 
@@ -493,7 +499,7 @@ agent_parse_line(const struct conf *conf, const char *line, const char *self,
 			arg = low;
 		}
 		if (agent_check_arg(conf, v->cmd, self, &arg, error) == 0)
-			agent_command_add(cmds, v->cmd, arg);
+			agent_command_append(cmds, v->cmd, arg);
 		g_free(arg);
 	}
 	rc = *error == NULL ? 0 : -1;
@@ -517,7 +523,7 @@ agent_commands_parse(const struct conf *conf, const char *text,
 	guint		 lineno = 0;
 	char		*line, *why;
 
-	*cmds = g_ptr_array_new_with_free_func(agent_command_free);
+	*cmds = agent_commands_new();
 	for (;; p = nl + 1) {
 		nl = strchr(p, '\n');
 		line = g_strstrip(g_strndup(p, nl ? nl - p : (gssize)strlen(p)));

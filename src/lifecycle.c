@@ -138,6 +138,10 @@ lc_command(struct lc *lc, const struct agent_command *c, char **cause)
 	case AGENT_CMD_NOTE:
 		return 0;
 	case AGENT_CMD_STATUS:
+		/* Closing by hand is the admin's; mail can only resolve. */
+		if (agent_check_status(c->arg,
+		    strcmp(lc->via, "ticketctl") == 0, cause) != 0)
+			return -1;
 		lc->status_set = 1;
 		return lc_status(lc, c->arg, "asked for", cause);
 	case AGENT_CMD_PRIORITY:
@@ -154,28 +158,46 @@ lc_command(struct lc *lc, const struct agent_command *c, char **cause)
 	g_assert_not_reached();
 }
 
+/* A note written at the command line, as a mail with our Message-ID. */
+static struct mail *
+lc_note_mail(struct lc *lc, const struct lifecycle_action *a, char **cause)
+{
+	struct mime_draft	 d = { 0 };
+	struct mail		*built;
+	char			*msgid;
+
+	if (lc->conf->msgid_keys == NULL) {
+		*cause = g_strdup("no Message-ID key loaded");
+		return NULL;
+	}
+	msgid = thread_msgid_make(g_bytes_get_data(lc->conf->msgid_keys, NULL),
+	    lc->t->id, lc->conf->hostname);
+	d.from_name = a->agent ? a->agent : "admin";
+	d.from_addr = "";
+	d.to_addr = "";
+	d.subject = lc->t->subject;
+	d.message_id = msgid;
+	d.body = a->text;
+	d.date = lc->now;
+	built = mime_build(&d);
+	g_free(msgid);
+	return built;
+}
+
 /* The agent's own mail, or a note written at the command line. */
 static int
 lc_store_words(struct lc *lc, const struct lifecycle_action *a, int note,
     char **cause)
 {
 	struct store_message_in	 in = { 0 };
-	struct mime_draft	 d = { 0 };
 	struct mail		*built = NULL;
 	gint64			 id;
 	int			 rc;
 
 	if (a->mail == NULL && (!note || a->text == NULL))
 		return 0;
-	if (a->mail == NULL) {
-		d.from_name = a->agent ? a->agent : "admin";
-		d.from_addr = "";
-		d.to_addr = "";
-		d.subject = lc->t->subject;
-		d.body = a->text;
-		d.date = lc->now;
-		built = mime_build(&d);
-	}
+	if (a->mail == NULL && (built = lc_note_mail(lc, a, cause)) == NULL)
+		return -1;
 	in.ticket_id = lc->t->id;
 	in.direction = note ? "note" : "agent";
 	in.source = a->source ? a->source : a->via;
@@ -285,8 +307,8 @@ lc_reply(struct lc *lc, const struct lifecycle_action *a, char **cause)
 	return rc;
 }
 
-static int
-lc_has_words(const char *text)
+int
+lifecycle_has_words(const char *text)
 {
 	for (; text != NULL && *text != '\0'; text++)
 		if (!g_ascii_isspace(*text))
@@ -295,15 +317,21 @@ lc_has_words(const char *text)
 }
 
 static int
-lc_is_note(const struct lifecycle_action *a)
+lc_has_command(const struct lifecycle_action *a, enum agent_cmd cmd)
 {
 	for (guint i = 0; a->commands != NULL && i < a->commands->len; i++) {
 		const struct agent_command *c = a->commands->pdata[i];
 
-		if (c->cmd == AGENT_CMD_NOTE)
+		if (c->cmd == cmd)
 			return 1;
 	}
-	return a->note;
+	return 0;
+}
+
+static int
+lc_is_note(const struct lifecycle_action *a)
+{
+	return a->note || lc_has_command(a, AGENT_CMD_NOTE);
 }
 
 static int
@@ -372,7 +400,8 @@ static int
 lc_run(struct lc *lc, const struct lifecycle_action *a, char **cause)
 {
 	int	 note = lc_is_note(a);
-	int	 replied = !note && !a->stored_only && lc_has_words(a->text);
+	int	 replied = !note && !a->stored_only &&
+		    lifecycle_has_words(a->text);
 
 	if (lc_check_agent(lc, cause) != 0 ||
 	    lc_store_words(lc, a, note, cause) != 0)
@@ -384,9 +413,11 @@ lc_run(struct lc *lc, const struct lifecycle_action *a, char **cause)
 	for (guint i = 0; a->commands != NULL && i < a->commands->len; i++)
 		if (lc_command(lc, a->commands->pdata[i], cause) != 0)
 			return -1;
-	if (lc_defaults(lc, replied, cause) != 0 || lc_save(lc, cause) != 0)
+	/* A canned reply answers the customer as much as words do. */
+	if (lc_defaults(lc, replied || lc_has_command(a, AGENT_CMD_CANNED),
+	    cause) != 0 || lc_save(lc, cause) != 0)
 		return -1;
-	if (note && lc_has_words(a->text) &&
+	if (note && lifecycle_has_words(a->text) &&
 	    lc_notify(lc, NOTIFY_NOTE, a->text, cause) != 0)
 		return -1;
 	if (lc->assigned && lc->t->assignee != NULL &&
