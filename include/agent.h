@@ -102,6 +102,12 @@ void	 agent_command_append(GPtrArray *cmds, enum agent_cmd,
  * A status may also be "closed" only when closed_ok.
  */
 int	 agent_check_status(const char *status, int closed_ok, char **error);
+/*
+ * Can the commands be carried out on a ticket of queue? An #assign
+ * must name an agent who works in it. 0, or -1 and *error.
+ */
+int	 agent_check_queue(const struct conf *, GPtrArray *cmds,
+	    const char *queue, char **error);
 int	 agent_check_priority(const char *priority, char **error);
 int	 agent_check_tag(const char *tag, char **error);
 

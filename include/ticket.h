@@ -68,6 +68,7 @@ struct ticket_decision {
 	int			 agent;		/* enum agent_verdict */
 	const struct conf_agent	*agent_who;	/* AGENT, or the COPY's */
 	char			*agent_why;	/* why a claim was refused */
+	char			*agent_queue;	/* AGENT: the ticket's queue */
 };
 
 struct ticket_result {

@@ -375,6 +375,26 @@ agent_check_tag(const char *tag, char **error)
 	return -1;
 }
 
+int
+agent_check_queue(const struct conf *conf, GPtrArray *cmds, const char *queue,
+    char **error)
+{
+	const struct conf_agent	*a;
+
+	for (guint i = 0; cmds != NULL && i < cmds->len; i++) {
+		const struct agent_command *c = cmds->pdata[i];
+
+		if (c->cmd != AGENT_CMD_ASSIGN || c->arg == NULL ||
+		    ((a = conf_agent_by_name(conf, c->arg)) != NULL &&
+		    conf_agent_serves(a, queue)))
+			continue;
+		*error = g_strdup_printf("agent %s does not work in queue %s",
+		    c->arg, queue);
+		return -1;
+	}
+	return 0;
+}
+
 struct agent_verb {
 	const char	*name;
 	enum agent_cmd	 cmd;

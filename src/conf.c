@@ -949,6 +949,11 @@ conf_check_agent_name(struct conf_parse *p, const char *name)
 {
 	gsize	 len = strlen(name);
 
+	if (strcmp(name, "me") == 0 || strcmp(name, "none") == 0) {
+		conf_error(p, "[agent %s]: \"me\" and \"none\" are words of "
+		    "#assign and ticketctl assign, not agent names", name);
+		return;
+	}
 	if (len >= 1 && len <= 32 && (g_ascii_islower(*name) ||
 	    g_ascii_isdigit(*name)) && strspn(name,
 	    "abcdefghijklmnopqrstuvwxyz0123456789_-") == len)

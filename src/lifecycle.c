@@ -82,11 +82,18 @@ lc_status(struct lc *lc, const char *status, const char *why, char **cause)
 static int
 lc_assign(struct lc *lc, const char *agent, const char *why, char **cause)
 {
-	char	*who;
-	int	 rc;
+	const struct conf_agent	*a;
+	char			*who;
+	int			 rc;
 
 	if (g_strcmp0(lc->t->assignee, agent) == 0)
 		return 0;
+	if (agent != NULL && (a = conf_agent_by_name(lc->conf, agent)) != NULL &&
+	    !conf_agent_serves(a, lc->t->queue)) {
+		*cause = g_strdup_printf("agent %s does not work in queue %s",
+		    agent, lc->t->queue);
+		return -1;
+	}
 	who = lc_who(lc->agent, lc->via);
 	rc = lc_event(lc, agent ? "assigned" : "unassigned", g_strdup_printf(
 	    "%s%s%s by %s: %s", lc->t->assignee ? lc->t->assignee : "nobody",

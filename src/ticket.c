@@ -118,6 +118,7 @@ ticket_decision_clear(struct ticket_decision *d)
 	g_free(d->sender);
 	g_free(d->refused_why);
 	g_free(d->agent_why);
+	g_free(d->agent_queue);
 	if (d->related != NULL)
 		g_array_free(d->related, TRUE);
 	memset(d, 0, sizeof *d);
@@ -338,6 +339,7 @@ ticket_match_agent(struct store *st, const struct ticket_mail *tm,
 		d->outcome = TICKET_AGENT;
 		d->ticket_id = ev.ticket_id;
 		d->how = ev.how;
+		d->agent_queue = g_strdup(t->queue);
 	}
 	store_ticket_free(t);
 	agent_evidence_clear(&ev);
@@ -797,7 +799,8 @@ ticket_agent_mail(struct store *st, const struct ticket_mail *tm,
 			    "mailbox answered by itself (%s); nothing was done",
 			    act.agent, automatic), cause);
 	} else if (agent_commands_parse(tm->conf, words, act.agent, &cmds,
-	    &rest, &error) != 0)
+	    &rest, &error) != 0 || agent_check_queue(tm->conf, cmds,
+	    d->agent_queue, &error) != 0)
 		rc = ticket_agent_error(st, tm, d, words, error, cause);
 	else {
 		act.commands = cmds;

@@ -116,7 +116,7 @@ ok $? "threaded to the customer's mail and tagged"
 grep -Eq '^From: "Somchai K\. \(Example Support\)" <support@example\.com>' "$reply" &&
 	! grep -qi '^Auto-Submitted:' "$reply"
 ok $? "from the agent's name at the queue address, with no Auto-Submitted"
-is "$(sqlite3 "$TMP/tickets.db" "SELECT status || ' ' || assignee FROM tickets WHERE id = 1")" \
+is "$(ctl show 1 --json | jq -r '.status + " " + (.assignee // "none")')" \
 	"pending somchai" "the ticket is pending, assigned to the agent who answered"
 is "$(count "$CUSTOMER")" $((before + 1)) "the customer got one mail for the reply"
 

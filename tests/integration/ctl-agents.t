@@ -4,7 +4,7 @@
 # admin or --as an agent, each an event that names who; bad values and
 # agents change nothing; list filters and customer; the --json shapes.
 . "$(dirname "$0")/../lib.sh"
-plan 66
+plan 67
 
 SINK=$TMP/sink
 eval "$("$PEERS/smtp-sink.sh" start "$SINK")" || exit 1
@@ -156,6 +156,8 @@ refused() {
 refused "an unknown status" "$t2" 'unknown status "frozen"' status "$t2" frozen
 refused "status new" "$t2" 'unknown status "new"' status "$t2" new
 refused "an unknown agent to assign" "$t2" 'no agent "ghost"' assign "$t2" ghost
+refused "an assignee who does not work in the ticket's queue" "$t3" \
+	'agent somchai does not work in queue billing' assign "$t3" somchai
 refused "--as an unknown agent" "$t2" 'no agent "ghost"' priority "$t2" low --as ghost
 refused "--as an agent not in the ticket's queue" "$t3" \
 	'agent somchai does not work in queue billing' status "$t3" pending --as somchai

@@ -320,6 +320,16 @@ test_command_errors(void)
 	g_assert_nonnull(strstr(error, "line 5: unknown status \"closed\""));
 	g_assert_nonnull(strstr(error, "line 6: #note takes no value"));
 	g_free(error);
+	/* malee works in billing only. */
+	cmds = NULL;
+	g_assert_cmpint(agent_commands_parse(c, "#assign malee\n#tag x", "somchai",
+	    &cmds, &rest, &error), ==, 0);
+	g_assert_cmpint(agent_check_queue(c, cmds, "billing", &error), ==, 0);
+	g_assert_cmpint(agent_check_queue(c, cmds, "support", &error), ==, -1);
+	g_assert_cmpstr(error, ==, "agent malee does not work in queue support");
+	g_free(error);
+	g_ptr_array_unref(cmds);
+	g_free(rest);
 	/* "me" means nobody from the command line. */
 	g_assert_cmpint(agent_commands_parse(c, "#assign me", NULL, &cmds,
 	    &rest, &error), ==, -1);

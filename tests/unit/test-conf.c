@@ -400,6 +400,9 @@ test_agents_errors(void)
 	expect_error(HEAD "[agent -s]\naddress = s@b\n", 5, "an agent name is");
 	expect_error(HEAD "[agent _s]\naddress = s@b\n", 5, "an agent name is");
 	expect_error(HEAD "[agent s.k]\naddress = s@b\n", 5, "an agent name is");
+	expect_error(HEAD "[agent none]\naddress = s@b\n", 5,
+	    "are words of #assign and ticketctl assign, not agent names");
+	expect_error(HEAD "[agent me]\naddress = s@b\n", 5, "not agent names");
 	expect_error(HEAD "[agent s k]\naddress = s@b\n", 5, "an agent name is");
 	expect_error(HEAD "[agent 0123456789abcdefghijklmnopqrstuvw]\n"
 	    "address = s@b\n", 5, "an agent name is");
