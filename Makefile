@@ -112,6 +112,7 @@ bench: tests
 	BUILD=$(BUILD) sh tests/bench/run.sh
 	BUILD=$(BUILD) sh tests/bench/outbox.sh
 	BUILD=$(BUILD) sh tests/bench/imap.sh
+	BUILD=$(BUILD) sh tests/bench/agents.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man5 \

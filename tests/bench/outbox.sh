@@ -41,7 +41,7 @@ for f in "$SINK"/spool/*; do
 	printf '%s %s\n' "$(sed -n 's/^In-Reply-To: <\(lat-[0-9]*\)@.*/\1/p' "$f")" "$(stat -c %.6Y "$f")"
 done | sort >"$TMP/arrived"
 sort "$TMP/sent" | join - "$TMP/arrived" |
-	awk '$2 != "FAIL" { print ($3 - $2) * 1000 }' | sort -n >"$TMP/lat"
+	awk '$2 != "FAIL" { print ($NF - $2) * 1000 }' | sort -n >"$TMP/lat"
 lat_n=$(wc -l <"$TMP/lat")
 p() { awk -v q="$1" '{ v[NR] = $1 } END { i = int(NR * q + 0.999); if (i < 1) i = 1; printf "%.1f", v[i] }' "$TMP/lat"; }
 p50=$(p 0.50) p99=$(p 0.99) pmax=$(p 1)
