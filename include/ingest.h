@@ -60,7 +60,9 @@ struct ingest_job {
 	enum ingest_status	 status;
 	gint64			 ticket_id;
 	int			 new_ticket;
+	int			 agent_mail;	/* an agent's, acted on */
 	int			 queued_mail;	/* put something in the outbox */
+	int			 notified;	/* kept notifications to make */
 	char			*cause;		/* why, when INGEST_TEMPFAIL */
 };
 
@@ -97,7 +99,9 @@ void			 ingest_run_one(struct store *, struct ingest_job *);
  * A write that is not a mail (a timer's, an admin's): fn runs on the
  * writer in a transaction of its own, between batches, and sets
  * *queued_mail when it put mail into the outbox; its error is logged
- * and rolled back. free_arg(arg) follows, on the writer.
+ * and rolled back. free_arg(arg) follows, on the writer. A task still
+ * queued when ingest_stop() has committed every mail is dropped, so it
+ * must only do what is kept in the store to be done later.
  */
 typedef int (*ingest_task_fn)(struct store *, gpointer arg,
 			    int *queued_mail, char **cause);

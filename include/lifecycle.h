@@ -57,15 +57,17 @@ int	 lifecycle_act(struct store *, const struct conf *,
 int	 lifecycle_has_words(const char *text);
 
 /*
- * A customer's mail joined ticket id (text: their new words): open it
- * again when it was pending or resolved, and tell the agents.
+ * A customer's mail (stored as row message; text: their new words)
+ * joined ticket id: open it again when it was pending or resolved, and
+ * tell the agents.
  */
 int	 lifecycle_customer_mail(struct store *, const struct conf *, gint64 id,
-	    const struct mail *, const char *text, gint64 now, char **cause);
+	    const struct mail *, gint64 message, const char *text, gint64 now,
+	    char **cause);
 
-/* A customer's mail opened ticket id: tell the queue's agents. */
+/* A customer's mail (row message) opened ticket id: tell the agents. */
 int	 lifecycle_new_ticket(struct store *, const struct conf *, gint64 id,
-	    const struct mail *, const char *text, gint64 now, char **cause);
+	    gint64 message, const char *text, gint64 now, char **cause);
 
 /*
  * Set the status of ticket id, as who (an agent, or NULL) via a path,

@@ -40,17 +40,29 @@ struct notify_event {
 	const struct store_ticket *ticket;
 	const char		*actor;		/* the agent who acted, or NULL */
 	const char		*text;		/* the new words, or NULL */
-	const struct mail	*parent;	/* the mail it is about, or NULL */
+	gint64			 message_id;	/* the mail it is about (row), or 0 */
 	gint64			 now;
 };
 
 /*
- * Queue the notifications for ev in the open transaction, each an
- * outbox row with a "notified" event; rate limits per agent and ticket
- * apply as for automatic replies. -1 and *cause on a store or template
+ * Keep ev in the open transaction, to be made into notifications by
+ * notify_flush() once it has committed: fifty agents' mail is rendered
+ * after the mail that caused it has its 250. -1 and *cause on a store
  * error.
  */
 int	 notify_agents(struct store *, const struct conf *,
 	    const struct notify_event *ev, char **cause);
+
+/*
+ * Make the kept notifications, in the open transaction: an outbox row
+ * and a "notified" event for each agent told (rate limits per agent and
+ * ticket apply as for automatic replies), and the kept row goes. *queued
+ * counts the outbox rows. -1 and *cause on a store or template error.
+ */
+int	 notify_flush(struct store *, const struct conf *, guint *queued,
+	    char **cause);
+/* The same in a transaction of its own, for ticketctl and pipe mode. */
+int	 notify_flush_commit(struct store *, const struct conf *,
+	    guint *queued, char **cause);
 
 #endif

@@ -105,6 +105,20 @@ struct store_event {
 	char		*detail;
 };
 
+/*
+ * Agents to be told of something (notify.h), kept in the transaction
+ * that caused it and turned into outbox rows after its commit.
+ */
+struct store_notify {
+	gint64		 id;
+	gint64		 ticket_id;
+	int		 kind;		/* enum notify_kind */
+	char		*actor;		/* the agent who acted, or NULL */
+	char		*text;		/* the new words, or NULL */
+	gint64		 message_id;	/* the mail it is about (row), or 0 */
+	gint64		 created_at;
+};
+
 /* A mail waiting for, or done with, the SMTP sender. */
 struct store_outbox {
 	gint64		 id;
@@ -328,6 +342,14 @@ struct store_ops {
 	 */
 	int		 (*ticket_authors)(struct store *, gint64 ticket_id,
 			    GPtrArray **names, char **cause);
+	/* Keep a notification to make later; sets its id. */
+	int		 (*notify_add)(struct store *, struct store_notify *,
+			    char **cause);
+	/* The oldest kept notifications, at most limit. */
+	int		 (*notify_list)(struct store *, guint limit,
+			    GPtrArray **out, char **cause);
+	int		 (*notify_delete)(struct store *, gint64 id,
+			    char **cause);
 };
 
 struct store {
@@ -363,6 +385,7 @@ void		 store_event_free(struct store_event *);
 void		 store_delivery_free(struct store_delivery *);
 void		 store_referrer_free(struct store_referrer *);
 void		 store_outbox_free(struct store_outbox *);
+void		 store_notify_free(struct store_notify *);
 
 /* Unix seconds, UTC, as "2026-11-23T01:27:58Z". Free with g_free. */
 char		*store_time_iso(gint64 t);

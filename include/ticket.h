@@ -75,6 +75,7 @@ struct ticket_result {
 	enum ticket_outcome	 outcome;
 	gint64			 ticket_id;
 	int			 queued_mail;	/* put something in the outbox */
+	int			 notified;	/* kept notifications (notify.h) */
 };
 
 /*

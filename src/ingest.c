@@ -19,6 +19,7 @@
 #include "ingest.h"
 #include "log.h"
 #include "mime.h"
+#include "notify.h"
 #include "reply.h"
 #include "store.h"
 #include "thread.h"
@@ -38,6 +39,13 @@ struct ingest {
 	guint		 next_seq;	/* the writer's next job */
 	void		 (*outbox_ready)(gpointer);
 	gpointer	 outbox_arg;
+	int		 notify_queued;	/* a notify task waits: the writer's */
+};
+
+/* What the notify task needs: one is queued at a time. */
+struct ingest_notify {
+	struct ingest	*in;
+	struct conf	*conf;
 };
 
 /* Pushed to the writer to make it finish. */
@@ -116,6 +124,7 @@ ingest_store(struct store *st, struct ingest_job *job, char **cause)
 		return -1;
 	job->ticket_id = res.ticket_id;
 	job->queued_mail = res.queued_mail;
+	job->notified = res.notified;
 	switch (res.outcome) {
 	case TICKET_DUPLICATE:
 		job->status = INGEST_DUPLICATE;
@@ -124,6 +133,7 @@ ingest_store(struct store *st, struct ingest_job *job, char **cause)
 	case TICKET_AGENT:
 	case TICKET_NEW:
 		job->new_ticket = res.outcome == TICKET_NEW;
+		job->agent_mail = res.outcome == TICKET_AGENT;
 		job->status = INGEST_STORED;
 		return 0;
 	}
@@ -139,7 +149,8 @@ ingest_log_result(const struct ingest_job *job)
 	switch (job->status) {
 	case INGEST_STORED:
 		log_info("ticket %" G_GINT64_FORMAT ": %s <%s> from %s",
-		    job->ticket_id, job->new_ticket ? "created by" : "follow-up",
+		    job->ticket_id, job->new_ticket ? "created by" :
+		    job->agent_mail ? "agent mail" : "follow-up",
 		    msgid, job->origin);
 		return;
 	case INGEST_DUPLICATE:
@@ -252,6 +263,74 @@ ingest_commit_batch(struct store *st, GPtrArray *batch)
 	log_trace(TRACE_INGEST, "ingest: committed %u mails", batch->len);
 }
 
+/* The conf of a job in batch that kept notifications, or NULL. */
+static struct conf *
+ingest_batch_notified(GPtrArray *batch)
+{
+	for (guint i = 0; i < batch->len; i++) {
+		struct ingest_job *job = batch->pdata[i];
+
+		if (job->notified && job->status == INGEST_STORED)
+			return job->conf;
+	}
+	return NULL;
+}
+
+/*
+ * On the writer, after the commit that kept them: tell the agents. The
+ * notifications of every batch committed before it runs go together.
+ */
+static int
+ingest_notify_task(struct store *st, gpointer arg, int *queued, char **cause)
+{
+	struct ingest_notify	*n = arg;
+	guint			 made;
+
+	n->in->notify_queued = 0;
+	if (notify_flush(st, n->conf, &made, cause) != 0)
+		return -1;
+	*queued = made > 0;
+	return 0;
+}
+
+static void
+ingest_notify_free(gpointer arg)
+{
+	struct ingest_notify	*n = arg;
+
+	conf_unref(n->conf);
+	g_free(n);
+}
+
+static void
+ingest_notify_later(struct ingest *in, GPtrArray *batch)
+{
+	struct conf		*conf = ingest_batch_notified(batch);
+	struct ingest_notify	*n;
+
+	if (conf == NULL || in->notify_queued)
+		return;
+	n = g_new0(struct ingest_notify, 1);
+	n->in = in;
+	n->conf = conf_ref(conf);
+	in->notify_queued = 1;
+	ingest_task(in, ingest_notify_task, n, ingest_notify_free);
+}
+
+/* Pipe mode and imports: the same in a transaction of their own. */
+static void
+ingest_notify_now(struct store *st, GPtrArray *batch)
+{
+	struct conf	*conf = ingest_batch_notified(batch);
+	char		*cause = NULL;
+	guint		 n;
+
+	if (conf != NULL && notify_flush_commit(st, conf, &n, &cause) != 0) {
+		log_warn("ingest: notifications wait for the daemon: %s", cause);
+		g_free(cause);
+	}
+}
+
 static void
 ingest_outbox_ready(struct ingest *in, GPtrArray *batch)
 {
@@ -351,6 +430,7 @@ ingest_writer(gpointer data)
 		batch = ingest_next_batch(in);
 		ingest_commit_batch(in->store, batch);
 		ingest_outbox_ready(in, batch);
+		ingest_notify_later(in, batch);
 		/* Only now, after COMMIT, may anyone hear about these mails. */
 		g_main_context_invoke(in->context, ingest_batch_done, batch);
 	}
@@ -419,9 +499,18 @@ ingest_submit(struct ingest *in, struct ingest_job *job)
 void
 ingest_stop(struct ingest *in)
 {
+	struct ingest_task	*task;
+
 	g_thread_pool_free(in->parsers, FALSE, TRUE);
 	g_async_queue_push(in->ready, &ingest_stop_marker);
 	g_thread_join(in->writer);
+	/* Tasks queued after the marker: what they would do is kept. */
+	while ((task = g_async_queue_try_pop(in->ready)) != NULL) {
+		g_assert(task->job.is_task);
+		if (task->free_arg != NULL)
+			task->free_arg(task->arg);
+		g_free(task);
+	}
 	g_async_queue_unref(in->ready);
 	g_hash_table_destroy(in->parked);
 	store_close(in->store);
@@ -434,6 +523,7 @@ ingest_run_batch(struct store *st, GPtrArray *jobs)
 	for (guint i = 0; i < jobs->len; i++)
 		ingest_parse_job(jobs->pdata[i]);
 	ingest_commit_batch(st, jobs);
+	ingest_notify_now(st, jobs);
 	for (guint i = 0; i < jobs->len; i++)
 		ingest_log_result(jobs->pdata[i]);
 }

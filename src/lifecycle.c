@@ -466,7 +466,8 @@ lifecycle_set_status(struct store *st, gint64 id, const char *status,
 
 int
 lifecycle_customer_mail(struct store *st, const struct conf *conf, gint64 id,
-    const struct mail *m, const char *text, gint64 now, char **cause)
+    const struct mail *m, gint64 message, const char *text, gint64 now,
+    char **cause)
 {
 	struct lc		 lc = { st, conf, NULL, NULL, "customer mail",
 				    now, 0, 0 };
@@ -488,7 +489,7 @@ lifecycle_customer_mail(struct store *st, const struct conf *conf, gint64 id,
 	ev.kind = NOTIFY_REPLY;
 	ev.ticket = lc.t;
 	ev.text = text;
-	ev.parent = m;
+	ev.message_id = message;
 	ev.now = now;
 	if (rc == 0)
 		rc = notify_agents(st, conf, &ev, cause);
@@ -498,25 +499,17 @@ lifecycle_customer_mail(struct store *st, const struct conf *conf, gint64 id,
 
 int
 lifecycle_new_ticket(struct store *st, const struct conf *conf, gint64 id,
-    const struct mail *m, const char *text, gint64 now, char **cause)
+    gint64 message, const char *text, gint64 now, char **cause)
 {
-	struct store_ticket	*t;
+	struct store_ticket	 t = { .id = id };
 	struct notify_event	 ev = { 0 };
-	int			 rc, found;
 
-	if ((found = st->ops->ticket_get(st, id, &t, cause)) != 1) {
-		if (found == 0)
-			*cause = g_strdup_printf("no ticket %" G_GINT64_FORMAT, id);
-		return -1;
-	}
 	ev.kind = NOTIFY_NEW;
-	ev.ticket = t;
+	ev.ticket = &t;
 	ev.text = text;
-	ev.parent = m;
+	ev.message_id = message;
 	ev.now = now;
-	rc = notify_agents(st, conf, &ev, cause);
-	store_ticket_free(t);
-	return rc;
+	return notify_agents(st, conf, &ev, cause);
 }
 
 int

@@ -18,6 +18,7 @@
 #include "template.h"
 
 #define NOTIFY_HISTORY	10	/* other open tickets shown */
+#define NOTIFY_BATCH	64	/* kept notifications made per flush */
 
 static const char *const notify_templates[] = {
 	[NOTIFY_NEW] = "notify-new",
@@ -138,8 +139,9 @@ notify_over_limit(struct store *st, const struct conf *conf,
 
 static int
 notify_one(struct store *st, const struct conf *conf,
-    const struct notify_event *ev, const struct conf_agent *a,
-    const struct template_vars *vars, char **cause)
+    const struct notify_event *ev, const struct mail *parent,
+    const struct conf_agent *a, const struct template_vars *vars,
+    guint *queued, char **cause)
 {
 	struct reply_mail	 rm = { 0 };
 	char			*reply_to, *why;
@@ -159,7 +161,7 @@ notify_one(struct store *st, const struct conf *conf,
 	rm.kind = "notify";
 	rm.ticket = ev->ticket;
 	rm.queue = reply_queue_of(conf, ev->ticket);
-	rm.parent = ev->parent;
+	rm.parent = parent;
 	rm.template = notify_templates[ev->kind];
 	rm.vars = vars;
 	rm.preface = NOTIFY_MARKER;
@@ -175,12 +177,22 @@ notify_one(struct store *st, const struct conf *conf,
 	if (rc == 0)
 		rc = st->ops->autoreply_add(st, a->addresses[0], ev->ticket->id,
 		    ev->now, cause);
+	*queued += rc == 0;
 	return rc;
 }
 
-int
-notify_agents(struct store *st, const struct conf *conf,
-    const struct notify_event *ev, char **cause)
+static int
+notify_wanted(const struct conf *conf)
+{
+	return conf->agents != NULL && conf->agents->len > 0 &&
+	    conf->templates != NULL && conf->smtp_url != NULL;
+}
+
+/* Everyone ev concerns, told now. */
+static int
+notify_make(struct store *st, const struct conf *conf,
+    const struct notify_event *ev, const struct mail *parent, guint *queued,
+    char **cause)
 {
 	struct template_vars	 vars = { { NULL }, { 0 } };
 	const struct conf_agent	*actor, *a;
@@ -188,9 +200,6 @@ notify_agents(struct store *st, const struct conf *conf,
 	char			*history;
 	int			 rc = 0;
 
-	if (conf->agents == NULL || conf->agents->len == 0 ||
-	    conf->templates == NULL || conf->smtp_url == NULL)
-		return 0;
 	if (notify_audience(st, conf, ev, &names, cause) != 0)
 		return -1;
 	if ((history = notify_history(st, ev->ticket, cause)) == NULL) {
@@ -206,8 +215,141 @@ notify_agents(struct store *st, const struct conf *conf,
 	for (guint i = 0; i < names->len && rc == 0; i++)
 		if ((a = conf_agent_by_name(conf, names->pdata[i])) != NULL &&
 		    notify_wants(a, ev))
-			rc = notify_one(st, conf, ev, a, &vars, cause);
+			rc = notify_one(st, conf, ev, parent, a, &vars, queued,
+			    cause);
 	g_free(history);
 	g_ptr_array_free(names, TRUE);
 	return rc;
+}
+
+int
+notify_agents(struct store *st, const struct conf *conf,
+    const struct notify_event *ev, char **cause)
+{
+	struct store_notify	 n = { 0 };
+
+	if (!notify_wanted(conf))
+		return 0;
+	n.ticket_id = ev->ticket->id;
+	n.kind = ev->kind;
+	n.actor = (char *)ev->actor;
+	n.text = (char *)ev->text;
+	n.message_id = ev->message_id;
+	n.created_at = ev->now;
+	return st->ops->notify_add(st, &n, cause);
+}
+
+/* The mail a notification is about, for its threading headers. */
+static struct mail *
+notify_parent(struct store *st, const struct conf *conf, gint64 id,
+    char **cause)
+{
+	GBytes		*raw;
+	struct mail	*m;
+	int		 found;
+
+	if (id == 0 || (found = st->ops->message_raw(st, id, &raw,
+	    cause)) == 0)
+		return NULL;
+	if (found < 0)
+		return NULL;
+	m = mime_parse(raw, conf->fallback_charset);
+	g_bytes_unref(raw);
+	return m;
+}
+
+static int
+notify_flush_one(struct store *st, const struct conf *conf,
+    const struct store_notify *n, guint *queued, char **cause)
+{
+	struct notify_event	 ev = { 0 };
+	struct store_ticket	*t = NULL;
+	struct mail		*parent;
+	int			 rc = 0, found;
+
+	*cause = NULL;
+	if ((found = st->ops->ticket_get(st, n->ticket_id, &t, cause)) < 0)
+		return -1;
+	parent = notify_parent(st, conf, n->message_id, cause);
+	if (parent == NULL && *cause != NULL) {
+		store_ticket_free(t);
+		return -1;
+	}
+	ev.kind = n->kind;
+	ev.ticket = t;
+	ev.actor = n->actor;
+	ev.text = n->text;
+	ev.message_id = n->message_id;
+	ev.now = n->created_at;
+	if (found == 1 && notify_wanted(conf))
+		rc = notify_make(st, conf, &ev, parent, queued, cause);
+	if (rc == 0)
+		rc = st->ops->notify_delete(st, n->id, cause);
+	if (parent != NULL)
+		mail_free(parent);
+	store_ticket_free(t);
+	return rc;
+}
+
+/*
+ * One that cannot be made (a template gone bad since) is dropped with
+ * an event on its ticket, so that it holds up no other.
+ */
+static int
+notify_flush_safe(struct store *st, const struct conf *conf,
+    const struct store_notify *n, guint *queued, char **cause)
+{
+	char	*why = NULL, *detail;
+	int	 rc;
+
+	if (st->ops->savepoint(st, cause) != 0)
+		return -1;
+	if (notify_flush_one(st, conf, n, queued, &why) == 0)
+		return st->ops->release(st, cause);
+	st->ops->rollback_savepoint(st);
+	log_warn("ticket %" G_GINT64_FORMAT ": notification dropped: %s",
+	    n->ticket_id, why ? why : "unknown error");
+	detail = g_strdup_printf("agents were not told: %s", why ? why : "");
+	rc = st->ops->notify_delete(st, n->id, cause);
+	if (rc == 0)
+		rc = st->ops->event_add(st, n->ticket_id, n->created_at,
+		    "notify_failed", detail, cause);
+	g_free(detail);
+	g_free(why);
+	return rc;
+}
+
+int
+notify_flush(struct store *st, const struct conf *conf, guint *queued,
+    char **cause)
+{
+	GPtrArray	*kept;
+	guint		 n;
+	int		 rc = 0;
+
+	*queued = 0;
+	do {
+		if (st->ops->notify_list(st, NOTIFY_BATCH, &kept, cause) != 0)
+			return -1;
+		n = kept->len;
+		for (guint i = 0; i < n && rc == 0; i++)
+			rc = notify_flush_safe(st, conf, kept->pdata[i], queued,
+			    cause);
+		g_ptr_array_free(kept, TRUE);
+	} while (rc == 0 && n == NOTIFY_BATCH);
+	return rc;
+}
+
+int
+notify_flush_commit(struct store *st, const struct conf *conf, guint *queued,
+    char **cause)
+{
+	if (st->ops->begin(st, cause) != 0)
+		return -1;
+	if (notify_flush(st, conf, queued, cause) != 0 ||
+	    st->ops->commit(st, cause) != 0) {
+		st->ops->rollback(st);
+		return -1;
+	}
+	return 0;
 }

@@ -78,6 +78,9 @@ enum stmt {
 	S_RESOLVED_BEFORE,
 	S_RESOLVED_OLDEST,
 	S_TICKET_AUTHORS,
+	S_NOTIFY_ADD,
+	S_NOTIFY_LIST,
+	S_NOTIFY_DELETE,
 	S_COUNT
 };
 
@@ -210,6 +213,11 @@ static const char *stmt_sql[S_COUNT] = {
 	[S_RESOLVED_OLDEST] = "SELECT min(status_at) FROM tickets "
 	    "WHERE status = 'resolved' HAVING count(*) > 0",
 	/* In the order they first wrote: by each author's first message. */
+	[S_NOTIFY_ADD] = "INSERT INTO notify_pending (ticket_id, kind, actor, "
+	    "text, message_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[S_NOTIFY_LIST] = "SELECT id, ticket_id, kind, actor, text, message_id, "
+	    "created_at FROM notify_pending ORDER BY id LIMIT ?1",
+	[S_NOTIFY_DELETE] = "DELETE FROM notify_pending WHERE id = ?1",
 	[S_TICKET_AUTHORS] = "SELECT author FROM messages WHERE ticket_id = ?1 "
 	    "AND author IS NOT NULL GROUP BY author ORDER BY min(id)",
 };
@@ -335,7 +343,12 @@ static const char *migrations[] = {
 	"CREATE INDEX tickets_requester ON tickets (lower(requester_addr));"
 	"CREATE INDEX tickets_assignee ON tickets (assignee);"
 	"CREATE INDEX tickets_queue ON tickets (queue);"
-	"CREATE INDEX tags_tag ON tags (tag);",
+	"CREATE INDEX tags_tag ON tags (tag);"
+	"CREATE TABLE notify_pending ("
+	" id INTEGER PRIMARY KEY,"
+	" ticket_id INTEGER NOT NULL REFERENCES tickets (id),"
+	" kind INTEGER NOT NULL, actor TEXT, text TEXT,"
+	" message_id INTEGER, created_at INTEGER NOT NULL);",
 };
 
 struct store_sqlite {
@@ -1800,6 +1813,58 @@ sqlite_ticket_authors(struct store *st, gint64 ticket, GPtrArray **names,
 	    "ticket_authors", ticket, sqlite_text_row, g_free, names, cause);
 }
 
+static int
+sqlite_notify_add(struct store *st, struct store_notify *n, char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_NOTIFY_ADD);
+
+	sqlite3_bind_int64(q, 1, n->ticket_id);
+	sqlite3_bind_int(q, 2, n->kind);
+	bind_text(q, 3, n->actor);
+	bind_text(q, 4, n->text);
+	sqlite3_bind_int64(q, 5, n->message_id);
+	sqlite3_bind_int64(q, 6, n->created_at);
+	if (sqlite_done(s, q, "notify_add", cause) != 0)
+		return -1;
+	n->id = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+static gpointer
+sqlite_notify_row(struct store_sqlite *s, sqlite3_stmt *q)
+{
+	struct store_notify	*n = g_new0(struct store_notify, 1);
+
+	n->id = sqlite3_column_int64(q, 0);
+	n->ticket_id = sqlite3_column_int64(q, 1);
+	n->kind = sqlite3_column_int(q, 2);
+	n->actor = column_text(q, 3);
+	n->text = column_text(q, 4);
+	n->message_id = sqlite3_column_int64(q, 5);
+	n->created_at = sqlite3_column_int64(q, 6);
+	return n;
+}
+
+static int
+sqlite_notify_list(struct store *st, guint limit, GPtrArray **out,
+    char **cause)
+{
+	return sqlite_rows_by((struct store_sqlite *)st, S_NOTIFY_LIST,
+	    "notify_list", limit, sqlite_notify_row,
+	    (GDestroyNotify)store_notify_free, out, cause);
+}
+
+static int
+sqlite_notify_delete(struct store *st, gint64 id, char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_NOTIFY_DELETE);
+
+	sqlite3_bind_int64(q, 1, id);
+	return sqlite_done(s, q, "notify_delete", cause);
+}
+
 const struct store_ops store_sqlite_ops = {
 	.name = "sqlite",
 	.open = sqlite_open,
@@ -1836,6 +1901,9 @@ const struct store_ops store_sqlite_ops = {
 	.autoreply_add = sqlite_autoreply_add,
 	.autoreply_count_pair = sqlite_autoreply_count_pair,
 	.participant_list = sqlite_participant_list,
+	.notify_add = sqlite_notify_add,
+	.notify_list = sqlite_notify_list,
+	.notify_delete = sqlite_notify_delete,
 	.outbox_by_msgid = sqlite_outbox_by_msgid,
 	.outbox_report = sqlite_outbox_report,
 	.bounce_add = sqlite_bounce_add,

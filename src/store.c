@@ -216,6 +216,16 @@ store_event_free(struct store_event *e)
 }
 
 void
+store_notify_free(struct store_notify *n)
+{
+	if (n == NULL)
+		return;
+	g_free(n->actor);
+	g_free(n->text);
+	g_free(n);
+}
+
+void
 store_outbox_free(struct store_outbox *o)
 {
 	if (o == NULL)

@@ -690,7 +690,7 @@ ticket_note_forgery(struct store *st, const struct ticket_mail *tm,
  */
 static int
 ticket_after_customer(struct store *st, const struct ticket_mail *tm,
-    const struct ticket_decision *d, int new, char **cause)
+    const struct ticket_decision *d, gint64 message, int new, char **cause)
 {
 	const char	*automatic = reply_automatic(tm->mail);
 	char		*text;
@@ -707,11 +707,27 @@ ticket_after_customer(struct store *st, const struct ticket_mail *tm,
 	if (d->bounce || (!new && automatic != NULL))
 		return 0;
 	text = quote_strip(tm->mail->body, NULL);
-	rc = new ? lifecycle_new_ticket(st, tm->conf, d->ticket_id, tm->mail,
+	rc = new ? lifecycle_new_ticket(st, tm->conf, d->ticket_id, message,
 	    text, tm->received_at, cause) : lifecycle_customer_mail(st,
-	    tm->conf, d->ticket_id, tm->mail, text, tm->received_at, cause);
+	    tm->conf, d->ticket_id, tm->mail, message, text, tm->received_at,
+	    cause);
 	g_free(text);
 	return rc;
+}
+
+/* What an agent's mail does, before its words and commands are read. */
+static void
+ticket_agent_action(const struct ticket_mail *tm,
+    const struct ticket_decision *d, struct lifecycle_action *act)
+{
+	act->ticket_id = d->ticket_id;
+	act->agent = d->agent_who->name;
+	act->via = "mail";
+	act->mail = tm->mail;
+	act->source = tm->source;
+	act->dedupe_key = tm->dedupe_key;
+	act->deliveries = tm->deliveries;
+	act->now = tm->received_at;
 }
 
 /* Store an agent's mail whose commands were wrong, and tell them. */
@@ -728,15 +744,8 @@ ticket_agent_error(struct store *st, const struct ticket_mail *tm,
 	char			*reply_to;
 	int			 rc;
 
-	act.ticket_id = d->ticket_id;
-	act.agent = a->name;
-	act.via = "mail";
-	act.mail = tm->mail;
+	ticket_agent_action(tm, d, &act);
 	act.text = words;
-	act.source = tm->source;
-	act.dedupe_key = tm->dedupe_key;
-	act.deliveries = tm->deliveries;
-	act.now = tm->received_at;
 	act.stored_only = 1;
 	if (lifecycle_act(st, tm->conf, &act, cause) != 0 ||
 	    ticket_event(st, d->ticket_id, tm->received_at,
@@ -781,14 +790,7 @@ ticket_agent_mail(struct store *st, const struct ticket_mail *tm,
 	GPtrArray		*cmds = NULL;
 	int			 rc;
 
-	act.ticket_id = d->ticket_id;
-	act.agent = d->agent_who->name;
-	act.via = "mail";
-	act.mail = tm->mail;
-	act.source = tm->source;
-	act.dedupe_key = tm->dedupe_key;
-	act.deliveries = tm->deliveries;
-	act.now = tm->received_at;
+	ticket_agent_action(tm, d, &act);
 	if (automatic != NULL) {
 		act.text = words;
 		act.stored_only = 1;
@@ -835,13 +837,13 @@ ticket_record(struct store *st, const struct ticket_mail *tm,
 		if (ticket_add_message(st, tm, d, &id, cause) != 0 ||
 		    ticket_note_late_original(st, tm, d, id, cause) != 0)
 			return -1;
-		return ticket_after_customer(st, tm, d, 0, cause);
+		return ticket_after_customer(st, tm, d, id, 0, cause);
 	case TICKET_NEW:
 		if (ticket_create(st, tm, d, cause) != 0 ||
 		    ticket_add_message(st, tm, d, &id, cause) != 0 ||
 		    ticket_acknowledge(st, tm, d, &res->queued_mail, cause) != 0)
 			return -1;
-		return ticket_after_customer(st, tm, d, 1, cause);
+		return ticket_after_customer(st, tm, d, id, 1, cause);
 	}
 	g_assert_not_reached();
 }
@@ -862,6 +864,8 @@ ticket_file(struct store *st, const struct ticket_mail *tm,
 	/* Notifications and agents' mail may have queued mail as well. */
 	if (d.outcome != TICKET_DUPLICATE && tm->conf->smtp_url != NULL)
 		res->queued_mail = 1;
+	res->notified = d.outcome != TICKET_DUPLICATE &&
+	    tm->conf->agents->len > 0;
 	res->outcome = d.outcome;
 	res->ticket_id = d.ticket_id;
 	ticket_decision_clear(&d);

@@ -21,6 +21,7 @@
 #include "lifecycle.h"
 #include "log.h"
 #include "mime.h"
+#include "notify.h"
 #include "reply.h"
 #include "source.h"
 #include "store.h"
@@ -636,6 +637,23 @@ ctl_report(const struct lifecycle_action *a, const struct store_ticket *b,
  * Apply a, as the admin or the agent of --as, in one transaction, and
  * report it. Mail may be queued, so our Message-ID keys are loaded first.
  */
+/*
+ * The agents' notifications the action kept: made now. Should that fail,
+ * the daemon makes them on its next round; the action stands.
+ */
+static void
+ctl_notify(struct store *st, const struct conf *conf)
+{
+	char	*cause = NULL;
+	guint	 n;
+
+	if (notify_flush_commit(st, conf, &n, &cause) != 0) {
+		fprintf(stderr, "ticketctl: notifications are left to ticketd: "
+		    "%s\n", cause);
+		g_free(cause);
+	}
+}
+
 static int
 ctl_act(struct store *st, struct conf *conf, struct lifecycle_action *a)
 {
@@ -657,9 +675,10 @@ ctl_act(struct store *st, struct conf *conf, struct lifecycle_action *a)
 		rc = ctl_ticket_get(st, a->ticket_id, &after);
 	if (rc == EX_OK && st->ops->commit(st, &cause) != 0)
 		rc = ctl_fail(a->ticket_id, cause, EX_SOFTWARE);
-	if (rc == EX_OK)
+	if (rc == EX_OK) {
 		ctl_report(a, before, after);
-	else
+		ctl_notify(st, conf);
+	} else
 		st->ops->rollback(st);
 	store_ticket_free(before);
 	store_ticket_free(after);

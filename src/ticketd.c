@@ -21,6 +21,7 @@
 #include "lifecycle.h"
 #include "log.h"
 #include "mime.h"
+#include "notify.h"
 #include "outbox.h"
 #include "reply.h"
 #include "smtp.h"
@@ -133,16 +134,20 @@ ticketd_load_keys(struct ticketd *td, struct conf *conf)
 	return rc;
 }
 
-/* On the writer: close what has been resolved for close_after. */
+/*
+ * On the writer: close what has been resolved for close_after, and make
+ * the notifications that a crash or ticketctl left kept.
+ */
 static int
 ticketd_close_task(struct store *st, gpointer arg, int *queued, char **cause)
 {
 	struct conf	*conf = arg;
-	guint		 closed;
+	guint		 closed, made;
 
 	if (lifecycle_close_due(st, conf, g_get_real_time() / G_USEC_PER_SEC,
-	    &closed, cause) != 0)
+	    &closed, cause) != 0 || notify_flush(st, conf, &made, cause) != 0)
 		return -1;
+	*queued = made > 0;
 	if (closed > 0)
 		log_info("closed %u ticket%s resolved for %us", closed,
 		    closed == 1 ? "" : "s", conf->close_after);
@@ -161,19 +166,18 @@ ticketd_close_tick(gpointer arg)
 
 /*
  * Look for tickets to close a few times within close_after, at most
- * once a minute: a ticket closes at most that late.
+ * once a minute: a ticket closes at most that late. The first look is
+ * at once, for what the last run left.
  */
 static void
 ticketd_close_schedule(struct ticketd *td)
 {
-	guint	 every = CLAMP(td->conf->close_after / 4, 1, 60);
+	guint	 every = td->conf->close_after == 0 ? 60 :
+		    CLAMP(td->conf->close_after / 4, 1, 60);
 
 	if (td->close_timer != 0)
 		g_source_remove(td->close_timer);
-	td->close_timer = 0;
-	if (td->conf->close_after > 0)
-		td->close_timer = g_timeout_add_seconds(every,
-		    ticketd_close_tick, td);
+	td->close_timer = g_timeout_add_seconds(every, ticketd_close_tick, td);
 }
 
 static gboolean
@@ -337,6 +341,7 @@ ticketd_run(struct ticketd *td)
 	g_unix_signal_add(SIGINT, ticketd_quit, td);
 	g_unix_signal_add(SIGHUP, ticketd_reload, td);
 	ticketd_close_schedule(td);
+	ticketd_close_tick(td);
 	log_info("started, database %s", td->conf->database);
 	g_main_loop_run(td->loop);
 	if (td->close_timer != 0)

@@ -1,14 +1,17 @@
 /*
  * test-lifecycle: what the path of an action may do. Closing a ticket
  * by hand is for ticketctl; a command that came by mail may not, even
- * when built without agent_commands_parse().
+ * when built without agent_commands_parse(). Notifications are kept in
+ * the transaction of their cause and made after it.
  */
 #include <string.h>
 
 #include "agent.h"
 #include "lifecycle.h"
 #include "mime.h"
+#include "notify.h"
 #include "store.h"
+#include "template.h"
 
 #include "store-fixture.h"
 
@@ -85,6 +88,72 @@ test_close_by_path(struct fixture *f, gconstpointer data)
 	g_free(cause);
 }
 
+static guint
+outbox_rows(struct fixture *f, const char *kind)
+{
+	GPtrArray	*rows;
+	char		*cause = NULL;
+	guint		 n = 0;
+
+	g_assert_cmpint(f->st->ops->outbox_list(f->st, 0, &rows, &cause), ==, 0);
+	for (guint i = 0; i < rows->len; i++)
+		n += strcmp(((struct store_outbox *)rows->pdata[i])->kind,
+		    kind) == 0;
+	g_ptr_array_free(rows, TRUE);
+	return n;
+}
+
+static const char agents_conf[] =
+	"acknowledge = no\n"
+	"[smtp]\nurl = smtp://127.0.0.1:1\n"
+	"[autoreply]\nper_ticket = 2/1h\n"
+	"[agent a1]\naddress = a1@agents.test\n"
+	"[agent a2]\naddress = a2@agents.test\n"
+	"[agent a3]\naddress = a3@agents.test\nnotify = none\n";
+
+static void
+test_notify_deferred(struct fixture *f, gconstpointer data)
+{
+	gint64		 id = ticket_new(f);
+	char		*cause = NULL;
+	GPtrArray	*kept;
+	guint		 made;
+
+	/* The fixture's [ticketd] has no templates key to add one to. */
+	f->conf->templates = template_load("templates", &cause);
+	g_assert_nonnull(f->conf->templates);
+
+	g_assert_cmpint(f->st->ops->begin(f->st, &cause), ==, 0);
+	g_assert_cmpint(lifecycle_new_ticket(f->st, f->conf, id, 0, "Help!",
+	    1000, &cause), ==, 0);
+	g_assert_cmpint(f->st->ops->commit(f->st, &cause), ==, 0);
+	/* Kept, not yet made: the cause's transaction rendered nothing. */
+	g_assert_cmpuint(outbox_rows(f, "notify"), ==, 0);
+	g_assert_cmpint(f->st->ops->notify_list(f->st, 10, &kept, &cause), ==, 0);
+	g_assert_cmpuint(kept->len, ==, 1);
+	g_ptr_array_free(kept, TRUE);
+	g_assert_cmpint(notify_flush_commit(f->st, f->conf, &made, &cause), ==, 0);
+	g_assert_cmpuint(made, ==, 2);		/* a3 has notify = none */
+	g_assert_cmpuint(outbox_rows(f, "notify"), ==, 2);
+	g_assert_cmpint(f->st->ops->notify_list(f->st, 10, &kept, &cause), ==, 0);
+	g_assert_cmpuint(kept->len, ==, 0);
+	g_ptr_array_free(kept, TRUE);
+	/* Again: nothing kept, nothing made. */
+	g_assert_cmpint(notify_flush_commit(f->st, f->conf, &made, &cause), ==, 0);
+	g_assert_cmpuint(made, ==, 0);
+	/* The per-ticket limit holds per agent: two each, then none. */
+	for (int i = 0; i < 2; i++) {
+		g_assert_cmpint(f->st->ops->begin(f->st, &cause), ==, 0);
+		g_assert_cmpint(lifecycle_new_ticket(f->st, f->conf, id, 0,
+		    "More", 1001 + i, &cause), ==, 0);
+		g_assert_cmpint(f->st->ops->commit(f->st, &cause), ==, 0);
+		g_assert_cmpint(notify_flush_commit(f->st, f->conf, &made,
+		    &cause), ==, 0);
+		g_assert_cmpuint(made, ==, i == 0 ? 2 : 0);
+	}
+	g_assert_cmpuint(outbox_rows(f, "notify"), ==, 4);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -92,5 +161,7 @@ main(int argc, char **argv)
 	mime_init();
 	g_test_add("/lifecycle/close-by-path", struct fixture, NULL,
 	    fixture_setup, test_close_by_path, fixture_teardown);
+	g_test_add("/lifecycle/notify-deferred", struct fixture, agents_conf,
+	    fixture_setup, test_notify_deferred, fixture_teardown);
 	return g_test_run();
 }

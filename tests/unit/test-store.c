@@ -755,7 +755,7 @@ sqlite_shell(struct fixture *f, const char *sql)
 static const char downgrade[] =
     "DROP INDEX tickets_status; DROP INDEX tickets_requester;"
     "DROP INDEX tickets_assignee; DROP INDEX tickets_queue;"
-    "DROP INDEX tags_tag; DROP TABLE ticket_links;"
+    "DROP INDEX tags_tag; DROP TABLE ticket_links; DROP TABLE notify_pending;"
     "ALTER TABLE tickets DROP COLUMN assignee;"
     "ALTER TABLE tickets DROP COLUMN status_at;"
     "ALTER TABLE messages DROP COLUMN author;"
