@@ -332,6 +332,19 @@ test_render_injection(void)
 	g_assert_cmpuint(out.headers->len, ==, 2);
 	g_assert_cmpstr(out.body, ==, "[Hi Bcc: evil@x] [a b c [31md e f]\n");
 	template_output_clear(&out);
+	template_set_free(set);
+	dir_remove(dir);
+
+	/* The words of a mail keep their lines in the body, never a header. */
+	set = set_of(&dir, "ack.en.txt",
+	    "Subject: {{text}}\n"
+	    "\n"
+	    "<{{text}}>\n");
+	vars.value[TV_TEXT] = "one\r\ntwo\n\tthree\x1b";
+	render_ok(set, "ack", NULL, NULL, &vars, &out);
+	g_assert_cmpstr(header_get(&out, "Subject"), ==, "one two three ");
+	g_assert_cmpstr(out.body, ==, "<one \ntwo\n\tthree >\n");
+	template_output_clear(&out);
 
 	/* Invalid UTF-8 in a value is repaired, not passed on. */
 	vars.value[TV_SUBJECT] = "caf\xe9";
