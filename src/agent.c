@@ -216,7 +216,8 @@ agent_authenticated(const struct conf *conf, const struct mail *m)
 		return 0;
 	text = agent_uncomment(ar);
 	parts = g_strsplit(text, ";", -1);
-	id = g_strstrip(g_strdup(parts[0]));
+	/* An empty header, or only a comment, has no authserv-id. */
+	id = g_strstrip(g_strdup(parts[0] != NULL ? parts[0] : ""));
 	/* "authserv-id [version]" */
 	id[strcspn(id, " \t")] = '\0';
 	if (g_ascii_strcasecmp(id, conf->agents_authserv_id) == 0)
