@@ -27,6 +27,8 @@ enum template_var {
 	TV_ASSIGNEE,		/* the assignee's name, "" when none */
 	TV_TEXT,		/* the new words: the customer's, or a note */
 	TV_HISTORY,		/* the requester's other open tickets, a line each */
+				/* (these two keep their lines in a body; every
+				   value is one line in a header) */
 	TV_AGENT,		/* the agent who acted */
 	TV_ERROR,		/* what was wrong with an agent's commands */
 	TV_COUNT

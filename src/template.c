@@ -1017,10 +1017,11 @@ variant_choose(GPtrArray *variants, const char *want, const char *fallback)
 /*
  * Values are single-line data. Controls (CR, LF, tab, C1) and the
  * Unicode line separators become one space per run: in a header they
- * would start a header of the customer's choosing.
+ * would start a header of the customer's choosing. Text and history
+ * are lines, and in the body (lines true) their line feeds stay.
  */
 static void
-value_append(GString *out, const char *value)
+value_append(GString *out, const char *value, int lines)
 {
 	const char	*s;
 	char		*valid;
@@ -1030,6 +1031,11 @@ value_append(GString *out, const char *value)
 	valid = g_utf8_make_valid(value, -1);
 	for (s = valid; *s != '\0'; s = g_utf8_next_char(s)) {
 		c = g_utf8_get_char(s);
+		if (lines && c == '\n') {
+			g_string_append_c(out, '\n');
+			in_run = 0;
+			continue;
+		}
 		if (g_unichar_iscntrl(c) || c == 0x2028 || c == 0x2029) {
 			if (!in_run)
 				g_string_append_c(out, ' ');
@@ -1042,8 +1048,15 @@ value_append(GString *out, const char *value)
 	g_free(valid);
 }
 
+static int
+var_is_lines(enum template_var var)
+{
+	return var == TV_TEXT || var == TV_HISTORY;
+}
+
+/* body: the nodes are the body's, where lines may break. */
 static void
-nodes_render(GPtrArray *nodes, const struct template_vars *vars,
+nodes_render(GPtrArray *nodes, const struct template_vars *vars, int body,
     GString *out)
 {
 	struct node	*n;
@@ -1057,22 +1070,23 @@ nodes_render(GPtrArray *nodes, const struct template_vars *vars,
 			break;
 		case NODE_VAR:
 			if (vars->value[n->var] != NULL)
-				value_append(out, vars->value[n->var]);
+				value_append(out, vars->value[n->var],
+				    body && var_is_lines(n->var));
 			break;
 		case NODE_SECTION:
 			if ((vars->flag[n->flag] != 0) != n->inverted)
-				nodes_render(n->children, vars, out);
+				nodes_render(n->children, vars, body, out);
 			break;
 		}
 	}
 }
 
 static char *
-render_string(GPtrArray *nodes, const struct template_vars *vars)
+render_string(GPtrArray *nodes, const struct template_vars *vars, int body)
 {
 	GString	*out = g_string_new(NULL);
 
-	nodes_render(nodes, vars, out);
+	nodes_render(nodes, vars, body, out);
 	return g_string_free(out, FALSE);
 }
 
@@ -1101,9 +1115,9 @@ template_render(const struct template_set *set, const char *name,
 	for (i = 0; i < v->headers->len; i++) {
 		h = v->headers->pdata[i];
 		g_ptr_array_add(out->headers, g_strdup(h->name));
-		g_ptr_array_add(out->headers, render_string(h->value, vars));
+		g_ptr_array_add(out->headers, render_string(h->value, vars, 0));
 	}
-	out->body = render_string(v->body, vars);
+	out->body = render_string(v->body, vars, 1);
 	return 0;
 }
 
