@@ -295,15 +295,21 @@ lc_has_words(const char *text)
 }
 
 static int
-lc_is_note(const struct lifecycle_action *a)
+lc_has_command(const struct lifecycle_action *a, enum agent_cmd cmd)
 {
 	for (guint i = 0; a->commands != NULL && i < a->commands->len; i++) {
 		const struct agent_command *c = a->commands->pdata[i];
 
-		if (c->cmd == AGENT_CMD_NOTE)
+		if (c->cmd == cmd)
 			return 1;
 	}
-	return a->note;
+	return 0;
+}
+
+static int
+lc_is_note(const struct lifecycle_action *a)
+{
+	return a->note || lc_has_command(a, AGENT_CMD_NOTE);
 }
 
 static int
@@ -373,6 +379,9 @@ lc_run(struct lc *lc, const struct lifecycle_action *a, char **cause)
 {
 	int	 note = lc_is_note(a);
 	int	 replied = !note && !a->stored_only && lc_has_words(a->text);
+	/* A canned reply answers the customer as much as words do. */
+	int	 answered = replied || (!a->stored_only &&
+		    lc_has_command(a, AGENT_CMD_CANNED));
 
 	if (lc_check_agent(lc, cause) != 0 ||
 	    lc_store_words(lc, a, note, cause) != 0)
@@ -384,7 +393,7 @@ lc_run(struct lc *lc, const struct lifecycle_action *a, char **cause)
 	for (guint i = 0; a->commands != NULL && i < a->commands->len; i++)
 		if (lc_command(lc, a->commands->pdata[i], cause) != 0)
 			return -1;
-	if (lc_defaults(lc, replied, cause) != 0 || lc_save(lc, cause) != 0)
+	if (lc_defaults(lc, answered, cause) != 0 || lc_save(lc, cause) != 0)
 		return -1;
 	if (note && lc_has_words(a->text) &&
 	    lc_notify(lc, NOTIFY_NOTE, a->text, cause) != 0)
