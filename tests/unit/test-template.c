@@ -354,6 +354,21 @@ test_render_injection(void)
 	template_output_clear(&out);
 	template_set_free(set);
 	dir_remove(dir);
+
+	/* Text and history are lines: they break in the body, not in a header. */
+	set = set_of(&dir, "notify-new.en.txt", "Subject: {{text}}\n\n"
+	    "{{text}}\n--\n{{history}}[{{subject}}]\n");
+	vars.value[TV_TEXT] = "My printer is jammed.\nIt blinks red.";
+	vars.value[TV_HISTORY] = "  #1  open\n  #2  new\n";
+	vars.value[TV_SUBJECT] = "a\nb";
+	render_ok(set, "notify-new", NULL, NULL, &vars, &out);
+	g_assert_cmpstr(header_get(&out, "Subject"), ==,
+	    "My printer is jammed. It blinks red.");
+	g_assert_cmpstr(out.body, ==, "My printer is jammed.\nIt blinks red.\n"
+	    "--\n  #1  open\n  #2  new\n[a b]\n");
+	template_output_clear(&out);
+	template_set_free(set);
+	dir_remove(dir);
 }
 
 static void
