@@ -530,6 +530,15 @@ agent_parse_line(const struct conf *conf, const char *line, const char *self,
 }
 
 static int
+agent_has(GPtrArray *cmds, enum agent_cmd cmd)
+{
+	for (guint i = 0; i < cmds->len; i++)
+		if (((struct agent_command *)cmds->pdata[i])->cmd == cmd)
+			return 1;
+	return 0;
+}
+
+static int
 agent_is_command(const char *line)
 {
 	return line[0] == '#' && g_ascii_isalpha(line[1]);
@@ -565,6 +574,10 @@ agent_commands_parse(const struct conf *conf, const char *text,
 			break;
 		}
 	}
+	if (agent_has(*cmds, AGENT_CMD_NOTE) && agent_has(*cmds, AGENT_CMD_CANNED))
+		g_string_append_printf(errors, "%s#note keeps the mail from the "
+		    "customer, but #canned sends them a reply",
+		    errors->len ? "; " : "");
 	if (errors->len > 0) {
 		g_ptr_array_unref(*cmds);
 		*cmds = NULL;

@@ -588,6 +588,9 @@ ticket_add_message(struct store *st, const struct ticket_mail *tm,
 	    st->ops->event_add(st, d->ticket_id, tm->received_at, "attention",
 	    tm->attention, cause) != 0))
 		return -1;
+	/* A claim to be an agent that did not hold earns no place either. */
+	if (d->agent == AGENT_FORGED)
+		return 0;
 	return ticket_add_participants(st, tm, d->ticket_id, d->sender, cause);
 }
 

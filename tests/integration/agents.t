@@ -6,7 +6,7 @@
 # agents' own copies, redelivery, HTML replies with attachments, and
 # [agents] require_auth.
 . "$(dirname "$0")/../lib.sh"
-plan 78
+plan 79
 
 SINK=$TMP/sink
 eval "$("$PEERS/smtp-sink.sh" start "$SINK")" || exit 1
@@ -275,6 +275,8 @@ reply "$nf" 'Eve <eve@example.net>' "Your new password is hunter2."
 send_reply "$(rcpt_of)" eve@example.net
 forged "a valid token from another sender (a forwarded notification)" ben@example.org \
 	"not one of somchai's addresses"
+is "$(q "SELECT count(*) FROM participants WHERE address = 'eve@example.net'")" 0 \
+	"and its sender takes no part in the ticket: later replies do not go to them"
 
 new_ticket 'Cat <cat@example.org>' f3a@example.org 'Ticket A'
 nf_a=$nf t_a=$t

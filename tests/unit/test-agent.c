@@ -320,6 +320,11 @@ test_command_errors(void)
 	g_assert_nonnull(strstr(error, "line 5: unknown status \"closed\""));
 	g_assert_nonnull(strstr(error, "line 6: #note takes no value"));
 	g_free(error);
+	/* A note is never sent; a canned reply always is. */
+	g_assert_cmpint(agent_commands_parse(c, "#note\n#canned need-more-info\n",
+	    "somchai", &cmds, &rest, &error), ==, -1);
+	g_assert_nonnull(strstr(error, "#note keeps the mail from the customer"));
+	g_free(error);
 	/* malee works in billing only. */
 	cmds = NULL;
 	g_assert_cmpint(agent_commands_parse(c, "#assign malee\n#tag x", "somchai",
