@@ -17,6 +17,7 @@
 #include <glib/gstdio.h>
 
 #include "conf.h"
+#include "inifile.h"
 #include "mime.h"
 #include "sender.h"
 #include "template.h"
@@ -386,18 +387,6 @@ conf_unref(struct conf *c)
 	g_ptr_array_free(c->agents, TRUE);
 	g_free(c->agents_authserv_id);
 	g_free(c);
-}
-
-/* Strip a comment: ';' or '#' at the start or after whitespace. */
-static void
-conf_strip_comment(char *line)
-{
-	for (char *s = line; *s != '\0'; s++)
-		if ((*s == ';' || *s == '#') &&
-		    (s == line || g_ascii_isspace(s[-1]))) {
-			*s = '\0';
-			break;
-		}
 }
 
 static int
@@ -837,17 +826,13 @@ conf_key_done(struct conf_parse *p, const struct conf_key *k)
 static void
 conf_key_value(struct conf_parse *p, char *line)
 {
-	char			*eq = strchr(line, '=');
 	char			*key, *value, *seen;
 	const struct conf_key	*k = NULL;
 
-	if (eq == NULL) {
+	if (inifile_key_value(line, &key, &value) != 0) {
 		conf_error(p, "expected \"key = value\"");
 		return;
 	}
-	*eq = '\0';
-	key = g_strstrip(line);
-	value = g_strstrip(eq + 1);
 	if (p->scope < 0) {
 		conf_error(p, "%s: key outside of any section", key);
 		return;
@@ -989,23 +974,15 @@ conf_section_open(struct conf_parse *p, const char *name, const char *arg)
 static void
 conf_section(struct conf_parse *p, char *line)
 {
-	char	*end = strchr(line, ']');
 	char	*name, *arg;
 
 	p->queue = NULL;
 	p->imap = NULL;
 	p->agent = NULL;
 	p->scope = -1;
-	if (end == NULL || *g_strstrip(end + 1) != '\0') {
+	if (inifile_section(line, &name, &arg) != 0) {
 		conf_error(p, "malformed section header");
 		return;
-	}
-	*end = '\0';
-	name = g_strstrip(line + 1);
-	arg = strpbrk(name, " \t");
-	if (arg != NULL) {
-		*arg++ = '\0';
-		arg = g_strstrip(arg);
 	}
 	if (conf_section_again(p, name, arg))
 		conf_section_resume(p, name, arg);
@@ -1245,6 +1222,18 @@ conf_check(struct conf_parse *p)
 	conf_check_agents(p);
 }
 
+static void
+conf_line(void *arg, guint line, char *text)
+{
+	struct conf_parse	*p = arg;
+
+	p->line = line;
+	if (*text == '[')
+		conf_section(p, text);
+	else
+		conf_key_value(p, text);
+}
+
 struct conf *
 conf_load(const char *path, char **cause)
 {
@@ -1267,7 +1256,6 @@ struct conf *
 conf_load_buffer(const char *path, const char *text, gsize len, char **cause)
 {
 	struct conf_parse	 p = { 0 };
-	char			*copy, **lines;
 
 	p.conf = conf_new(path);
 	p.path = path;
@@ -1280,21 +1268,7 @@ conf_load_buffer(const char *path, const char *text, gsize len, char **cause)
 	    g_free, NULL);
 	p.agent_address = g_hash_table_new_full(g_str_hash, g_str_equal,
 	    g_free, NULL);
-	copy = g_strndup(text, len);
-	lines = g_strsplit(copy, "\n", -1);
-	g_free(copy);
-	for (char **l = lines; *l != NULL; l++) {
-		p.line++;
-		conf_strip_comment(*l);
-		g_strstrip(*l);
-		if (**l == '\0')
-			continue;
-		if (**l == '[')
-			conf_section(&p, *l);
-		else
-			conf_key_value(&p, *l);
-	}
-	g_strfreev(lines);
+	inifile_read(text, len, conf_line, &p);
 	conf_check(&p);
 	g_hash_table_destroy(p.seen);
 	g_hash_table_destroy(p.sections);
