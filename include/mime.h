@@ -22,6 +22,18 @@ struct mail_attachment {
 	GBytes	*content;	/* decoded content */
 };
 
+/* A mailbox of an address header. */
+struct mail_mailbox {
+	char	*name;		/* decoded display name, "" when none */
+	char	*addr;		/* addr-spec, lower case */
+};
+
+/* One top-level header field. */
+struct mail_field {
+	char	*name;		/* lower case */
+	char	*value;		/* decoded, unfolded, on one line */
+};
+
 struct mail {
 	GBytes		*raw;		/* the message exactly as received */
 	int		 parsed;	/* 0: no header block or no text found */
@@ -38,11 +50,18 @@ struct mail {
 	GPtrArray	*addresses;	/* char *: every addr-spec on From, To
 					   and Cc, lower case, each once */
 	GPtrArray	*to_addrs;	/* char *: those on To alone */
+	GPtrArray	*to_list;	/* struct mail_mailbox *: To, in order,
+					   groups flattened, with names */
+	GPtrArray	*cc_list;	/* struct mail_mailbox *: the same, Cc */
 	GDateTime	*date;		/* Date: header in UTC, NULL if absent */
 	char		*content_language; /* NULL when absent */
 	char		*body;		/* readable text */
 	GPtrArray	*attachments;	/* struct mail_attachment * */
 	GHashTable	*headers;	/* lower-case name -> first value, unfolded */
+	GPtrArray	*header_list;	/* struct mail_field *: every top-level
+					   field in order (the message's, then
+					   the Content-* gmime files under its
+					   part) */
 
 	/*
 	 * The machine-readable parts of a delivery report (RFC 3464), each
@@ -72,6 +91,12 @@ void		 mail_free(struct mail *);
 
 /* The first value of a top-level header, or NULL. Owned by the mail. */
 const char	*mail_header(const struct mail *, const char *name);
+
+/*
+ * Every value of a top-level header (any case), in order: a new array
+ * of const char * owned by the mail; free it with g_ptr_array_unref.
+ */
+GPtrArray	*mail_header_all(const struct mail *, const char *name);
 
 /* An outgoing mail, as mime_build() turns it into RFC 5322 bytes. */
 struct mime_draft {

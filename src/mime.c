@@ -954,27 +954,30 @@ headers_sample(struct mime_ctx *ctx, GMimeHeaderList *list)
 	}
 }
 
+/* Each field into m->header_list, the first of each name into m->headers. */
 static void
-headers_add(struct mime_ctx *ctx, GHashTable *table, GMimeHeaderList *list,
+headers_add(struct mime_ctx *ctx, struct mail *m, GMimeHeaderList *list,
     const char *charset)
 {
-	GMimeHeader	*h;
-	char		*name, *lower;
-	int		 i, n;
+	GMimeHeader		*h;
+	struct mail_field	*f;
+	char			*lower;
+	int			 i, n;
 
 	n = g_mime_header_list_get_count(list);
 	for (i = 0; i < n; i++) {
 		h = g_mime_header_list_get_header_at(list, i);
+		f = g_new(struct mail_field, 1);
 		/* gmime keeps 8-bit octets in a header's name too. */
 		lower = g_ascii_strdown(g_mime_header_get_name(h), -1);
-		name = g_utf8_make_valid(lower, -1);
+		f->name = text_one_line(g_utf8_make_valid(lower, -1));
 		g_free(lower);
-		if (g_hash_table_contains(table, name)) {
-			g_free(name);
-			continue;
-		}
-		g_hash_table_insert(table, name, header_decode(ctx,
-		    g_mime_header_get_raw_value(h), charset));
+		f->value = header_decode(ctx, g_mime_header_get_raw_value(h),
+		    charset);
+		g_ptr_array_add(m->header_list, f);
+		if (!g_hash_table_contains(m->headers, f->name))
+			g_hash_table_insert(m->headers, g_strdup(f->name),
+			    g_strdup(f->value));
 	}
 }
 
@@ -1126,6 +1129,33 @@ address_collect(GPtrArray *addrs, InternetAddressList *list)
 	}
 }
 
+/* Every mailbox of list, groups included, with its name, into out. */
+static void
+address_mailboxes(GPtrArray *out, InternetAddressList *list)
+{
+	InternetAddress		*ia;
+	struct mail_mailbox	*mb;
+	const char		*spec, *name;
+	int			 i, n;
+
+	n = internet_address_list_length(list);
+	for (i = 0; i < n; i++) {
+		ia = internet_address_list_get_address(list, i);
+		if (!INTERNET_ADDRESS_IS_MAILBOX(ia)) {
+			address_mailboxes(out, internet_address_group_get_members(
+			    INTERNET_ADDRESS_GROUP(ia)));
+			continue;
+		}
+		spec = internet_address_mailbox_get_addr(
+		    INTERNET_ADDRESS_MAILBOX(ia));
+		name = internet_address_get_name(ia);
+		mb = g_new(struct mail_mailbox, 1);
+		mb->addr = text_one_line(g_utf8_strdown(spec ? spec : "", -1));
+		mb->name = g_strstrip(text_one_line(g_strdup(name ? name : "")));
+		g_ptr_array_add(out, mb);
+	}
+}
+
 /* The addresses a ticket's participants are taken from. */
 static void
 mail_read_addresses(struct mime_ctx *ctx, struct mail *m, GMimeMessage *msg,
@@ -1140,6 +1170,9 @@ mail_read_addresses(struct mime_ctx *ctx, struct mail *m, GMimeMessage *msg,
 			address_collect(m->addresses, list);
 			if (i == 1)
 				address_collect(m->to_addrs, list);
+			if (i > 0)
+				address_mailboxes(i == 1 ? m->to_list :
+				    m->cc_list, list);
 			g_object_unref(list);
 		}
 }
@@ -1266,11 +1299,11 @@ mail_read_headers(struct mime_ctx *ctx, struct mail *m, GMimeMessage *msg,
 {
 	const char	*v;
 
-	headers_add(ctx, m->headers,
-	    g_mime_object_get_header_list(GMIME_OBJECT(msg)), charset);
+	headers_add(ctx, m, g_mime_object_get_header_list(GMIME_OBJECT(msg)),
+	    charset);
 	/* gmime files the top-level Content-* headers under the part. */
 	if (g_mime_message_get_mime_part(msg) != NULL)
-		headers_add(ctx, m->headers, g_mime_object_get_header_list(
+		headers_add(ctx, m, g_mime_object_get_header_list(
 		    g_mime_message_get_mime_part(msg)), charset);
 
 	if ((v = mail_header(m, "subject")) != NULL) {
@@ -1773,6 +1806,26 @@ attachment_free(gpointer p)
 	g_free(a);
 }
 
+static void
+mailbox_free(gpointer p)
+{
+	struct mail_mailbox	*mb = p;
+
+	g_free(mb->name);
+	g_free(mb->addr);
+	g_free(mb);
+}
+
+static void
+field_free(gpointer p)
+{
+	struct mail_field	*f = p;
+
+	g_free(f->name);
+	g_free(f->value);
+	g_free(f);
+}
+
 static struct mail *
 mail_new(GBytes *raw)
 {
@@ -1788,6 +1841,9 @@ mail_new(GBytes *raw)
 	m->references = g_ptr_array_new_with_free_func(g_free);
 	m->addresses = g_ptr_array_new_with_free_func(g_free);
 	m->to_addrs = g_ptr_array_new_with_free_func(g_free);
+	m->to_list = g_ptr_array_new_with_free_func(mailbox_free);
+	m->cc_list = g_ptr_array_new_with_free_func(mailbox_free);
+	m->header_list = g_ptr_array_new_with_free_func(field_free);
 	m->attachments = g_ptr_array_new_with_free_func(attachment_free);
 	m->headers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 	    g_free);
@@ -2043,6 +2099,9 @@ mail_free(struct mail *m)
 	g_free(m->cc);
 	g_ptr_array_unref(m->addresses);
 	g_ptr_array_unref(m->to_addrs);
+	g_ptr_array_unref(m->to_list);
+	g_ptr_array_unref(m->cc_list);
+	g_ptr_array_unref(m->header_list);
 	if (m->date != NULL)
 		g_date_time_unref(m->date);
 	g_free(m->content_language);
@@ -2066,6 +2125,20 @@ mail_header(const struct mail *m, const char *name)
 	value = g_hash_table_lookup(m->headers, key);
 	g_free(key);
 	return value;
+}
+
+GPtrArray *
+mail_header_all(const struct mail *m, const char *name)
+{
+	GPtrArray	*out = g_ptr_array_new();
+
+	for (guint i = 0; i < m->header_list->len; i++) {
+		const struct mail_field *f = m->header_list->pdata[i];
+
+		if (g_ascii_strcasecmp(f->name, name) == 0)
+			g_ptr_array_add(out, f->value);
+	}
+	return out;
 }
 
 /*

@@ -783,11 +783,55 @@ test_no_text(void)
 	mail_free(m);
 }
 
+/* Every value of every header, decoded, and the names on To and Cc. */
+static void
+test_header_list(void)
+{
+	struct mail	*m = parse(
+	    "From: =?UTF-8?B?4Liq4Lih4LiK4Liy4Lii?= <Somchai@Example.COM>\n"
+	    "To: \"Support, Team\" <support@example.com>, b@example.com\n"
+	    "Cc: Team: =?ISO-8859-1?Q?Andr=E9?= <andre@example.net>;\n"
+	    "X-Label: one\n"
+	    "Subject: hi\n"
+	    "x-label: =?UTF-8?Q?t=C3=A9l=C3=A9?=\n"
+	    " folded\n"
+	    "\n"
+	    "body\n");
+	GPtrArray	*v = mail_header_all(m, "X-LABEL");
+	const struct mail_mailbox *mb;
+	const struct mail_field *f;
+
+	g_assert_cmpuint(v->len, ==, 2);
+	g_assert_cmpstr(v->pdata[0], ==, "one");
+	g_assert_cmpstr(v->pdata[1], ==, "télé folded");
+	g_ptr_array_unref(v);
+	v = mail_header_all(m, "x-none");
+	g_assert_cmpuint(v->len, ==, 0);
+	g_ptr_array_unref(v);
+	g_assert_cmpstr(mail_header(m, "x-label"), ==, "one");
+	f = m->header_list->pdata[0];
+	g_assert_cmpstr(f->name, ==, "from");
+	g_assert_cmpstr(m->from_name, ==, "สมชาย");
+	g_assert_cmpuint(m->to_list->len, ==, 2);
+	mb = m->to_list->pdata[0];
+	g_assert_cmpstr(mb->name, ==, "Support, Team");
+	g_assert_cmpstr(mb->addr, ==, "support@example.com");
+	mb = m->to_list->pdata[1];
+	g_assert_cmpstr(mb->name, ==, "");
+	g_assert_cmpstr(mb->addr, ==, "b@example.com");
+	g_assert_cmpuint(m->cc_list->len, ==, 1);
+	mb = m->cc_list->pdata[0];
+	g_assert_cmpstr(mb->name, ==, "André");
+	g_assert_cmpstr(mb->addr, ==, "andre@example.net");
+	mail_free(m);
+}
+
 int
 main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	mime_init();
+	g_test_add_func("/mime/header-list", test_header_list);
 	g_test_add_func("/mime/nul-bytes", test_nul_bytes);
 	g_test_add_func("/mime/garbage", test_garbage);
 	g_test_add_func("/mime/missing-headers", test_missing_headers);
