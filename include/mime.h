@@ -50,8 +50,9 @@ struct mail {
 	GPtrArray	*addresses;	/* char *: every addr-spec on From, To
 					   and Cc, lower case, each once */
 	GPtrArray	*to_addrs;	/* char *: those on To alone */
-	GPtrArray	*to_list;	/* struct mail_mailbox *: To, in order,
-					   groups flattened, with names */
+	GPtrArray	*from_list;	/* struct mail_mailbox *: From, in
+					   order, groups flattened, with names */
+	GPtrArray	*to_list;	/* struct mail_mailbox *: the same, To */
 	GPtrArray	*cc_list;	/* struct mail_mailbox *: the same, Cc */
 	GDateTime	*date;		/* Date: header in UTC, NULL if absent */
 	char		*content_language; /* NULL when absent */

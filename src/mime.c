@@ -1170,9 +1170,8 @@ mail_read_addresses(struct mime_ctx *ctx, struct mail *m, GMimeMessage *msg,
 			address_collect(m->addresses, list);
 			if (i == 1)
 				address_collect(m->to_addrs, list);
-			if (i > 0)
-				address_mailboxes(i == 1 ? m->to_list :
-				    m->cc_list, list);
+			address_mailboxes(i == 0 ? m->from_list : i == 1 ?
+			    m->to_list : m->cc_list, list);
 			g_object_unref(list);
 		}
 }
@@ -1841,6 +1840,7 @@ mail_new(GBytes *raw)
 	m->references = g_ptr_array_new_with_free_func(g_free);
 	m->addresses = g_ptr_array_new_with_free_func(g_free);
 	m->to_addrs = g_ptr_array_new_with_free_func(g_free);
+	m->from_list = g_ptr_array_new_with_free_func(mailbox_free);
 	m->to_list = g_ptr_array_new_with_free_func(mailbox_free);
 	m->cc_list = g_ptr_array_new_with_free_func(mailbox_free);
 	m->header_list = g_ptr_array_new_with_free_func(field_free);
@@ -2099,6 +2099,7 @@ mail_free(struct mail *m)
 	g_free(m->cc);
 	g_ptr_array_unref(m->addresses);
 	g_ptr_array_unref(m->to_addrs);
+	g_ptr_array_unref(m->from_list);
 	g_ptr_array_unref(m->to_list);
 	g_ptr_array_unref(m->cc_list);
 	g_ptr_array_unref(m->header_list);
