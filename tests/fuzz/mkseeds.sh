@@ -172,3 +172,7 @@ for f in "$S"/lmtp/*.txt; do
 	{ printf '\001'; cat "$f"; } >"${f%.txt}.cut"
 	rm "$f"
 done
+
+# rules: the shipped example set and the golden rule sets.
+mkdir -p "$S/rules"
+cp "$R"/conf/rules/*.rules "$R"/tests/rules/*.rules "$S/rules/"
