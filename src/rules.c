@@ -812,7 +812,9 @@ rules_line(void *arg, guint line, char *text)
 	struct rules_parse	*p = arg;
 
 	p->line = line;
-	if (*text == '[')
+	if (!g_utf8_validate(text, -1, NULL))
+		rules_error(p, "not valid UTF-8: rule files are UTF-8");
+	else if (*text == '[')
 		rules_section(p, text);
 	else
 		rules_key_value(p, text);
@@ -822,11 +824,19 @@ static void
 rules_parse_text(struct rules_parse *p, const char *file, const char *text,
     gsize len)
 {
+	const char	*nul = memchr(text, '\0', len);
+
 	p->file = file;
 	p->line = 0;
 	p->rule = NULL;
 	p->in_section = 0;
 	inifile_read(text, len, rules_line, p);
+	if (nul != NULL) {
+		p->line = 1;
+		for (const char *s = text; s < nul; s++)
+			p->line += *s == '\n';
+		rules_error(p, "a NUL byte: the rest of the file is not read");
+	}
 }
 
 static void

@@ -262,6 +262,17 @@ test_errors_more(void)
 	    "t.rules:4: match: header needs a NAME\n"
 	    "t.rules:5: match: missing value");
 	g_free(cause);
+	{
+		const char bad[] = "[rule a]\ntag = caf\xe9\n\n[rule b]\0x\n";
+		struct rules *rs = rules_load_buffer("t.rules", bad,
+		    sizeof(bad) - 1, conf, &cause);
+
+		g_assert_null(rs);
+		g_assert_cmpstr(cause, ==, "t.rules:2: not valid UTF-8: rule "
+		    "files are UTF-8\nt.rules:4: a NUL byte: the rest of the "
+		    "file is not read");
+		g_free(cause);
+	}
 	cause = load_error("[rule a]\ncanned = nope\n");
 	g_assert_true(g_str_has_prefix(cause, "t.rules:2: canned: unknown "
 	    "template \"nope\""));
