@@ -1,14 +1,16 @@
 /*
  * inifile: the line reader of ticketd's key-file style, shared by
  * ticketd.conf (conf.c) and the rule files (rules.c), so that admins
- * learn one syntax and both read it the same way: "[section]" or
+ * learn one syntax, read and reported the same way: "[section]" or
  * "[section name]" headers, "key = value" lines, and comments that
  * start with ';' or '#' at the start of a line or after whitespace.
- * What the sections and keys mean, and the "file:line: message" errors
- * about them, are for the caller.
+ * What the sections and keys mean is for the caller; inifile_error()
+ * gives its messages the "file:line: message" form.
  */
 #ifndef INIFILE_H
 #define INIFILE_H
+
+#include <stdarg.h>
 
 #include <glib.h>
 
@@ -34,5 +36,12 @@ int	 inifile_section(char *line, char **name, char **arg);
  * when there is no '='.
  */
 int	 inifile_key_value(char *line, char **key, char **value);
+
+/*
+ * Append "file:line: message" (just "file: message" when line is 0) to
+ * errors, on a line of its own after any before it.
+ */
+void	 inifile_error(GString *errors, const char *file, guint line,
+	    const char *fmt, va_list ap) G_GNUC_PRINTF(4, 0);
 
 #endif

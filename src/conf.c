@@ -162,14 +162,8 @@ conf_error(struct conf_parse *p, const char *fmt, ...)
 {
 	va_list	 ap;
 
-	if (p->errors->len > 0)
-		g_string_append_c(p->errors, '\n');
-	if (p->line > 0)
-		g_string_append_printf(p->errors, "%s:%u: ", p->path, p->line);
-	else
-		g_string_append_printf(p->errors, "%s: ", p->path);
 	va_start(ap, fmt);
-	g_string_append_vprintf(p->errors, fmt, ap);
+	inifile_error(p->errors, p->path, p->line, fmt, ap);
 	va_end(ap);
 }
 

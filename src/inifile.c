@@ -1,7 +1,7 @@
 /*
  * inifile: splits key-file text into lines, sections and key = value
- * pairs (see inifile.h). No policy and no errors of its own: the
- * callers know what their sections and keys mean.
+ * pairs, and formats errors about them (see inifile.h). No policy of its
+ * own: the callers know what their sections and keys mean.
  */
 #include <string.h>
 
@@ -66,4 +66,17 @@ inifile_key_value(char *line, char **key, char **value)
 	*key = g_strstrip(line);
 	*value = g_strstrip(eq + 1);
 	return 0;
+}
+
+void
+inifile_error(GString *errors, const char *file, guint line, const char *fmt,
+    va_list ap)
+{
+	if (errors->len > 0)
+		g_string_append_c(errors, '\n');
+	if (line > 0)
+		g_string_append_printf(errors, "%s:%u: ", file, line);
+	else
+		g_string_append_printf(errors, "%s: ", file);
+	g_string_append_vprintf(errors, fmt, ap);
 }

@@ -152,14 +152,8 @@ rules_error(struct rules_parse *p, const char *fmt, ...)
 {
 	va_list	 ap;
 
-	if (p->errors->len > 0)
-		g_string_append_c(p->errors, '\n');
-	if (p->line > 0)
-		g_string_append_printf(p->errors, "%s:%u: ", p->file, p->line);
-	else
-		g_string_append_printf(p->errors, "%s: ", p->file);
 	va_start(ap, fmt);
-	g_string_append_vprintf(p->errors, fmt, ap);
+	inifile_error(p->errors, p->file, p->line, fmt, ap);
 	va_end(ap);
 }
 
@@ -632,24 +626,16 @@ rules_key_flag(struct rules_parse *p, const char *key, const char *value)
 		rules_add_action(p, RULES_NO_ACK, NULL);
 }
 
+/* assign, queue: the name of a [kind NAME] of the conf, found or not. */
 static void
-rules_key_agent(struct rules_parse *p, const char *value)
+rules_key_named(struct rules_parse *p, enum rules_act act, const char *kind,
+    const char *value, int found)
 {
-	if (conf_agent_by_name(p->conf, value) == NULL)
-		rules_error(p, "assign: unknown agent \"%s\" (no [agent %s])",
-		    value, value);
+	if (found)
+		rules_add_action(p, act, value);
 	else
-		rules_add_action(p, RULES_ASSIGN, value);
-}
-
-static void
-rules_key_queue(struct rules_parse *p, const char *value)
-{
-	if (conf_queue_by_name(p->conf, value) == NULL)
-		rules_error(p, "queue: unknown queue \"%s\" (no [queue %s])",
-		    value, value);
-	else
-		rules_add_action(p, RULES_QUEUE, value);
+		rules_error(p, "%s: unknown %s \"%s\" (no [%s %s])",
+		    rules_act_name(act), kind, value, kind, value);
 }
 
 static void
@@ -680,9 +666,11 @@ rules_key_apply(struct rules_parse *p, const char *key, const char *value)
 	else if (strcmp(key, "untag") == 0)
 		rules_key_tags(p, RULES_UNTAG, key, value);
 	else if (strcmp(key, "queue") == 0)
-		rules_key_queue(p, value);
+		rules_key_named(p, RULES_QUEUE, "queue", value,
+		    conf_queue_by_name(p->conf, value) != NULL);
 	else if (strcmp(key, "assign") == 0)
-		rules_key_agent(p, value);
+		rules_key_named(p, RULES_ASSIGN, "agent", value,
+		    conf_agent_by_name(p->conf, value) != NULL);
 	else if (strcmp(key, "canned") == 0)
 		rules_key_canned(p, value);
 	else if (strcmp(key, "notify") == 0)
