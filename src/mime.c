@@ -1098,37 +1098,6 @@ address_first_mailbox(InternetAddressList *list)
 	return NULL;
 }
 
-/* Add every mailbox of list, groups included, to addrs. */
-static void
-address_collect(GPtrArray *addrs, InternetAddressList *list)
-{
-	InternetAddress	*ia;
-	const char	*spec;
-	char		*addr;
-	int		 i, n;
-
-	n = internet_address_list_length(list);
-	for (i = 0; i < n; i++) {
-		ia = internet_address_list_get_address(list, i);
-		if (!INTERNET_ADDRESS_IS_MAILBOX(ia)) {
-			address_collect(addrs, internet_address_group_get_members(
-			    INTERNET_ADDRESS_GROUP(ia)));
-			continue;
-		}
-		spec = internet_address_mailbox_get_addr(
-		    INTERNET_ADDRESS_MAILBOX(ia));
-		if (spec == NULL)
-			continue;
-		addr = text_one_line(g_utf8_strdown(spec, -1));
-		/* "From: Support Team" names no mailbox: see from_name_only(). */
-		if (strchr(addr, '@') == NULL || g_ptr_array_find_with_equal_func(
-		    addrs, addr, g_str_equal, NULL))
-			g_free(addr);
-		else
-			g_ptr_array_add(addrs, addr);
-	}
-}
-
 /* Every mailbox of list, groups included, with its name, into out. */
 static void
 address_mailboxes(GPtrArray *out, InternetAddressList *list)
@@ -1156,24 +1125,40 @@ address_mailboxes(GPtrArray *out, InternetAddressList *list)
 	}
 }
 
-/* The addresses a ticket's participants are taken from. */
+/* Add the address of every mailbox (struct mail_mailbox *) to addrs, once. */
+static void
+address_collect(GPtrArray *addrs, const GPtrArray *mailboxes)
+{
+	for (guint i = 0; i < mailboxes->len; i++) {
+		const struct mail_mailbox *mb = mailboxes->pdata[i];
+
+		/* "From: Support Team" names no mailbox: see from_name_only(). */
+		if (strchr(mb->addr, '@') != NULL &&
+		    !g_ptr_array_find_with_equal_func(addrs, mb->addr,
+		    g_str_equal, NULL))
+			g_ptr_array_add(addrs, g_strdup(mb->addr));
+	}
+}
+
+/* The mailboxes of From, To and Cc, and the addresses of participants. */
 static void
 mail_read_addresses(struct mime_ctx *ctx, struct mail *m, GMimeMessage *msg,
     const char *charset)
 {
 	static const char *const fields[] = { "From", "To", "Cc" };
+	GPtrArray		*lists[] = { m->from_list, m->to_list,
+				    m->cc_list };
 	InternetAddressList	*list;
 
-	for (gsize i = 0; i < G_N_ELEMENTS(fields); i++)
+	for (gsize i = 0; i < G_N_ELEMENTS(fields); i++) {
 		if ((list = header_addresses(ctx, msg, fields[i],
 		    charset)) != NULL) {
-			address_collect(m->addresses, list);
-			if (i == 1)
-				address_collect(m->to_addrs, list);
-			address_mailboxes(i == 0 ? m->from_list : i == 1 ?
-			    m->to_list : m->cc_list, list);
+			address_mailboxes(lists[i], list);
 			g_object_unref(list);
 		}
+		address_collect(m->addresses, lists[i]);
+	}
+	address_collect(m->to_addrs, m->to_list);
 }
 
 /*
