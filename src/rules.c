@@ -1193,18 +1193,24 @@ rules_cond_eval(struct rules_eval *e, const struct rules_cond *c,
 		o->rc = !o->rc;
 }
 
-/* Does the rule hold? 1, 0, or -1 with *error; the trace says why. */
+/*
+ * Does the rule hold? 1, 0, or -1 with *error; *decider is the line of
+ * the condition that settled it, 0 when there is none. The trace gets a
+ * line for each condition tried.
+ */
 static int
 rules_rule_match(struct rules_eval *e, const struct rules_rule *r,
-    GPtrArray *trace, char **error)
+    GPtrArray *trace, guint *decider, char **error)
 {
 	struct rules_outcome	 o = { 1, NULL };
 
+	*decider = 0;
 	for (guint i = 0; i < r->conds->len; i++) {
 		const struct rules_cond *c = r->conds->pdata[i];
 
 		g_free(o.what);
 		rules_cond_eval(e, c, &o);
+		*decider = c->line;
 		if (trace != NULL)
 			g_ptr_array_add(trace, g_strdup_printf("  line %u: %s: "
 			    "%s, %s", c->line, c->source, o.rc == -1 ? "error" :
@@ -1356,15 +1362,27 @@ rules_trace(GPtrArray *trace, const struct rules_rule *r, const char *what)
 		    r->name, r->where, what));
 }
 
+/* The first trace line of a rule that was tried. */
+static char *
+rules_verdict(const struct rules_rule *r, int rc, guint decider)
+{
+	const char	*what = rc == -1 ? "error" : rc ? "matched" : "no match";
+
+	if (decider == 0)
+		return g_strdup_printf("rule %s (%s): %s, no conditions",
+		    r->name, r->where, what);
+	return g_strdup_printf("rule %s (%s): %s, %s line %u", r->name,
+	    r->where, what, rc == -1 ? "at" : "decided by", decider);
+}
+
 /* One rule; 1 when it stops the evaluation. */
 static int
 rules_eval_rule(struct rules_eval *e, const struct rules_rule *r,
     struct rules_result *res, GPtrArray *trace)
 {
-	GPtrArray	*lines = trace != NULL ? g_ptr_array_new_with_free_func(
-			    g_free) : NULL;
-	char		*error = NULL;
-	int		 rc;
+	guint	 at = trace != NULL ? trace->len : 0, decider;
+	char	*error = NULL;
+	int	 rc;
 
 	if (!rules_when_fits(r, e->in)) {
 		rules_trace(trace, r, e->in->reply ? "skipped, when = new and "
@@ -1372,15 +1390,9 @@ rules_eval_rule(struct rules_eval *e, const struct rules_rule *r,
 		    "mail opens a ticket");
 		return 0;
 	}
-	rc = rules_rule_match(e, r, lines, &error);
-	rules_trace(trace, r, rc == -1 ? "error" : rc ? "matched" :
-	    "no match");
-	if (trace != NULL && r->conds->len == 0)
-		g_ptr_array_add(trace, g_strdup("  no conditions"));
-	for (guint i = 0; lines != NULL && i < lines->len; i++)
-		g_ptr_array_add(trace, g_strdup(lines->pdata[i]));
-	if (lines != NULL)
-		g_ptr_array_unref(lines);
+	rc = rules_rule_match(e, r, trace, &decider, &error);
+	if (trace != NULL)
+		g_ptr_array_insert(trace, at, rules_verdict(r, rc, decider));
 	if (rc == -1)
 		g_ptr_array_add(res->errors, error);
 	if (rc != 1)

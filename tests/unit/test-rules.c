@@ -618,7 +618,8 @@ test_catastrophic(void)
 	g_assert_cmpuint(res.fired->len, ==, 1);
 	g_assert_cmpstr(((struct rules_fired *)res.fired->pdata[0])->name, ==,
 	    "after");
-	g_assert_cmpstr(trace->pdata[0], ==, "rule evil (t.rules:1): error");
+	g_assert_cmpstr(trace->pdata[0], ==, "rule evil (t.rules:1): error, "
+	    "at line 2");
 	rules_result_clear(&res);
 	rules_unref(rs);
 	g_ptr_array_unref(trace);
