@@ -308,7 +308,7 @@ rules_cond_re(struct rules_parse *p, struct rules_cond *c, char *value)
 	return 0;
 }
 
-/* A number, or a size with k, M or G, of len octets. */
+/* A number, or with is_size a size with k, M or G: 0, or -1. */
 static int
 rules_number(const char *s, int is_size, guint64 *out)
 {
