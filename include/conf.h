@@ -17,6 +17,7 @@
 
 #include "sla.h"
 
+struct rules;
 struct template_set;
 
 /* At most count automatic replies per seconds. */
@@ -90,6 +91,8 @@ struct conf {
 	char		*fallback_charset;
 	char		*templates_dir;
 	struct template_set *templates;
+	char		*rules_path;	/* a rule file or directory, or NULL */
+	struct rules	*rules;		/* loaded from it; NULL without */
 	GBytes		*secret;	/* from secret_file, or NULL */
 	/*
 	 * Our Message-ID keys, THREAD_KEY_LEN octets each, newest first:

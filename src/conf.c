@@ -20,6 +20,7 @@
 #include "inifile.h"
 #include "mime.h"
 #include "sender.h"
+#include "rules.h"
 #include "template.h"
 #include "thread.h"
 
@@ -73,6 +74,7 @@ static const struct conf_key conf_keys[] = {
 	{ SCOPE_TICKETD, "subject_tag", CONF_STRING, C(subject_tag), 0, 0 },
 	{ SCOPE_TICKETD, "fallback_charset", CONF_STRING, C(fallback_charset), 0, 0 },
 	{ SCOPE_TICKETD, "templates", CONF_STRING, C(templates_dir), 0, 0 },
+	{ SCOPE_TICKETD, "rules", CONF_STRING, C(rules_path), 0, 0 },
 	{ SCOPE_TICKETD, "secret_file", CONF_SECRET, C(secret), 0, 0 },
 	{ SCOPE_TICKETD, "close_after", CONF_DURATION, C(close_after),
 	    0, 365 * 86400 },
@@ -365,6 +367,9 @@ conf_unref(struct conf *c)
 	g_free(c->templates_dir);
 	if (c->templates != NULL)
 		template_set_free(c->templates);
+	g_free(c->rules_path);
+	if (c->rules != NULL)
+		rules_unref(c->rules);
 	if (c->secret != NULL)
 		g_bytes_unref(c->secret);
 	if (c->msgid_keys != NULL)
@@ -1101,6 +1106,25 @@ conf_check_templates(struct conf_parse *p)
 			    conf_agent_templates[i]);
 }
 
+/*
+ * The rules name agents, queues and templates, so they are read last;
+ * their errors already read "file:line: message". Being part of the
+ * conf, they are swapped in with it or not at all.
+ */
+static void
+conf_check_rules(struct conf_parse *p)
+{
+	struct conf	*c = p->conf;
+	char		*cause = NULL;
+
+	if (c->rules_path == NULL || p->errors->len > 0)
+		return;
+	if ((c->rules = rules_load(c->rules_path, c, &cause)) != NULL)
+		return;
+	g_string_append(p->errors, cause);
+	g_free(cause);
+}
+
 /* "<>" or unset: the null sender; else an address bounces come back to. */
 static void
 conf_check_envelope_sender(struct conf_parse *p)
@@ -1211,6 +1235,7 @@ conf_check(struct conf_parse *p)
 	conf_check_smtp(p);
 	conf_check_envelope_sender(p);
 	conf_check_templates(p);
+	conf_check_rules(p);
 	for (guint i = 0; i < c->imaps->len; i++)
 		conf_check_imap(p, c->imaps->pdata[i]);
 	conf_check_agents(p);

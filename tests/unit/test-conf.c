@@ -492,10 +492,52 @@ test_missing_file(void)
 	g_free(cause);
 }
 
+/* Rules are part of the conf: loaded with it, their errors with file:line. */
+static void
+test_rules(void)
+{
+	char		*dir = g_dir_make_tmp("test-conf-XXXXXX", NULL);
+	char		*good = g_build_filename(dir, "good.rules", NULL);
+	char		*bad = g_build_filename(dir, "bad.rules", NULL);
+	char		*text, *cause = NULL, *path, *want;
+	struct conf	*c;
+
+	g_assert_true(g_file_set_contents(good, "[rule vip]\n"
+	    "match = from ~ /@vip\\.example$/\npriority = high\n", -1, NULL));
+	g_assert_true(g_file_set_contents(bad, "[rule x]\n"
+	    "match = subject ~ /(/\n", -1, NULL));
+	text = g_strdup_printf("[ticketd]\ndatabase = x\nrules = %s\n"
+	    "[queue a]\naddress = a@b\n", good);
+	c = conf_load((path = write_conf(text)), &cause);
+	g_assert_null(cause);
+	g_assert_nonnull(c->rules);
+	conf_unref(c);
+	g_unlink(path);
+	g_free(path);
+	g_free(text);
+	text = g_strdup_printf("[ticketd]\ndatabase = x\nrules = %s\n"
+	    "[queue a]\naddress = a@b\n", bad);
+	cause = load_error(text, &path);
+	want = g_strdup_printf("%s:2: match: invalid regex", bad);
+	g_assert_nonnull(cause);
+	g_assert_nonnull(strstr(cause, want));
+	g_free(want);
+	g_free(cause);
+	g_free(path);
+	g_free(text);
+	g_unlink(good);
+	g_unlink(bad);
+	g_rmdir(dir);
+	g_free(good);
+	g_free(bad);
+	g_free(dir);
+}
+
 int
 main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/conf/rules", test_rules);
 	g_test_add_func("/conf/valid", test_valid);
 	g_test_add_func("/conf/errors", test_errors);
 	g_test_add_func("/conf/whole-file-errors", test_whole_file_errors);
