@@ -23,8 +23,10 @@
 #include "mime.h"
 #include "notify.h"
 #include "reply.h"
+#include "rules.h"
 #include "source.h"
 #include "store.h"
+#include "template.h"
 
 #define TICKETCTL_CONF	"/etc/ticketd/ticketd.conf"
 
@@ -38,6 +40,8 @@ static char	**opt_status = NULL;
 static char	*opt_queue = NULL;
 static char	*opt_assignee = NULL;
 static char	*opt_tag = NULL;
+static char	*opt_rules = NULL;
+static gboolean	 opt_reply = FALSE;
 
 static const GOptionEntry ctl_options[] = {
 	{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &opt_conf,
@@ -56,11 +60,17 @@ static const GOptionEntry ctl_options[] = {
 	{ "status", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_status,
 	    "list: tickets with this status (repeat, or S1,S2)", "S" },
 	{ "queue", 0, 0, G_OPTION_ARG_STRING, &opt_queue,
-	    "list: tickets of this queue", "Q" },
+	    "list: tickets of this queue; rules test: the mail's queue", "Q" },
 	{ "assignee", 0, 0, G_OPTION_ARG_STRING, &opt_assignee,
 	    "list: tickets assigned to this agent (none: to nobody)", "AGENT" },
 	{ "tag", 0, 0, G_OPTION_ARG_STRING, &opt_tag,
 	    "list: tickets with this tag", "TAG" },
+	{ "rules", 0, 0, G_OPTION_ARG_FILENAME, &opt_rules,
+	    "rules test: this rule file or directory, not the configuration's",
+	    "PATH" },
+	{ "reply", 0, 0, G_OPTION_ARG_NONE, &opt_reply,
+	    "rules test: the mail is a follow-up (default: it opens a ticket)",
+	    NULL },
 	{ NULL }
 };
 
@@ -970,26 +980,701 @@ ctl_import(struct store *st, struct conf *conf, int argc, char **argv)
 	return EX_OK;
 }
 
+
+/*
+ * rules check, rules test, why
+ */
+
+/* Report a check: "N rules ok", or errors (a cause of lines, freed). */
+static int
+ctl_rules_report(guint n, char *errors)
+{
+	struct json	 j = { g_string_new(NULL), 0 };
+	char		**lines = NULL;
+
+	json_open(&j, '{');
+	json_key(&j, "ok");
+	json_bool(&j, errors == NULL);
+	if (errors == NULL) {
+		json_key(&j, "rules");
+		json_int(&j, n);
+	} else {
+		lines = g_strsplit(errors, "\n", -1);
+		json_key(&j, "errors");
+		json_open(&j, '[');
+		for (char **l = lines; *l != NULL; l++)
+			if (**l != '\0')
+				json_string(&j, *l);
+		json_close(&j, ']');
+	}
+	json_close(&j, '}');
+	if (opt_json)
+		printf("%s\n", j.out->str);
+	else if (errors == NULL)
+		printf("%u rules ok\n", n);
+	else
+		for (char **l = lines; *l != NULL; l++)
+			if (**l != '\0')
+				fprintf(stderr, "%s\n", *l);
+	g_string_free(j.out, TRUE);
+	g_strfreev(lines);
+	g_free(errors);
+	return errors == NULL ? EX_OK : EX_CONFIG;
+}
+
+/* Append cause (freed) to the errors so far. */
+static void
+ctl_errors_add(GString **errors, char *cause)
+{
+	if (*errors == NULL)
+		*errors = g_string_new(NULL);
+	g_string_append(*errors, cause);
+	if ((*errors)->len > 0 && (*errors)->str[(*errors)->len - 1] != '\n')
+		g_string_append_c(*errors, '\n');
+	g_free(cause);
+}
+
+/*
+ * "rules check": the configuration's rules, which conf_load() loaded and
+ * checked, or each FILE (a file or a directory) against it. Each FILE is
+ * loaded on its own: rule names must be unique within one, not across.
+ */
+static int
+ctl_rules_check(struct store *st, struct conf *conf, int argc, char **argv)
+{
+	struct rules	*rs;
+	GString		*errors = NULL;
+	char		*cause = NULL;
+	guint		 n = 0;
+
+	if ((conf = conf_load(opt_conf ? opt_conf : TICKETCTL_CONF,
+	    &cause)) == NULL)
+		return ctl_rules_report(0, cause);
+	if (argc == 1 && conf->rules != NULL)
+		n = rules_count(conf->rules);
+	for (int i = 1; i < argc; i++) {
+		if ((rs = rules_load(argv[i], conf, &cause)) == NULL) {
+			ctl_errors_add(&errors, cause);
+			continue;
+		}
+		n += rules_count(rs);
+		rules_unref(rs);
+	}
+	conf_unref(conf);
+	return ctl_rules_report(n, errors ? g_string_free(errors, FALSE) :
+	    NULL);
+}
+
+/* The queue of the mail's first To or Cc address that is one of ours. */
+static const struct conf_queue *
+ctl_mail_queue(const struct conf *conf, const struct mail *m,
+    const char **rcpt)
+{
+	GPtrArray		*lists[] = { m->to_list, m->cc_list };
+	const struct conf_queue	*q;
+
+	for (gsize l = 0; l < G_N_ELEMENTS(lists); l++)
+		for (guint i = 0; i < lists[l]->len; i++) {
+			const struct mail_mailbox *mb = lists[l]->pdata[i];
+
+			if ((q = conf_queue_for_address(conf, mb->addr)) !=
+			    NULL) {
+				*rcpt = mb->addr;
+				return q;
+			}
+		}
+	return NULL;
+}
+
+/*
+ * The queue, recipient and envelope sender of rules test: --queue, else
+ * the queue of the first recipient that is ours, else the first queue.
+ * EX_OK, or EX_USAGE for an unknown --queue.
+ */
+static int
+ctl_test_envelope(const struct conf *conf, const struct mail *m,
+    struct rules_input *in)
+{
+	const struct conf_queue	*q = NULL;
+	const char		*rcpt = NULL;
+
+	if (opt_queue != NULL &&
+	    (q = conf_queue_by_name(conf, opt_queue)) == NULL) {
+		fprintf(stderr, "ticketctl: no queue \"%s\"\n", opt_queue);
+		return EX_USAGE;
+	}
+	if (q == NULL && (q = ctl_mail_queue(conf, m, &rcpt)) == NULL &&
+	    conf->queues->len > 0)
+		q = conf->queues->pdata[0];
+	if (q != NULL && rcpt == NULL && q->addresses != NULL)
+		rcpt = q->addresses[0];
+	in->queue = q != NULL ? q->name : NULL;
+	in->recipient = rcpt;
+	in->inside_hours = q == NULL || sla_hours_open(&q->hours, q->timezone,
+	    g_get_real_time() / G_USEC_PER_SEC);
+	in->sender = m->from_addr;
+	return EX_OK;
+}
+
+/*
+ * The requester's facts from the store, when the database exists: the
+ * open tickets (new, open, pending) and whether they wrote before. It is
+ * only read. Without a database, none and a first contact.
+ */
+static void
+ctl_test_requester(const struct conf *conf, const struct mail *m,
+    struct rules_input *in)
+{
+	static const char *const open[] = { "new", "open", "pending", NULL };
+	struct store_filter	 f = { 0 };
+	struct store		*st;
+	GPtrArray		*tickets = NULL;
+	char			*cause = NULL;
+
+	in->open_tickets = 0;
+	in->first_contact = 1;
+	if (*m->from_addr == '\0' || !g_file_test(conf->database,
+	    G_FILE_TEST_EXISTS))
+		return;
+	if ((st = store_open("sqlite", conf->database, &cause)) == NULL)
+		goto fail;
+	f.requester = m->from_addr;
+	if (st->ops->ticket_find(st, &f, &tickets, &cause) != 0) {
+		store_close(st);
+		goto fail;
+	}
+	in->first_contact = tickets->len == 0;
+	for (guint i = 0; i < tickets->len; i++) {
+		const struct store_ticket *t = tickets->pdata[i];
+
+		if (g_strv_contains(open, t->status))
+			in->open_tickets++;
+	}
+	g_ptr_array_free(tickets, TRUE);
+	store_close(st);
+	return;
+fail:
+	fprintf(stderr, "ticketctl: %s: %s (taken as a first contact)\n",
+	    conf->database, cause);
+	g_free(cause);
+}
+
+/* The mail of rules test, parsed: EX_OK and *m, or the status. */
+static int
+ctl_test_mail(const struct conf *conf, const char *path, struct mail **m)
+{
+	GError	*error = NULL;
+	char	*data;
+	gsize	 len;
+
+	if (!g_file_get_contents(path, &data, &len, &error)) {
+		fprintf(stderr, "ticketctl: %s\n", error->message);
+		g_error_free(error);
+		return EX_NOINPUT;
+	}
+	mime_init();
+	*m = mime_parse(g_bytes_new_take(data, len), conf->fallback_charset);
+	return EX_OK;
+}
+
+/*
+ * A trace of rules_eval() read back, a rule at a time, for --json. The
+ * lines are rules.c's: "rule NAME (WHERE): VERDICT", then for a rule
+ * tried "  line N: CONDITION: true|false|error, WHAT" and for one that
+ * fired "  then KEY = VALUE" and "  then stop".
+ */
+
+/* "matched \"x\"", "contains \"x\"", "is \"x\"": x, else NULL (g_free). */
+static char *
+ctl_trace_text(const char *what)
+{
+	static const char *const lead[] = { "matched \"", "contains \"",
+	    "is \"", NULL };
+	gsize	 len = strlen(what), n;
+
+	for (const char *const *l = lead; *l != NULL; l++) {
+		n = strlen(*l);
+		if (len > n && strncmp(what, *l, n) == 0 && what[len - 1] == '"')
+			return g_strndup(what + n, len - n - 1);
+	}
+	return NULL;
+}
+
+/* "  line N: CONDITION: STATE, WHAT" as an object. */
+static void
+ctl_trace_cond(struct json *j, const char *s)
+{
+	static const char *const states[] = { ": true, ", ": false, ",
+	    ": error, ", NULL };
+	const char	*best = NULL, *state = NULL, *p;
+	char		*end, *cond, *text;
+	guint64		 line = g_ascii_strtoull(s + 7, &end, 10);
+
+	for (const char *const *st = states; *st != NULL; st++)
+		if ((p = strstr(end, *st)) != NULL && (best == NULL || p < best))
+			best = p, state = *st;
+	json_open(j, '{');
+	json_key(j, "line");
+	json_int(j, line);
+	if (best == NULL || strncmp(end, ": ", 2) != 0) {
+		json_key(j, "trace");
+		json_string(j, s + 2);
+		json_close(j, '}');
+		return;
+	}
+	cond = g_strndup(end + 2, best - end - 2);
+	p = best + strlen(state);
+	text = ctl_trace_text(p);
+	json_key(j, "condition");
+	json_string(j, cond);
+	json_key(j, "result");
+	if (state[2] == 'e')
+		json_string(j, NULL);
+	else
+		json_bool(j, state[2] == 't');
+	json_key(j, "detail");
+	json_string(j, p);
+	json_key(j, "text");
+	json_string(j, text);
+	json_close(j, '}');
+	g_free(cond);
+	g_free(text);
+}
+
+/* The verdict of "rule NAME (WHERE): VERDICT" as keys of its object. */
+static void
+ctl_trace_verdict(struct json *j, const char *verdict)
+{
+	static const char *const results[] = { "matched", "no match", "error",
+	    "skipped", "not tried", NULL };
+	const char	*result = NULL, *sp;
+	char		*end;
+	guint64		 line = 0;
+
+	for (const char *const *r = results; *r != NULL; r++)
+		if (strncmp(verdict, *r, strlen(*r)) == 0)
+			result = *r;
+	if ((sp = strstr(verdict, " line ")) != NULL)
+		line = g_ascii_strtoull(sp + 6, &end, 10);
+	json_key(j, "result");
+	json_string(j, result != NULL ? result : verdict);
+	json_key(j, "matched");
+	json_bool(j, g_strcmp0(result, "matched") == 0);
+	json_key(j, "decided_by");
+	if (line > 0)
+		json_int(j, line);
+	else
+		json_string(j, NULL);
+	json_key(j, "verdict");
+	json_string(j, verdict);
+}
+
+/* Open the object of the rule line s: "rule NAME (WHERE): VERDICT". */
+static void
+ctl_trace_rule(struct json *j, const char *s)
+{
+	const char	*name = s + 5, *paren = strchr(name, ' '), *p, *colon;
+	char		*str;
+
+	/* A name is one word; WHERE ends at the last "): ". */
+	for (colon = NULL, p = name; (p = strstr(p, "): ")) != NULL; p++)
+		colon = p;
+	json_open(j, '{');
+	if (paren == NULL || strncmp(paren, " (", 2) != 0 || colon == NULL ||
+	    colon < paren) {
+		json_key(j, "verdict");
+		json_string(j, s);
+		return;
+	}
+	json_key(j, "rule");
+	json_string(j, str = g_strndup(name, paren - name));
+	g_free(str);
+	json_key(j, "where");
+	json_string(j, str = g_strndup(paren + 2, colon - paren - 2));
+	g_free(str);
+	ctl_trace_verdict(j, colon + 3);
+}
+
+/* "  then KEY = VALUE" as an object; "  then stop" is the rule's stop. */
+static void
+ctl_trace_action(struct json *j, const char *s)
+{
+	const char	*eq = strstr(s, " = ");
+	char		*key;
+
+	json_open(j, '{');
+	json_key(j, "key");
+	if (eq == NULL) {
+		json_string(j, s);
+	} else {
+		json_string(j, key = g_strndup(s, eq - s));
+		g_free(key);
+		json_key(j, "value");
+		json_string(j, eq + 3);
+	}
+	json_close(j, '}');
+}
+
+/* Close the rule open in j with its conditions c and actions a (reset). */
+static void
+ctl_trace_close(struct json *j, struct json *c, struct json *a, int stop)
+{
+	json_key(j, "conditions");
+	g_string_append_printf(j->out, "[%s]", c->out->str);
+	j->need_comma = 1;
+	json_key(j, "actions");
+	g_string_append_printf(j->out, "[%s]", a->out->str);
+	j->need_comma = 1;
+	json_key(j, "stop");
+	json_bool(j, stop);
+	json_close(j, '}');
+	g_string_truncate(c->out, 0);
+	g_string_truncate(a->out, 0);
+	c->need_comma = a->need_comma = 0;
+}
+
+/* The trace as an array of objects, one a rule, into j. */
+static void
+ctl_trace_json(struct json *j, const GPtrArray *trace)
+{
+	struct json	 c = { g_string_new(NULL), 0 };
+	struct json	 a = { g_string_new(NULL), 0 };
+	int		 open = 0, stop = 0;
+
+	json_open(j, '[');
+	for (guint i = 0; i < trace->len; i++) {
+		const char *s = trace->pdata[i];
+
+		if (strncmp(s, "rule ", 5) == 0) {
+			if (open)
+				ctl_trace_close(j, &c, &a, stop);
+			ctl_trace_rule(j, s);
+			open = 1, stop = 0;
+		} else if (strncmp(s, "  line ", 7) == 0)
+			ctl_trace_cond(&c, s);
+		else if (strcmp(s, "  then stop") == 0)
+			stop = 1;
+		else if (strncmp(s, "  then ", 7) == 0)
+			ctl_trace_action(&a, s + 7);
+	}
+	if (open)
+		ctl_trace_close(j, &c, &a, stop);
+	json_close(j, ']');
+	g_string_free(c.out, TRUE);
+	g_string_free(a.out, TRUE);
+}
+/* What the mail was taken for: the facts the rules read beyond it. */
+static void
+ctl_test_input(struct json *j, const struct rules_input *in)
+{
+	if (!opt_json) {
+		printf("mail: queue %s, %s, sender <%s>, recipient <%s>, "
+		    "open-tickets %u, first-contact %s, hours %s, language %s, "
+		    "size %" G_GUINT64_FORMAT "\n", in->queue ? in->queue :
+		    "(none)", in->reply ? "reply" : "new", in->sender,
+		    in->recipient ? in->recipient : "", in->open_tickets,
+		    in->first_contact ? "yes" : "no", in->inside_hours ?
+		    "inside" : "outside", in->language ? in->language :
+		    "(unknown)", in->size);
+		return;
+	}
+	json_key(j, "input");
+	json_open(j, '{');
+	json_key(j, "queue");
+	json_string(j, in->queue);
+	json_key(j, "reply");
+	json_bool(j, in->reply);
+	json_key(j, "sender");
+	json_string(j, in->sender);
+	json_key(j, "recipient");
+	json_string(j, in->recipient);
+	json_key(j, "open_tickets");
+	json_int(j, in->open_tickets);
+	json_key(j, "first_contact");
+	json_bool(j, in->first_contact);
+	json_key(j, "hours");
+	json_string(j, in->inside_hours ? "inside" : "outside");
+	json_key(j, "language");
+	json_string(j, in->language);
+	json_key(j, "size");
+	json_int(j, in->size);
+	json_close(j, '}');
+}
+
+/* Print what rules_test found: the trace, or --json. */
+static void
+ctl_test_print(const struct rules_input *in, const GPtrArray *trace,
+    const struct rules_result *res)
+{
+	struct json	 j = { g_string_new(NULL), 0 };
+
+	json_open(&j, '{');
+	ctl_test_input(&j, in);
+	if (opt_json) {
+		json_key(&j, "rules");
+		ctl_trace_json(&j, trace);
+		json_key(&j, "errors");
+		json_open(&j, '[');
+	}
+	for (guint i = 0; !opt_json && i < trace->len; i++)
+		printf("%s\n", (char *)trace->pdata[i]);
+	for (guint i = 0; i < res->errors->len; i++)
+		if (opt_json)
+			json_string(&j, res->errors->pdata[i]);
+		else
+			printf("error: %s\n", (char *)res->errors->pdata[i]);
+	if (opt_json) {
+		json_close(&j, ']');
+		json_close(&j, '}');
+		printf("%s\n", j.out->str);
+	} else if (res->fired->len == 0)
+		printf("no rule fired\n");
+	g_string_free(j.out, TRUE);
+}
+
+/*
+ * "rules test MAIL": a dry run of the rules (the configuration's or
+ * --rules PATH) on a mail. Nothing is written: the store, when there is
+ * one, is only read for the requester's facts. Whether the mail would
+ * join a ticket is not worked out (that needs the ticket policy's keys
+ * and store); it opens one unless --reply says otherwise.
+ */
+static int
+ctl_rules_test(struct store *st, struct conf *conf, int argc, char **argv)
+{
+	struct rules_input	 in = { 0 };
+	struct rules_result	 res;
+	struct rules		*rs;
+	struct mail		*m;
+	GPtrArray		*trace;
+	char			*cause = NULL;
+	int			 rc;
+
+	if (argc != 2)
+		return EX_USAGE;
+	if (opt_rules != NULL) {
+		if ((rs = rules_load(opt_rules, conf, &cause)) == NULL)
+			return ctl_rules_report(0, cause);
+	} else if (conf->rules != NULL)
+		rs = rules_ref(conf->rules);
+	else {
+		fprintf(stderr, "ticketctl: no rules: the configuration has no "
+		    "rules = and --rules is not given\n");
+		return EX_CONFIG;
+	}
+	if ((rc = ctl_test_mail(conf, argv[1], &m)) != EX_OK) {
+		rules_unref(rs);
+		return rc;
+	}
+	in.mail = m;
+	in.reply = opt_reply;
+	in.language = template_detect_language(m->content_language, m->body);
+	in.size = g_bytes_get_size(m->raw);
+	if ((rc = ctl_test_envelope(conf, m, &in)) == EX_OK) {
+		ctl_test_requester(conf, m, &in);
+		trace = g_ptr_array_new_with_free_func(g_free);
+		rules_eval(rs, &in, &res, trace);
+		ctl_test_print(&in, trace, &res);
+		rules_result_clear(&res);
+		g_ptr_array_unref(trace);
+	}
+	mail_free(m);
+	rules_unref(rs);
+	return rc;
+}
+
+/*
+ * why: the ticket's events of type "rule", whose detail the pipeline
+ * writes as "rule NAME (FILE:LINE): KEY = VALUE", grouped by rule in
+ * order (a rule that fired again, on a later mail, is a new group), and
+ * its "rules_error" events.
+ */
+struct ctl_why {
+	char		*rule;		/* "rule NAME (FILE:LINE)" */
+	char		*name;
+	char		*where;
+	gint64		 at;
+	GPtrArray	*changes;	/* char *: "KEY = VALUE" */
+};
+
+static void
+ctl_why_free(gpointer v)
+{
+	struct ctl_why	*w = v;
+
+	g_free(w->rule);
+	g_free(w->name);
+	g_free(w->where);
+	g_ptr_array_unref(w->changes);
+	g_free(w);
+}
+
+/* Add a "rule" event to the groups: the last one, or a new one. */
+static void
+ctl_why_add(GPtrArray *groups, const struct store_event *e)
+{
+	const char	*colon = strstr(e->detail, "): "), *paren;
+	struct ctl_why	*w = groups->len ? groups->pdata[groups->len - 1] :
+			    NULL;
+	char		*rule;
+
+	if (strncmp(e->detail, "rule ", 5) != 0 || colon == NULL)
+		rule = g_strdup(e->detail);
+	else
+		rule = g_strndup(e->detail, colon + 1 - e->detail);
+	if (w != NULL && strcmp(w->rule, rule) == 0 && colon != NULL) {
+		g_ptr_array_add(w->changes, g_strdup(colon + 3));
+		g_free(rule);
+		return;
+	}
+	w = g_new0(struct ctl_why, 1);
+	w->rule = rule;
+	w->at = e->at;
+	w->changes = g_ptr_array_new_with_free_func(g_free);
+	if (colon != NULL && (paren = strstr(rule, " (")) != NULL) {
+		w->name = g_strndup(rule + 5, paren - rule - 5);
+		w->where = g_strndup(paren + 2, strlen(paren + 2) - 1);
+		g_ptr_array_add(w->changes, g_strdup(colon + 3));
+	}
+	g_ptr_array_add(groups, w);
+}
+
+static void
+ctl_why_json(gint64 id, const GPtrArray *groups, const GPtrArray *errors)
+{
+	struct json	 j = { g_string_new(NULL), 0 };
+
+	json_open(&j, '{');
+	json_key(&j, "ticket");
+	json_int(&j, id);
+	json_key(&j, "rules");
+	json_open(&j, '[');
+	for (guint i = 0; i < groups->len; i++) {
+		const struct ctl_why *w = groups->pdata[i];
+
+		json_open(&j, '{');
+		json_key(&j, "rule");
+		json_string(&j, w->name);
+		json_key(&j, "where");
+		json_string(&j, w->where);
+		json_key(&j, "at");
+		json_time(&j, w->at);
+		json_key(&j, "changes");
+		json_open(&j, '[');
+		for (guint k = 0; k < w->changes->len; k++)
+			json_string(&j, w->changes->pdata[k]);
+		json_close(&j, ']');
+		if (w->name == NULL) {
+			json_key(&j, "detail");
+			json_string(&j, w->rule);
+		}
+		json_close(&j, '}');
+	}
+	json_close(&j, ']');
+	json_key(&j, "errors");
+	json_open(&j, '[');
+	for (guint i = 0; i < errors->len; i++)
+		ctl_event_json(&j, errors->pdata[i]);
+	json_close(&j, ']');
+	json_close(&j, '}');
+	printf("%s\n", j.out->str);
+	g_string_free(j.out, TRUE);
+}
+
+static void
+ctl_why_text(gint64 id, const GPtrArray *groups, const GPtrArray *errors)
+{
+	char	*at;
+
+	if (groups->len == 0)
+		printf("ticket %" G_GINT64_FORMAT ": no rule fired\n", id);
+	for (guint i = 0; i < groups->len; i++) {
+		const struct ctl_why *w = groups->pdata[i];
+
+		at = store_time_iso(w->at);
+		printf("%s  %s\n", at, w->rule);
+		for (guint k = 0; k < w->changes->len; k++)
+			printf("    %s\n", (char *)w->changes->pdata[k]);
+		g_free(at);
+	}
+	for (guint i = 0; i < errors->len; i++) {
+		const struct store_event *e = errors->pdata[i];
+
+		at = store_time_iso(e->at);
+		printf("%s  rules error: %s\n", at, e->detail);
+		g_free(at);
+	}
+}
+
+static int
+ctl_why(struct store *st, struct conf *conf, int argc, char **argv)
+{
+	struct store_ticket	*t = NULL;
+	GPtrArray		*events = NULL, *groups, *errors;
+	char			*cause = NULL;
+	gint64			 id;
+	int			 rc;
+
+	if (argc != 2)
+		return EX_USAGE;
+	if ((id = ctl_ticket_id(argv[1])) <= 0)
+		return EX_USAGE;
+	if ((rc = ctl_ticket_get(st, id, &t)) != EX_OK)
+		return rc;
+	store_ticket_free(t);
+	if (st->ops->event_list(st, id, &events, &cause) != 0)
+		return ctl_fail(id, cause, EX_SOFTWARE);
+	groups = g_ptr_array_new_with_free_func(ctl_why_free);
+	errors = g_ptr_array_new();
+	for (guint i = 0; i < events->len; i++) {
+		const struct store_event *e = events->pdata[i];
+
+		if (strcmp(e->type, "rule") == 0)
+			ctl_why_add(groups, e);
+		else if (strcmp(e->type, "rules_error") == 0)
+			g_ptr_array_add(errors, (gpointer)e);
+	}
+	if (opt_json)
+		ctl_why_json(id, groups, errors);
+	else
+		ctl_why_text(id, groups, errors);
+	g_ptr_array_unref(groups);
+	g_ptr_array_unref(errors);
+	g_ptr_array_free(events, TRUE);
+	return EX_OK;
+}
+
+/* What ctl_main() leaves to a command. */
+#define CTL_OWN_CONF	0x1	/* loads (and reports) the configuration */
+#define CTL_NO_STORE	0x2	/* opens the store itself, if at all */
+
 static const struct ctl_command {
 	const char	*name;
+	const char	*sub;		/* its second word, or NULL */
 	const char	*usage;
 	int		 (*run)(struct store *, struct conf *, int argc,
 			    char **argv);
+	int		 flags;
 } ctl_commands[] = {
-	{ "list", "list [--status S[,S...]] [--queue Q] "
+	{ "list", NULL, "list [--status S[,S...]] [--queue Q] "
 	    "[--assignee AGENT|none] [--tag TAG] [--json]", ctl_list },
-	{ "show", "show N [--json]", ctl_show },
-	{ "customer", "customer ADDRESS [--json]", ctl_customer },
-	{ "reply", "reply N [FILE|-] [--note | --canned NAME] [--as AGENT] "
+	{ "show", NULL, "show N [--json]", ctl_show },
+	{ "customer", NULL, "customer ADDRESS [--json]", ctl_customer },
+	{ "reply", NULL, "reply N [FILE|-] [--note | --canned NAME] [--as AGENT] "
 	    "[--json]", ctl_reply },
-	{ "status", "status N open|pending|resolved|closed [--as AGENT] "
+	{ "status", NULL, "status N open|pending|resolved|closed [--as AGENT] "
 	    "[--json]", ctl_status },
-	{ "assign", "assign N AGENT|none [--as AGENT] [--json]", ctl_assign },
-	{ "tag", "tag N [+]TAG|-TAG ... [--as AGENT] [--json]", ctl_tag },
-	{ "priority", "priority N urgent|high|normal|low [--as AGENT] [--json]",
+	{ "assign", NULL, "assign N AGENT|none [--as AGENT] [--json]", ctl_assign },
+	{ "tag", NULL, "tag N [+]TAG|-TAG ... [--as AGENT] [--json]", ctl_tag },
+	{ "priority", NULL, "priority N urgent|high|normal|low [--as AGENT] [--json]",
 	    ctl_priority },
-	{ "outbox", "outbox [--json]", ctl_outbox },
-	{ "import", "import NAME [--archive]", ctl_import },
+	{ "outbox", NULL, "outbox [--json]", ctl_outbox },
+	{ "import", NULL, "import NAME [--archive]", ctl_import },
+	{ "rules", "check", "rules check [FILE...] [--json]", ctl_rules_check,
+	    CTL_OWN_CONF | CTL_NO_STORE },
+	{ "rules", "test", "rules test MAIL [--queue Q] [--reply] "
+	    "[--rules PATH] [--json]", ctl_rules_test, CTL_NO_STORE },
+	{ "why", NULL, "why N [--json]", ctl_why },
 };
 
 static int
@@ -1095,39 +1780,58 @@ ctl_parse_args(int argc, char **argv, GPtrArray *words)
 	return rc;
 }
 
+/* The command of argv[1] (and argv[2]), or NULL. */
+static const struct ctl_command *
+ctl_command_find(int argc, char **argv)
+{
+	for (gsize i = 0; argc > 1 && i < G_N_ELEMENTS(ctl_commands); i++) {
+		const struct ctl_command *c = &ctl_commands[i];
+
+		if (strcmp(argv[1], c->name) == 0 && (c->sub == NULL ||
+		    (argc > 2 && strcmp(argv[2], c->sub) == 0)))
+			return c;
+	}
+	return NULL;
+}
+
 /* The command of argv[1] on the store and configuration named. */
 static int
 ctl_main(int argc, char **argv)
 {
-	const struct ctl_command *cmd = NULL;
-	struct conf		*conf;
-	struct store		*st;
+	const struct ctl_command *cmd;
+	struct conf		*conf = NULL;
+	struct store		*st = NULL;
 	char			*cause = NULL;
 	int			 status;
 
-	for (gsize i = 0; argc > 1 && i < G_N_ELEMENTS(ctl_commands); i++)
-		if (strcmp(argv[1], ctl_commands[i].name) == 0)
-			cmd = &ctl_commands[i];
-	if (cmd == NULL)
+	if ((cmd = ctl_command_find(argc, argv)) == NULL)
 		return ctl_usage();
 	log_open("ticketctl", 0);
 	/* A server that hangs up mid-import is an error, not a death. */
 	signal(SIGPIPE, SIG_IGN);
-	if ((conf = conf_load(opt_conf ? opt_conf : TICKETCTL_CONF,
-	    &cause)) == NULL) {
+	if (!(cmd->flags & CTL_OWN_CONF) && (conf = conf_load(opt_conf ?
+	    opt_conf : TICKETCTL_CONF, &cause)) == NULL) {
 		fprintf(stderr, "%s\n", cause);
+		g_free(cause);
 		return EX_CONFIG;
 	}
-	if ((st = store_open("sqlite", conf->database, &cause)) == NULL) {
+	if (!(cmd->flags & CTL_NO_STORE) &&
+	    (st = store_open("sqlite", conf->database, &cause)) == NULL) {
 		fprintf(stderr, "ticketctl: %s\n", cause);
+		g_free(cause);
 		conf_unref(conf);
 		return EX_UNAVAILABLE;
 	}
+	/* A command with two words sees the second as its argv[0]. */
+	if (cmd->sub != NULL)
+		argc--, argv++;
 	status = cmd->run(st, conf, argc - 1, argv + 1);
 	if (status == EX_USAGE)
 		fprintf(stderr, "usage: ticketctl %s\n", cmd->usage);
-	store_close(st);
-	conf_unref(conf);
+	if (st != NULL)
+		store_close(st);
+	if (conf != NULL)
+		conf_unref(conf);
 	return status;
 }
 
