@@ -1089,7 +1089,7 @@ ctl_mail_queue(const struct conf *conf, const struct mail *m,
 /*
  * The queue, recipient and envelope sender of rules test: --queue, else
  * the queue of the first recipient that is ours, else the first queue.
- * EX_OK, or EX_USAGE for an unknown --queue.
+ * EX_OK, or EX_DATAERR for an unknown --queue.
  */
 static int
 ctl_test_envelope(const struct conf *conf, const struct mail *m,
@@ -1101,7 +1101,7 @@ ctl_test_envelope(const struct conf *conf, const struct mail *m,
 	if (opt_queue != NULL &&
 	    (q = conf_queue_by_name(conf, opt_queue)) == NULL) {
 		fprintf(stderr, "ticketctl: no queue \"%s\"\n", opt_queue);
-		return EX_USAGE;
+		return EX_DATAERR;
 	}
 	if (q == NULL && (q = ctl_mail_queue(conf, m, &rcpt)) == NULL &&
 	    conf->queues->len > 0)
