@@ -38,7 +38,7 @@ HEADERS	 = $(wildcard include/*.h)
 UNITSRC	 = $(wildcard tests/unit/*.c)
 UNITBIN	 = $(UNITSRC:tests/unit/%.c=$(BUILD)/tests/%)
 UNITTESTS = $(filter $(BUILD)/tests/test-%,$(UNITBIN))
-BENCHBIN = $(BUILD)/tests/lmtp-load
+BENCHBIN = $(BUILD)/tests/lmtp-load $(BUILD)/tests/rules-eval
 
 # Fuzz harnesses: tests/fuzz/fuzz-NAME.c. Each is built twice: with clang
 # and libFuzzer in $(FUZZBUILD) for `make fuzz`, and with $(CC) and a
@@ -77,6 +77,10 @@ $(BUILD)/tests/lmtp-load: tests/bench/lmtp-load.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 
+$(BUILD)/tests/rules-eval: tests/bench/rules-eval.c $(BUILD)/libticketd.a $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libticketd.a $(LDLIBS)
+
 $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(BUILD)/libticketd.a $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(BUILD)/libticketd.a $(LDLIBS)
@@ -113,6 +117,7 @@ bench: tests
 	BUILD=$(BUILD) sh tests/bench/outbox.sh
 	BUILD=$(BUILD) sh tests/bench/imap.sh
 	BUILD=$(BUILD) sh tests/bench/agents.sh
+	BUILD=$(BUILD) sh tests/bench/rules.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man5 \
