@@ -1509,20 +1509,27 @@ ctl_why_free(gpointer v)
 	g_free(w);
 }
 
-/* Add a "rule" event to the groups: the last one, or a new one. */
+/*
+ * Add a "rule" event to the groups: to the last one when it is of the
+ * same rule, else as a new one. A detail not in the pipeline's form is a
+ * group of its own, with no name.
+ */
 static void
 ctl_why_add(GPtrArray *groups, const struct store_event *e)
 {
-	const char	*colon = strstr(e->detail, "): "), *paren;
+	const char	*colon = strstr(e->detail, "): ");
+	const char	*paren = strstr(e->detail, " (");
 	struct ctl_why	*w = groups->len ? groups->pdata[groups->len - 1] :
 			    NULL;
 	char		*rule;
 
-	if (strncmp(e->detail, "rule ", 5) != 0 || colon == NULL)
-		rule = g_strdup(e->detail);
-	else
-		rule = g_strndup(e->detail, colon + 1 - e->detail);
-	if (w != NULL && strcmp(w->rule, rule) == 0 && colon != NULL) {
+	if (strncmp(e->detail, "rule ", 5) != 0 || colon == NULL ||
+	    paren == NULL || paren > colon)
+		colon = NULL;
+	rule = colon != NULL ? g_strndup(e->detail, colon + 1 - e->detail) :
+	    g_strdup(e->detail);
+	if (colon != NULL && w != NULL && w->name != NULL &&
+	    strcmp(w->rule, rule) == 0) {
 		g_ptr_array_add(w->changes, g_strdup(colon + 3));
 		g_free(rule);
 		return;
@@ -1531,9 +1538,9 @@ ctl_why_add(GPtrArray *groups, const struct store_event *e)
 	w->rule = rule;
 	w->at = e->at;
 	w->changes = g_ptr_array_new_with_free_func(g_free);
-	if (colon != NULL && (paren = strstr(rule, " (")) != NULL) {
-		w->name = g_strndup(rule + 5, paren - rule - 5);
-		w->where = g_strndup(paren + 2, strlen(paren + 2) - 1);
+	if (colon != NULL) {
+		w->name = g_strndup(e->detail + 5, paren - e->detail - 5);
+		w->where = g_strndup(paren + 2, colon - paren - 2);
 		g_ptr_array_add(w->changes, g_strdup(colon + 3));
 	}
 	g_ptr_array_add(groups, w);

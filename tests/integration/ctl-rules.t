@@ -5,7 +5,7 @@
 # text, the actions; --json; --rules PATH; --queue; it writes nothing),
 # and why N (the rule events of a ticket, grouped by rule; rules errors).
 . "$(dirname "$0")/../lib.sh"
-plan 38
+plan 39
 
 ROOT=${TESTS%/tests}
 mkdir -p "$TMP/rules"
@@ -165,4 +165,13 @@ is "$(ctl why "$id")" "2026-11-18T11:06:40Z  rule outage (conf/rules/10-urgent.r
 is "$(ctl why "$id" --json | jq -c '[.rules[] | [.rule, .where, (.changes | join(","))]], [.errors[].detail]')" \
 	'[["outage","conf/rules/10-urgent.rules:3","priority = urgent,tag = outage"],["vip","conf/rules/20-vip.rules:3","assign = somchai"],["outage","conf/rules/10-urgent.rules:3","priority = urgent"]]
 ["conf/rules/40-x.rules:2: rule slow: line 3: match limit exceeded"]' "why --json"
+printf 'From: nok@example.org\nTo: support@example.com\nSubject: two\nMessage-ID: <w2@example.org>\n\nhello\n' |
+	"$BUILD/ticketd" -c "$TMP/t.conf" deliver -f nok@example.org >/dev/null 2>&1
+id2=$(ctl list --json | jq '.[-1].id')
+sqlite3 "$TMP/tickets.db" "INSERT INTO events (ticket_id, at, type, detail) VALUES
+ ($id2, 1795000000, 'rules_error', 'a.rules:2: rule slow: line 3: match limit exceeded'),
+ ($id2, 1795000000, 'rule', 'not in the form');"
+is "$(ctl why "$id2")" "2026-11-18T11:06:40Z  not in the form
+2026-11-18T11:06:40Z  rules error: a.rules:2: rule slow: line 3: match limit exceeded" \
+	"why: a detail in another form is shown as it is"
 ctl why 999 2>/dev/null; is $? 65 "why of no such ticket: exit 65"
