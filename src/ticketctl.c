@@ -27,6 +27,7 @@
 #include "source.h"
 #include "store.h"
 #include "template.h"
+#include "ticket.h"
 
 #define TICKETCTL_CONF	"/etc/ticketd/ticketd.conf"
 
@@ -1117,45 +1118,142 @@ ctl_test_envelope(const struct conf *conf, const struct mail *m,
 }
 
 /*
- * The requester's facts from the store, when the database exists: the
- * open tickets (new, open, pending) and whether they wrote before. It is
- * only read. Without a database, none and a first contact.
+ * Our Message-ID keys as the store keeps them, read only (reply_keys_load
+ * may write them), so that ticket_decide() knows replies to our mail.
  */
-static void
-ctl_test_requester(const struct conf *conf, const struct mail *m,
-    struct rules_input *in)
+static int
+ctl_test_keys(struct store *st, struct conf *conf, char **cause)
+{
+	GBytes	*keys = NULL;
+
+	if (st->ops->meta_get(st, "msgid_keys", &keys, cause) < 0)
+		return -1;
+	if (conf->msgid_keys != NULL)
+		g_bytes_unref(conf->msgid_keys);
+	conf->msgid_keys = keys;
+	return 0;
+}
+
+/*
+ * Would the mail join a ticket? The ticket policy decides, writing
+ * nothing: *joined is the ticket, or 0 for a new one; *how says what it
+ * found.
+ */
+static int
+ctl_test_decide(struct store *st, const struct conf *conf,
+    const struct mail *m, const struct rules_input *in, gint64 *joined,
+    char **how, char **cause)
+{
+	struct store_delivery	 dl = { (char *)in->queue,
+				    (char *)(in->recipient ? in->recipient : "") };
+	struct ticket_mail	 tm = { 0 };
+	struct ticket_decision	 d;
+	GPtrArray		*deliveries = g_ptr_array_new();
+	int			 rc;
+
+	g_ptr_array_add(deliveries, &dl);
+	tm.mail = m;
+	tm.dedupe_key = ticket_dedupe_key(m, 0);
+	tm.source = "ticketctl";
+	tm.return_path = in->sender;
+	tm.queue = in->queue;
+	tm.deliveries = deliveries;
+	tm.received_at = g_get_real_time() / G_USEC_PER_SEC;
+	tm.conf = conf;
+	if ((rc = ticket_decide(st, &tm, &d, cause)) == 0) {
+		*joined = d.outcome == TICKET_NEW ? 0 : d.ticket_id;
+		switch (d.outcome) {
+		case TICKET_NEW:
+			*how = g_strdup("opens a ticket");
+			break;
+		case TICKET_FOLLOW_UP:
+			*how = g_strdup_printf("joins ticket %" G_GINT64_FORMAT
+			    " (%s)", d.ticket_id, d.how);
+			break;
+		case TICKET_DUPLICATE:
+			*how = g_strdup_printf("is stored already, on ticket %"
+			    G_GINT64_FORMAT, d.ticket_id);
+			break;
+		case TICKET_AGENT:
+			*how = g_strdup_printf("is an agent's, on ticket %"
+			    G_GINT64_FORMAT, d.ticket_id);
+			break;
+		}
+		ticket_decision_clear(&d);
+	}
+	g_free((char *)tm.dedupe_key);
+	g_ptr_array_unref(deliveries);
+	return rc;
+}
+
+/* The requester's open tickets (new, open, pending) but joined, and
+ * whether they wrote before. */
+static int
+ctl_test_requester(struct store *st, const struct mail *m, gint64 joined,
+    struct rules_input *in, char **cause)
 {
 	static const char *const open[] = { "new", "open", "pending", NULL };
 	struct store_filter	 f = { 0 };
-	struct store		*st;
 	GPtrArray		*tickets = NULL;
-	char			*cause = NULL;
 
-	in->open_tickets = 0;
-	in->first_contact = 1;
-	if (*m->from_addr == '\0' || !g_file_test(conf->database,
-	    G_FILE_TEST_EXISTS))
-		return;
-	if ((st = store_open("sqlite", conf->database, &cause)) == NULL)
-		goto fail;
+	if (*m->from_addr == '\0')
+		return 0;
 	f.requester = m->from_addr;
-	if (st->ops->ticket_find(st, &f, &tickets, &cause) != 0) {
-		store_close(st);
-		goto fail;
-	}
+	if (st->ops->ticket_find(st, &f, &tickets, cause) != 0)
+		return -1;
 	in->first_contact = tickets->len == 0;
 	for (guint i = 0; i < tickets->len; i++) {
 		const struct store_ticket *t = tickets->pdata[i];
 
-		if (g_strv_contains(open, t->status))
+		if (t->id != joined && g_strv_contains(open, t->status))
 			in->open_tickets++;
 	}
 	g_ptr_array_free(tickets, TRUE);
+	return 0;
+}
+
+/*
+ * What the store says of the mail, when the database exists: whether it
+ * joins a ticket (unless --reply says so), and the requester's facts.
+ * It is only read. Without a database: a new ticket, a first contact.
+ * *how (g_free) says how the mail was taken.
+ */
+static void
+ctl_test_store(struct conf *conf, const struct mail *m,
+    struct rules_input *in, char **how)
+{
+	struct store	*st;
+	char		*cause = NULL;
+	gint64		 joined = 0;
+
+	in->open_tickets = 0;
+	in->first_contact = 1;
+	in->reply = opt_reply;
+	*how = g_strdup(opt_reply ? "a reply (--reply)" : "opens a ticket "
+	    "(no database)");
+	if (!g_file_test(conf->database, G_FILE_TEST_EXISTS))
+		return;
+	if ((st = store_open("sqlite", conf->database, &cause)) == NULL)
+		goto fail;
+	if (!opt_reply) {
+		g_free(*how);
+		*how = NULL;
+		if (ctl_test_keys(st, conf, &cause) != 0 ||
+		    ctl_test_decide(st, conf, m, in, &joined, how, &cause) != 0) {
+			*how = g_strdup("opens a ticket (not decided)");
+			store_close(st);
+			goto fail;
+		}
+		in->reply = joined != 0;
+	}
+	if (ctl_test_requester(st, m, joined, in, &cause) != 0) {
+		store_close(st);
+		goto fail;
+	}
 	store_close(st);
 	return;
 fail:
-	fprintf(stderr, "ticketctl: %s: %s (taken as a first contact)\n",
-	    conf->database, cause);
+	fprintf(stderr, "ticketctl: %s: %s\n", conf->database, cause);
 	g_free(cause);
 }
 
@@ -1365,9 +1463,10 @@ ctl_trace_json(struct json *j, const GPtrArray *trace)
 }
 /* What the mail was taken for: the facts the rules read beyond it. */
 static void
-ctl_test_input(struct json *j, const struct rules_input *in)
+ctl_test_input(struct json *j, const struct rules_input *in, const char *how)
 {
 	if (!opt_json) {
+		printf("mail: %s\n", how);
 		printf("mail: queue %s, %s, sender <%s>, recipient <%s>, "
 		    "open-tickets %u, first-contact %s, hours %s, language %s, "
 		    "size %" G_GUINT64_FORMAT "\n", in->queue ? in->queue :
@@ -1384,6 +1483,8 @@ ctl_test_input(struct json *j, const struct rules_input *in)
 	json_string(j, in->queue);
 	json_key(j, "reply");
 	json_bool(j, in->reply);
+	json_key(j, "ticket");
+	json_string(j, how);
 	json_key(j, "sender");
 	json_string(j, in->sender);
 	json_key(j, "recipient");
@@ -1403,13 +1504,13 @@ ctl_test_input(struct json *j, const struct rules_input *in)
 
 /* Print what rules_test found: the trace, or --json. */
 static void
-ctl_test_print(const struct rules_input *in, const GPtrArray *trace,
-    const struct rules_result *res)
+ctl_test_print(const struct rules_input *in, const char *how,
+    const GPtrArray *trace, const struct rules_result *res)
 {
 	struct json	 j = { g_string_new(NULL), 0 };
 
 	json_open(&j, '{');
-	ctl_test_input(&j, in);
+	ctl_test_input(&j, in, how);
 	if (opt_json) {
 		json_key(&j, "rules");
 		ctl_trace_json(&j, trace);
@@ -1435,9 +1536,8 @@ ctl_test_print(const struct rules_input *in, const GPtrArray *trace,
 /*
  * "rules test MAIL": a dry run of the rules (the configuration's or
  * --rules PATH) on a mail. Nothing is written: the store, when there is
- * one, is only read for the requester's facts. Whether the mail would
- * join a ticket is not worked out (that needs the ticket policy's keys
- * and store); it opens one unless --reply says otherwise.
+ * one, is only read, for whether the mail joins a ticket (ticket.h's
+ * policy; --reply says so without asking) and the requester's facts.
  */
 static int
 ctl_rules_test(struct store *st, struct conf *conf, int argc, char **argv)
@@ -1447,7 +1547,7 @@ ctl_rules_test(struct store *st, struct conf *conf, int argc, char **argv)
 	struct rules		*rs;
 	struct mail		*m;
 	GPtrArray		*trace;
-	char			*cause = NULL;
+	char			*cause = NULL, *how;
 	int			 rc;
 
 	if (argc != 2)
@@ -1467,14 +1567,14 @@ ctl_rules_test(struct store *st, struct conf *conf, int argc, char **argv)
 		return rc;
 	}
 	in.mail = m;
-	in.reply = opt_reply;
 	in.language = template_detect_language(m->content_language, m->body);
 	in.size = g_bytes_get_size(m->raw);
 	if ((rc = ctl_test_envelope(conf, m, &in)) == EX_OK) {
-		ctl_test_requester(conf, m, &in);
+		ctl_test_store(conf, m, &in, &how);
 		trace = g_ptr_array_new_with_free_func(g_free);
 		rules_eval(rs, &in, &res, trace);
-		ctl_test_print(&in, trace, &res);
+		ctl_test_print(&in, how, trace, &res);
+		g_free(how);
 		rules_result_clear(&res);
 		g_ptr_array_unref(trace);
 	}

@@ -5,7 +5,7 @@
 # text, the actions; --json; --rules PATH; --queue; it writes nothing),
 # and why N (the rule events of a ticket, grouped by rule; rules errors).
 . "$(dirname "$0")/../lib.sh"
-plan 39
+plan 42
 
 ROOT=${TESTS%/tests}
 mkdir -p "$TMP/rules"
@@ -98,8 +98,9 @@ is "$(grep '^  then' "$TMP/out" | tr '\n' '|')" \
 	"the actions that would follow"
 grep -q '^rule vip (.*): not tried, an earlier rule stopped$' "$TMP/out"
 ok $? "rules after a stop are not tried"
-grep -q '^mail: queue support, new, .*first-contact yes' "$TMP/out"
-ok $? "the facts it was tested with: queue, new, first contact"
+is "$(sed -n 1,2p "$TMP/out")" "mail: opens a ticket (no database)
+mail: queue support, new, sender <jiri@bigcustomer.example>, recipient <support@example.com>, open-tickets 0, first-contact yes, hours inside, language (unknown), size $(wc -c <"$TMP/urgent.eml" | tr -d ' ')" \
+	"the facts it was tested with: no database, so a new ticket and a first contact"
 
 j=$(ctl rules test "$TMP/urgent.eml" --json)
 is "$(printf "%s\n" "$j" | jq -c '.rules[0] | [.rule, .matched, .decided_by, .conditions[0].text, .stop]')" \
@@ -130,7 +131,7 @@ ctl rules test "$TMP/invoice.eml" --queue nope 2>/dev/null; is $? 65 "an unknown
 
 # 6. --rules PATH: a rule set not installed yet; a broken one.
 printf '[rule new]\nmatch = body ~ /attached/\ntag = attachment\n' >"$TMP/new.rules"
-is "$(ctl rules test "$TMP/invoice.eml" --rules "$TMP/new.rules" | sed -n 2,4p | tr '\n' '|')" \
+is "$(ctl rules test "$TMP/invoice.eml" --rules "$TMP/new.rules" | sed -n 3,5p | tr '\n' '|')" \
 	"rule new ($TMP/new.rules:1): matched, decided by line 2|  line 2: body ~ /attached/: true, matched \"attached\"|  then tag = attachment|" \
 	"--rules PATH tests that file instead"
 ctl rules test "$TMP/invoice.eml" --rules "$TMP/bad.rules" >/dev/null 2>"$TMP/err"
@@ -175,3 +176,17 @@ is "$(ctl why "$id2")" "2026-11-18T11:06:40Z  not in the form
 2026-11-18T11:06:40Z  rules error: a.rules:2: rule slow: line 3: match limit exceeded" \
 	"why: a detail in another form is shown as it is"
 ctl why 999 2>/dev/null; is $? 65 "why of no such ticket: exit 65"
+
+# 8. rules test with a database: the ticket policy says whether the mail
+# joins a ticket, and the requester's facts come from the store; nothing
+# is written.
+printf 'From: nok@example.org\nTo: support@example.com\nSubject: Re: hi, urgent\nMessage-ID: <w3@example.org>\nIn-Reply-To: <w1@example.org>\n\nstill there?\n' >"$TMP/reply.eml"
+before=$(sqlite3 "$TMP/tickets.db" "SELECT (SELECT count(*) FROM tickets), (SELECT count(*) FROM events), (SELECT count(*) FROM messages)")
+is "$(ctl rules test "$TMP/reply.eml" --json | jq -c '.input | [.reply, .ticket, .open_tickets, .first_contact]')" \
+	"[true,\"joins ticket $id (in-reply-to)\",1,false]" \
+	"a reply joins its ticket; the requester's other open ticket; not a first contact"
+is "$(sqlite3 "$TMP/tickets.db" "SELECT (SELECT count(*) FROM tickets), (SELECT count(*) FROM events), (SELECT count(*) FROM messages)")" \
+	"$before" "and the database is as it was"
+printf 'From: someone@else.example\nTo: support@example.com\nSubject: urgent\nMessage-ID: <w4@else.example>\n\nhi\n' >"$TMP/new.eml"
+is "$(ctl rules test "$TMP/new.eml" | sed -n 1,2p | cut -d, -f1-2,5-6)" "mail: opens a ticket
+mail: queue support, new, open-tickets 0, first-contact yes" "a stranger's mail opens a ticket"
