@@ -41,8 +41,9 @@ awk -v r="rules = $TMP/rules" '/^rules = / { next } { print } /^\[ticketd\]/ { p
 ctl() { "$BUILD/ticketctl" -c "$TMP/t.conf" "$@"; }
 
 # 1. rules check of the configuration's rules.
-is "$(ctl rules check)" "3 rules ok" "rules check: the configuration's rules"
-ok $? "and exits 0"
+out=$(ctl rules check); st=$?
+is "$out" "3 rules ok" "rules check: the configuration's rules"
+is "$st" 0 "and exits 0"
 is "$(ctl rules check --json | jq -c .)" '{"ok":true,"rules":3}' "rules check --json"
 
 # 2. A broken rule file: every error as file:line, exit 78, no "ok".
