@@ -123,6 +123,39 @@ void		 rules_eval(const struct rules *, const struct rules_input *in,
 		    struct rules_result *result, GPtrArray *trace);
 void		 rules_result_clear(struct rules_result *);
 
+/*
+ * The same in two steps, so that the costly part runs off the writer.
+ * rules_match tests every rule's conditions against in (in->reply is
+ * not read: whether a mail opens a ticket is known only on the writer)
+ * and keeps, for each rule, matched, not or error, and the condition
+ * trace lines when want_trace. It holds a reference to the rules; free
+ * it with rules_matches_free. rules_decide then applies each rule's
+ * when for reply, stops where a rule says stop and adds up the actions
+ * into result (initialised here, as by rules_eval) and trace, which get
+ * exactly what rules_eval would give. It is cheap and touches only ms.
+ */
+struct rules_matches;
+struct rules_matches *rules_match(struct rules *, const struct rules_input *in,
+		    int want_trace);
+void		 rules_decide(const struct rules_matches *ms, int reply,
+		    struct rules_result *result, GPtrArray *trace);
+/* Append (char *, g_free) every match error in ms to errors; how many. */
+int		 rules_matches_errors(const struct rules_matches *ms,
+		    GPtrArray *errors);
+void		 rules_matches_free(struct rules_matches *);
+
+/*
+ * The facts the caller looks up only when some condition reads them:
+ * the requester's open tickets and first contact, the business hours,
+ * the language.
+ */
+enum rules_fact {
+	RULES_FACT_REQUESTER,
+	RULES_FACT_HOURS,
+	RULES_FACT_LANGUAGE,
+};
+int		 rules_uses(const struct rules *, enum rules_fact);
+
 /* The key of an action in a rule file: "priority", "acknowledge", ... */
 const char	*rules_act_name(enum rules_act);
 
