@@ -232,16 +232,19 @@ ticketd_prepare_database(const char *path)
 static int
 ticketd_start(struct ticketd *td)
 {
-	struct store	*st;
+	struct store	*st, *reader = NULL;
 	char		*cause = NULL;
 
+	/* The parse pool's handle reads the rules' facts (ingest.h). */
 	if ((st = store_open("sqlite", td->conf->database, &cause)) == NULL ||
 	    reply_keys_load(td->conf, st, &cause) != 0 ||
+	    (reader = store_open("sqlite", td->conf->database, &cause)) == NULL ||
 	    (td->outbox = outbox_start(td->conf, &cause)) == NULL ||
-	    (td->ingest = ingest_start(st, NULL, outbox_wake, td->outbox,
-	    &cause)) == NULL) {
+	    (td->ingest = ingest_start(st, reader, NULL, outbox_wake,
+	    td->outbox, &cause)) == NULL) {
 		log_warn("%s", cause);
 		g_free(cause);
+		store_close(reader);
 		store_close(st);
 		return -1;
 	}
