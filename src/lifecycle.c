@@ -619,8 +619,9 @@ lc_rule_notify(struct lc *lc, const struct rules_fired *f, const char *who,
 	rm.ticket = lc->t;
 	rm.queue = reply_queue_of(lc->conf, lc->t);
 	rm.parent = m;
-	rm.subject = subject = g_strdup_printf("[rule %s] ticket #%"
-	    G_GINT64_FORMAT ": %s", f->name, lc->t->id, lc->t->subject);
+	/* reply.c puts the ticket's tag in front: "[#N] [rule NAME] ...". */
+	rm.subject = subject = g_strdup_printf("[rule %s] %s", f->name,
+	    lc->t->subject);
 	rm.text = text = g_strdup_printf("Rule %s (%s) matched mail <%s> from "
 	    "<%s> on ticket #%" G_GINT64_FORMAT " (queue %s, priority %s, "
 	    "status %s).\n\nSubject: %s\n", f->name, f->where,

@@ -121,6 +121,7 @@ struct rules_rule {
 struct rules {
 	int		 refs;
 	GPtrArray	*rules;		/* struct rules_rule *, in order */
+	int		 uses[RULES_FACT_LANGUAGE + 1]; /* rules_uses() */
 };
 
 static const char *const rules_act_names[] = {
@@ -890,6 +891,31 @@ rules_parse_init(struct rules_parse *p, const struct conf *conf)
 	p->errors = g_string_new(NULL);
 }
 
+/* Does a condition of rs read fact? Once, at load. */
+static int
+rules_scan_uses(const struct rules *rs, enum rules_fact fact)
+{
+	static const enum rules_subject subj[] = {
+		[RULES_FACT_REQUESTER] = SUBJ_OPEN_TICKETS,
+		[RULES_FACT_HOURS] = SUBJ_HOURS,
+		[RULES_FACT_LANGUAGE] = SUBJ_LANGUAGE,
+	};
+
+	for (guint i = 0; i < rs->rules->len; i++) {
+		const struct rules_rule *r = rs->rules->pdata[i];
+
+		for (guint j = 0; j < r->conds->len; j++) {
+			const struct rules_cond *c = r->conds->pdata[j];
+			enum rules_subject s = rules_subjects[c->subject].subject;
+
+			if (s == subj[fact] || (fact == RULES_FACT_REQUESTER &&
+			    s == SUBJ_FIRST_CONTACT))
+				return 1;
+		}
+	}
+	return 0;
+}
+
 static struct rules *
 rules_parse_done(struct rules_parse *p, char **cause)
 {
@@ -906,6 +932,8 @@ rules_parse_done(struct rules_parse *p, char **cause)
 		return NULL;
 	}
 	g_string_free(p->errors, TRUE);
+	for (int f = 0; f <= RULES_FACT_LANGUAGE; f++)
+		p->rules->uses[f] = rules_scan_uses(p->rules, f);
 	return p->rules;
 }
 
@@ -1512,23 +1540,5 @@ rules_eval(const struct rules *rs, const struct rules_input *in,
 int
 rules_uses(const struct rules *rs, enum rules_fact fact)
 {
-	static const enum rules_subject subj[] = {
-		[RULES_FACT_REQUESTER] = SUBJ_OPEN_TICKETS,
-		[RULES_FACT_HOURS] = SUBJ_HOURS,
-		[RULES_FACT_LANGUAGE] = SUBJ_LANGUAGE,
-	};
-
-	for (guint i = 0; rs != NULL && i < rs->rules->len; i++) {
-		const struct rules_rule *r = rs->rules->pdata[i];
-
-		for (guint j = 0; j < r->conds->len; j++) {
-			const struct rules_cond *c = r->conds->pdata[j];
-			enum rules_subject s = rules_subjects[c->subject].subject;
-
-			if (s == subj[fact] || (fact == RULES_FACT_REQUESTER &&
-			    s == SUBJ_FIRST_CONTACT))
-				return 1;
-		}
-	}
-	return 0;
+	return rs != NULL && rs->uses[fact];
 }

@@ -7,7 +7,7 @@
 # old rules, Thai rules against TIS-620 mail, and the catastrophic
 # pattern under load.
 . "$(dirname "$0")/../lib.sh"
-plan 24
+plan 28
 
 SINK=$TMP/sink
 eval "$("$PEERS/smtp-sink.sh" start "$SINK")" || exit 1
@@ -28,6 +28,10 @@ basic() {
 	    "assign = malee" "tag = billing" "$@"
 }
 basic >"$BASIC"
+printf '%s\n' "[rule invoice]" "match = subject contains \"invoice\"" \
+    "queue = billing" "assign = malee" "status = pending" \
+    "notify = boss@example.org" "notify = somchai" "canned = need-more-info" \
+    >"$RULES/05-more.rules"
 { ticketd_conf | sed "s|^templates = .*|&\nrules = $RULES|"; printf '%s\n' \
     "[queue billing]" "address = billing@example.com" "" \
     "[smtp]" "url = smtp://127.0.0.1:$SMTP_PORT" "" \
@@ -93,6 +97,23 @@ mail b1 "billing-only question" "hello"
 ok $? "an assignee outside the queue is skipped, the other actions apply"
 events "$t" rule_skipped | grep -q "rule billing ($BASIC:21): assign = malee: skipped, agent malee does not work in queue support"
 ok $? "with a rule_skipped event: $(events "$t" rule_skipped)"
+
+# queue, status, notify and canned.
+mail i1 "invoice 42" "please"
+[ "$(show "$t" .queue)" = billing ] && [ "$(show "$t" .assignee)" = malee ] &&
+    [ "$(show "$t" .status)" = pending ]
+ok $? "a new ticket opens in the rule's queue, assigned to an agent of it, with its status"
+is "$(events "$t" rule | sed "s|$RULES/||")" "rule invoice (05-more.rules:1): queue = billing
+rule invoice (05-more.rules:1): assign = malee
+rule invoice (05-more.rules:1): status = pending
+rule invoice (05-more.rules:1): notify = boss@example.org
+rule invoice (05-more.rules:1): notify = somchai
+rule invoice (05-more.rules:1): canned = need-more-info" "every action has its rule event"
+is "$(q "SELECT group_concat(rcpt, ' ') FROM (SELECT rcpt FROM outbox WHERE ticket_id = $t AND kind = 'rule_notify' ORDER BY rcpt)")" \
+    "boss@example.org somchai@example.com" "notify mails an address and an agent"
+wait_for 10 sh -c "grep -l '^Subject: \\[#$t\\] \\[rule invoice\\] invoice 42' '$SINK'/spool/* 2>/dev/null | wc -l | grep -qx 2" &&
+    [ "$(q "SELECT count(*) FROM outbox WHERE ticket_id = $t AND kind = 'reply'")" = 1 ]
+ok $? "both are sent, and the canned reply is queued"
 
 # Thai rule against a TIS-620 mail.
 { printf '%s\r\n' "From: Somsak <somsak@example.co.th>" "To: support@example.com" \
