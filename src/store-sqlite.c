@@ -1821,22 +1821,32 @@ sqlite_ticket_authors(struct store *st, gint64 ticket, GPtrArray **names,
 	    "ticket_authors", ticket, sqlite_text_row, g_free, names, cause);
 }
 
+struct sqlite_facts {
+	guint	*open;
+	int	*first;
+};
+
+static void
+sqlite_facts_fill(struct store_sqlite *s, sqlite3_stmt *q, gpointer arg)
+{
+	struct sqlite_facts	*f = arg;
+
+	*f->open = (guint)sqlite3_column_int64(q, 0);
+	*f->first = sqlite3_column_int(q, 1);
+}
+
 static int
 sqlite_requester_facts(struct store *st, const char *address, guint *open,
     int *first, char **cause)
 {
 	struct store_sqlite	*s = (struct store_sqlite *)st;
 	sqlite3_stmt		*q = sqlite_stmt(s, S_REQUESTER_FACTS);
-	int			 rc;
+	struct sqlite_facts	 f = { open, first };
 
 	bind_text(q, 1, address);
-	if ((rc = sqlite_found(s, sqlite3_step(q), "requester_facts",
-	    cause)) == 1) {
-		*open = (guint)sqlite3_column_int64(q, 0);
-		*first = sqlite3_column_int(q, 1);
-	}
-	sqlite3_reset(q);
-	return rc == 1 ? 0 : -1;
+	/* An aggregate: there is always a row. */
+	return sqlite_lookup_row(s, q, "requester_facts", sqlite_facts_fill, &f,
+	    cause) == 1 ? 0 : -1;
 }
 
 static int

@@ -587,23 +587,31 @@ test_invalid_utf8(void)
 }
 
 /* (a+)+$ on a long line: an error naming the rule, and no stall. */
-static void
-test_catastrophic(void)
+/* A mail whose body is one line of len "a"s and a "!": (a+)+$'s worst. */
+static struct mail *
+long_line_mail(gsize len)
 {
-	gsize			 len = 100 * 1024;
-	GString			*text = g_string_new("Subject: x\n\n");
-	struct mail		*m;
-	struct rules		*rs;
-	struct rules_input	 in;
-	struct rules_result	 res;
-	GPtrArray		*trace = g_ptr_array_new_with_free_func(g_free);
-	gint64			 t0, t;
+	GString		*text = g_string_new("Subject: x\n\n");
+	struct mail	*m;
 
 	for (gsize i = 0; i < len; i++)
 		g_string_append_c(text, 'a');
 	g_string_append(text, "!\n");
 	m = parse(text->str);
 	g_string_free(text, TRUE);
+	return m;
+}
+
+static void
+test_catastrophic(void)
+{
+	struct mail		*m = long_line_mail(100 * 1024);
+	struct rules		*rs;
+	struct rules_input	 in;
+	struct rules_result	 res;
+	GPtrArray		*trace = g_ptr_array_new_with_free_func(g_free);
+	gint64			 t0, t;
+
 	rs = load_ok("[rule evil]\nmatch = body ~ /(a+)+$/\ntag = evil\n"
 	    "[rule after]\nmatch = body contains \"aaa\"\ntag = after\n");
 	input_init(&in, m);
@@ -686,18 +694,12 @@ test_split(void)
 static void
 test_split_errors(void)
 {
-	GString			*text = g_string_new("Subject: x\n\n");
-	struct mail		*m;
+	struct mail		*m = long_line_mail(50000);
 	struct rules		*rs;
 	struct rules_input	 in;
 	struct rules_matches	*ms;
 	GPtrArray		*errors = g_ptr_array_new_with_free_func(g_free);
 
-	for (gsize i = 0; i < 50000; i++)
-		g_string_append_c(text, 'a');
-	g_string_append(text, "!\n");
-	m = parse(text->str);
-	g_string_free(text, TRUE);
 	rs = load_ok("[rule evil]\nwhen = reply\nmatch = body ~ /(a+)+$/\n"
 	    "tag = evil\n");
 	input_init(&in, m);
