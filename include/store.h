@@ -353,7 +353,8 @@ struct store_ops {
 
 	/*
 	 * What the rules know of a requester (any case): how many of their
-	 * tickets are new, open or pending, and whether no mail from them
+	 * tickets are new, open or pending (counted up to
+	 * STORE_FACTS_OPEN_MAX), and whether no mail from them
 	 * was ever stored. Read only: the parse pool calls it on a handle
 	 * of its own, outside any transaction.
 	 */
@@ -364,6 +365,9 @@ struct store_ops {
 struct store {
 	const struct store_ops	*ops;
 };
+
+/* requester_facts() counts open tickets up to this many. */
+#define STORE_FACTS_OPEN_MAX	1000
 
 extern const struct store_ops store_sqlite_ops;
 

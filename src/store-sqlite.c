@@ -221,9 +221,11 @@ static const char *stmt_sql[S_COUNT] = {
 	[S_NOTIFY_DELETE] = "DELETE FROM notify_pending WHERE id = ?1",
 	[S_TICKET_AUTHORS] = "SELECT author FROM messages WHERE ticket_id = ?1 "
 	    "AND author IS NOT NULL GROUP BY author ORDER BY min(id)",
-	[S_REQUESTER_FACTS] = "SELECT (SELECT count(*) FROM tickets WHERE "
-	    "lower(requester_addr) = lower(?1) AND status IN ('new', 'open', "
-	    "'pending')), NOT EXISTS (SELECT 1 FROM messages WHERE "
+	/* Open tickets counted up to STORE_FACTS_OPEN_MAX: a bounded cost. */
+	[S_REQUESTER_FACTS] = "SELECT (SELECT count(*) FROM (SELECT 1 FROM "
+	    "tickets WHERE lower(requester_addr) = lower(?1) AND status IN "
+	    "('new', 'open', 'pending') LIMIT " G_STRINGIFY(STORE_FACTS_OPEN_MAX)
+	    ")), NOT EXISTS (SELECT 1 FROM messages WHERE "
 	    "lower(from_addr) = lower(?1) AND direction = 'in')",
 };
 
@@ -354,8 +356,13 @@ static const char *migrations[] = {
 	" ticket_id INTEGER NOT NULL REFERENCES tickets (id),"
 	" kind INTEGER NOT NULL, actor TEXT, text TEXT,"
 	" message_id INTEGER, created_at INTEGER NOT NULL);",
-	/* The rules' first-contact: has this address written before? */
-	"CREATE INDEX messages_from ON messages (lower(from_addr));",
+	/*
+	 * The rules' facts: has this address written before, and its open
+	 * tickets without its closed ones.
+	 */
+	"CREATE INDEX messages_from ON messages (lower(from_addr));"
+	"CREATE INDEX tickets_requester_status ON tickets "
+	"(lower(requester_addr), status);",
 };
 
 struct store_sqlite {

@@ -756,7 +756,7 @@ static const char downgrade[] =
     "DROP INDEX tickets_status; DROP INDEX tickets_requester;"
     "DROP INDEX tickets_assignee; DROP INDEX tickets_queue;"
     "DROP INDEX tags_tag; DROP TABLE ticket_links; DROP TABLE notify_pending;"
-    "DROP INDEX messages_from;"
+    "DROP INDEX messages_from; DROP INDEX tickets_requester_status;"
     "ALTER TABLE tickets DROP COLUMN assignee;"
     "ALTER TABLE tickets DROP COLUMN status_at;"
     "ALTER TABLE messages DROP COLUMN author;"
