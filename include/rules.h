@@ -52,8 +52,13 @@ struct rules_input {
 	const char	*recipient;	/* envelope recipient */
 	const char	*queue;		/* the queue's name */
 	int		 reply;		/* 0: opens a ticket, 1: a follow-up */
-	guint		 open_tickets;	/* the requester's, this one excluded */
-	int		 first_contact;	/* the requester never wrote before */
+	/*
+	 * The requester's open tickets and first contact, as the store
+	 * held them before this mail (ingest.c reads them in the parse
+	 * pool, so mail of the same commit does not count).
+	 */
+	guint		 open_tickets;
+	int		 first_contact;
 	int		 inside_hours;	/* within the queue's business hours */
 	const char	*language;	/* detected, e.g. "th"; NULL: unknown */
 	guint64		 size;		/* octets, normally the raw size */

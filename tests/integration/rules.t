@@ -7,7 +7,7 @@
 # old rules, Thai rules against TIS-620 mail, and the catastrophic
 # pattern under load.
 . "$(dirname "$0")/../lib.sh"
-plan 28
+plan 30
 
 SINK=$TMP/sink
 eval "$("$PEERS/smtp-sink.sh" start "$SINK")" || exit 1
@@ -30,8 +30,9 @@ basic() {
 basic >"$BASIC"
 printf '%s\n' "[rule invoice]" "match = subject contains \"invoice\"" \
     "queue = billing" "assign = malee" "status = pending" \
-    "notify = boss@example.org" "notify = somchai" "canned = need-more-info" \
-    >"$RULES/05-more.rules"
+    "notify = boss@example.org" "notify = somchai" "canned = need-more-info" "" \
+    "[rule refund]" "when = reply" "match = body contains \"refund please\"" \
+    "queue = billing" >"$RULES/05-more.rules"
 { ticketd_conf | sed "s|^templates = .*|&\nrules = $RULES|"; printf '%s\n' \
     "[queue billing]" "address = billing@example.com" "" \
     "[smtp]" "url = smtp://127.0.0.1:$SMTP_PORT" "" \
@@ -81,6 +82,13 @@ ok $? "a when = new rule does not fire on the follow-up"
 mail n1 "a question" "still broken"
 [ -z "$(tags "$t")" ] && [ -z "$(events "$t" rule)" ]
 ok $? "when = reply does not fire on a mail that opens a ticket"
+
+# queue = on a follow-up moves the ticket.
+mail r2 "Re: URGENT: the site is down" "refund please" --header "In-Reply-To: <u1@example.org>"
+[ "$t" = "$t1" ] && [ "$(show "$t1" .queue)" = billing ]
+ok $? "a follow-up's rule moves its ticket to another queue"
+events "$t1" queue | grep -q "support -> billing by ticketd (rules)"
+ok $? "with a queue event: $(events "$t1" queue)"
 
 # acknowledge = no.
 mail a1 "please noack" "hello"
