@@ -491,7 +491,8 @@ ingest_rules_match(struct ingest_job *job, struct store *reader, GMutex *lock)
 {
 	const struct conf	*conf = job->conf;
 	const struct mail	*m = job->mail;
-	const struct conf_queue	*q = conf_queue_by_name(conf, job->queue);
+	const struct conf_queue	*q = job->queue != NULL ?
+				    conf_queue_by_name(conf, job->queue) : NULL;
 	const struct store_delivery *d = job->deliveries->pdata[0];
 	struct rules_input	 ri = { 0 };
 	char			*cause = NULL;
