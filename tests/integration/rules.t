@@ -7,7 +7,7 @@
 # old rules, Thai rules against TIS-620 mail, and the catastrophic
 # pattern under load.
 . "$(dirname "$0")/../lib.sh"
-plan 30
+plan 31
 
 SINK=$TMP/sink
 eval "$("$PEERS/smtp-sink.sh" start "$SINK")" || exit 1
@@ -131,6 +131,13 @@ ok $? "both are sent, and the canned reply is queued"
 lmtp_send --from somsak@example.co.th --to support@example.com --data "$TMP/thai.eml" >/dev/null 2>&1
 t=$(ticket_of th1@example.org)
 is "$(tags "$t")" thai-outage "a Thai rule matches a TIS-620 mail"
+
+# Pipe delivery goes through the same pipeline, and the same rules.
+printf '%s\n' "From: p@example.org" "Subject: urgent by pipe" "Message-Id: <p1@example.org>" "" "hi" |
+    "$BUILD/ticketd" -c "$CONF" deliver -f p@example.org -r support@example.com >/dev/null 2>>"$TMP/deliver.log"
+t=$(ticket_of p1@example.org)
+[ -n "$t" ] && [ "$(show "$t" .priority)" = urgent ] && events "$t" rule | grep -q "rule urgent ($BASIC:2)"
+ok $? "pipe delivery runs the same rules"
 
 # Edit the rules under the running daemon: no SIGHUP.
 reloads=$(log_count ': reloaded$')
