@@ -26,29 +26,47 @@ key_of(const char *text)
 	return key;
 }
 
-/* File one mail for queue address rcpt; returns the outcome and ticket. */
+/*
+ * File one mail for queue address rcpt, with rs (or none) matched first
+ * as the parse pool would; returns the outcome and ticket.
+ */
 static enum ticket_outcome
-file_to(struct fixture *f, const char *text, const char *rcpt,
-    gint64 *ticket)
+file_ruled(struct fixture *f, const char *text, const char *rcpt,
+    struct rules *rs, gint64 *ticket)
 {
 	struct mail		*m = parse(text);
 	char			*key = ticket_dedupe_key(m, 0), *cause = NULL;
 	GPtrArray		*deliveries = g_ptr_array_new();
 	struct store_delivery	 d = { "support", (char *)rcpt };
+	struct rules_input	 in = { 0 };
 	struct ticket_mail	 tm = { m, key, "test", "", "support",
 				    deliveries, 1700000000, 1, NULL, NULL, f->conf };
 	struct ticket_result	 res;
+	struct rules_matches	*ms = NULL;
 
+	in.mail = m;
+	in.queue = "support";
+	in.size = g_bytes_get_size(m->raw);
+	if (rs != NULL)
+		tm.rules = ms = rules_match(rs, &in, 0);
 	g_ptr_array_add(deliveries, &d);
 	g_assert_cmpint(f->st->ops->begin(f->st, &cause), ==, 0);
 	g_assert_cmpint(ticket_file(f->st, &tm, &res, &cause), ==, 0);
 	g_assert_cmpint(f->st->ops->commit(f->st, &cause), ==, 0);
 	g_assert_null(cause);
 	*ticket = res.ticket_id;
+	rules_matches_free(ms);
 	g_ptr_array_free(deliveries, TRUE);
 	g_free(key);
 	mail_free(m);
 	return res.outcome;
+}
+
+static enum ticket_outcome
+file_to(struct fixture *f, const char *text, const char *rcpt,
+    gint64 *ticket)
+{
+	return file_ruled(f, text, rcpt, NULL, ticket);
 }
 
 static enum ticket_outcome
@@ -317,38 +335,6 @@ test_deliveries(struct fixture *f, gconstpointer data)
 	g_free(ev);
 }
 
-/* File a mail with rs matched first, as the parse pool would. */
-static enum ticket_outcome
-file_ruled(struct fixture *f, const char *text, struct rules *rs,
-    gint64 *ticket)
-{
-	struct mail		*m = parse(text);
-	char			*key = ticket_dedupe_key(m, 0), *cause = NULL;
-	GPtrArray		*deliveries = g_ptr_array_new();
-	struct store_delivery	 d = { "support", "support@example.com" };
-	struct rules_input	 in = { 0 };
-	struct ticket_mail	 tm = { m, key, "test", "", "support",
-				    deliveries, 1700000000, 1, NULL, NULL, f->conf };
-	struct ticket_result	 res;
-	struct rules_matches	*ms;
-
-	in.mail = m;
-	in.queue = "support";
-	in.size = g_bytes_get_size(m->raw);
-	tm.rules = ms = rules_match(rs, &in, 0);
-	g_ptr_array_add(deliveries, &d);
-	g_assert_cmpint(f->st->ops->begin(f->st, &cause), ==, 0);
-	g_assert_cmpint(ticket_file(f->st, &tm, &res, &cause), ==, 0);
-	g_assert_cmpint(f->st->ops->commit(f->st, &cause), ==, 0);
-	g_assert_null(cause);
-	*ticket = res.ticket_id;
-	rules_matches_free(ms);
-	g_ptr_array_free(deliveries, TRUE);
-	g_free(key);
-	mail_free(m);
-	return res.outcome;
-}
-
 static const char ruled[] =
     "[rule first]\nmatch = subject contains \"vpn\"\npriority = high\n"
     "tag = vpn, x\nuntag = x\nassign = malee\n"
@@ -366,7 +352,8 @@ test_rules(struct fixture *f, gconstpointer data)
 
 	rs = rules_load_buffer("t.rules", ruled, strlen(ruled), f->conf, &cause);
 	g_assert_null(cause);
-	g_assert_cmpint(file_ruled(f, original, rs, &id), ==, TICKET_NEW);
+	g_assert_cmpint(file_ruled(f, original, "support@example.com", rs, &id),
+	    ==, TICKET_NEW);
 	g_assert_cmpint(f->st->ops->ticket_get(f->st, id, &t, &cause), ==, 1);
 	g_assert_cmpstr(t->priority, ==, "high");
 	g_assert_null(t->assignee);
@@ -388,12 +375,13 @@ test_rules(struct fixture *f, gconstpointer data)
 	g_assert_null(strstr(ev, "rule again"));
 	g_free(ev);
 	/* The same mail again: a duplicate gets no rules. */
-	g_assert_cmpint(file_ruled(f, original, rs, &again), ==,
+	g_assert_cmpint(file_ruled(f, original, "support@example.com", rs,
+	    &again), ==,
 	    TICKET_DUPLICATE);
 	g_assert_cmpint(file_ruled(f, "From: Customer <cust@customer.example>\r\n"
 	    "Subject: Re: VPN drops\r\nIn-Reply-To: <orig@customer.example>\r\n"
-	    "Message-ID: <re@customer.example>\r\n\r\nstill\r\n", rs,
-	    &again), ==, TICKET_FOLLOW_UP);
+	    "Message-ID: <re@customer.example>\r\n\r\nstill\r\n",
+	    "support@example.com", rs, &again), ==, TICKET_FOLLOW_UP);
 	g_assert_cmpint(again, ==, id);
 	ev = events(f, id);
 	g_assert_nonnull(strstr(ev, "rule: rule again (t.rules:7): tag = again\n"));
