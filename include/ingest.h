@@ -15,6 +15,7 @@
 
 struct conf;
 struct dsn;
+struct rules_matches;
 struct store;
 
 enum ingest_status {
@@ -64,6 +65,9 @@ struct ingest_job {
 	int			 queued_mail;	/* put something in the outbox */
 	int			 notified;	/* kept notifications to make */
 	char			*cause;		/* why, when INGEST_TEMPFAIL */
+	struct rules_matches	*rules;		/* job->conf's rules, matched
+						   in the parse pool, or NULL */
+	char			*rules_error;	/* why they were not */
 };
 
 struct ingest;
@@ -78,12 +82,15 @@ void			 ingest_job_deliver(struct ingest_job *,
 			    const char *queue, const char *address);
 
 /*
- * Start the pipeline on an open store (which it then owns). Finished
+ * Start the pipeline on an open store (which it then owns), and reader,
+ * a second handle on the same database (owned too; NULL: none) from
+ * which the parse pool reads the facts the rules need. Finished
  * jobs are handed to their done callback in context's thread. After a
  * commit that put mail into the outbox, outbox_ready(arg) is called in
  * the writer thread (it may be NULL).
  */
-struct ingest		*ingest_start(struct store *, GMainContext *context,
+struct ingest		*ingest_start(struct store *, struct store *reader,
+			    GMainContext *context,
 			    void (*outbox_ready)(gpointer), gpointer arg,
 			    char **cause);
 void			 ingest_submit(struct ingest *, struct ingest_job *);

@@ -78,6 +78,22 @@ int	 lifecycle_set_status(struct store *, gint64 id, const char *status,
 	    char **cause);
 
 /*
+ * Apply what the rules decided (rules.h) to ticket id, which mail m
+ * (from return_path) just opened or joined, in the open transaction.
+ * Each action of each rule that fired is an event of type "rule" whose
+ * detail is exactly "rule NAME (FILE:LINE): KEY = VALUE" (ticketctl why
+ * reads these), and the change it makes carries the usual event too. An
+ * action that cannot apply to this ticket (an agent who does not work
+ * in its queue, a canned reply to mail no automatic reply may answer)
+ * is skipped with a "rule_skipped" event, never an error: -1 and *cause
+ * only on a store or template error.
+ */
+struct rules_result;
+int	 lifecycle_rules(struct store *, const struct conf *, gint64 id,
+	    const struct rules_result *, const struct mail *m,
+	    const char *return_path, gint64 now, char **cause);
+
+/*
  * Close every ticket resolved for close_after by now; *closed counts
  * them. With close_after 0, nothing closes.
  */

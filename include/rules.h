@@ -52,8 +52,13 @@ struct rules_input {
 	const char	*recipient;	/* envelope recipient */
 	const char	*queue;		/* the queue's name */
 	int		 reply;		/* 0: opens a ticket, 1: a follow-up */
-	guint		 open_tickets;	/* the requester's, this one excluded */
-	int		 first_contact;	/* the requester never wrote before */
+	/*
+	 * The requester's open tickets and first contact, as the store
+	 * held them before this mail (ingest.c reads them in the parse
+	 * pool, so mail of the same commit does not count).
+	 */
+	guint		 open_tickets;
+	int		 first_contact;
 	int		 inside_hours;	/* within the queue's business hours */
 	const char	*language;	/* detected, e.g. "th"; NULL: unknown */
 	guint64		 size;		/* octets, normally the raw size */
@@ -122,6 +127,39 @@ struct rules_result {
 void		 rules_eval(const struct rules *, const struct rules_input *in,
 		    struct rules_result *result, GPtrArray *trace);
 void		 rules_result_clear(struct rules_result *);
+
+/*
+ * The same in two steps, so that the costly part runs off the writer.
+ * rules_match tests every rule's conditions against in (in->reply is
+ * not read: whether a mail opens a ticket is known only on the writer)
+ * and keeps, for each rule, matched, not or error, and the condition
+ * trace lines when want_trace. It holds a reference to the rules; free
+ * it with rules_matches_free. rules_decide then applies each rule's
+ * when for reply, stops where a rule says stop and adds up the actions
+ * into result (initialised here, as by rules_eval) and trace, which get
+ * exactly what rules_eval would give. It is cheap and touches only ms.
+ */
+struct rules_matches;
+struct rules_matches *rules_match(struct rules *, const struct rules_input *in,
+		    int want_trace);
+void		 rules_decide(const struct rules_matches *ms, int reply,
+		    struct rules_result *result, GPtrArray *trace);
+/* Append (char *, g_free) every match error in ms to errors; how many. */
+int		 rules_matches_errors(const struct rules_matches *ms,
+		    GPtrArray *errors);
+void		 rules_matches_free(struct rules_matches *);
+
+/*
+ * The facts the caller looks up only when some condition reads them:
+ * the requester's open tickets and first contact, the business hours,
+ * the language.
+ */
+enum rules_fact {
+	RULES_FACT_REQUESTER,
+	RULES_FACT_HOURS,
+	RULES_FACT_LANGUAGE,
+};
+int		 rules_uses(const struct rules *, enum rules_fact);
 
 /* The key of an action in a rule file: "priority", "acknowledge", ... */
 const char	*rules_act_name(enum rules_act);

@@ -305,8 +305,8 @@ struct store_ops {
 
 	/*
 	 * Save a ticket's status, status_at, priority, assignee (NULL:
-	 * none), attention and updated_at. 0, or -1 (also when no such
-	 * ticket).
+	 * none), attention, updated_at and queue (NULL: unchanged). 0, or
+	 * -1 (also when no such ticket).
 	 */
 	int		 (*ticket_update)(struct store *,
 			    const struct store_ticket *, char **cause);
@@ -350,11 +350,24 @@ struct store_ops {
 			    GPtrArray **out, char **cause);
 	int		 (*notify_delete)(struct store *, gint64 id,
 			    char **cause);
+
+	/*
+	 * What the rules know of a requester (any case): how many of their
+	 * tickets are new, open or pending (counted up to
+	 * STORE_FACTS_OPEN_MAX), and whether no mail from them
+	 * was ever stored. Read only: the parse pool calls it on a handle
+	 * of its own, outside any transaction.
+	 */
+	int		 (*requester_facts)(struct store *, const char *address,
+			    guint *open, int *first, char **cause);
 };
 
 struct store {
 	const struct store_ops	*ops;
 };
+
+/* requester_facts() counts open tickets up to this many. */
+#define STORE_FACTS_OPEN_MAX	1000
 
 extern const struct store_ops store_sqlite_ops;
 

@@ -25,6 +25,7 @@
 struct conf;
 struct dsn;
 struct mail;
+struct rules_matches;
 struct store;
 
 /* One incoming mail, as the pipeline hands it over. */
@@ -40,6 +41,15 @@ struct ticket_mail {
 	const char		*attention;	/* flag the ticket, and why; or NULL */
 	const struct dsn	*dsn;		/* a bounce, or NULL */
 	const struct conf	*conf;
+	/*
+	 * The rules' conditions, matched in the parse pool (rules.h), or
+	 * NULL when the conf has no rules or the facts could not be read
+	 * (then rules_error says why). A new ticket or a customer's
+	 * follow-up gets their actions; agents' mail, bounces and
+	 * duplicates get none.
+	 */
+	const struct rules_matches *rules;
+	const char		*rules_error;
 };
 
 enum ticket_outcome {

@@ -11,6 +11,19 @@
  * order they were submitted. That is not always the order in which mail
  * was sent (parallel connections, other sources): the ticket policy
  * threads a reply and its original together in either order.
+ *
+ * The rules' conditions are pure, so they are matched in the parse pool
+ * too (rules_match); the writer only decides which rules apply once it
+ * knows whether the mail opens a ticket, and applies them. The facts
+ * they read from the store (the requester's open tickets, first
+ * contact) come from one read handle shared by the parsers behind a
+ * mutex: a lookup is two indexed queries, far below the parse itself,
+ * and one handle closes with the pipeline, where a handle per pool
+ * thread would need a thread-exit destructor on threads GLib owns. With
+ * WAL the reader never waits for the writer, and so it sees the last
+ * commit: facts may be stale by the mails of the batch being committed
+ * (two first mails from one address in one batch are both "first
+ * contact").
  */
 #include <string.h>
 
@@ -21,7 +34,10 @@
 #include "mime.h"
 #include "notify.h"
 #include "reply.h"
+#include "rules.h"
+#include "sla.h"
 #include "store.h"
+#include "template.h"
 #include "thread.h"
 #include "ticket.h"
 
@@ -37,6 +53,8 @@ struct ingest {
 	guint		 submitted;	/* sequence numbers handed out */
 	GHashTable	*parked;	/* seq -> parsed job, waiting its turn */
 	guint		 next_seq;	/* the writer's next job */
+	struct store	*reader;	/* the parsers', for the rules' facts */
+	GMutex		 reader_lock;
 	void		 (*outbox_ready)(gpointer);
 	gpointer	 outbox_arg;
 	int		 notify_queued;	/* a notify task waits: the writer's */
@@ -106,6 +124,8 @@ ingest_job_free(struct ingest_job *job)
 	g_free(job->dedupe_key);
 	dsn_free(job->dsn);
 	g_free(job->cause);
+	rules_matches_free(job->rules);
+	g_free(job->rules_error);
 	g_free(job);
 }
 
@@ -117,7 +137,7 @@ ingest_store(struct store *st, struct ingest_job *job, char **cause)
 				    job->return_path, job->queue,
 				    job->deliveries, job->received_at,
 				    job->no_ack, job->attention, job->dsn,
-				    job->conf };
+				    job->conf, job->rules, job->rules_error };
 	struct ticket_result	 res;
 
 	if (ticket_file(st, &tm, &res, cause) != 0)
@@ -194,7 +214,6 @@ ingest_store_one(struct store *st, struct ingest_job *job)
 {
 	char	*cause = NULL;
 
-	ingest_from_headers(job);
 	if (st->ops->savepoint(st, &cause) != 0) {
 		job->status = INGEST_TEMPFAIL;
 		job->cause = cause;
@@ -437,9 +456,71 @@ ingest_writer(gpointer data)
 	return NULL;
 }
 
+/* The requester's facts, when the rules read them: 0, or -1 and *cause. */
+static int
+ingest_rules_facts(struct ingest_job *job, struct rules_input *ri,
+    struct store *reader, GMutex *lock, char **cause)
+{
+	const char	*who = *job->mail->from_addr != '\0' ?
+			    job->mail->from_addr : job->return_path;
+	int		 rc;
+
+	if (!rules_uses(job->conf->rules, RULES_FACT_REQUESTER))
+		return 0;
+	if (reader == NULL) {
+		*cause = g_strdup("no store to read open-tickets and "
+		    "first-contact from");
+		return -1;
+	}
+	if (lock != NULL)
+		g_mutex_lock(lock);
+	rc = reader->ops->requester_facts(reader, who, &ri->open_tickets,
+	    &ri->first_contact, cause);
+	if (lock != NULL)
+		g_mutex_unlock(lock);
+	return rc;
+}
+
+/*
+ * Match the rules of the job's conf: a reload after the job came in
+ * applies to the next mail. Agents' mail gets no rules: skipped here
+ * when From is an agent's, and on the writer in every case.
+ */
+static void
+ingest_rules_match(struct ingest_job *job, struct store *reader, GMutex *lock)
+{
+	const struct conf	*conf = job->conf;
+	const struct mail	*m = job->mail;
+	const struct conf_queue	*q = job->queue != NULL ?
+				    conf_queue_by_name(conf, job->queue) : NULL;
+	const struct store_delivery *d = job->deliveries->pdata[0];
+	struct rules_input	 ri = { 0 };
+	char			*cause = NULL;
+
+	if (conf->rules == NULL || conf_agent_by_address(conf, m->from_addr))
+		return;
+	ri.mail = m;
+	ri.sender = job->return_path;
+	ri.recipient = d->address;
+	ri.queue = job->queue;
+	ri.size = g_bytes_get_size(job->raw);
+	if (q != NULL && rules_uses(conf->rules, RULES_FACT_HOURS))
+		ri.inside_hours = sla_hours_open(&q->hours, q->timezone,
+		    job->received_at);
+	if (rules_uses(conf->rules, RULES_FACT_LANGUAGE))
+		ri.language = template_detect_language(m->content_language,
+		    m->body);
+	if (ingest_rules_facts(job, &ri, reader, lock, &cause) != 0) {
+		job->rules_error = g_strdup_printf("rules not run: %s", cause);
+		g_free(cause);
+		return;
+	}
+	job->rules = rules_match(conf->rules, &ri, 0);
+}
+
 /* The pure work, done in the parse pool rather than on the writer. */
 static void
-ingest_parse_job(struct ingest_job *job)
+ingest_parse_job(struct ingest_job *job, struct store *reader, GMutex *lock)
 {
 	if (job->mail == NULL)
 		job->mail = mime_parse(job->raw, job->conf->fallback_charset);
@@ -450,6 +531,9 @@ ingest_parse_job(struct ingest_job *job)
 	if (job->dedupe_key == NULL)
 		job->dedupe_key = ticket_dedupe_key(job->mail,
 		    job->attention != NULL);
+	ingest_from_headers(job);
+	if (job->rules == NULL && job->rules_error == NULL)
+		ingest_rules_match(job, reader, lock);
 }
 
 static void
@@ -458,18 +542,20 @@ ingest_parse(gpointer data, gpointer user_data)
 	struct ingest		*in = user_data;
 	struct ingest_job	*job = data;
 
-	ingest_parse_job(job);
+	ingest_parse_job(job, in->reader, &in->reader_lock);
 	g_async_queue_push(in->ready, job);
 }
 
 struct ingest *
-ingest_start(struct store *st, GMainContext *context,
+ingest_start(struct store *st, struct store *reader, GMainContext *context,
     void (*outbox_ready)(gpointer), gpointer arg, char **cause)
 {
 	struct ingest	*in = g_new0(struct ingest, 1);
 	GError		*error = NULL;
 
 	in->store = st;
+	in->reader = reader;
+	g_mutex_init(&in->reader_lock);
 	in->context = context;
 	in->outbox_ready = outbox_ready;
 	in->outbox_arg = arg;
@@ -480,6 +566,7 @@ ingest_start(struct store *st, GMainContext *context,
 	if (in->parsers == NULL) {
 		*cause = g_strdup(error->message);
 		g_error_free(error);
+		g_mutex_clear(&in->reader_lock);
 		g_async_queue_unref(in->ready);
 		g_hash_table_destroy(in->parked);
 		g_free(in);
@@ -514,14 +601,17 @@ ingest_stop(struct ingest *in)
 	g_async_queue_unref(in->ready);
 	g_hash_table_destroy(in->parked);
 	store_close(in->store);
+	store_close(in->reader);
+	g_mutex_clear(&in->reader_lock);
 	g_free(in);
 }
 
 void
 ingest_run_batch(struct store *st, GPtrArray *jobs)
 {
+	/* Between transactions: the writer's handle reads the facts. */
 	for (guint i = 0; i < jobs->len; i++)
-		ingest_parse_job(jobs->pdata[i]);
+		ingest_parse_job(jobs->pdata[i], st, NULL);
 	ingest_commit_batch(st, jobs);
 	ingest_notify_now(st, jobs);
 	for (guint i = 0; i < jobs->len; i++)

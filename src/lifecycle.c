@@ -15,6 +15,7 @@
 #include "mime.h"
 #include "notify.h"
 #include "reply.h"
+#include "rules.h"
 #include "store.h"
 #include "template.h"
 #include "thread.h"
@@ -510,6 +511,211 @@ lifecycle_new_ticket(struct store *st, const struct conf *conf, gint64 id,
 	ev.message_id = message;
 	ev.now = now;
 	return notify_agents(st, conf, &ev, cause);
+}
+
+/*
+ * Rules.
+ */
+
+static int
+lc_rule_event(struct lc *lc, const char *type, const struct rules_fired *f,
+    const struct rules_action *a, const char *skipped, char **cause)
+{
+	return lc_event(lc, type, g_strdup_printf("rule %s (%s): %s = %s%s%s",
+	    f->name, f->where, rules_act_name(a->act), a->value ? a->value :
+	    "no", skipped ? ": skipped, " : "", skipped ? skipped : ""), cause);
+}
+
+static int
+lc_rule_skip(struct lc *lc, const struct rules_fired *f,
+    const struct rules_action *a, char *why, char **cause)
+{
+	int	 rc;
+
+	log_info("ticket %" G_GINT64_FORMAT ": rule %s (%s): %s = %s skipped: "
+	    "%s", lc->t->id, f->name, f->where, rules_act_name(a->act),
+	    a->value ? a->value : "no", why);
+	rc = lc_rule_event(lc, "rule_skipped", f, a, why, cause);
+	g_free(why);
+	return rc;
+}
+
+static int
+lc_rule_queue(struct lc *lc, const char *queue, char **cause)
+{
+	if (strcmp(lc->t->queue, queue) == 0)
+		return 0;
+	if (lc_event(lc, "queue", g_strdup_printf("%s -> %s by ticketd (rules)",
+	    lc->t->queue, queue), cause) != 0)
+		return -1;
+	lc_replace(&lc->t->queue, queue);
+	return 0;
+}
+
+/* An action that changes the ticket itself; mail waits for lc_rule_mail. */
+static int
+lc_rule_state(struct lc *lc, const struct rules_result *res,
+    const struct rules_fired *f, const struct rules_action *a, char **cause)
+{
+	const struct conf_agent	*ag;
+	const char		*queue = res->queue ? res->queue : lc->t->queue;
+	char			*why;
+	int			 rc;
+
+	switch (a->act) {
+	case RULES_ASSIGN:
+		ag = conf_agent_by_name(lc->conf, a->value);
+		if (ag == NULL || !conf_agent_serves(ag, queue))
+			return lc_rule_skip(lc, f, a, g_strdup_printf("agent %s "
+			    "does not work in queue %s", a->value, queue), cause);
+		break;
+	case RULES_CANNED:
+	case RULES_NOTIFY:
+		return 0;
+	case RULES_PRIORITY:
+	case RULES_TAG:
+	case RULES_UNTAG:
+	case RULES_QUEUE:
+	case RULES_STATUS:
+	case RULES_NO_ACK:
+		break;
+	}
+	if (lc_rule_event(lc, "rule", f, a, NULL, cause) != 0)
+		return -1;
+	switch (a->act) {
+	case RULES_PRIORITY:
+		return lc_priority(lc, a->value, cause);
+	case RULES_TAG:
+	case RULES_UNTAG:
+		return lc_tag(lc, a->value, a->act == RULES_TAG, cause);
+	case RULES_QUEUE:
+		return lc_rule_queue(lc, a->value, cause);
+	case RULES_ASSIGN:
+	case RULES_STATUS:
+		why = g_strdup_printf("rule %s (%s)", f->name, f->where);
+		rc = a->act == RULES_ASSIGN ? lc_assign(lc, a->value, why,
+		    cause) : lc_status(lc, a->value, why, cause);
+		g_free(why);
+		return rc;
+	case RULES_NO_ACK:	/* ticket.c held the acknowledgement back */
+	case RULES_CANNED:
+	case RULES_NOTIFY:
+		return 0;
+	}
+	g_assert_not_reached();
+}
+
+/* notify = ADDRESS or AGENT: a short plain mail about the ticket. */
+static int
+lc_rule_notify(struct lc *lc, const struct rules_fired *f, const char *who,
+    const struct mail *m, char **cause)
+{
+	const struct conf_agent	*ag = conf_agent_by_name(lc->conf, who);
+	struct reply_mail	 rm = { 0 };
+	char			*subject, *text, *reply_to = NULL;
+	int			 rc;
+
+	rm.kind = "rule_notify";
+	rm.ticket = lc->t;
+	rm.queue = reply_queue_of(lc->conf, lc->t);
+	rm.parent = m;
+	/* reply.c puts the ticket's tag in front: "[#N] [rule NAME] ...". */
+	rm.subject = subject = g_strdup_printf("[rule %s] %s", f->name,
+	    lc->t->subject);
+	rm.text = text = g_strdup_printf("Rule %s (%s) matched mail <%s> from "
+	    "<%s> on ticket #%" G_GINT64_FORMAT " (queue %s, priority %s, "
+	    "status %s).\n\nSubject: %s\n", f->name, f->where,
+	    m->message_id ? m->message_id : "", m->from_addr, lc->t->id,
+	    lc->t->queue, lc->t->priority, lc->t->status, m->subject);
+	if (ag != NULL) {
+		rm.to_name = ag->display_name;
+		rm.to_addr = ag->addresses[0];
+		rm.agent = ag->name;
+		rm.reply_to = reply_to = agent_reply_address(lc->conf, rm.queue,
+		    lc->t->id, ag->name);
+	} else
+		rm.to_addr = who;
+	rm.automatic = 1;
+	rm.received_at = rm.now = lc->now;
+	rc = reply_send(lc->st, lc->conf, &rm, cause);
+	g_free(subject);
+	g_free(text);
+	g_free(reply_to);
+	return rc;
+}
+
+/* Mail a rule sends, once the ticket is saved: each reply, each address once. */
+static int
+lc_rule_mail(struct lc *lc, const struct rules_fired *f,
+    const struct rules_action *a, GHashTable *done, const struct mail *m,
+    const char *return_path, char **cause)
+{
+	const char	*suppress;
+	char		*key;
+
+	if (a->act != RULES_CANNED && a->act != RULES_NOTIFY)
+		return 0;
+	key = g_strdup_printf("%d %s", a->act, a->value);
+	if (!g_hash_table_add(done, key))
+		return 0;
+	if (a->act == RULES_NOTIFY)
+		return lc_rule_event(lc, "rule", f, a, NULL, cause) != 0 ? -1 :
+		    lc_rule_notify(lc, f, a->value, m, cause);
+	if ((suppress = reply_suppress_reason(lc->conf, m, return_path)) != NULL)
+		return lc_rule_skip(lc, f, a, g_strdup_printf("no automatic "
+		    "reply: %s", suppress), cause);
+	if (lc_rule_event(lc, "rule", f, a, NULL, cause) != 0)
+		return -1;
+	return reply_canned(lc->st, lc->conf, lc->t->id, a->value, NULL,
+	    lc->now, cause);
+}
+
+static int
+lc_rules_run(struct lc *lc, const struct rules_result *res,
+    const struct mail *m, const char *return_path, char **cause)
+{
+	GHashTable	*done;
+	int		 rc = 0;
+
+	for (guint i = 0; i < res->fired->len; i++) {
+		const struct rules_fired *f = res->fired->pdata[i];
+
+		for (guint j = 0; j < f->actions->len; j++)
+			if (lc_rule_state(lc, res, f, f->actions->pdata[j],
+			    cause) != 0)
+				return -1;
+	}
+	if (lc_save(lc, cause) != 0)
+		return -1;
+	done = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	for (guint i = 0; i < res->fired->len && rc == 0; i++) {
+		const struct rules_fired *f = res->fired->pdata[i];
+
+		for (guint j = 0; j < f->actions->len && rc == 0; j++)
+			rc = lc_rule_mail(lc, f, f->actions->pdata[j], done, m,
+			    return_path, cause);
+	}
+	g_hash_table_destroy(done);
+	if (rc == 0 && lc->assigned && lc->t->assignee != NULL)
+		rc = lc_notify(lc, NOTIFY_ASSIGN, NULL, cause);
+	return rc;
+}
+
+int
+lifecycle_rules(struct store *st, const struct conf *conf, gint64 id,
+    const struct rules_result *res, const struct mail *m,
+    const char *return_path, gint64 now, char **cause)
+{
+	struct lc	 lc = { st, conf, NULL, NULL, "rules", now, 0, 0 };
+	int		 rc;
+
+	if (res->fired->len == 0)
+		return 0;
+	if (lc_load(&lc, id, cause) != 0)
+		return -1;
+	rc = lc_rules_run(&lc, res, m, return_path, cause);
+	store_ticket_free(lc.t);
+	return rc;
 }
 
 int

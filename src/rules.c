@@ -121,6 +121,7 @@ struct rules_rule {
 struct rules {
 	int		 refs;
 	GPtrArray	*rules;		/* struct rules_rule *, in order */
+	int		 uses[RULES_FACT_LANGUAGE + 1]; /* rules_uses() */
 };
 
 static const char *const rules_act_names[] = {
@@ -890,6 +891,31 @@ rules_parse_init(struct rules_parse *p, const struct conf *conf)
 	p->errors = g_string_new(NULL);
 }
 
+/* Does a condition of rs read fact? Once, at load. */
+static int
+rules_scan_uses(const struct rules *rs, enum rules_fact fact)
+{
+	static const enum rules_subject subj[] = {
+		[RULES_FACT_REQUESTER] = SUBJ_OPEN_TICKETS,
+		[RULES_FACT_HOURS] = SUBJ_HOURS,
+		[RULES_FACT_LANGUAGE] = SUBJ_LANGUAGE,
+	};
+
+	for (guint i = 0; i < rs->rules->len; i++) {
+		const struct rules_rule *r = rs->rules->pdata[i];
+
+		for (guint j = 0; j < r->conds->len; j++) {
+			const struct rules_cond *c = r->conds->pdata[j];
+			enum rules_subject s = rules_subjects[c->subject].subject;
+
+			if (s == subj[fact] || (fact == RULES_FACT_REQUESTER &&
+			    s == SUBJ_FIRST_CONTACT))
+				return 1;
+		}
+	}
+	return 0;
+}
+
 static struct rules *
 rules_parse_done(struct rules_parse *p, char **cause)
 {
@@ -906,6 +932,8 @@ rules_parse_done(struct rules_parse *p, char **cause)
 		return NULL;
 	}
 	g_string_free(p->errors, TRUE);
+	for (int f = 0; f <= RULES_FACT_LANGUAGE; f++)
+		p->rules->uses[f] = rules_scan_uses(p->rules, f);
 	return p->rules;
 }
 
@@ -1339,15 +1367,34 @@ rules_result_clear(struct rules_result *res)
 	memset(res, 0, sizeof(*res));
 }
 
+/*
+ * The split: rules_match in the parse pool, rules_decide on the writer.
+ */
+
+enum rules_state { MATCH_NOT_TRIED, MATCH_NO, MATCH_YES, MATCH_ERROR };
+
+struct rules_match1 {
+	enum rules_state state;
+	guint		 decider;	/* the line that settled it, or 0 */
+	char		*error;		/* MATCH_ERROR */
+	GPtrArray	*trace;		/* condition lines, when asked */
+};
+
+struct rules_matches {
+	struct rules	*rules;		/* a reference */
+	guint		 n;
+	struct rules_match1 *m;		/* one per rule, in order */
+};
+
 /* Does the rule's when fit this mail? */
 static int
-rules_when_fits(const struct rules_rule *r, const struct rules_input *in)
+rules_when_fits(const struct rules_rule *r, int reply)
 {
 	switch (r->when) {
 	case WHEN_NEW:
-		return !in->reply;
+		return !reply;
 	case WHEN_REPLY:
-		return in->reply;
+		return reply;
 	case WHEN_ANY:
 		return 1;
 	}
@@ -1375,26 +1422,87 @@ rules_verdict(const struct rules_rule *r, int rc, guint decider)
 	    r->where, what, rc == -1 ? "at" : "decided by", decider);
 }
 
-/* One rule; 1 when it stops the evaluation. */
-static int
-rules_eval_rule(struct rules_eval *e, const struct rules_rule *r,
-    struct rules_result *res, GPtrArray *trace)
+struct rules_matches *
+rules_match(struct rules *rs, const struct rules_input *in, int want_trace)
 {
-	guint	 at = trace != NULL ? trace->len : 0, decider;
-	char	*error = NULL;
+	struct rules_matches	*ms = g_new0(struct rules_matches, 1);
+	struct rules_eval	 e = { 0 };
+	int			 rc;
+
+	ms->rules = rules_ref(rs);
+	ms->n = rs->rules->len;
+	ms->m = g_new0(struct rules_match1, ms->n);
+	e.in = in;
+	e.folded = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+	    g_free);
+	e.values = g_ptr_array_new();
+	for (guint i = 0; i < ms->n; i++) {
+		const struct rules_rule *r = rs->rules->pdata[i];
+		struct rules_match1 *m = &ms->m[i];
+
+		if (want_trace)
+			m->trace = g_ptr_array_new_with_free_func(g_free);
+		rc = rules_rule_match(&e, r, m->trace, &m->decider, &m->error);
+		m->state = rc == -1 ? MATCH_ERROR : rc ? MATCH_YES : MATCH_NO;
+		/* Whatever the mail turns out to be, nothing follows. */
+		if (rc == 1 && r->stop && r->when == WHEN_ANY)
+			break;
+	}
+	g_hash_table_destroy(e.folded);
+	g_ptr_array_unref(e.values);
+	return ms;
+}
+
+void
+rules_matches_free(struct rules_matches *ms)
+{
+	if (ms == NULL)
+		return;
+	for (guint i = 0; i < ms->n; i++) {
+		g_free(ms->m[i].error);
+		if (ms->m[i].trace != NULL)
+			g_ptr_array_unref(ms->m[i].trace);
+	}
+	g_free(ms->m);
+	rules_unref(ms->rules);
+	g_free(ms);
+}
+
+int
+rules_matches_errors(const struct rules_matches *ms, GPtrArray *errors)
+{
+	int	 n = 0;
+
+	for (guint i = 0; ms != NULL && i < ms->n; i++)
+		if (ms->m[i].state == MATCH_ERROR) {
+			g_ptr_array_add(errors, g_strdup(ms->m[i].error));
+			n++;
+		}
+	return n;
+}
+
+/* One rule, decided; 1 when it stops the evaluation. */
+static int
+rules_decide_rule(const struct rules_rule *r, const struct rules_match1 *m,
+    int reply, struct rules_result *res, GPtrArray *trace)
+{
 	int	 rc;
 
-	if (!rules_when_fits(r, e->in)) {
-		rules_trace(trace, r, e->in->reply ? "skipped, when = new and "
+	if (!rules_when_fits(r, reply)) {
+		rules_trace(trace, r, reply ? "skipped, when = new and "
 		    "this mail is a reply" : "skipped, when = reply and this "
 		    "mail opens a ticket");
 		return 0;
 	}
-	rc = rules_rule_match(e, r, trace, &decider, &error);
-	if (trace != NULL)
-		g_ptr_array_insert(trace, at, rules_verdict(r, rc, decider));
+	g_assert(m->state != MATCH_NOT_TRIED);
+	rc = m->state == MATCH_ERROR ? -1 : m->state == MATCH_YES;
+	if (trace != NULL) {
+		g_ptr_array_add(trace, rules_verdict(r, rc, m->decider));
+		for (guint i = 0; m->trace != NULL && i < m->trace->len; i++)
+			g_ptr_array_add(trace, g_strdup(m->trace->pdata[i]));
+	}
 	if (rc == -1)
-		g_ptr_array_add(res->errors, error);
+		g_ptr_array_add(res->errors, g_strdup(m->error));
 	if (rc != 1)
 		return 0;
 	rules_fire(r, res, trace);
@@ -1402,23 +1510,35 @@ rules_eval_rule(struct rules_eval *e, const struct rules_rule *r,
 }
 
 void
-rules_eval(const struct rules *rs, const struct rules_input *in,
+rules_decide(const struct rules_matches *ms, int reply,
     struct rules_result *res, GPtrArray *trace)
 {
-	struct rules_eval	 e = { 0 };
+	const struct rules	*rs = ms->rules;
 	guint			 i;
 
 	rules_result_init(res);
-	e.in = in;
-	e.folded = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
-	    g_free);
-	e.values = g_ptr_array_new();
-	for (i = 0; i < rs->rules->len; i++)
-		if (rules_eval_rule(&e, rs->rules->pdata[i], res, trace))
+	for (i = 0; i < ms->n; i++)
+		if (rules_decide_rule(rs->rules->pdata[i], &ms->m[i], reply,
+		    res, trace))
 			break;
-	for (i++; trace != NULL && i < rs->rules->len; i++)
+	for (i++; trace != NULL && i < ms->n; i++)
 		rules_trace(trace, rs->rules->pdata[i], "not tried, an earlier "
 		    "rule stopped");
-	g_hash_table_destroy(e.folded);
-	g_ptr_array_unref(e.values);
+}
+
+void
+rules_eval(const struct rules *rs, const struct rules_input *in,
+    struct rules_result *res, GPtrArray *trace)
+{
+	struct rules_matches	*ms;
+
+	ms = rules_match((struct rules *)rs, in, trace != NULL);
+	rules_decide(ms, in->reply, res, trace);
+	rules_matches_free(ms);
+}
+
+int
+rules_uses(const struct rules *rs, enum rules_fact fact)
+{
+	return rs != NULL && rs->uses[fact];
 }

@@ -81,6 +81,7 @@ enum stmt {
 	S_NOTIFY_ADD,
 	S_NOTIFY_LIST,
 	S_NOTIFY_DELETE,
+	S_REQUESTER_FACTS,
 	S_COUNT
 };
 
@@ -132,8 +133,8 @@ static const char *stmt_sql[S_COUNT] = {
 	[S_TICKET_TOUCH] = "UPDATE tickets SET updated_at = max(updated_at, ?2) "
 	    "WHERE id = ?1",
 	[S_TICKET_UPDATE] = "UPDATE tickets SET status = ?2, status_at = ?3, "
-	    "priority = ?4, assignee = ?5, attention = ?6, updated_at = ?7 "
-	    "WHERE id = ?1",
+	    "priority = ?4, assignee = ?5, attention = ?6, updated_at = ?7, "
+	    "queue = coalesce(?8, queue) WHERE id = ?1",
 	[S_MESSAGE_INSERT] = "INSERT INTO messages (ticket_id, direction, source, "
 	    "return_path, dedupe_key, message_id, from_name, from_addr, "
 	    "to_addrs, cc_addrs, date, subject, body, parsed, received_at, "
@@ -220,6 +221,12 @@ static const char *stmt_sql[S_COUNT] = {
 	[S_NOTIFY_DELETE] = "DELETE FROM notify_pending WHERE id = ?1",
 	[S_TICKET_AUTHORS] = "SELECT author FROM messages WHERE ticket_id = ?1 "
 	    "AND author IS NOT NULL GROUP BY author ORDER BY min(id)",
+	/* Open tickets counted up to STORE_FACTS_OPEN_MAX: a bounded cost. */
+	[S_REQUESTER_FACTS] = "SELECT (SELECT count(*) FROM (SELECT 1 FROM "
+	    "tickets WHERE lower(requester_addr) = lower(?1) AND status IN "
+	    "('new', 'open', 'pending') LIMIT " G_STRINGIFY(STORE_FACTS_OPEN_MAX)
+	    ")), NOT EXISTS (SELECT 1 FROM messages WHERE "
+	    "lower(from_addr) = lower(?1) AND direction = 'in')",
 };
 
 /* Migration N brings user_version from N to N + 1. */
@@ -349,6 +356,13 @@ static const char *migrations[] = {
 	" ticket_id INTEGER NOT NULL REFERENCES tickets (id),"
 	" kind INTEGER NOT NULL, actor TEXT, text TEXT,"
 	" message_id INTEGER, created_at INTEGER NOT NULL);",
+	/*
+	 * The rules' facts: has this address written before, and its open
+	 * tickets without its closed ones.
+	 */
+	"CREATE INDEX messages_from ON messages (lower(from_addr));"
+	"CREATE INDEX tickets_requester_status ON tickets "
+	"(lower(requester_addr), status);",
 };
 
 struct store_sqlite {
@@ -1603,6 +1617,7 @@ sqlite_ticket_update(struct store *st, const struct store_ticket *t,
 	bind_name(q, 5, t->assignee);
 	sqlite3_bind_int(q, 6, t->attention);
 	sqlite3_bind_int64(q, 7, t->updated_at);
+	bind_text(q, 8, t->queue);
 	changed = sqlite_changed(s, q, "ticket_update", cause);
 	if (changed == 0)
 		*cause = g_strdup_printf("ticket %" G_GINT64_FORMAT ": no such "
@@ -1813,6 +1828,34 @@ sqlite_ticket_authors(struct store *st, gint64 ticket, GPtrArray **names,
 	    "ticket_authors", ticket, sqlite_text_row, g_free, names, cause);
 }
 
+struct sqlite_facts {
+	guint	*open;
+	int	*first;
+};
+
+static void
+sqlite_facts_fill(struct store_sqlite *s, sqlite3_stmt *q, gpointer arg)
+{
+	struct sqlite_facts	*f = arg;
+
+	*f->open = (guint)sqlite3_column_int64(q, 0);
+	*f->first = sqlite3_column_int(q, 1);
+}
+
+static int
+sqlite_requester_facts(struct store *st, const char *address, guint *open,
+    int *first, char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_REQUESTER_FACTS);
+	struct sqlite_facts	 f = { open, first };
+
+	bind_text(q, 1, address);
+	/* An aggregate: there is always a row. */
+	return sqlite_lookup_row(s, q, "requester_facts", sqlite_facts_fill, &f,
+	    cause) == 1 ? 0 : -1;
+}
+
 static int
 sqlite_notify_add(struct store *st, struct store_notify *n, char **cause)
 {
@@ -1924,4 +1967,5 @@ const struct store_ops store_sqlite_ops = {
 	.resolved_before = sqlite_resolved_before,
 	.resolved_oldest = sqlite_resolved_oldest,
 	.ticket_authors = sqlite_ticket_authors,
+	.requester_facts = sqlite_requester_facts,
 };

@@ -21,6 +21,7 @@
 #include "notify.h"
 #include "quote.h"
 #include "reply.h"
+#include "rules.h"
 #include "store.h"
 #include "template.h"
 #include "ticket.h"
@@ -653,7 +654,8 @@ ticket_note_late_original(struct store *st, const struct ticket_mail *tm,
 
 static int
 ticket_acknowledge(struct store *st, const struct ticket_mail *tm,
-    const struct ticket_decision *d, int *queued, char **cause)
+    const struct ticket_decision *d, const char *no_ack, int *queued,
+    char **cause)
 {
 	struct reply_trigger	 trig = { d->ticket_id, tm->mail,
 				    tm->return_path, tm->queue,
@@ -664,6 +666,8 @@ ticket_acknowledge(struct store *st, const struct ticket_mail *tm,
 	else if (d->agent != AGENT_NONE ||
 	    conf_agent_by_address(tm->conf, tm->mail->from_addr) != NULL)
 		trig.why_not = "the sender is one of our agents";
+	else
+		trig.why_not = no_ack;
 	if (tm->no_ack)
 		return 0;
 	return reply_ack(st, tm->conf, &trig, queued, cause);
@@ -821,9 +825,102 @@ ticket_agent_mail(struct store *st, const struct ticket_mail *tm,
 	return rc;
 }
 
+/*
+ * Rules.
+ */
+
+/* Do the rules' actions apply? Customers' mail that is stored anew. */
+static int
+ticket_gets_rules(const struct ticket_decision *d)
+{
+	switch (d->outcome) {
+	case TICKET_DUPLICATE:
+	case TICKET_AGENT:
+		return 0;
+	case TICKET_FOLLOW_UP:
+	case TICKET_NEW:
+		return !d->bounce && d->agent != AGENT_COPY;
+	}
+	g_assert_not_reached();
+}
+
+/* "rule NAME (FILE:LINE): acknowledge = no" of the last rule that said so. */
+static char *
+ticket_rules_no_ack(const struct rules_result *rr)
+{
+	if (rr == NULL || rr->acknowledge)
+		return NULL;
+	for (guint i = rr->fired->len; i-- > 0;) {
+		const struct rules_fired *f = rr->fired->pdata[i];
+
+		for (guint j = 0; j < f->actions->len; j++)
+			if (((const struct rules_action *)f->actions->pdata[j])->
+			    act == RULES_NO_ACK)
+				return g_strdup_printf("rule %s (%s): "
+				    "acknowledge = no", f->name, f->where);
+	}
+	return NULL;
+}
+
+/* What kept rules from deciding: logged, and an event on the ticket. */
+static int
+ticket_rules_error(struct store *st, const struct ticket_mail *tm,
+    gint64 ticket, const char *error, char **cause)
+{
+	const char	*msgid = tm->mail->message_id;
+
+	log_warn("rules: %s (mail <%s>, ticket %" G_GINT64_FORMAT ")", error,
+	    msgid ? msgid : "", ticket);
+	return st->ops->event_add(st, ticket, tm->received_at, "rules_error",
+	    error, cause);
+}
+
+/* After the mail is on its ticket: the rules' errors, then their actions. */
+static int
+ticket_rules_apply(struct store *st, const struct ticket_mail *tm,
+    const struct ticket_decision *d, const struct rules_result *rr,
+    char **cause)
+{
+	if (tm->rules_error != NULL && ticket_gets_rules(d) &&
+	    ticket_rules_error(st, tm, d->ticket_id, tm->rules_error,
+	    cause) != 0)
+		return -1;
+	if (rr == NULL)
+		return 0;
+	for (guint i = 0; i < rr->errors->len; i++)
+		if (ticket_rules_error(st, tm, d->ticket_id, rr->errors->pdata[i],
+		    cause) != 0)
+			return -1;
+	return lifecycle_rules(st, tm->conf, d->ticket_id, rr, tm->mail,
+	    tm->return_path, tm->received_at, cause);
+}
+
+static int
+ticket_record_new(struct store *st, const struct ticket_mail *tm,
+    struct ticket_decision *d, const struct rules_result *rr,
+    struct ticket_result *res, char **cause)
+{
+	struct ticket_mail	 moved = *tm;
+	char			*no_ack = ticket_rules_no_ack(rr);
+	gint64			 id;
+	int			 rc = -1;
+
+	/* queue = NAME: the ticket opens there. */
+	if (rr != NULL && rr->queue != NULL)
+		moved.queue = rr->queue;
+	if (ticket_create(st, &moved, d, cause) == 0 &&
+	    ticket_add_message(st, &moved, d, &id, cause) == 0 &&
+	    ticket_acknowledge(st, &moved, d, no_ack, &res->queued_mail,
+	    cause) == 0 &&
+	    ticket_after_customer(st, &moved, d, id, 1, cause) == 0)
+		rc = ticket_rules_apply(st, &moved, d, rr, cause);
+	g_free(no_ack);
+	return rc;
+}
+
 static int
 ticket_record(struct store *st, const struct ticket_mail *tm,
-    struct ticket_decision *d,
+    struct ticket_decision *d, const struct rules_result *rr,
     struct ticket_result *res, char **cause)
 {
 	gint64	 id;
@@ -838,15 +935,12 @@ ticket_record(struct store *st, const struct ticket_mail *tm,
 		    d->ticket_id, tm->received_at, cause) != 0)
 			return -1;
 		if (ticket_add_message(st, tm, d, &id, cause) != 0 ||
-		    ticket_note_late_original(st, tm, d, id, cause) != 0)
+		    ticket_note_late_original(st, tm, d, id, cause) != 0 ||
+		    ticket_after_customer(st, tm, d, id, 0, cause) != 0)
 			return -1;
-		return ticket_after_customer(st, tm, d, id, 0, cause);
+		return ticket_rules_apply(st, tm, d, rr, cause);
 	case TICKET_NEW:
-		if (ticket_create(st, tm, d, cause) != 0 ||
-		    ticket_add_message(st, tm, d, &id, cause) != 0 ||
-		    ticket_acknowledge(st, tm, d, &res->queued_mail, cause) != 0)
-			return -1;
-		return ticket_after_customer(st, tm, d, id, 1, cause);
+		return ticket_record_new(st, tm, d, rr, res, cause);
 	}
 	g_assert_not_reached();
 }
@@ -856,14 +950,21 @@ ticket_file(struct store *st, const struct ticket_mail *tm,
     struct ticket_result *res, char **cause)
 {
 	struct ticket_decision	 d;
-	int			 rc;
+	struct rules_result	 rr;
+	int			 rc, rules;
 
 	memset(res, 0, sizeof *res);
 	if (ticket_decide(st, tm, &d, cause) != 0) {
 		ticket_decision_clear(&d);
 		return -1;
 	}
-	rc = ticket_record(st, tm, &d, res, cause);
+	/* Only now is it known whether the mail opens a ticket. */
+	if ((rules = tm->rules != NULL && ticket_gets_rules(&d)))
+		rules_decide(tm->rules, d.outcome == TICKET_FOLLOW_UP, &rr,
+		    NULL);
+	rc = ticket_record(st, tm, &d, rules ? &rr : NULL, res, cause);
+	if (rules)
+		rules_result_clear(&rr);
 	/* Notifications and agents' mail may have queued mail as well. */
 	if (d.outcome != TICKET_DUPLICATE && tm->conf->smtp_url != NULL)
 		res->queued_mail = 1;

@@ -3,7 +3,11 @@
  * either checks it (-n), delivers one mail from standard input
  * ("deliver"), or runs the sources and the ingest pipeline on a GLib
  * main loop until SIGTERM. SIGHUP reloads the configuration by swap:
- * a new one that fails to load leaves the running one in place.
+ * a new one that fails to load leaves the running one in place. So
+ * does a change to the rules ([ticketd] rules: a file, or a directory's
+ * *.rules), which a GFileMonitor sees: the reload runs once the files
+ * have been quiet for TICKETD_RULES_QUIET ms, so that an editor's
+ * save (write, rename, chmod) reloads once.
  */
 #include <sys/stat.h>
 
@@ -13,6 +17,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include <gio/gio.h>
 #include <glib-unix.h>
 
 #include "conf.h"
@@ -29,6 +34,7 @@
 #include "store.h"
 
 #define TICKETD_CONF	"/etc/ticketd/ticketd.conf"
+#define TICKETD_RULES_QUIET	200	/* ms after a rule file's last change */
 
 struct ticketd {
 	char		*conf_path;
@@ -39,6 +45,10 @@ struct ticketd {
 	struct outbox	*outbox;
 	guint		 close_timer;	/* resolved -> closed, a GSource id */
 	GPtrArray	*sources;	/* struct source * */
+	GFileMonitor	*rules_monitor;	/* on the conf's rules, or NULL */
+	char		*rules_watched;	/* the path it watches */
+	int		 rules_dir;	/* ... a directory of *.rules */
+	guint		 rules_quiet;	/* the pending reload, a GSource id */
 };
 
 static char	*opt_conf = NULL;
@@ -180,6 +190,8 @@ ticketd_close_schedule(struct ticketd *td)
 	td->close_timer = g_timeout_add_seconds(every, ticketd_close_tick, td);
 }
 
+static void	 ticketd_rules_watch(struct ticketd *);
+
 static gboolean
 ticketd_reload(gpointer arg)
 {
@@ -213,8 +225,103 @@ ticketd_reload(gpointer arg)
 	conf_unref(td->conf);
 	td->conf = conf;
 	ticketd_close_schedule(td);
+	ticketd_rules_watch(td);
 	log_info("%s: reloaded", td->conf_path);
 	return G_SOURCE_CONTINUE;
+}
+
+/* The rule files have been quiet for a while: reload as SIGHUP does. */
+static gboolean
+ticketd_rules_quiet(gpointer arg)
+{
+	struct ticketd	*td = arg;
+
+	td->rules_quiet = 0;
+	log_info("%s: rules changed", td->rules_watched);
+	ticketd_reload(td);
+	return G_SOURCE_REMOVE;
+}
+
+static void
+ticketd_rules_changed(GFileMonitor *mon, GFile *file, GFile *other,
+    GFileMonitorEvent event, gpointer arg)
+{
+	struct ticketd	*td = arg;
+	char		*name, *other_name = NULL;
+	int		 ours;
+
+	if (event == G_FILE_MONITOR_EVENT_PRE_UNMOUNT ||
+	    event == G_FILE_MONITOR_EVENT_UNMOUNTED)
+		return;
+	/* In a directory, only *.rules count (not an editor's swap file). */
+	name = g_file_get_basename(file);
+	if (other != NULL)
+		other_name = g_file_get_basename(other);
+	ours = !td->rules_dir || g_str_has_suffix(name, ".rules") ||
+	    (other_name != NULL && g_str_has_suffix(other_name, ".rules"));
+	g_free(name);
+	g_free(other_name);
+	if (!ours)
+		return;
+	if (td->rules_quiet != 0)
+		g_source_remove(td->rules_quiet);
+	td->rules_quiet = g_timeout_add(TICKETD_RULES_QUIET,
+	    ticketd_rules_quiet, td);
+}
+
+static void
+ticketd_rules_unwatch(struct ticketd *td)
+{
+	if (td->rules_quiet != 0)
+		g_source_remove(td->rules_quiet);
+	td->rules_quiet = 0;
+	if (td->rules_monitor != NULL) {
+		g_file_monitor_cancel(td->rules_monitor);
+		g_object_unref(td->rules_monitor);
+	}
+	td->rules_monitor = NULL;
+	g_free(td->rules_watched);
+	td->rules_watched = NULL;
+}
+
+/*
+ * Watch the running conf's rules; again after each reload, as the path
+ * may have changed, or a file become a directory. A path that cannot be
+ * watched is logged, and SIGHUP still reloads.
+ */
+static void
+ticketd_rules_watch(struct ticketd *td)
+{
+	const char	*path = td->conf->rules_path;
+	GFile		*file;
+	GError		*error = NULL;
+	int		 dir;
+
+	if (path == NULL) {
+		ticketd_rules_unwatch(td);
+		return;
+	}
+	dir = g_file_test(path, G_FILE_TEST_IS_DIR);
+	if (td->rules_monitor != NULL && td->rules_dir == dir &&
+	    strcmp(td->rules_watched, path) == 0)
+		return;
+	ticketd_rules_unwatch(td);
+	file = g_file_new_for_path(path);
+	td->rules_monitor = dir ? g_file_monitor_directory(file,
+	    G_FILE_MONITOR_WATCH_MOVES, NULL, &error) : g_file_monitor_file(file,
+	    G_FILE_MONITOR_WATCH_MOVES, NULL, &error);
+	g_object_unref(file);
+	if (td->rules_monitor == NULL) {
+		log_warn("%s: cannot watch for changes: %s", path,
+		    error->message);
+		g_error_free(error);
+		return;
+	}
+	td->rules_watched = g_strdup(path);
+	td->rules_dir = dir;
+	g_signal_connect(td->rules_monitor, "changed",
+	    G_CALLBACK(ticketd_rules_changed), td);
+	log_info("%s: watching the rules for changes", path);
 }
 
 static int
@@ -232,16 +339,19 @@ ticketd_prepare_database(const char *path)
 static int
 ticketd_start(struct ticketd *td)
 {
-	struct store	*st;
+	struct store	*st, *reader = NULL;
 	char		*cause = NULL;
 
+	/* The parse pool's handle reads the rules' facts (ingest.h). */
 	if ((st = store_open("sqlite", td->conf->database, &cause)) == NULL ||
 	    reply_keys_load(td->conf, st, &cause) != 0 ||
+	    (reader = store_open("sqlite", td->conf->database, &cause)) == NULL ||
 	    (td->outbox = outbox_start(td->conf, &cause)) == NULL ||
-	    (td->ingest = ingest_start(st, NULL, outbox_wake, td->outbox,
-	    &cause)) == NULL) {
+	    (td->ingest = ingest_start(st, reader, NULL, outbox_wake,
+	    td->outbox, &cause)) == NULL) {
 		log_warn("%s", cause);
 		g_free(cause);
+		store_close(reader);
 		store_close(st);
 		return -1;
 	}
@@ -340,12 +450,14 @@ ticketd_run(struct ticketd *td)
 	g_unix_signal_add(SIGTERM, ticketd_quit, td);
 	g_unix_signal_add(SIGINT, ticketd_quit, td);
 	g_unix_signal_add(SIGHUP, ticketd_reload, td);
+	ticketd_rules_watch(td);
 	ticketd_close_schedule(td);
 	ticketd_close_tick(td);
 	log_info("started, database %s", td->conf->database);
 	g_main_loop_run(td->loop);
 	if (td->close_timer != 0)
 		g_source_remove(td->close_timer);
+	ticketd_rules_unwatch(td);
 	ticketd_stop(td);
 	g_main_loop_unref(td->loop);
 	dblock_release(td->lock);

@@ -587,23 +587,31 @@ test_invalid_utf8(void)
 }
 
 /* (a+)+$ on a long line: an error naming the rule, and no stall. */
-static void
-test_catastrophic(void)
+/* A mail whose body is one line of len "a"s and a "!": (a+)+$'s worst. */
+static struct mail *
+long_line_mail(gsize len)
 {
-	gsize			 len = 100 * 1024;
-	GString			*text = g_string_new("Subject: x\n\n");
-	struct mail		*m;
-	struct rules		*rs;
-	struct rules_input	 in;
-	struct rules_result	 res;
-	GPtrArray		*trace = g_ptr_array_new_with_free_func(g_free);
-	gint64			 t0, t;
+	GString		*text = g_string_new("Subject: x\n\n");
+	struct mail	*m;
 
 	for (gsize i = 0; i < len; i++)
 		g_string_append_c(text, 'a');
 	g_string_append(text, "!\n");
 	m = parse(text->str);
 	g_string_free(text, TRUE);
+	return m;
+}
+
+static void
+test_catastrophic(void)
+{
+	struct mail		*m = long_line_mail(100 * 1024);
+	struct rules		*rs;
+	struct rules_input	 in;
+	struct rules_result	 res;
+	GPtrArray		*trace = g_ptr_array_new_with_free_func(g_free);
+	gint64			 t0, t;
+
 	rs = load_ok("[rule evil]\nmatch = body ~ /(a+)+$/\ntag = evil\n"
 	    "[rule after]\nmatch = body contains \"aaa\"\ntag = after\n");
 	input_init(&in, m);
@@ -624,6 +632,100 @@ test_catastrophic(void)
 	rules_unref(rs);
 	g_ptr_array_unref(trace);
 	mail_free(m);
+}
+
+/* Match once, decide for a new ticket and for a reply: as rules_eval. */
+static void
+test_split(void)
+{
+	struct mail		*m = parse("Subject: urgent\n\nhello\n");
+	struct rules		*rs;
+	struct rules_input	 in;
+	struct rules_matches	*ms;
+	struct rules_result	 res, ref;
+	GPtrArray		*trace, *tref;
+
+	rs = load_ok("[rule new]\nmatch = subject contains \"urgent\"\n"
+	    "priority = high\ntag = a\n"
+	    "[rule reply]\nwhen = reply\nmatch = body contains \"hello\"\n"
+	    "tag = b\nstop = yes\n"
+	    "[rule any]\nwhen = any\nmatch = subject ~ /x|u/\nuntag = a\n"
+	    "[rule no]\nwhen = any\nmatch = body contains \"nope\"\n"
+	    "tag = c\n");
+	input_init(&in, m);
+	ms = rules_match(rs, &in, 1);
+	for (int reply = 0; reply <= 1; reply++) {
+		trace = g_ptr_array_new_with_free_func(g_free);
+		tref = g_ptr_array_new_with_free_func(g_free);
+		rules_decide(ms, reply, &res, trace);
+		in.reply = reply;
+		rules_eval(rs, &in, &ref, tref);
+		g_assert_cmpuint(res.fired->len, ==, ref.fired->len);
+		g_assert_cmpuint(trace->len, ==, tref->len);
+		for (guint i = 0; i < trace->len; i++)
+			g_assert_cmpstr(trace->pdata[i], ==, tref->pdata[i]);
+		if (reply) {
+			g_assert_cmpuint(res.fired->len, ==, 1);
+			g_assert_cmpstr(res.tags_add->pdata[0], ==, "b");
+			g_assert_null(res.priority);
+		} else {
+			g_assert_cmpuint(res.fired->len, ==, 2);
+			g_assert_cmpstr(res.priority, ==, "high");
+			g_assert_cmpuint(res.tags_add->len, ==, 0);
+			g_assert_cmpstr(res.tags_remove->pdata[0], ==, "a");
+		}
+		rules_result_clear(&res);
+		rules_result_clear(&ref);
+		g_ptr_array_unref(trace);
+		g_ptr_array_unref(tref);
+	}
+	rules_matches_free(ms);
+	/* The matches keep the rules alive. */
+	ms = rules_match(rs, &in, 0);
+	rules_unref(rs);
+	rules_decide(ms, 0, &res, NULL);
+	g_assert_cmpuint(res.fired->len, ==, 2);
+	rules_result_clear(&res);
+	rules_matches_free(ms);
+	mail_free(m);
+}
+
+/* A match error is known before the writer decides. */
+static void
+test_split_errors(void)
+{
+	struct mail		*m = long_line_mail(50000);
+	struct rules		*rs;
+	struct rules_input	 in;
+	struct rules_matches	*ms;
+	GPtrArray		*errors = g_ptr_array_new_with_free_func(g_free);
+
+	rs = load_ok("[rule evil]\nwhen = reply\nmatch = body ~ /(a+)+$/\n"
+	    "tag = evil\n");
+	input_init(&in, m);
+	ms = rules_match(rs, &in, 0);
+	g_assert_cmpint(rules_matches_errors(ms, errors), ==, 1);
+	g_assert_cmpstr(errors->pdata[0], ==, "t.rules:1: rule evil: "
+	    "line 3: regex match limit (100000) exceeded");
+	rules_matches_free(ms);
+	rules_unref(rs);
+	g_ptr_array_unref(errors);
+	mail_free(m);
+}
+
+/* Which facts a rule set needs looked up. */
+static void
+test_uses(void)
+{
+	struct rules	*rs = load_ok("[rule a]\nmatch = first-contact is yes\n"
+			    "tag = x\n[rule b]\nmatch = hours is inside\n"
+			    "tag = y\n");
+
+	g_assert_true(rules_uses(rs, RULES_FACT_REQUESTER));
+	g_assert_true(rules_uses(rs, RULES_FACT_HOURS));
+	g_assert_false(rules_uses(rs, RULES_FACT_LANGUAGE));
+	rules_unref(rs);
+	g_assert_false(rules_uses(NULL, RULES_FACT_HOURS));
 }
 
 static char *
@@ -838,6 +940,9 @@ main(int argc, char **argv)
 	g_test_add_func("/rules/thai/charsets", test_thai_charsets);
 	g_test_add_func("/rules/invalid-utf8", test_invalid_utf8);
 	g_test_add_func("/rules/catastrophic", test_catastrophic);
+	g_test_add_func("/rules/split", test_split);
+	g_test_add_func("/rules/split/errors", test_split_errors);
+	g_test_add_func("/rules/uses", test_uses);
 	g_test_add_func("/rules/examples", test_examples);
 	for (gsize i = 0; i < G_N_ELEMENTS(golden); i++) {
 		char *path = g_strdup_printf("/rules/golden/%s", golden[i]);

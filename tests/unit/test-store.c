@@ -756,6 +756,7 @@ static const char downgrade[] =
     "DROP INDEX tickets_status; DROP INDEX tickets_requester;"
     "DROP INDEX tickets_assignee; DROP INDEX tickets_queue;"
     "DROP INDEX tags_tag; DROP TABLE ticket_links; DROP TABLE notify_pending;"
+    "DROP INDEX messages_from; DROP INDEX tickets_requester_status;"
     "ALTER TABLE tickets DROP COLUMN assignee;"
     "ALTER TABLE tickets DROP COLUMN status_at;"
     "ALTER TABLE messages DROP COLUMN author;"
@@ -782,7 +783,7 @@ test_migration(struct fixture *f, gconstpointer data)
 	f->st = store_open("sqlite", f->db, &cause);
 	g_assert_null(cause);
 	out = sqlite_shell(f, "PRAGMA user_version");
-	g_assert_cmpstr(out, ==, "7");
+	g_assert_cmpstr(out, ==, "8");
 	g_free(out);
 	t = ticket_fetch(f, 1);
 	g_assert_cmpint(t->status_at, ==, 250);
@@ -796,6 +797,39 @@ test_migration(struct fixture *f, gconstpointer data)
 	message_new(f, 2, "k", "alice", NULL);
 	flt = (struct store_filter){ .assignee = "alice" };
 	assert_found(f, &flt, "2");
+}
+
+/* What the rules read of a requester, from a second handle. */
+static void
+test_requester_facts(struct fixture *f, gconstpointer data)
+{
+	struct store	*reader;
+	char		*cause = NULL;
+	guint		 open = 99;
+	int		 is_first = -1;
+	gint64		 t;
+
+	reader = store_open("sqlite", f->db, &cause);
+	g_assert_nonnull(reader);
+	g_assert_cmpint(reader->ops->requester_facts(reader, "A@example.org",
+	    &open, &is_first, &cause), ==, 0);
+	g_assert_cmpuint(open, ==, 0);
+	g_assert_cmpint(is_first, ==, 1);
+	t = ticket_new(f, "a@Example.org", "open", "support", NULL, 100);
+	ticket_new(f, "a@example.org", "pending", "support", NULL, 100);
+	ticket_new(f, "a@example.org", "resolved", "support", NULL, 100);
+	ticket_new(f, "b@example.org", "new", "support", NULL, 100);
+	message_new(f, t, "k1", NULL, NULL);
+	g_assert_cmpint(reader->ops->requester_facts(reader, "a@EXAMPLE.org",
+	    &open, &is_first, &cause), ==, 0);
+	g_assert_cmpuint(open, ==, 2);
+	g_assert_cmpint(is_first, ==, 0);
+	g_assert_cmpint(reader->ops->requester_facts(reader, "b@example.org",
+	    &open, &is_first, &cause), ==, 0);
+	g_assert_cmpuint(open, ==, 1);
+	g_assert_cmpint(is_first, ==, 1);
+	g_assert_null(cause);
+	store_close(reader);
 }
 
 #define ADD(name, fn) g_test_add(name, struct fixture, NULL, fixture_setup, \
@@ -827,6 +861,7 @@ main(int argc, char **argv)
 	ADD("/store/resolved", test_resolved);
 	ADD("/store/authors", test_authors);
 	ADD("/store/migration", test_migration);
+	ADD("/store/requester-facts", test_requester_facts);
 	g_test_add_func("/store/open-failure", test_open_failure);
 	return g_test_run();
 }

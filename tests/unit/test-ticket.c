@@ -8,6 +8,7 @@
 
 #include "conf.h"
 #include "mime.h"
+#include "rules.h"
 #include "store.h"
 #include "thread.h"
 #include "ticket.h"
@@ -25,29 +26,47 @@ key_of(const char *text)
 	return key;
 }
 
-/* File one mail for queue address rcpt; returns the outcome and ticket. */
+/*
+ * File one mail for queue address rcpt, with rs (or none) matched first
+ * as the parse pool would; returns the outcome and ticket.
+ */
 static enum ticket_outcome
-file_to(struct fixture *f, const char *text, const char *rcpt,
-    gint64 *ticket)
+file_ruled(struct fixture *f, const char *text, const char *rcpt,
+    struct rules *rs, gint64 *ticket)
 {
 	struct mail		*m = parse(text);
 	char			*key = ticket_dedupe_key(m, 0), *cause = NULL;
 	GPtrArray		*deliveries = g_ptr_array_new();
 	struct store_delivery	 d = { "support", (char *)rcpt };
+	struct rules_input	 in = { 0 };
 	struct ticket_mail	 tm = { m, key, "test", "", "support",
 				    deliveries, 1700000000, 1, NULL, NULL, f->conf };
 	struct ticket_result	 res;
+	struct rules_matches	*ms = NULL;
 
+	in.mail = m;
+	in.queue = "support";
+	in.size = g_bytes_get_size(m->raw);
+	if (rs != NULL)
+		tm.rules = ms = rules_match(rs, &in, 0);
 	g_ptr_array_add(deliveries, &d);
 	g_assert_cmpint(f->st->ops->begin(f->st, &cause), ==, 0);
 	g_assert_cmpint(ticket_file(f->st, &tm, &res, &cause), ==, 0);
 	g_assert_cmpint(f->st->ops->commit(f->st, &cause), ==, 0);
 	g_assert_null(cause);
 	*ticket = res.ticket_id;
+	rules_matches_free(ms);
 	g_ptr_array_free(deliveries, TRUE);
 	g_free(key);
 	mail_free(m);
 	return res.outcome;
+}
+
+static enum ticket_outcome
+file_to(struct fixture *f, const char *text, const char *rcpt,
+    gint64 *ticket)
+{
+	return file_ruled(f, text, rcpt, NULL, ticket);
 }
 
 static enum ticket_outcome
@@ -316,6 +335,65 @@ test_deliveries(struct fixture *f, gconstpointer data)
 	g_free(ev);
 }
 
+static const char ruled[] =
+    "[rule first]\nmatch = subject contains \"vpn\"\npriority = high\n"
+    "tag = vpn, x\nuntag = x\nassign = malee\n"
+    "[rule again]\nwhen = reply\nmatch = body ~ /still/\ntag = again\n"
+    "status = pending\n";
+
+/* The writer decides and applies: events name the rule, file:line. */
+static void
+test_rules(struct fixture *f, gconstpointer data)
+{
+	struct store_ticket	*t;
+	struct rules		*rs;
+	char			*cause = NULL, *ev;
+	gint64			 id, again;
+
+	rs = rules_load_buffer("t.rules", ruled, strlen(ruled), f->conf, &cause);
+	g_assert_null(cause);
+	g_assert_cmpint(file_ruled(f, original, "support@example.com", rs, &id),
+	    ==, TICKET_NEW);
+	g_assert_cmpint(f->st->ops->ticket_get(f->st, id, &t, &cause), ==, 1);
+	g_assert_cmpstr(t->priority, ==, "high");
+	g_assert_null(t->assignee);
+	g_assert_cmpstr(t->tags[0], ==, "vpn");
+	g_assert_null(t->tags[1]);
+	store_ticket_free(t);
+	ev = events(f, id);
+	g_assert_nonnull(strstr(ev,
+	    "rule: rule first (t.rules:1): priority = high\n"
+	    "priority: normal -> high by ticketd (rules)\n"
+	    "rule: rule first (t.rules:1): tag = vpn\n"
+	    "tagged: vpn by ticketd (rules)\n"
+	    "rule: rule first (t.rules:1): tag = x\n"
+	    "tagged: x by ticketd (rules)\n"
+	    "rule: rule first (t.rules:1): untag = x\n"
+	    "untagged: x by ticketd (rules)\n"
+	    "rule_skipped: rule first (t.rules:1): assign = malee: skipped, "
+	    "agent malee does not work in queue support\n"));
+	g_assert_null(strstr(ev, "rule again"));
+	g_free(ev);
+	/* The same mail again: a duplicate gets no rules. */
+	g_assert_cmpint(file_ruled(f, original, "support@example.com", rs,
+	    &again), ==,
+	    TICKET_DUPLICATE);
+	g_assert_cmpint(file_ruled(f, "From: Customer <cust@customer.example>\r\n"
+	    "Subject: Re: VPN drops\r\nIn-Reply-To: <orig@customer.example>\r\n"
+	    "Message-ID: <re@customer.example>\r\n\r\nstill\r\n",
+	    "support@example.com", rs, &again), ==, TICKET_FOLLOW_UP);
+	g_assert_cmpint(again, ==, id);
+	ev = events(f, id);
+	g_assert_nonnull(strstr(ev, "rule: rule again (t.rules:7): tag = again\n"));
+	g_assert_nonnull(strstr(ev, "rule: rule again (t.rules:7): status = "
+	    "pending\nstatus: new -> pending by ticketd (rules): rule again "
+	    "(t.rules:7)\n"));
+	/* when = new: the follow-up's subject matches, but it is a reply. */
+	g_assert_null(strstr(strstr(ev, "rule again"), "rule first"));
+	g_free(ev);
+	rules_unref(rs);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -337,5 +415,9 @@ main(int argc, char **argv)
 	    test_two_replies_before_original);
 	ADD("/ticket/stranger-cites-first", test_stranger_cites_first);
 	ADD("/ticket/deliveries", test_deliveries);
+	g_test_add("/ticket/rules", struct fixture, "[queue billing]\n"
+	    "address = billing@example.com\n[agent malee]\n"
+	    "address = malee@example.com\nqueues = billing\n", fixture_setup,
+	    test_rules, fixture_teardown);
 	return g_test_run();
 }
