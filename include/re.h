@@ -42,4 +42,19 @@ const char	*re_flags(const struct re *);
 int		 re_match(const struct re *, const char *text, gsize len,
 		    gsize *start, gsize *end, char **cause);
 
+/*
+ * Could the pattern match the C string text at all? 0 when text lacks a
+ * literal that every match of the pattern contains, 1 when it may
+ * match. A handful of strstr()s, far cheaper than re_match() on a long
+ * body. lower is text with its ASCII letters in lower case, where a
+ * caseless pattern's literals are looked for; the caller makes it once
+ * for all patterns. With lower NULL, a caseless pattern may always
+ * match.
+ */
+int		 re_may_match(const struct re *, const char *text,
+		    const char *lower);
+
+/* The literals re_may_match() looks for, for tests (g_strfreev). */
+char		**re_literals_of(const struct re *);
+
 #endif

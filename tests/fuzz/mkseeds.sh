@@ -176,3 +176,17 @@ done
 # rules: the shipped example set and the golden rule sets.
 mkdir -p "$S/rules"
 cp "$R"/conf/rules/*.rules "$R"/tests/rules/*.rules "$S/rules/"
+
+# re: "PATTERN\nFLAGS\nTEXT", the patterns of the rule sets and a few
+# that the required literals must get right.
+mkdir -p "$S/re"
+n=0
+for p in 'order\s*#?4711[0-9]{2}\b' '\b(outage|ticket)-13\b' '@shop12\.example$' \
+    'kelvin' 'STREET' 'ด่วน|urgent|asap' 'still (down|broken)' '^auto-' \
+    '[]a)]xyz' '(?:ab|cd)+efg' 'abc(?i)DEF' '(a(*ACCEPT))bcd' '\Qa|b\Eabc' \
+    '(a+)+$' 'caf\x{e9}s' 'ab{2,}c' 'x\Ky{1,3}?z'; do
+	n=$((n + 1))
+	printf '%s\ni\nOrder #471199, ticket-13 down; \342\204\252elvin STRE\305\277T abcDEF\n' "$p" >"$S/re/$n.txt"
+	printf '%s\n\naaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!\nabcdef cafés xyz\n' "$p" >"$S/re/$n-plain.txt"
+done
+printf 'order\\s+#\n\n' >"$S/re/empty-text.txt"

@@ -1,7 +1,8 @@
 /*
  * test-re: the pcre2 wrapper: flags, compile errors with their offset,
- * match offsets, Unicode classes, invalid UTF-8 in the text, and the
- * limits that stop a catastrophic pattern.
+ * match offsets, Unicode classes, invalid UTF-8 in the text, the
+ * limits that stop a catastrophic pattern, and the required literals
+ * that rule texts out before a match.
  */
 #include <string.h>
 
@@ -138,6 +139,128 @@ test_limit(void)
 	re_free(re);
 }
 
+/* The literals of pattern under flags, joined by commas. */
+static char *
+literals(const char *pattern, const char *flags)
+{
+	struct re	*re = compile_ok(pattern, flags);
+	char		**l = re_literals_of(re);
+	char		*s = g_strjoinv(",", l);
+
+	g_strfreev(l);
+	re_free(re);
+	return s;
+}
+
+static void
+test_literals(void)
+{
+	static const char *const cases[][3] = {
+		{ "order\\s*#?4711[0-9]{2}\\b", "i", "order,4711" },
+		{ "Order 4711", "", "Order 4711" },
+		{ "Order 4711", "i", "order 4711" },
+		{ "\\b(outage|ticket)-13\\b", "i", "-13" },
+		{ "foo\\.bar$", "", "foo.bar" },
+		{ "abcd?ef", "", "abc" },
+		{ "abcd*efg", "", "abc,efg" },
+		{ "abcd+efg", "", "abc,efg" },
+		{ "x{2}yyy", "", "yyy" },
+		{ "abc{2,}def", "", "def" },
+		{ "[abc]xyz", "", "xyz" },
+		{ "[]a)]xyz", "", "xyz" },
+		{ "[^]]xyz", "", "xyz" },
+		{ "xyz[(]", "", "xyz" },
+		{ "[[:alpha:]]xyz", "", "" },
+		{ "a(b|c)def", "", "def" },
+		{ "(a[)]b)cde", "", "cde" },
+		{ "(?:ab|cd)+efg", "", "efg" },
+		{ "KELVINs", "i", "elvin" },
+		{ "address@shop12\\.example$", "i", "addre,hop12.example" },
+		{ "ระบบล่ม", "", "" },
+		{ "abc\\x41def", "", "" },
+		{ "abc|def", "", "" },
+		{ "abc(?i)def", "", "" },
+		{ "(?=abc)abc", "", "" },
+		{ "(a(*ACCEPT))bcd", "", "" },
+		{ "(x(?#()|y)abc", "", "" },
+		{ "\\Qa|b\\Eabc", "", "" },
+		{ "abc def", "x", "" },
+		{ "abc{,", "", "" },
+		{ "ab", "", "" },
+	};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+		char *got = literals(cases[i][0], cases[i][1]);
+
+		g_test_message("/%s/%s", cases[i][0], cases[i][1]);
+		g_assert_cmpstr(got, ==, cases[i][2]);
+		g_free(got);
+	}
+}
+
+static int
+may_match(const char *pattern, const char *flags, const char *text)
+{
+	struct re	*re = compile_ok(pattern, flags);
+	char		*lower = g_ascii_strdown(text, -1);
+	int		 rc = re_may_match(re, text, lower);
+
+	g_free(lower);
+	re_free(re);
+	return rc;
+}
+
+/* Never rules out a text the pattern matches. */
+static void
+test_may_match(void)
+{
+	static const char *const patterns[][2] = {
+		{ "order\\s*#?4711[0-9]{2}\\b", "i" }, { "Order 4711", "" },
+		{ "kelvin", "i" }, { "ABC", "i" }, { "street", "i" },
+		{ "foo\\.bar", "" }, { "caf\xc3\xa9s", "i" },
+		{ "(a|b)cdef", "" }, { "cdef", "" },
+	};
+	static const char *const texts[] = {
+		"", "ORDER #471199", "order 4711", "Order 4711",
+		"\xe2\x84\xaa" "elvin",		/* the Kelvin sign */
+		"STRE\xc5\xbf" "T",		/* a long s */
+		"abc", "foo.bar", "fooxbar", "CAF\xc3\x89S", "bcdef", "xcdef",
+		"\xff" "order 4711\xfe" "23",
+	};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(patterns); i++)
+		for (gsize j = 0; j < G_N_ELEMENTS(texts); j++)
+			if (match(patterns[i][0], patterns[i][1], texts[j]))
+				g_assert_true(may_match(patterns[i][0],
+				    patterns[i][1], texts[j]));
+	g_assert_true(match("kelvin", "i", "\xe2\x84\xaa" "elvin"));
+	g_assert_false(may_match("order\\s*4711", "i", "order 4712"));
+	g_assert_false(may_match("Order", "", "order"));
+	g_assert_true(may_match("Order", "", "Order"));
+}
+
+/*
+ * The reason K and S end a run under /i: they, and no other ASCII
+ * letter, match a character outside ASCII.
+ */
+static void
+test_caseless_ascii(void)
+{
+	GString		*all = g_string_new(NULL);
+
+	for (gunichar c = 0x80; c <= 0x10ffff; c++)
+		if (g_unichar_validate(c))
+			g_string_append_unichar(all, c);
+	for (char c = 'a'; c <= 'z'; c++) {
+		char	 pattern[2] = { c, '\0' };
+
+		g_test_message("/%s/i", pattern);
+		g_assert_cmpint(match(pattern, "i", all->str), ==,
+		    c == 'k' || c == 's');
+	}
+	g_string_free(all, TRUE);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -148,5 +271,8 @@ main(int argc, char **argv)
 	g_test_add_func("/re/unicode", test_unicode);
 	g_test_add_func("/re/invalid-utf8", test_invalid_utf8);
 	g_test_add_func("/re/limit", test_limit);
+	g_test_add_func("/re/literals", test_literals);
+	g_test_add_func("/re/may-match", test_may_match);
+	g_test_add_func("/re/caseless-ascii", test_caseless_ascii);
 	return g_test_run();
 }

@@ -513,6 +513,29 @@ test_thai_sara_am(void)
 	mail_free(m2);
 }
 
+/*
+ * contains folds as NFKC and case folding of the whole text would,
+ * though only the non-ASCII stretches go through GLib: a combining mark
+ * after an ASCII letter, full-width letters, a ligature, ß.
+ */
+static void
+test_fold(void)
+{
+	struct mail	*m = parse("Subject: x\nContent-Type: text/plain; "
+			    "charset=utf-8\n\nmy cafe\xcc\x81 \xef\xbc\xaf"
+			    "\xef\xbc\xb2\xef\xbc\xa4\xef\xbc\xa5\xef\xbc\xb2 "
+			    "\xef\xac\x81le, Stra\xc3\x9f" "e 12\n");
+
+	g_assert_true(holds(m, "body contains \"caf\xc3\xa9 order\""));
+	g_assert_true(holds(m, "body contains \"MY CAF\xc3\x89\""));
+	g_assert_false(holds(m, "body contains \"cafe \""));
+	g_assert_true(holds(m, "body contains \"order file\""));
+	g_assert_true(holds(m, "body contains \"strasse 12\""));
+	g_assert_true(holds(m, "body ~ /cafe\xcc\x81/"));
+	g_assert_false(holds(m, "body ~ /order/i"));
+	mail_free(m);
+}
+
 /* A mail whose subject and body are text in charset. */
 static struct mail *
 thai_mail(const char *charset, const char *subject, const char *body)
@@ -937,6 +960,7 @@ main(int argc, char **argv)
 	g_test_add_func("/rules/when-stop", test_when_stop);
 	g_test_add_func("/rules/actions", test_actions);
 	g_test_add_func("/rules/thai/sara-am", test_thai_sara_am);
+	g_test_add_func("/rules/fold", test_fold);
 	g_test_add_func("/rules/thai/charsets", test_thai_charsets);
 	g_test_add_func("/rules/invalid-utf8", test_invalid_utf8);
 	g_test_add_func("/rules/catastrophic", test_catastrophic);
