@@ -334,9 +334,10 @@ imap_take_conf(struct imap_account *a)
 	g_mutex_unlock(&a->lock);
 	if (next == NULL)
 		return;
+	/* a->cfg lives in a->conf, which the unref may free. */
+	a->cfg = conf_imap_by_name(next, a->cfg->name);
 	conf_unref(a->conf);
 	a->conf = next;
-	a->cfg = conf_imap_by_name(next, a->cfg->name);
 	log_trace(TRACE_IMAP, "%s: new configuration taken", a->origin);
 }
 

@@ -1,17 +1,22 @@
 #!/bin/sh
 # Rules in the ingest pipeline (issue 9), against the real daemon over
-# LMTP with smtp-sink catching what goes out: actions on a new ticket and
+# LMTP, pipe and IMAP (a real Dovecot) with smtp-sink catching what goes
+# out: actions on a new ticket and
 # the "rule" events that name file:line, when = reply, acknowledge = no,
 # an assignee outside the ticket's queue, an edit under the running
 # daemon (reloaded on change, no SIGHUP), a broken edit that keeps the
 # old rules, Thai rules against TIS-620 mail, and the catastrophic
 # pattern under load.
 . "$(dirname "$0")/../lib.sh"
-plan 31
+plan 33
 
 SINK=$TMP/sink
 eval "$("$PEERS/smtp-sink.sh" start "$SINK")" || exit 1
 cleanup "'$PEERS/smtp-sink.sh' stop '$SINK'"
+DOVE=$TMP/dovecot
+eval "$("$PEERS/dovecot.sh" start "$DOVE")" || exit 1
+cleanup "'$PEERS/dovecot.sh' stop '$DOVE'"
+DLMTP=$LMTP_PORT
 
 RULES=$TMP/rules
 BASIC=$RULES/10-basic.rules
@@ -38,7 +43,9 @@ printf '%s\n' "[rule invoice]" "match = subject contains \"invoice\"" \
     "[smtp]" "url = smtp://127.0.0.1:$SMTP_PORT" "" \
     "[autoreply]" "per_address = 1000/1h" "per_ticket = 1000/1h" "" \
     "[agent somchai]" "address = somchai@example.com" "" \
-    "[agent malee]" "address = malee@example.com" "queues = billing"; } >"$TMP/t.conf"
+    "[agent malee]" "address = malee@example.com" "queues = billing" "" \
+    "[imap support]" "host = 127.0.0.1" "port = $IMAP_PORT" "tls = none" \
+    "user = support" "password = secret" "queue = support" "poll_interval = 1s"; } >"$TMP/t.conf"
 CONF=$TMP/t.conf DB=$TMP/tickets.db
 start_ticketd "$CONF" || exit 1
 
@@ -139,6 +146,17 @@ t=$(ticket_of p1@example.org)
 [ -n "$t" ] && [ "$(show "$t" .priority)" = urgent ] && events "$t" rule | grep -q "rule urgent ($BASIC:2)"
 ok $? "pipe delivery runs the same rules"
 
+# So does mail the IMAP poller fetches from Dovecot.
+swaks --protocol LMTP --server 127.0.0.1 --port "$DLMTP" --to support@example.com \
+    --from i@example.org --header "Subject: urgent by IMAP" --header "Message-Id: <imap1@example.org>" \
+    --header "Content-Type: text/plain; charset=UTF-8" --body "ระบบล่ม since dawn" >/dev/null 2>&1
+has_ticket() { [ -n "$(ticket_of "$1")" ]; }
+wait_for 15 has_ticket imap1@example.org
+t=$(ticket_of imap1@example.org)
+[ -n "$t" ] && [ "$(show "$t" .priority)" = urgent ] && [ "$(tags "$t")" = outage,thai-outage,vip ] &&
+    events "$t" rule | grep -q "rule thai ($BASIC:17): tag = thai-outage"
+ok $? "IMAP mail runs the same rules: ticket ${t:-none}, tags $(tags "${t:-0}")"
+
 # Edit the rules under the running daemon: no SIGHUP.
 reloads=$(log_count ': reloaded$')
 basic "" "[rule fresh]" "match = subject contains \"fresh\"" "tag = fresh" >"$BASIC.new"
@@ -149,6 +167,13 @@ log_has "$RULES: rules changed"
 ok $? "the log says why"
 mail f1 "fresh mail" "hello"
 is "$(tags "$t")" fresh "new mail gets the new rule"
+# The IMAP poller takes the new configuration (and rules) at its next
+# batch, after the daemon has let go of the old one.
+swaks --protocol LMTP --server 127.0.0.1 --port "$DLMTP" --to support@example.com \
+    --from i@example.org --header "Subject: fresh by IMAP" --header "Message-Id: <imap2@example.org>" >/dev/null 2>&1
+wait_for 15 has_ticket imap2@example.org
+t=$(ticket_of imap2@example.org)
+is "$(tags "${t:-0}")" fresh "and so does IMAP mail"
 
 # A broken edit: file:line in the log, the old rules stay.
 failed=$(log_count 'reload failed')
