@@ -108,11 +108,24 @@ const struct conf_queue *reply_queue_of(const struct conf *,
 
 /*
  * Queue the canned reply name to ticket id's requester and record it on
- * the ticket, as written by agent author (NULL: by nobody in particular). -1 and *cause when the ticket or template does not exist
- * or the store fails.
+ * the ticket, as written by agent author (NULL: by nobody in particular).
+ * -1 and *cause when the ticket or template does not exist or the store
+ * fails.
  */
 int		 reply_canned(struct store *, const struct conf *, gint64 id,
 		    const char *name, const char *author, gint64 now,
+		    char **cause);
+
+/*
+ * The canned reply name that a rule sends in answer to a customer's mail
+ * on ticket id: an automatic reply (Auto-Submitted: auto-replied, from
+ * [autoreply] envelope_sender), so it counts against the [autoreply]
+ * limits and is held back by them and by a recent hard bounce, as an
+ * acknowledgement is. 1 when queued; 0 with *why (g_free) when held
+ * back; -1 and *cause as for reply_canned().
+ */
+int		 reply_canned_auto(struct store *, const struct conf *,
+		    gint64 id, const char *name, gint64 now, char **why,
 		    char **cause);
 
 /*

@@ -651,7 +651,7 @@ lc_rule_mail(struct lc *lc, const struct rules_fired *f,
     const char *return_path, char **cause)
 {
 	const char	*suppress;
-	char		*key;
+	char		*key, *why;
 
 	if (a->act != RULES_CANNED && a->act != RULES_NOTIFY)
 		return 0;
@@ -664,10 +664,15 @@ lc_rule_mail(struct lc *lc, const struct rules_fired *f,
 	if ((suppress = reply_suppress_reason(lc->conf, m, return_path)) != NULL)
 		return lc_rule_skip(lc, f, a, g_strdup_printf("no automatic "
 		    "reply: %s", suppress), cause);
-	if (lc_rule_event(lc, "rule", f, a, NULL, cause) != 0)
+	switch (reply_canned_auto(lc->st, lc->conf, lc->t->id, a->value,
+	    lc->now, &why, cause)) {
+	case 1:
+		return lc_rule_event(lc, "rule", f, a, NULL, cause);
+	case 0:
+		return lc_rule_skip(lc, f, a, why, cause);
+	default:
 		return -1;
-	return reply_canned(lc->st, lc->conf, lc->t->id, a->value, NULL,
-	    lc->now, cause);
+	}
 }
 
 static int

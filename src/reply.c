@@ -274,6 +274,7 @@ reply_headers(const struct conf *conf, const struct reply_mail *rm,
 	if (rm->automatic) {
 		g_ptr_array_add(h, "Auto-Submitted");
 		g_ptr_array_add(h, strcmp(rm->kind, "ack") == 0 ||
+		    strcmp(rm->kind, "reply") == 0 ||
 		    strcmp(rm->kind, "agent_error") == 0 ?
 		    "auto-replied" : "auto-generated");
 	}
@@ -577,31 +578,20 @@ reply_queue_of(const struct conf *conf, const struct store_ticket *t)
 	return q != NULL ? q : conf->queues->pdata[0];
 }
 
-int
-reply_canned(struct store *st, const struct conf *conf, gint64 id,
-    const char *name, const char *author, gint64 now, char **cause)
+/* Queue canned reply name on ticket t: by author, or automatic. */
+static int
+reply_canned_send(struct store *st, const struct conf *conf,
+    struct store_ticket *t, const char *name, const char *author,
+    int automatic, gint64 now, char **cause)
 {
-	struct store_ticket	*t = NULL;
 	struct reply_mail	 rm = { 0 };
 	struct mail		*parent;
 	gint64			 received = now;
-	int			 ret, found;
+	int			 ret;
 
-	if (conf->templates == NULL || !template_exists(conf->templates, name)) {
-		*cause = g_strdup_printf("no template %s.LANG.txt in %s", name,
-		    conf->templates_dir ? conf->templates_dir : "(templates unset)");
+	parent = reply_last_incoming(st, conf, t->id, &received, cause);
+	if (parent == NULL && *cause != NULL)
 		return -1;
-	}
-	if ((found = st->ops->ticket_get(st, id, &t, cause)) != 1) {
-		if (found == 0)
-			*cause = g_strdup_printf("no ticket %" G_GINT64_FORMAT, id);
-		return -1;
-	}
-	parent = reply_last_incoming(st, conf, id, &received, cause);
-	if (parent == NULL && *cause != NULL) {
-		store_ticket_free(t);
-		return -1;
-	}
 	rm.kind = "reply";
 	rm.ticket = t;
 	rm.queue = reply_queue_of(conf, t);
@@ -613,9 +603,67 @@ reply_canned(struct store *st, const struct conf *conf, gint64 id,
 	rm.on_ticket = 1;
 	rm.received_at = received;
 	rm.now = now;
+	if (automatic) {
+		rm.automatic = 1;
+		rm.envelope_from = conf->ack_envelope_sender;
+	}
 	ret = reply_send(st, conf, &rm, cause);
 	if (parent != NULL)
 		mail_free(parent);
+	return ret;
+}
+
+/* Ticket id, with canned reply name there to send; 1, 0 or -1. */
+static int
+reply_canned_ticket(struct store *st, const struct conf *conf, gint64 id,
+    const char *name, struct store_ticket **t, char **cause)
+{
+	int	 found;
+
+	if (conf->templates == NULL || !template_exists(conf->templates, name)) {
+		*cause = g_strdup_printf("no template %s.LANG.txt in %s", name,
+		    conf->templates_dir ? conf->templates_dir : "(templates unset)");
+		return -1;
+	}
+	if ((found = st->ops->ticket_get(st, id, t, cause)) == 0)
+		*cause = g_strdup_printf("no ticket %" G_GINT64_FORMAT, id);
+	return found == 1 ? 0 : -1;
+}
+
+int
+reply_canned(struct store *st, const struct conf *conf, gint64 id,
+    const char *name, const char *author, gint64 now, char **cause)
+{
+	struct store_ticket	*t = NULL;
+	int			 ret;
+
+	if (reply_canned_ticket(st, conf, id, name, &t, cause) != 0)
+		return -1;
+	ret = reply_canned_send(st, conf, t, name, author, 0, now, cause);
+	store_ticket_free(t);
+	return ret;
+}
+
+int
+reply_canned_auto(struct store *st, const struct conf *conf, gint64 id,
+    const char *name, gint64 now, char **why, char **cause)
+{
+	struct store_ticket	*t = NULL;
+	int			 ret;
+
+	*why = NULL;
+	if (reply_canned_ticket(st, conf, id, name, &t, cause) != 0)
+		return -1;
+	if (reply_over_limit(st, conf, t->requester_addr, t->id, now, why,
+	    cause) != 0 || (*why == NULL && bounce_held(st, conf,
+	    t->requester_addr, now, why, cause) == -1))
+		ret = -1;
+	else if (*why != NULL)
+		ret = 0;
+	else if ((ret = reply_canned_send(st, conf, t, name, NULL, 1, now,
+	    cause)) == 0)
+		ret = st->ops->autoreply_add(st, t->requester_addr, t->id, now,
+		    cause) == 0 ? 1 : -1;
 	store_ticket_free(t);
 	return ret;
 }

@@ -1,14 +1,17 @@
 #!/bin/sh
 # Acknowledgements and canned replies as the customer sees them, and the
 # loop protection: every RFC 3834 suppression rule, our loop marker, the
-# rate limits, and header injection through the Subject and From name.
+# rate limits (canned replies that rules send among them), and header
+# injection through the Subject and From name.
 . "$(dirname "$0")/../lib.sh"
-plan 39
+plan 43
 
 SINK=$TMP/sink
 eval "$("$PEERS/smtp-sink.sh" start "$SINK")" || exit 1
 cleanup "'$PEERS/smtp-sink.sh' stop '$SINK'"
-{ ticketd_conf | sed 's/^address = .*/&, help@example.com/'; printf '%s\n' "name = Example Support" \
+printf '%s\n' "[rule password]" "when = any" "match = subject contains \"password\"" \
+    "canned = password-reset" >"$TMP/auto.rules"
+{ ticketd_conf | sed "s/^address = .*/&, help@example.com/; s|^templates = .*|&\nrules = $TMP/auto.rules|"; printf '%s\n' "name = Example Support" \
 	"[smtp]" "url = smtp://127.0.0.1:$SMTP_PORT" \
 	"[autoreply]" "per_address = 2/1h" "per_ticket = 5/1h" \
 	"[queue sales]" "address = sales@example.com" "language = th" \
@@ -180,3 +183,26 @@ is "$(ctl show "$t" --json | jq -r '[.messages[] | select(.direction == "out")][
 ctl reply "$t" --canned no-such-template 2>"$TMP/err"
 [ $? -ne 0 ] && grep -q 'no template no-such-template' "$TMP/err"
 ok $? "an unknown canned reply is refused with a clear error"
+
+# A canned reply that a rule sends is an automatic reply too: marked so,
+# from the null sender, and under the same limits, so an autoresponder
+# that answers it without saying so cannot keep a loop going.
+mail 'Loop <loop@example.org>' loop@example.org --header 'Subject: password help'
+t=$id
+canned_to_loop() { grep -l '^Subject: Re: \[#'"$t"'\] password help' "$SINK"/spool/* 2>/dev/null | head -1; }
+wait_for 5 sh -c "[ -n \"\$(grep -l '^Subject: Re: \[#$t\] password help' '$SINK'/spool/* 2>/dev/null)\" ]"
+f=$(canned_to_loop)
+[ -n "$f" ] && grep -q '^Auto-Submitted: auto-replied$' "$f" && grep -q '^X-Mail-Args: <>$' "$f"
+ok $? "a rule's canned reply has Auto-Submitted: auto-replied and the null sender"
+for i in 1 2 3; do
+	lmtp_send --from loop@example.org --to support@example.com --header 'From: loop@example.org' \
+	    --header "Subject: Re: [#$t] password help" --header "Message-Id: <loop$i@example.org>" >/dev/null 2>&1
+done
+replies() { ctl show "$t" --json | jq '[.outbox[] | select(.kind == "reply")] | length'; }
+skipped() { ctl show "$t" --json | jq -r '.events[] | select(.type == "rule_skipped") | .detail'; }
+is "$(replies)" 1 "per_address = 2/1h: after the acknowledgement and one canned reply, none"
+is "$(skipped | grep -c 'canned = password-reset: skipped, rate limit: 2 per 3600s to this address')" 3 \
+    "each held-back canned reply is a rule_skipped event that says why"
+log_has "ticket $t: rule password \\($TMP/auto.rules:1\\): canned = password-reset skipped: rate limit"
+ok $? "and a log line naming the rule"
+
