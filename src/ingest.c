@@ -483,8 +483,9 @@ ingest_rules_facts(struct ingest_job *job, struct rules_input *ri,
 
 /*
  * Match the rules of the job's conf: a reload after the job came in
- * applies to the next mail. Agents' mail gets no rules: skipped here
- * when From is an agent's, and on the writer in every case.
+ * applies to the next mail. Agents' mail gets no rules, but only the
+ * writer knows a mail is an agent's: one with an agent's From that fails
+ * the check is a customer's, and the rules apply to it.
  */
 static void
 ingest_rules_match(struct ingest_job *job, struct store *reader, GMutex *lock)
@@ -497,7 +498,7 @@ ingest_rules_match(struct ingest_job *job, struct store *reader, GMutex *lock)
 	struct rules_input	 ri = { 0 };
 	char			*cause = NULL;
 
-	if (conf->rules == NULL || conf_agent_by_address(conf, m->from_addr))
+	if (conf->rules == NULL)
 		return;
 	ri.mail = m;
 	ri.sender = job->return_path;

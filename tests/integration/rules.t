@@ -8,7 +8,7 @@
 # old rules, Thai rules against TIS-620 mail, and the catastrophic
 # pattern under load.
 . "$(dirname "$0")/../lib.sh"
-plan 33
+plan 34
 
 SINK=$TMP/sink
 eval "$("$PEERS/smtp-sink.sh" start "$SINK")" || exit 1
@@ -145,6 +145,14 @@ printf '%s\n' "From: p@example.org" "Subject: urgent by pipe" "Message-Id: <p1@e
 t=$(ticket_of p1@example.org)
 [ -n "$t" ] && [ "$(show "$t" .priority)" = urgent ] && events "$t" rule | grep -q "rule urgent ($BASIC:2)"
 ok $? "pipe delivery runs the same rules"
+
+# A mail with an agent's From and no token is not the agent's: it is
+# stored as customer mail, and the rules run on it as on any other.
+lmtp_send --from somchai@example.com --to support@example.com --header "From: Somchai <somchai@example.com>" \
+    --header "Subject: urgent, says someone" --header "Message-Id: <forged1@example.org>" >/dev/null 2>&1
+t=$(ticket_of forged1@example.org)
+[ -n "$t" ] && [ "$(show "$t" .priority)" = urgent ] && [ -n "$(events "$t" agent_refused)" ]
+ok $? "a forged agent's mail is a customer's, and the rules run on it: $(events "${t:-0}" agent_refused)"
 
 # So does mail the IMAP poller fetches from Dovecot.
 swaks --protocol LMTP --server 127.0.0.1 --port "$DLMTP" --to support@example.com \
