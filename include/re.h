@@ -17,6 +17,7 @@
 #include <glib.h>
 
 struct re;
+struct textidx;
 
 /*
  * Compile pattern with flags, a string of the letters i (caseless),
@@ -43,18 +44,25 @@ int		 re_match(const struct re *, const char *text, gsize len,
 		    gsize *start, gsize *end, char **cause);
 
 /*
- * Could the pattern match the C string text at all? 0 when text lacks a
- * literal that every match of the pattern contains, 1 when it may
- * match. A handful of strstr()s, far cheaper than re_match() on a long
- * body. lower is text with its ASCII letters in lower case, where a
- * caseless pattern's literals are looked for; the caller makes it once
- * for all patterns. With lower NULL, a caseless pattern may always
- * match.
+ * Could the pattern match text at all? 0 when the text lacks a literal
+ * that every match of the pattern contains, 1 when it may match. A
+ * handful of textidx lookups, far cheaper than re_match() on a long
+ * body. lower indexes the text with its ASCII letters in lower case,
+ * where a caseless pattern's literals are looked for; the caller makes
+ * both once for all patterns. With lower NULL, a caseless pattern may
+ * always match.
  */
-int		 re_may_match(const struct re *, const char *text,
-		    const char *lower);
+int		 re_may_match(const struct re *, struct textidx *text,
+		    struct textidx *lower);
 
-/* The literals re_may_match() looks for, for tests (g_strfreev). */
-char		**re_literals_of(const struct re *);
+/*
+ * The literals re_may_match() looks for, one after the other, each with
+ * its NUL, and an empty one last: "order\04711\0\0"; *caseless says
+ * whether they are in lower case, to be looked for in lower-cased text.
+ * Owned by the re. A caller that keeps them elsewhere checks them with
+ * re_literals_in(): 1 when in has every one.
+ */
+const char	*re_literals(const struct re *, int *caseless);
+int		 re_literals_in(const char *literals, struct textidx *in);
 
 #endif

@@ -1598,6 +1598,11 @@ part_text(struct mime_ctx *ctx, GMimePart *part, GBytes *content,
 	return text_unix_newlines(text);
 }
 
+/*
+ * The part's type, lower case. gmime keeps whatever octets the header
+ * had; a type is RFC 2045 token characters, so one with anything else
+ * is no type at all, and says so.
+ */
 static char *
 object_type(GMimeObject *obj)
 {
@@ -1605,6 +1610,11 @@ object_type(GMimeObject *obj)
 
 	type = g_mime_content_type_get_mime_type(
 	    g_mime_object_get_content_type(obj));
+	for (const char *p = type; *p != '\0'; p++)
+		if ((guchar)*p <= ' ' || (guchar)*p >= 0x7f) {
+			g_free(type);
+			return g_strdup("application/octet-stream");
+		}
 	lower = g_ascii_strdown(type, -1);
 	g_free(type);
 	return lower;

@@ -14,6 +14,7 @@
 #include <pcre2.h>
 
 #include "re.h"
+#include "textidx.h"
 
 #define RE_MATCH_LIMIT	100000
 #define RE_DEPTH_LIMIT	10000
@@ -233,7 +234,7 @@ re_scan_atom(struct re_scan *sc)
 }
 
 static GString *
-re_literals(const char *pattern, uint32_t options)
+re_scan_literals(const char *pattern, uint32_t options)
 {
 	struct re_scan	 sc = { pattern, (options & PCRE2_CASELESS) != 0,
 			    g_string_new(NULL), g_string_new(NULL) };
@@ -275,7 +276,7 @@ re_compile(const char *pattern, const char *flags, char **cause)
 		g_free(text);
 		return NULL;
 	}
-	lits = re_literals(pattern, options);
+	lits = re_scan_literals(pattern, options);
 	re = g_malloc0(sizeof(*re) + lits->len + 1);
 	memcpy(re->literals, lits->str, lits->len + 1);
 	g_string_free(lits, TRUE);
@@ -367,25 +368,26 @@ re_match(const struct re *re, const char *text, gsize len, gsize *start,
 }
 
 int
-re_may_match(const struct re *re, const char *text, const char *lower)
+re_literals_in(const char *literals, struct textidx *in)
 {
-	const char	*in = re->caseless ? lower : text;
-
-	if (in == NULL)
-		return 1;
-	for (const char *l = re->literals; *l != '\0'; l += strlen(l) + 1)
-		if (strstr(in, l) == NULL)
+	for (const char *l = literals; *l != '\0'; l += strlen(l) + 1)
+		if (!textidx_has(in, l))
 			return 0;
 	return 1;
 }
 
-char **
-re_literals_of(const struct re *re)
+int
+re_may_match(const struct re *re, struct textidx *text,
+    struct textidx *lower)
 {
-	GPtrArray	*v = g_ptr_array_new();
+	struct textidx	*in = re->caseless ? lower : text;
 
-	for (const char *l = re->literals; *l != '\0'; l += strlen(l) + 1)
-		g_ptr_array_add(v, g_strdup(l));
-	g_ptr_array_add(v, NULL);
-	return (char **)g_ptr_array_free(v, FALSE);
+	return in == NULL || re_literals_in(re->literals, in);
+}
+
+const char *
+re_literals(const struct re *re, int *caseless)
+{
+	*caseless = re->caseless;
+	return re->literals;
 }

@@ -23,6 +23,7 @@
 #include "re.h"
 #include "rules.h"
 #include "template.h"
+#include "textidx.h"
 
 #define RULES_NAME_MAX		64	/* characters in a rule name */
 #define RULES_TRACE_TEXT	80	/* characters of matched text shown */
@@ -100,6 +101,9 @@ struct rules_cond {
 	char		*text;		/* ... and as written */
 	guint64		 number;	/* OP_GT, OP_LT, OP_GE */
 	int		 word;		/* KIND_WORD: 1 for the first word */
+	/* In rules->pool: the folded text, or the regex's literals */
+	const char	*needle;
+	int		 caseless;	/* OP_RE: its literals are lower case */
 };
 
 enum rules_when { WHEN_NEW, WHEN_REPLY, WHEN_ANY };
@@ -138,6 +142,7 @@ struct rules {
 	struct rules_head *heads;	/* one per rule, in order */
 	struct rules_cond *condv;	/* every condition, rule after rule */
 	guint		 nconds;
+	char		*pool;		/* what they look for, in order too */
 	int		 uses[RULES_FACT_LANGUAGE + 1]; /* rules_uses() */
 };
 
@@ -306,6 +311,7 @@ rules_unref(struct rules *rs)
 		rules_cond_clear(&rs->condv[i]);
 	g_free(rs->condv);
 	g_free(rs->heads);
+	g_free(rs->pool);
 	g_free(rs);
 }
 
@@ -987,6 +993,42 @@ rules_scan_uses(const struct rules *rs, enum rules_fact fact)
 	return 0;
 }
 
+/* The length of literals, "lit\0lit\0\0", with its NULs. */
+static gsize
+rules_literals_len(const char *literals)
+{
+	const char	*l = literals;
+
+	while (*l != '\0')
+		l += strlen(l) + 1;
+	return l - literals + 1;
+}
+
+/* What the conditions look for, side by side in rs->pool. */
+static void
+rules_pool(struct rules *rs)
+{
+	GString		*pool = g_string_new(NULL);
+	gsize		*at = g_new(gsize, MAX(rs->nconds, 1));
+	const char	*l;
+
+	for (guint k = 0; k < rs->nconds; k++) {
+		struct rules_cond *c = &rs->condv[k];
+
+		at[k] = pool->len;
+		if (c->re != NULL) {
+			l = re_literals(c->re, &c->caseless);
+			g_string_append_len(pool, l, rules_literals_len(l));
+		} else if (c->folded != NULL)
+			g_string_append_len(pool, c->folded,
+			    strlen(c->folded) + 1);
+	}
+	rs->pool = g_string_free(pool, FALSE);
+	for (guint k = 0; k < rs->nconds; k++)
+		rs->condv[k].needle = rs->pool + at[k];
+	g_free(at);
+}
+
 /* The rules' conditions and heads into their arrays (struct rules_head). */
 static void
 rules_flatten(struct rules *rs)
@@ -1014,6 +1056,7 @@ rules_flatten(struct rules *rs)
 		g_ptr_array_unref(r->conds);
 		r->conds = NULL;
 	}
+	rules_pool(rs);
 }
 
 static struct rules *
@@ -1070,8 +1113,8 @@ rules_load_buffer(const char *file, const char *text, gsize len,
 struct rules_eval {
 	const struct rules_input *in;
 	int		 tracing;	/* say what decided each condition */
-	GHashTable	*folded;	/* value (by address) -> folded */
-	GHashTable	*lowered;	/* value (by address) -> ASCII lowered */
+	/* struct rules_text *, one per value: a mail has few */
+	GPtrArray	*texts;
 	GPtrArray	*values;	/* of the current condition */
 };
 
@@ -1185,29 +1228,67 @@ rules_values(struct rules_eval *e, const struct rules_cond *c)
 	}
 }
 
-static const char *
-rules_folded(struct rules_eval *e, const char *value)
-{
-	char	*f;
+/*
+ * What evaluation makes of one value of the mail, each part on first
+ * use and kept for the other rules: its lower-cased and folded forms,
+ * and indexes that rule most needles out without reading them.
+ */
+struct rules_text {
+	const char	*value;		/* the value itself, by address */
+	struct textidx	*raw;
+	char		*lower;		/* ASCII letters in lower case */
+	struct textidx	*ilower;
+	char		*folded;	/* NFKC, then case folded */
+	struct textidx	*ifolded;
+};
 
-	if ((f = g_hash_table_lookup(e->folded, value)) == NULL) {
-		f = rules_fold(value);
-		g_hash_table_insert(e->folded, (char *)value, f);
-	}
-	return f;
+static void
+rules_text_free(gpointer v)
+{
+	struct rules_text	*t = v;
+
+	textidx_free(t->raw);
+	textidx_free(t->ilower);
+	textidx_free(t->ifolded);
+	g_free(t->lower);
+	g_free(t->folded);
+	g_free(t);
 }
 
-static const char *
-rules_lowered(struct rules_eval *e, const char *value)
+static struct rules_text *
+rules_text_of(struct rules_eval *e, const char *value)
 {
-	char	*l;
+	struct rules_text	*t;
 
-	if ((l = g_hash_table_lookup(e->lowered, value)) == NULL) {
-		l = g_strdup(value);
-		rules_ascii_lower(l);
-		g_hash_table_insert(e->lowered, (char *)value, l);
+	for (guint i = 0; i < e->texts->len; i++)
+		if ((t = e->texts->pdata[i])->value == value)
+			return t;
+	t = g_new0(struct rules_text, 1);
+	t->value = value;
+	t->raw = textidx_new(value);
+	g_ptr_array_add(e->texts, t);
+	return t;
+}
+
+static struct textidx *
+rules_text_lower(struct rules_text *t)
+{
+	if (t->ilower == NULL) {
+		t->lower = g_strdup(textidx_text(t->raw));
+		rules_ascii_lower(t->lower);
+		t->ilower = textidx_new(t->lower);
 	}
-	return l;
+	return t->ilower;
+}
+
+static struct textidx *
+rules_text_folded(struct rules_text *t)
+{
+	if (t->ifolded == NULL) {
+		t->folded = rules_fold(textidx_text(t->raw));
+		t->ifolded = textidx_new(t->folded);
+	}
+	return t->ifolded;
 }
 
 /* Matched text for the trace: one line, at most RULES_TRACE_TEXT long. */
@@ -1235,8 +1316,10 @@ rules_cond_regex(struct rules_eval *e, const struct rules_cond *c,
 
 	for (guint i = 0; i < e->values->len; i++) {
 		const char *s = e->values->pdata[i];
+		struct rules_text *t = rules_text_of(e, s);
 
-		if (!re_may_match(c->re, s, rules_lowered(e, s)))
+		if (!re_literals_in(c->needle, c->caseless ?
+		    rules_text_lower(t) : t->raw))
 			continue;
 		switch (re_match(c->re, s, strlen(s), &start, &end, &cause)) {
 		case 1:
@@ -1279,10 +1362,11 @@ rules_cond_string(struct rules_eval *e, const struct rules_cond *c,
     struct rules_outcome *o)
 {
 	for (guint i = 0; i < e->values->len; i++) {
-		const char *f = rules_folded(e, e->values->pdata[i]);
+		struct textidx *f = rules_text_folded(rules_text_of(e,
+		    e->values->pdata[i]));
 
-		if (c->op == OP_CONTAINS ? strstr(f, c->folded) != NULL :
-		    rules_equal(f, c->folded)) {
+		if (c->op == OP_CONTAINS ? textidx_has(f, c->needle) :
+		    rules_equal(textidx_text(f), c->needle)) {
 			o->rc = 1;
 			if (e->tracing)
 				o->what = g_strdup_printf("%s \"%s\"",
@@ -1566,10 +1650,7 @@ rules_match(struct rules *rs, const struct rules_input *in, int want_trace)
 	ms->m = g_new0(struct rules_match1, ms->n);
 	e.in = in;
 	e.tracing = want_trace;
-	e.folded = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
-	    g_free);
-	e.lowered = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
-	    g_free);
+	e.texts = g_ptr_array_new_with_free_func(rules_text_free);
 	e.values = g_ptr_array_new();
 	for (guint i = 0; i < ms->n; i++) {
 		struct rules_match1 *m = &ms->m[i];
@@ -1584,8 +1665,7 @@ rules_match(struct rules *rs, const struct rules_input *in, int want_trace)
 		    WHEN_ANY)
 			break;
 	}
-	g_hash_table_destroy(e.folded);
-	g_hash_table_destroy(e.lowered);
+	g_ptr_array_unref(e.texts);
 	g_ptr_array_unref(e.values);
 	return ms;
 }

@@ -10,6 +10,7 @@
 
 #include "fuzz.h"
 #include "re.h"
+#include "textidx.h"
 
 /* The next line of *data, as a string; NULL if there is none. */
 static char *
@@ -30,6 +31,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char		*pattern, *flags, *text, *lower, *cause = NULL;
+	struct textidx	*itext, *ilower;
 	struct re	*re;
 	gsize		 start, end;
 	int		 rc;
@@ -43,16 +45,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Rule values are C strings: the text ends at a NUL. */
 	text = g_strndup((const char *)data, size);
 	lower = g_ascii_strdown(text, -1);
+	itext = textidx_new(text);
+	ilower = textidx_new(lower);
 	if ((re = re_compile(pattern, flags, &cause)) == NULL)
 		FUZZ_REQUIRE(cause != NULL && *cause != '\0');
 	else {
 		rc = re_match(re, text, strlen(text), &start, &end, &cause);
 		FUZZ_REQUIRE(rc != -1 || cause != NULL);
 		FUZZ_REQUIRE(rc != 1 || (start <= end && end <= strlen(text)));
-		FUZZ_REQUIRE(rc != 1 || re_may_match(re, text, lower));
+		FUZZ_REQUIRE(rc != 1 || re_may_match(re, itext, ilower));
 		re_free(re);
 	}
 	g_free(cause);
+	textidx_free(itext);
+	textidx_free(ilower);
 	g_free(lower);
 	g_free(text);
 	g_free(flags);

@@ -425,6 +425,17 @@ test_parts(void)
 	    a->size, "inner text"));
 	mail_free(m);
 
+	/* A type of other octets than RFC 2045 tokens is no type. */
+	m = parse("Content-Type: multipart/mixed; boundary=b\n\n"
+	    "--b\nContent-Type: text/plain\n\nbody\n"
+	    "--b\nContent-Type: application/vnd.x\367\227\232\232t; name=a.xls"
+	    "\n\ndata\n--b--\n");
+	g_assert_cmpuint(m->attachments->len, ==, 1);
+	a = g_ptr_array_index(m->attachments, 0);
+	g_assert_cmpstr(a->type, ==, "application/octet-stream");
+	g_assert_cmpstr(a->name, ==, "a.xls");
+	mail_free(m);
+
 	/* HTML only: rendered. */
 	m = parse("Content-Type: text/html; charset=utf-8\n\n"
 	    "<html><head><style>p{}</style></head>"

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "re.h"
+#include "textidx.h"
 
 static struct re *
 compile_ok(const char *pattern, const char *flags)
@@ -144,12 +145,15 @@ static char *
 literals(const char *pattern, const char *flags)
 {
 	struct re	*re = compile_ok(pattern, flags);
-	char		**l = re_literals_of(re);
-	char		*s = g_strjoinv(",", l);
+	GString		*s = g_string_new(NULL);
+	int		 caseless;
 
-	g_strfreev(l);
+	for (const char *l = re_literals(re, &caseless); *l != '\0';
+	    l += strlen(l) + 1)
+		g_string_append_printf(s, "%s%s", s->len ? "," : "", l);
+	g_assert_cmpint(caseless, ==, strchr(flags, 'i') != NULL);
 	re_free(re);
-	return s;
+	return g_string_free(s, FALSE);
 }
 
 static void
@@ -203,8 +207,11 @@ may_match(const char *pattern, const char *flags, const char *text)
 {
 	struct re	*re = compile_ok(pattern, flags);
 	char		*lower = g_ascii_strdown(text, -1);
-	int		 rc = re_may_match(re, text, lower);
+	struct textidx	*itext = textidx_new(text), *ilower = textidx_new(lower);
+	int		 rc = re_may_match(re, itext, ilower);
 
+	textidx_free(itext);
+	textidx_free(ilower);
 	g_free(lower);
 	re_free(re);
 	return rc;
