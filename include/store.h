@@ -367,7 +367,7 @@ struct store {
 };
 
 /* requester_facts() counts open tickets up to this many. */
-#define STORE_FACTS_OPEN_MAX	1000
+#define STORE_FACTS_OPEN_MAX	100
 
 extern const struct store_ops store_sqlite_ops;
 

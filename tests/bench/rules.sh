@@ -8,13 +8,13 @@
 #  - LMTP ingest throughput of ticketd with no rules, with the shipped
 #    example rules (conf/rules) and with the RULES rules, in the same run,
 #    as msgs/s and as a ratio to no rules (target: >= 0.8 with 1000 rules).
-#    The three daemons take turns, RUNS times (3), and the median counts.
+#    The three daemons take turns, RUNS times (5), and the median counts.
 # Environment: BUILD, RULES (1000), EVALS (200), SESSIONS (8),
-# MESSAGES (2000 per run), RUNS (3), LOAD_FLAGS (-p).
+# MESSAGES (2000 per run), RUNS (5), LOAD_FLAGS (-p).
 . "$(dirname "$0")/../lib.sh"
 
 RULES=${RULES:-1000} EVALS=${EVALS:-200} SESSIONS=${SESSIONS:-8}
-MESSAGES=${MESSAGES:-2000} RUNS=${RUNS:-3} LOAD_FLAGS=${LOAD_FLAGS:--p}
+MESSAGES=${MESSAGES:-2000} RUNS=${RUNS:-5} LOAD_FLAGS=${LOAD_FLAGS:--p}
 ROOT=${TESTS%/tests}
 LOAD=$BUILD/tests/lmtp-load EVAL=$BUILD/tests/rules-eval
 for _b in "$LOAD" "$EVAL" "$BUILD/ticketd"; do

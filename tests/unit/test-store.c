@@ -828,6 +828,12 @@ test_requester_facts(struct fixture *f, gconstpointer data)
 	    &open, &is_first, &cause), ==, 0);
 	g_assert_cmpuint(open, ==, 1);
 	g_assert_cmpint(is_first, ==, 1);
+	/* A requester with more open tickets than are counted. */
+	for (int i = 0; i < STORE_FACTS_OPEN_MAX + 5; i++)
+		ticket_new(f, "many@example.org", "open", "support", NULL, 100);
+	g_assert_cmpint(reader->ops->requester_facts(reader, "many@example.org",
+	    &open, &is_first, &cause), ==, 0);
+	g_assert_cmpuint(open, ==, STORE_FACTS_OPEN_MAX);
 	g_assert_null(cause);
 	store_close(reader);
 }
