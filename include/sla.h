@@ -1,6 +1,7 @@
 /*
- * sla: pure functions over time: business hours and, later, deadlines.
- * Times are unix seconds UTC; a queue's hours are read in its zone.
+ * sla: pure functions over time: business hours, holidays, and business
+ * time added and measured over them. Times are unix seconds UTC; a
+ * queue's hours and holidays are read in its zone.
  */
 #ifndef SLA_H
 #define SLA_H
@@ -24,5 +25,48 @@ int	 sla_hours_parse(const char *spec, struct sla_hours *, char **cause);
 
 /* Is t inside the hours, read in tz? */
 int	 sla_hours_open(const struct sla_hours *, GTimeZone *tz, gint64 t);
+
+/* Whole days off: local dates as yyyymmdd, sorted, each once. */
+struct sla_holidays {
+	GArray	*days;			/* guint32 */
+};
+
+/*
+ * Read holidays from text, one date a line with an optional name:
+ * "2026-12-31 New Year's Eve"; blank lines and lines starting with '#'
+ * or ';' are skipped. NULL and *cause ("file:line: message", every bad
+ * line) on error; file names the text in messages.
+ */
+struct sla_holidays *sla_holidays_parse(const char *file, const char *text,
+	    char **cause);
+struct sla_holidays *sla_holidays_load(const char *path, char **cause);
+void	 sla_holidays_free(struct sla_holidays *);
+int	 sla_holiday(const struct sla_holidays *, int year, int month,
+	    int day);
+
+/*
+ * When business time runs: the hours (NULL: every hour of every day)
+ * and holidays (NULL: none) of a queue, read in its zone tz (NULL: UTC).
+ * Business seconds are the seconds inside the hours on days that are
+ * not holidays; a 24/7 target uses a calendar of NULL hours and NULL
+ * holidays.
+ */
+struct sla_calendar {
+	const struct sla_hours	  *hours;
+	const struct sla_holidays *holidays;
+	GTimeZone		  *tz;
+};
+
+/*
+ * The moment at which seconds of business time have passed since
+ * start: start itself when seconds is 0 and start is inside the hours,
+ * else the end of the last business second. A ticket that comes in
+ * outside the hours starts its clock when they open. -1 when the
+ * calendar has no business time in the ten years after start.
+ */
+gint64	 sla_add(const struct sla_calendar *, gint64 start, gint64 seconds);
+
+/* The business seconds in [from, to); 0 when to <= from. */
+gint64	 sla_between(const struct sla_calendar *, gint64 from, gint64 to);
 
 #endif

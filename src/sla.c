@@ -1,5 +1,6 @@
 /*
- * sla: business hours, as pure functions over time.
+ * sla: business hours, holidays and business time, as pure functions
+ * over time.
  *
  * A queue's hours are written like "mon-fri 09:00-18:00, sat 10:00-14:00":
  * comma-separated entries, each a day or a range of days followed by
@@ -11,6 +12,7 @@
  * Errors are short and name the offending word; the caller adds the
  * file and line.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "sla.h"
@@ -227,3 +229,227 @@ sla_hours_open(const struct sla_hours *hours, GTimeZone *tz, gint64 t)
 	g_date_time_unref(local);
 	return open;
 }
+
+/*
+ * Holidays.
+ */
+
+static int
+guint32_cmp(gconstpointer a, gconstpointer b)
+{
+	guint32	 x = *(const guint32 *)a, y = *(const guint32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* "2026-12-31" at the start of line: yyyymmdd, or 0. */
+static guint32
+holiday_date(const char *line)
+{
+	int	 y, m, d, n = 0;
+
+	if (sscanf(line, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 ||
+	    (line[n] != '\0' && !g_ascii_isspace(line[n])) ||
+	    !g_date_valid_dmy(d, m, y))
+		return 0;
+	return y * 10000 + m * 100 + d;
+}
+
+struct sla_holidays *
+sla_holidays_parse(const char *file, const char *text, char **cause)
+{
+	struct sla_holidays	*h = g_new0(struct sla_holidays, 1);
+	char			**lines = g_strsplit(text, "\n", -1);
+	GString			*errors = g_string_new(NULL);
+	guint32			 date;
+
+	h->days = g_array_new(FALSE, FALSE, sizeof(guint32));
+	for (guint i = 0; lines[i] != NULL; i++) {
+		char *line = g_strstrip(lines[i]);
+
+		if (*line == '\0' || *line == '#' || *line == ';')
+			continue;
+		if ((date = holiday_date(line)) == 0)
+			g_string_append_printf(errors, "%s%s:%u: not a date "
+			    "(want YYYY-MM-DD, then an optional name): %.40s",
+			    errors->len ? "\n" : "", file, i + 1, line);
+		else
+			g_array_append_val(h->days, date);
+	}
+	g_strfreev(lines);
+	if (errors->len > 0) {
+		*cause = g_string_free(errors, FALSE);
+		sla_holidays_free(h);
+		return NULL;
+	}
+	g_string_free(errors, TRUE);
+	g_array_sort(h->days, guint32_cmp);
+	for (guint i = 1; i < h->days->len; i++)
+		if (g_array_index(h->days, guint32, i) ==
+		    g_array_index(h->days, guint32, i - 1))
+			g_array_remove_index(h->days, i--);
+	return h;
+}
+
+struct sla_holidays *
+sla_holidays_load(const char *path, char **cause)
+{
+	struct sla_holidays	*h;
+	GError			*error = NULL;
+	char			*text;
+
+	if (!g_file_get_contents(path, &text, NULL, &error)) {
+		*cause = g_strdup_printf("%s: %s", path, error->message);
+		g_error_free(error);
+		return NULL;
+	}
+	h = sla_holidays_parse(path, text, cause);
+	g_free(text);
+	return h;
+}
+
+void
+sla_holidays_free(struct sla_holidays *h)
+{
+	if (h == NULL)
+		return;
+	g_array_unref(h->days);
+	g_free(h);
+}
+
+int
+sla_holiday(const struct sla_holidays *h, int year, int month, int day)
+{
+	guint32	 want = year * 10000 + month * 100 + day;
+	guint	 at;
+
+	return h != NULL && g_array_binary_search(h->days, &want, guint32_cmp,
+	    &at);
+}
+
+/*
+ * Business time. Both walk the local days from the first one, turning
+ * each day's spans into moments with g_date_time_new() in the zone, so
+ * that a day of a DST change is as long as its clock says: an office
+ * open 01:00-04:00 on the night the clocks go forward is open two hours.
+ */
+
+#define SLA_DAYS_MAX	(10 * 366)	/* how far to look for open hours */
+
+/* Minute minute (up to 24:00) of a local day, as a moment. */
+static gint64
+local_moment(const struct sla_calendar *cal, const GDate *date, int minute)
+{
+	GDateTime	*dt, *next;
+	gint64		 t;
+
+	dt = g_date_time_new(cal->tz, g_date_get_year(date),
+	    g_date_get_month(date), g_date_get_day(date), minute / 60 % 24,
+	    minute % 60, 0);
+	if (minute == 24 * 60) {
+		next = g_date_time_add_days(dt, 1);
+		g_date_time_unref(dt);
+		dt = next;
+	}
+	t = g_date_time_to_unix(dt);
+	g_date_time_unref(dt);
+	return t;
+}
+
+/* One local day's business spans, as moments; the count. */
+static guint
+day_spans(const struct sla_calendar *cal, const GDate *date, gint64 start[],
+    gint64 end[])
+{
+	const struct sla_hours	*h = cal->hours;
+	int			 wd = g_date_get_weekday(date) - 1;
+	guint			 n;
+
+	if (sla_holiday(cal->holidays, g_date_get_year(date),
+	    g_date_get_month(date), g_date_get_day(date)))
+		return 0;
+	if (h == NULL || h->always) {
+		start[0] = local_moment(cal, date, 0);
+		end[0] = local_moment(cal, date, 24 * 60);
+		return 1;
+	}
+	n = h->n[wd];
+	for (guint i = 0; i < n; i++) {
+		start[i] = local_moment(cal, date, h->span[wd][i].start);
+		end[i] = local_moment(cal, date, h->span[wd][i].end);
+	}
+	return n;
+}
+
+/* The local date of t in the calendar's zone. */
+static void
+local_date(const struct sla_calendar *cal, gint64 t, GDate *date)
+{
+	GDateTime	*utc = g_date_time_new_from_unix_utc(t);
+	GDateTime	*local = cal->tz ? g_date_time_to_timezone(utc, cal->tz) :
+			    g_date_time_ref(utc);
+
+	g_date_clear(date, 1);
+	g_date_set_dmy(date, g_date_time_get_day_of_month(local),
+	    g_date_time_get_month(local), g_date_time_get_year(local));
+	g_date_time_unref(local);
+	g_date_time_unref(utc);
+}
+
+static int
+calendar_24_7(const struct sla_calendar *cal)
+{
+	return (cal->hours == NULL || cal->hours->always) &&
+	    (cal->holidays == NULL || cal->holidays->days->len == 0);
+}
+
+gint64
+sla_add(const struct sla_calendar *cal, gint64 start, gint64 seconds)
+{
+	gint64	 s[SPANS_MAX], e[SPANS_MAX], from;
+	GDate	 date;
+
+	if (calendar_24_7(cal))
+		return start + seconds;
+	/* The day before too: its spans may end after start's midnight. */
+	local_date(cal, start, &date);
+	g_date_subtract_days(&date, 1);
+	for (int day = 0; day < SLA_DAYS_MAX; day++, g_date_add_days(&date, 1)) {
+		guint n = day_spans(cal, &date, s, e);
+
+		for (guint i = 0; i < n; i++) {
+			if (e[i] <= start)
+				continue;
+			from = MAX(s[i], start);
+			if (seconds <= e[i] - from)
+				return from + seconds;
+			seconds -= e[i] - from;
+		}
+	}
+	return -1;
+}
+
+gint64
+sla_between(const struct sla_calendar *cal, gint64 from, gint64 to)
+{
+	gint64	 s[SPANS_MAX], e[SPANS_MAX], sum = 0;
+	GDate	 date;
+
+	if (to <= from)
+		return 0;
+	if (calendar_24_7(cal))
+		return to - from;
+	local_date(cal, from, &date);
+	g_date_subtract_days(&date, 1);
+	for (int day = 0; day < SLA_DAYS_MAX; day++, g_date_add_days(&date, 1)) {
+		guint n = day_spans(cal, &date, s, e);
+
+		if (local_moment(cal, &date, 0) >= to)
+			break;
+		for (guint i = 0; i < n; i++)
+			if (e[i] > from && s[i] < to)
+				sum += MIN(e[i], to) - MAX(s[i], from);
+	}
+	return sum;
+}
+

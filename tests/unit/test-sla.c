@@ -1,6 +1,9 @@
 /*
  * test-sla: parsing business hours and asking whether a moment is
- * inside them, in zones with and without daylight saving time.
+ * inside them, in zones with and without daylight saving time; holiday
+ * files; business time added to a moment and measured between two,
+ * across weekends, holidays and DST changes, for 24/7 queues, and for
+ * tickets that arrive outside the hours.
  */
 #include <string.h>
 
@@ -296,6 +299,165 @@ test_open_always(void)
 	g_time_zone_unref(tz);
 }
 
+/* Unix seconds of a wall-clock time in tz. */
+static gint64
+local(GTimeZone *tz, int year, int month, int day, int hour, int minute)
+{
+	GDateTime	*dt = g_date_time_new(tz, year, month, day, hour,
+			    minute, 0);
+	gint64		 t = g_date_time_to_unix(dt);
+
+	g_date_time_unref(dt);
+	return t;
+}
+
+#define H(n)	((gint64)(n) * 3600)
+
+static struct sla_holidays *
+holidays_ok(const char *text)
+{
+	char			*cause = NULL;
+	struct sla_holidays	*h = sla_holidays_parse("h.txt", text, &cause);
+
+	if (h == NULL)
+		g_error("%s", cause);
+	return h;
+}
+
+static void
+test_holidays_parse(void)
+{
+	struct sla_holidays	*h;
+	char			*cause = NULL;
+
+	h = holidays_ok("# Thai holidays\n2026-12-31 New Year's Eve\n\n"
+	    "; and\n2026-12-05\t King Bhumibol's birthday\n2026-12-05\n"
+	    "  2027-01-01  \n");
+	g_assert_cmpuint(h->days->len, ==, 3);
+	g_assert_true(sla_holiday(h, 2026, 12, 5));
+	g_assert_true(sla_holiday(h, 2026, 12, 31));
+	g_assert_true(sla_holiday(h, 2027, 1, 1));
+	g_assert_false(sla_holiday(h, 2026, 12, 30));
+	g_assert_false(sla_holiday(NULL, 2026, 12, 31));
+	sla_holidays_free(h);
+
+	g_assert_null(sla_holidays_parse("h.txt", "2026-12-31\n2026-02-30 x\n"
+	    "31.12.2026\n2026-12-311\n2026-1-5\n", &cause));
+	g_assert_cmpstr(cause, ==,
+	    "h.txt:2: not a date (want YYYY-MM-DD, then an optional name): "
+	    "2026-02-30 x\n"
+	    "h.txt:3: not a date (want YYYY-MM-DD, then an optional name): "
+	    "31.12.2026\n"
+	    "h.txt:4: not a date (want YYYY-MM-DD, then an optional name): "
+	    "2026-12-311\n"
+	    "h.txt:5: not a date (want YYYY-MM-DD, then an optional name): "
+	    "2026-1-5");
+	g_free(cause);
+	cause = NULL;
+	g_assert_null(sla_holidays_load("/nonexistent/holidays.txt", &cause));
+	g_assert_nonnull(strstr(cause, "/nonexistent/holidays.txt: "));
+	g_free(cause);
+}
+
+/* Bangkok, no DST: weekends, a holiday, mail outside the hours. */
+static void
+test_business_bangkok(void)
+{
+	struct sla_hours	 h;
+	GTimeZone		*tz = zone("Asia/Bangkok");
+	struct sla_holidays	*hol = holidays_ok("2026-11-30 a Monday off\n");
+	struct sla_calendar	 cal = { &h, NULL, tz };
+	gint64			 fri17 = local(tz, 2026, 11, 27, 17, 0);
+
+	parse_ok("mon-fri 09:00-18:00", &h);
+	/* Friday 17:00 + 6 h: one on Friday, five on Monday. */
+	g_assert_cmpint(sla_add(&cal, fri17, H(6)), ==,
+	    local(tz, 2026, 11, 30, 14, 0));
+	g_assert_cmpint(sla_between(&cal, fri17, local(tz, 2026, 11, 30, 14,
+	    0)), ==, H(6));
+	/* Saturday, or Friday night: the clock starts on Monday at 09:00. */
+	g_assert_cmpint(sla_add(&cal, local(tz, 2026, 11, 28, 10, 0), H(1)),
+	    ==, local(tz, 2026, 11, 30, 10, 0));
+	g_assert_cmpint(sla_add(&cal, local(tz, 2026, 11, 27, 20, 0), H(1)),
+	    ==, local(tz, 2026, 11, 30, 10, 0));
+	g_assert_cmpint(sla_add(&cal, local(tz, 2026, 11, 28, 10, 0), 0), ==,
+	    local(tz, 2026, 11, 30, 9, 0));
+	g_assert_cmpint(sla_add(&cal, fri17, 0), ==, fri17);
+	/* Ending exactly at closing time stays on that day. */
+	g_assert_cmpint(sla_add(&cal, fri17, H(1)), ==,
+	    local(tz, 2026, 11, 27, 18, 0));
+	g_assert_cmpint(sla_between(&cal, local(tz, 2026, 11, 28, 0, 0),
+	    local(tz, 2026, 11, 30, 9, 0)), ==, 0);
+	/* With Monday off, Tuesday. */
+	cal.holidays = hol;
+	g_assert_cmpint(sla_add(&cal, fri17, H(6)), ==,
+	    local(tz, 2026, 12, 1, 14, 0));
+	g_assert_cmpint(sla_between(&cal, fri17, local(tz, 2026, 12, 1, 14,
+	    0)), ==, H(6));
+	/* A week of business hours is 45 of them. */
+	g_assert_cmpint(sla_between(&cal, local(tz, 2026, 12, 7, 0, 0),
+	    local(tz, 2026, 12, 14, 0, 0)), ==, H(45));
+	g_assert_cmpint(sla_between(&cal, fri17, fri17), ==, 0);
+	g_assert_cmpint(sla_between(&cal, fri17, fri17 - 5), ==, 0);
+	sla_holidays_free(hol);
+	g_time_zone_unref(tz);
+}
+
+/* Berlin: the day the clocks go forward is an hour short. */
+static void
+test_business_berlin_dst(void)
+{
+	struct sla_hours	 h;
+	GTimeZone		*tz = zone("Europe/Berlin");
+	struct sla_calendar	 cal = { &h, NULL, tz };
+
+	parse_ok("mon-sun 01:00-04:00", &h);
+	g_assert_cmpint(sla_between(&cal, local(tz, 2026, 3, 28, 0, 0),
+	    local(tz, 2026, 3, 29, 0, 0)), ==, H(3));
+	g_assert_cmpint(sla_between(&cal, local(tz, 2026, 3, 29, 0, 0),
+	    local(tz, 2026, 3, 30, 0, 0)), ==, H(2));
+	g_assert_cmpint(sla_between(&cal, local(tz, 2026, 10, 25, 0, 0),
+	    local(tz, 2026, 10, 26, 0, 0)), ==, H(4));
+	/* Saturday's three hours, then Sunday 01:00 CET + 1 h = 03:00 CEST. */
+	g_assert_cmpint(sla_add(&cal, local(tz, 2026, 3, 28, 1, 0), H(4)), ==,
+	    utc(2026, 3, 29, 1, 0, 0));
+	/* An office 09:00-17:00 opens at 09:00 by the clock either side. */
+	parse_ok("mon-fri 09:00-17:00", &h);
+	g_assert_cmpint(sla_add(&cal, local(tz, 2026, 3, 27, 16, 0), H(2)), ==,
+	    utc(2026, 3, 30, 8, 0, 0));
+	g_assert_cmpint(sla_add(&cal, local(tz, 2026, 10, 23, 16, 0), H(2)),
+	    ==, utc(2026, 10, 26, 9, 0, 0));
+	g_time_zone_unref(tz);
+}
+
+/* 24/7: plain arithmetic; hours "always" with holidays skip those. */
+static void
+test_business_24_7(void)
+{
+	struct sla_hours	 h;
+	GTimeZone		*tz = zone("Asia/Bangkok");
+	struct sla_calendar	 cal = { NULL, NULL, tz };
+	struct sla_holidays	*hol = holidays_ok("2026-12-31\n");
+	gint64			 t = local(tz, 2026, 12, 30, 22, 0);
+
+	g_assert_cmpint(sla_add(&cal, t, H(8)), ==, t + H(8));
+	g_assert_cmpint(sla_between(&cal, t, t + H(30)), ==, H(30));
+	parse_ok("always", &h);
+	cal.hours = &h;
+	cal.holidays = hol;
+	/* Two hours on the 30th, none on the 31st, six on New Year's Day. */
+	g_assert_cmpint(sla_add(&cal, t, H(8)), ==,
+	    local(tz, 2027, 1, 1, 6, 0));
+	g_assert_cmpint(sla_between(&cal, t, local(tz, 2027, 1, 1, 6, 0)), ==,
+	    H(8));
+	/* No hours at all: never. */
+	memset(&h, 0, sizeof h);
+	g_assert_cmpint(sla_add(&cal, t, H(1)), ==, -1);
+	g_assert_cmpint(sla_between(&cal, t, t + H(100)), ==, 0);
+	sla_holidays_free(hol);
+	g_time_zone_unref(tz);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -308,5 +470,9 @@ main(int argc, char **argv)
 	g_test_add_func("/sla/open/weekend", test_open_weekend);
 	g_test_add_func("/sla/open/midnight", test_open_midnight);
 	g_test_add_func("/sla/open/always", test_open_always);
+	g_test_add_func("/sla/holidays/parse", test_holidays_parse);
+	g_test_add_func("/sla/business/bangkok", test_business_bangkok);
+	g_test_add_func("/sla/business/berlin-dst", test_business_berlin_dst);
+	g_test_add_func("/sla/business/24-7", test_business_24_7);
 	return g_test_run();
 }
