@@ -190,3 +190,14 @@ for p in 'order\s*#?4711[0-9]{2}\b' '\b(outage|ticket)-13\b' '@shop12\.example$'
 	printf '%s\n\naaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!\nabcdef cafés xyz\n' "$p" >"$S/re/$n-plain.txt"
 done
 printf 'order\\s+#\n\n' >"$S/re/empty-text.txt"
+
+# sla: "HOURS\nSTART SECONDS ZONE\nHOLIDAYS", around weekends, holidays
+# and the DST changes of 2026.
+mkdir -p "$S/sla"
+printf 'mon-fri 09:00-18:00\n1795852800 21600 1\n2026-11-30 a Monday off\n' >"$S/sla/bangkok.txt"
+printf 'mon-sun 01:00-04:00\n1774652400 14400 2\n' >"$S/sla/berlin-spring.txt"
+printf 'mon-fri 09:00-17:00, sat 10:00-14:00\n1792882800 7200 2\n2026-12-24\n2026-12-25\n' >"$S/sla/berlin-autumn.txt"
+printf 'always\n1798495200 28800 1\n2026-12-31 New Year'"'"'s Eve\n' >"$S/sla/always.txt"
+printf 'sun-thu 22:00-24:00, mon-fri 00:00-06:00\n1700000000 100000 3\n' >"$S/sla/night.txt"
+printf 'mon 09:00\n0 0 0\n' >"$S/sla/bad-hours.txt"
+printf 'mon-fri 09:00-18:00\n0 0 0\n2026-02-30\n' >"$S/sla/bad-holiday.txt"
