@@ -33,7 +33,25 @@ struct conf_queue {
 	char		*language;	/* default template language */
 	GTimeZone	*timezone;
 	struct sla_hours hours;
+	char		*holidays_path;	/* NULL: no holidays */
+	struct sla_holidays *holidays;	/* read from it; NULL: none */
 	int		 acknowledge;	/* send acknowledgements */
+};
+
+/*
+ * [sla NAME]: the targets for the tickets of a queue and a priority,
+ * in seconds (0: no such target).
+ */
+struct conf_sla {
+	char		*name;
+	char		*queue;		/* NULL: every queue */
+	char		*priority;	/* NULL: every priority */
+	guint		 first_response;
+	guint		 next_response;	/* each later customer mail */
+	guint		 resolution;
+	int		 business_hours; /* count the queue's hours only */
+	guint		 warn;		/* percent of a target; 0: never */
+	char		*escalate;	/* an address or agent; NULL: none */
 };
 
 enum conf_notify { CONF_NOTIFY_ALL, CONF_NOTIFY_ASSIGNED, CONF_NOTIFY_NONE };
@@ -130,6 +148,7 @@ struct conf {
 	GPtrArray	*queues;	/* struct conf_queue *, file order */
 	GPtrArray	*imaps;		/* struct conf_imap *, file order */
 	GPtrArray	*agents;	/* struct conf_agent *, file order */
+	GPtrArray	*slas;		/* struct conf_sla *, file order */
 	/* [agents]: also demand Authentication-Results of authserv_id. */
 	int		 agents_require_auth;
 	char		*agents_authserv_id;	/* NULL when unset */
@@ -171,5 +190,12 @@ const struct conf_agent *conf_agent_by_address(const struct conf *,
 		    const char *address);
 /* 1 when the agent works in queue (an agent without queues: every one). */
 int		 conf_agent_serves(const struct conf_agent *, const char *queue);
+/*
+ * The [sla] section for a ticket of queue and priority: the most
+ * specific that matches (queue and priority, then queue, then priority,
+ * then neither), the first in the file among equals; NULL: none.
+ */
+const struct conf_sla *conf_sla_for(const struct conf *, const char *queue,
+		    const char *priority);
 
 #endif

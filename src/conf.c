@@ -16,6 +16,7 @@
 
 #include <glib/gstdio.h>
 
+#include "agent.h"
 #include "conf.h"
 #include "inifile.h"
 #include "mime.h"
@@ -39,6 +40,7 @@ enum conf_type {
 	CONF_ENUM,		/* one of conf_key.choices, stored as its index */
 	CONF_MODE,		/* octal permission bits, e.g. 0660 */
 	CONF_GROUP,		/* a group name or number, stored as a gid */
+	CONF_PERCENT,		/* "80%" or "80", from min to max */
 };
 
 enum conf_scope {
@@ -50,6 +52,7 @@ enum conf_scope {
 	SCOPE_IMAP,
 	SCOPE_AGENTS,
 	SCOPE_AGENT,
+	SCOPE_SLA,
 };
 
 struct conf_key {
@@ -110,6 +113,20 @@ static const struct conf_key conf_keys[] = {
 	{ SCOPE_QUEUE, "timezone", CONF_TIMEZONE, Q(timezone), 0, 0 },
 	{ SCOPE_QUEUE, "hours", CONF_HOURS, Q(hours), 0, 0 },
 	{ SCOPE_QUEUE, "acknowledge", CONF_BOOL, Q(acknowledge), 0, 0 },
+	{ SCOPE_QUEUE, "holidays", CONF_STRING, Q(holidays_path), 0, 0 },
+#define S(f)	offsetof(struct conf_sla, f)
+	{ SCOPE_SLA, "queue", CONF_STRING, S(queue), 0, 0 },
+	{ SCOPE_SLA, "priority", CONF_STRING, S(priority), 0, 0 },
+	{ SCOPE_SLA, "first_response", CONF_DURATION, S(first_response),
+	    1, 365 * 86400 },
+	{ SCOPE_SLA, "next_response", CONF_DURATION, S(next_response),
+	    1, 365 * 86400 },
+	{ SCOPE_SLA, "resolution", CONF_DURATION, S(resolution),
+	    1, 365 * 86400 },
+	{ SCOPE_SLA, "business_hours", CONF_BOOL, S(business_hours), 0, 0 },
+	{ SCOPE_SLA, "warn", CONF_PERCENT, S(warn), 1, 99 },
+	{ SCOPE_SLA, "escalate", CONF_STRING, S(escalate), 0, 0 },
+#undef S
 #define I(f)	offsetof(struct conf_imap, f)
 	{ SCOPE_IMAP, "host", CONF_STRING, I(host), 0, 0 },
 	{ SCOPE_IMAP, "port", CONF_UINT, I(port), 1, 65535 },
@@ -152,12 +169,15 @@ struct conf_parse {
 	struct conf_queue	*queue;		/* current [queue NAME] */
 	struct conf_imap	*imap;		/* current [imap NAME] */
 	struct conf_agent	*agent;		/* current [agent NAME] */
+	struct conf_sla		*sla;		/* current [sla NAME] */
 	GHashTable		*seen;		/* "scope\nsection\nkey" -> line */
 	GHashTable		*sections;	/* "[name arg]" -> first line */
 	GHashTable		*address_line;	/* queue address -> its line */
 	GHashTable		*agent_address;	/* agent address -> its line */
 	GString			*errors;
 };
+
+static gpointer	conf_find_section(const GPtrArray *, const char *);
 
 static void G_GNUC_PRINTF(2, 3)
 conf_error(struct conf_parse *p, const char *fmt, ...)
@@ -193,7 +213,31 @@ conf_queue_free(struct conf_queue *q)
 	g_free(q->language);
 	if (q->timezone != NULL)
 		g_time_zone_unref(q->timezone);
+	g_free(q->holidays_path);
+	sla_holidays_free(q->holidays);
 	g_free(q);
+}
+
+/* Targets count business hours and warn at 80 %, unless told otherwise. */
+static struct conf_sla *
+conf_sla_new(const char *name)
+{
+	struct conf_sla	*s = g_new0(struct conf_sla, 1);
+
+	s->name = g_strdup(name);
+	s->business_hours = 1;
+	s->warn = 80;
+	return s;
+}
+
+static void
+conf_sla_free(struct conf_sla *s)
+{
+	g_free(s->name);
+	g_free(s->queue);
+	g_free(s->priority);
+	g_free(s->escalate);
+	g_free(s);
 }
 
 /* "90", "30s", "5m", "2h", "1d": seconds, or -1. */
@@ -343,6 +387,7 @@ conf_new(const char *path)
 	c->queues = g_ptr_array_new_with_free_func((GDestroyNotify)conf_queue_free);
 	c->imaps = g_ptr_array_new_with_free_func((GDestroyNotify)conf_imap_free);
 	c->agents = g_ptr_array_new_with_free_func((GDestroyNotify)conf_agent_free);
+	c->slas = g_ptr_array_new_with_free_func((GDestroyNotify)conf_sla_free);
 	return c;
 }
 
@@ -384,6 +429,7 @@ conf_unref(struct conf *c)
 	g_ptr_array_free(c->queues, TRUE);
 	g_ptr_array_free(c->imaps, TRUE);
 	g_ptr_array_free(c->agents, TRUE);
+	g_ptr_array_free(c->slas, TRUE);
 	g_free(c->agents_authserv_id);
 	g_free(c);
 }
@@ -651,11 +697,31 @@ conf_set_group(struct conf_parse *p, const struct conf_key *k,
 }
 
 static void
+conf_set_percent(struct conf_parse *p, const struct conf_key *k,
+    const char *value, void *field)
+{
+	char	*copy = g_strdup(value);
+	gsize	 len = strlen(copy);
+	guint64	 n;
+
+	if (len > 0 && copy[len - 1] == '%')
+		copy[len - 1] = '\0';
+	if (conf_parse_uint(copy, 0, &n) != 0 || n < k->min || n > k->max)
+		conf_error(p, "%s: expected a percentage from %" G_GUINT64_FORMAT
+		    "%% to %" G_GUINT64_FORMAT "%%, not \"%s\"", k->name, k->min,
+		    k->max, value);
+	else
+		*(guint *)field = n;
+	g_free(copy);
+}
+
+static void
 conf_set(struct conf_parse *p, const struct conf_key *k, const char *value)
 {
 	char	*base = k->scope == SCOPE_QUEUE ? (char *)p->queue :
 		    k->scope == SCOPE_IMAP ? (char *)p->imap :
-		    k->scope == SCOPE_AGENT ? (char *)p->agent : (char *)p->conf;
+		    k->scope == SCOPE_AGENT ? (char *)p->agent :
+		    k->scope == SCOPE_SLA ? (char *)p->sla : (char *)p->conf;
 	void	*field = base + k->offset;
 	guint64	 n;
 
@@ -701,6 +767,9 @@ conf_set(struct conf_parse *p, const struct conf_key *k, const char *value)
 		return;
 	case CONF_GROUP:
 		conf_set_group(p, k, value, field);
+		return;
+	case CONF_PERCENT:
+		conf_set_percent(p, k, value, field);
 		return;
 	case CONF_UINT:
 	case CONF_SIZE:
@@ -779,7 +848,7 @@ static const char *
 conf_section_name(const struct conf_parse *p)
 {
 	return p->queue ? p->queue->name : p->imap ? p->imap->name :
-	    p->agent ? p->agent->name : "";
+	    p->agent ? p->agent->name : p->sla ? p->sla->name : "";
 }
 
 /* How p->seen knows a key of a section. */
@@ -901,7 +970,7 @@ static int
 conf_named_kind(const char *name)
 {
 	return strcmp(name, "queue") == 0 || strcmp(name, "imap") == 0 ||
-	    strcmp(name, "agent") == 0;
+	    strcmp(name, "agent") == 0 || strcmp(name, "sla") == 0;
 }
 
 /* Go on with the keys of a section seen before. */
@@ -921,6 +990,9 @@ conf_section_resume(struct conf_parse *p, const char *name, const char *arg)
 		p->agent = (struct conf_agent *)conf_agent_by_name(p->conf,
 		    arg);
 		p->scope = p->agent != NULL ? SCOPE_AGENT : -1;
+	} else if (strcmp(name, "sla") == 0) {
+		p->sla = conf_find_section(p->conf->slas, arg);
+		p->scope = p->sla != NULL ? SCOPE_SLA : -1;
 	}
 }
 
@@ -965,6 +1037,10 @@ conf_section_open(struct conf_parse *p, const char *name, const char *arg)
 		p->agent = conf_agent_new(arg);
 		g_ptr_array_add(p->conf->agents, p->agent);
 		p->scope = SCOPE_AGENT;
+	} else if (strcmp(name, "sla") == 0) {
+		p->sla = conf_sla_new(arg);
+		g_ptr_array_add(p->conf->slas, p->sla);
+		p->scope = SCOPE_SLA;
 	} else
 		return 0;
 	return 1;
@@ -978,6 +1054,7 @@ conf_section(struct conf_parse *p, char *line)
 	p->queue = NULL;
 	p->imap = NULL;
 	p->agent = NULL;
+	p->sla = NULL;
 	p->scope = -1;
 	if (inifile_section(line, &name, &arg) != 0) {
 		conf_error(p, "malformed section header");
@@ -1202,6 +1279,54 @@ conf_check_agents(struct conf_parse *p)
 	p->line = 0;
 }
 
+/* [queue] holidays: read now, so that a bad file fails the load. */
+static void
+conf_check_holidays(struct conf_parse *p, struct conf_queue *q)
+{
+	char	*cause = NULL;
+
+	if (q->holidays_path == NULL)
+		return;
+	p->line = conf_key_line(p, SCOPE_QUEUE, q->name, "holidays");
+	if ((q->holidays = sla_holidays_load(q->holidays_path, &cause)) ==
+	    NULL) {
+		conf_error(p, "[queue %s] holidays: %s", q->name, cause);
+		g_free(cause);
+	}
+}
+
+static void
+conf_check_sla(struct conf_parse *p, const struct conf_sla *s)
+{
+	const struct conf	*c = p->conf;
+	char			*cause = NULL;
+	char			*id = g_strdup_printf("[sla %s]", s->name);
+
+	p->line = GPOINTER_TO_UINT(g_hash_table_lookup(p->sections, id));
+	g_free(id);
+	if (s->queue != NULL && conf_queue_by_name(c, s->queue) == NULL) {
+		p->line = conf_key_line(p, SCOPE_SLA, s->name, "queue");
+		conf_error(p, "[sla %s] queue: no [queue %s]", s->name,
+		    s->queue);
+	}
+	if (s->priority != NULL && agent_check_priority(s->priority,
+	    &cause) != 0) {
+		p->line = conf_key_line(p, SCOPE_SLA, s->name, "priority");
+		conf_error(p, "[sla %s] priority: %s", s->name, cause);
+		g_free(cause);
+	}
+	if (s->escalate != NULL && conf_agent_by_name(c, s->escalate) ==
+	    NULL && !conf_is_address(s->escalate)) {
+		p->line = conf_key_line(p, SCOPE_SLA, s->name, "escalate");
+		conf_error(p, "[sla %s] escalate: \"%s\" is neither an "
+		    "[agent NAME] nor an address", s->name, s->escalate);
+	}
+	if (s->first_response == 0 && s->next_response == 0 &&
+	    s->resolution == 0)
+		conf_error(p, "[sla %s] sets no target: give first_response, "
+		    "next_response or resolution", s->name);
+}
+
 static void
 conf_check(struct conf_parse *p)
 {
@@ -1239,6 +1364,11 @@ conf_check(struct conf_parse *p)
 	for (guint i = 0; i < c->imaps->len; i++)
 		conf_check_imap(p, c->imaps->pdata[i]);
 	conf_check_agents(p);
+	for (guint i = 0; i < c->queues->len; i++)
+		conf_check_holidays(p, c->queues->pdata[i]);
+	for (guint i = 0; i < c->slas->len; i++)
+		conf_check_sla(p, c->slas->pdata[i]);
+	p->line = 0;
 }
 
 static void
@@ -1358,6 +1488,7 @@ conf_check_database(const struct conf *c, char **cause)
 G_STATIC_ASSERT(offsetof(struct conf_queue, name) == 0);
 G_STATIC_ASSERT(offsetof(struct conf_imap, name) == 0);
 G_STATIC_ASSERT(offsetof(struct conf_agent, name) == 0);
+G_STATIC_ASSERT(offsetof(struct conf_sla, name) == 0);
 
 static gpointer
 conf_find_section(const GPtrArray *sections, const char *name)
@@ -1398,6 +1529,29 @@ conf_agent_by_address(const struct conf *c, const char *address)
 				return a;
 	}
 	return NULL;
+}
+
+const struct conf_sla *
+conf_sla_for(const struct conf *c, const char *queue, const char *priority)
+{
+	const struct conf_sla	*best = NULL;
+	int			 best_score = -1;
+
+	for (guint i = 0; i < c->slas->len; i++) {
+		const struct conf_sla *s = c->slas->pdata[i];
+		int score;
+
+		if ((s->queue != NULL && (queue == NULL ||
+		    strcmp(s->queue, queue) != 0)) || (s->priority != NULL &&
+		    (priority == NULL || strcmp(s->priority, priority) != 0)))
+			continue;
+		score = (s->queue != NULL) * 2 + (s->priority != NULL);
+		if (score > best_score) {
+			best = s;
+			best_score = score;
+		}
+	}
+	return best;
 }
 
 int

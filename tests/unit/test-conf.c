@@ -1,6 +1,7 @@
 /*
  * test-conf: the configuration parser, its file:line errors, the
- * recipient-to-queue lookup and the agents.
+ * recipient-to-queue lookup, the agents, and the [sla] policies with
+ * the queues' holiday files.
  */
 #include <glib/gstdio.h>
 #include <string.h>
@@ -533,6 +534,105 @@ test_rules(void)
 	g_free(dir);
 }
 
+static const char sla_conf[] = HEAD
+    "[queue billing]\naddress = billing@example.com\n"
+    "[agent lead]\naddress = lead@example.com\n"
+    "[sla everyone]\nfirst_response = 8h\n"
+    "[sla urgent]\npriority = urgent\nfirst_response = 1h\n"
+    "resolution = 8h\nwarn = 50%\nbusiness_hours = no\n"
+    "[sla support]\nqueue = support\nfirst_response = 4h\n"
+    "next_response = 4h\nescalate = lead\n"
+    "[sla support-urgent]\nqueue = support\npriority = urgent\n"
+    "first_response = 30m\nescalate = boss@example.com\n"
+    "[sla support-urgent-again]\nqueue = support\npriority = urgent\n"
+    "first_response = 10m\n";
+
+static void
+test_sla(void)
+{
+	struct conf		*c = load_ok(sla_conf);
+	const struct conf_sla	*s;
+
+	g_assert_cmpuint(c->slas->len, ==, 5);
+	s = conf_sla_for(c, "support", "urgent");
+	g_assert_cmpstr(s->name, ==, "support-urgent");
+	g_assert_cmpuint(s->first_response, ==, 1800);
+	g_assert_cmpuint(s->resolution, ==, 0);
+	g_assert_true(s->business_hours);
+	g_assert_cmpuint(s->warn, ==, 80);
+	g_assert_cmpstr(s->escalate, ==, "boss@example.com");
+	g_assert_cmpstr(conf_sla_for(c, "support", "high")->name, ==, "support");
+	g_assert_cmpstr(conf_sla_for(c, "support", NULL)->name, ==, "support");
+	s = conf_sla_for(c, "billing", "urgent");
+	g_assert_cmpstr(s->name, ==, "urgent");
+	g_assert_cmpuint(s->warn, ==, 50);
+	g_assert_false(s->business_hours);
+	g_assert_cmpuint(s->resolution, ==, 8 * 3600);
+	g_assert_cmpstr(conf_sla_for(c, "billing", "low")->name, ==,
+	    "everyone");
+	conf_unref(c);
+	c = load_ok(HEAD);
+	g_assert_null(conf_sla_for(c, "support", "urgent"));
+	conf_unref(c);
+}
+
+static void
+test_sla_errors(void)
+{
+	expect_error(HEAD "[sla]\nfirst_response = 1h\n", 5,
+	    "[sla] needs a name: [sla NAME]");
+	expect_error(HEAD "[sla x]\nqueue = nope\nfirst_response = 1h\n", 6,
+	    "[sla x] queue: no [queue nope]");
+	expect_error(HEAD "[sla x]\npriority = hgih\nfirst_response = 1h\n", 6,
+	    "[sla x] priority: unknown priority \"hgih\"");
+	expect_error(HEAD "[sla x]\nfirst_response = 1h\nescalate = nobody\n",
+	    7, "[sla x] escalate: \"nobody\" is neither an [agent NAME] nor "
+	    "an address");
+	expect_error(HEAD "[sla x]\nqueue = support\n", 5,
+	    "[sla x] sets no target: give first_response, next_response or "
+	    "resolution");
+	expect_error(HEAD "[sla x]\nfirst_response = soon\n", 6,
+	    "first_response: expected a duration");
+	expect_error(HEAD "[sla x]\nfirst_response = 1h\nwarn = 100%\n", 7,
+	    "warn: expected a percentage from 1% to 99%, not \"100%\"");
+	expect_error(HEAD "[sla x]\nfirst_response = 1h\nwarn = most\n", 7,
+	    "warn: expected a percentage");
+	expect_error(HEAD "[sla x]\nfirst_response = 1h\nescalated = a@b\n", 7,
+	    "escalated");
+	expect_error(HEAD "[sla x]\nfirst_response = 1h\n[sla x]\n"
+	    "resolution = 2h\n", 7, "[sla x] is already at line 5");
+}
+
+static void
+test_holidays(void)
+{
+	char		*hol = write_conf("# Thai\n2026-12-31 New Year's Eve\n");
+	char		*bad = write_conf("2026-12-31\nsoon\n");
+	char		*text = g_strdup_printf("%sholidays = %s\n", HEAD, hol);
+	struct conf	*c = load_ok(text);
+	char		*want;
+
+	g_assert_true(sla_holiday(conf_queue_by_name(c, "support")->holidays,
+	    2026, 12, 31));
+	conf_unref(c);
+	g_free(text);
+	text = g_strdup_printf("%sholidays = %s\n", HEAD, bad);
+	want = g_strdup_printf("[queue support] holidays: %s:2: not a date",
+	    bad);
+	expect_error(text, 5, want);
+	g_free(want);
+	g_free(text);
+	text = g_strdup_printf("%sholidays = /nonexistent/holidays.txt\n",
+	    HEAD);
+	expect_error(text, 5, "[queue support] holidays: "
+	    "/nonexistent/holidays.txt: ");
+	g_free(text);
+	g_unlink(hol);
+	g_unlink(bad);
+	g_free(hol);
+	g_free(bad);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -551,5 +651,8 @@ main(int argc, char **argv)
 	g_test_add_func("/conf/agents-defaults", test_agents_defaults);
 	g_test_add_func("/conf/agents-errors", test_agents_errors);
 	g_test_add_func("/conf/agents-all-errors", test_agents_all_errors);
+	g_test_add_func("/conf/sla", test_sla);
+	g_test_add_func("/conf/sla-errors", test_sla_errors);
+	g_test_add_func("/conf/holidays", test_holidays);
 	return g_test_run();
 }
