@@ -69,4 +69,13 @@ gint64	 sla_add(const struct sla_calendar *, gint64 start, gint64 seconds);
 /* The business seconds in [from, to); 0 when to <= from. */
 gint64	 sla_between(const struct sla_calendar *, gint64 from, gint64 to);
 
+/*
+ * A promise to answer by t, for a customer writing at now, in language
+ * lang ("th", else English), read in tz: "by Monday 10:00, Bangkok
+ * time", "ภายในวันจันทร์ เวลา 10:00 น."; the date too when t is a week
+ * or more away: "by Monday 7 December 10:00, Bangkok time". g_free.
+ */
+char	*sla_format_promise(gint64 t, gint64 now, GTimeZone *tz,
+	    const char *lang);
+
 #endif

@@ -29,6 +29,7 @@ enum template_var {
 	TV_HISTORY,		/* the requester's other open tickets, a line each */
 	TV_AGENT,		/* the agent who acted */
 	TV_ERROR,		/* what was wrong with an agent's commands */
+	TV_REPLY_BY,		/* "by Monday 10:00, Bangkok time" */
 	TV_COUNT
 };
 
@@ -36,6 +37,7 @@ enum template_flag {
 	TF_AFTER_HOURS,		/* the mail came outside business hours */
 	TF_HISTORY,		/* the requester has other open tickets */
 	TF_ASSIGNED,		/* the ticket has an assignee */
+	TF_REPLY_BY,		/* a first response is promised by a time */
 	TF_COUNT
 };
 
@@ -65,6 +67,14 @@ void			 template_set_free(struct template_set *);
 /* 1 when some language variant of name exists, else 0. */
 int			 template_exists(const struct template_set *,
 			    const char *name);
+
+/*
+ * The language of the variant of name that template_render() would use
+ * for want and fallback; NULL when name does not exist. Owned by set.
+ */
+const char		*template_language(const struct template_set *,
+			    const char *name, const char *want,
+			    const char *fallback);
 
 /*
  * Render name in language want (may be NULL), else fallback, else "en",

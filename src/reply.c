@@ -214,6 +214,33 @@ reply_assignee_name(const struct conf *conf, const struct store_ticket *t)
 	return a != NULL ? a->display_name : t->assignee;
 }
 
+/*
+ * The acknowledgement's honest promise: the first-response deadline of
+ * the ticket's [sla] policy, in the language the template will be
+ * rendered in; NULL without a policy or a first_response target.
+ */
+static char *
+reply_promise(const struct conf *conf, const struct reply_mail *rm)
+{
+	const struct conf_queue	*q = rm->queue;
+	const struct conf_sla	*s = conf_sla_for(conf, q->name,
+				    rm->ticket->priority);
+	struct sla_calendar	 cal = { NULL, NULL, q->timezone };
+	gint64			 by;
+
+	if (s == NULL || s->first_response == 0)
+		return NULL;
+	if (s->business_hours) {
+		cal.hours = &q->hours;
+		cal.holidays = q->holidays;
+	}
+	if ((by = sla_add(&cal, rm->received_at, s->first_response)) == -1)
+		return NULL;
+	return sla_format_promise(by, rm->received_at, q->timezone,
+	    template_language(conf->templates, rm->template, rm->lang,
+	    q->language));
+}
+
 /* What a template may say about the ticket, then what the caller adds. */
 static void
 reply_vars(const struct conf *conf, const struct reply_mail *rm,
@@ -244,6 +271,9 @@ reply_vars(const struct conf *conf, const struct reply_mail *rm,
 	v->flag[TF_AFTER_HOURS] = !sla_hours_open(&rm->queue->hours,
 	    rm->queue->timezone, rm->received_at);
 	v->flag[TF_ASSIGNED] = t->assignee != NULL;
+	if (strcmp(rm->kind, "ack") == 0 && (v->value[TV_REPLY_BY] =
+	    reply_keep(keep, reply_promise(conf, rm))) != NULL)
+		v->flag[TF_REPLY_BY] = 1;
 	for (int i = 0; rm->vars != NULL && i < TV_COUNT; i++)
 		if (rm->vars->value[i] != NULL)
 			v->value[i] = rm->vars->value[i];

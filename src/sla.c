@@ -453,3 +453,75 @@ sla_between(const struct sla_calendar *cal, gint64 from, gint64 to)
 	return sum;
 }
 
+/*
+ * Promises.
+ */
+
+static const char *const en_days[7] = {
+	"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
+	"Sunday",
+};
+static const char *const en_months[12] = {
+	"January", "February", "March", "April", "May", "June", "July",
+	"August", "September", "October", "November", "December",
+};
+static const char *const th_days[7] = {
+	"วันจันทร์", "วันอังคาร", "วันพุธ", "วันพฤหัสบดี", "วันศุกร์", "วันเสาร์",
+	"วันอาทิตย์",
+};
+static const char *const th_months[12] = {
+	"มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน",
+	"กรกฎาคม", "สิงหาคม", "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม",
+};
+
+/* "Bangkok" for Asia/Bangkok, "New York" for America/New_York. */
+static char *
+zone_city(GTimeZone *tz, GDateTime *at)
+{
+	const char	*id = g_time_zone_get_identifier(tz);
+	const char	*slash = strrchr(id, '/');
+	char		*city;
+
+	if (slash == NULL || strchr(id, ',') != NULL)
+		return g_strdup(g_date_time_get_timezone_abbreviation(at));
+	city = g_strdup(slash + 1);
+	g_strdelimit(city, "_", ' ');
+	return city;
+}
+
+char *
+sla_format_promise(gint64 t, gint64 now, GTimeZone *tz, const char *lang)
+{
+	GDateTime	*utc = g_date_time_new_from_unix_utc(t);
+	GDateTime	*at = g_date_time_to_timezone(utc, tz);
+	int		 wd = g_date_time_get_day_of_week(at) - 1;
+	int		 day = g_date_time_get_day_of_month(at);
+	int		 month = g_date_time_get_month(at) - 1;
+	int		 far = t - now >= 6 * 86400;
+	char		*hm = g_date_time_format(at, "%H:%M");
+	char		*city = zone_city(tz, at);
+	char		*out;
+
+	if (lang != NULL && strcmp(lang, "th") == 0) {
+		char *where = strcmp(g_time_zone_get_identifier(tz),
+		    "Asia/Bangkok") == 0 ? g_strdup("") :
+		    g_strdup_printf(" (เวลา %s)", city);
+
+		out = far ? g_strdup_printf("ภายใน%sที่ %d %s เวลา %s น.%s",
+		    th_days[wd], day, th_months[month], hm, where) :
+		    g_strdup_printf("ภายใน%s เวลา %s น.%s", th_days[wd], hm,
+		    where);
+		g_free(where);
+	} else if (far)
+		out = g_strdup_printf("by %s %d %s %s, %s time", en_days[wd],
+		    day, en_months[month], hm, city);
+	else
+		out = g_strdup_printf("by %s %s, %s time", en_days[wd], hm,
+		    city);
+	g_free(city);
+	g_free(hm);
+	g_date_time_unref(at);
+	g_date_time_unref(utc);
+	return out;
+}
+

@@ -39,12 +39,14 @@ static const char *const var_names[TV_COUNT] = {
 	[TV_HISTORY] = "history",
 	[TV_AGENT] = "agent",
 	[TV_ERROR] = "error",
+	[TV_REPLY_BY] = "reply_by",
 };
 
 static const char *const flag_names[TF_COUNT] = {
 	[TF_AFTER_HOURS] = "after_hours",
 	[TF_HISTORY] = "history",
 	[TF_ASSIGNED] = "assigned",
+	[TF_REPLY_BY] = "reply_by",
 };
 
 /*
@@ -1089,6 +1091,16 @@ render_string(GPtrArray *nodes, const struct template_vars *vars, int body)
 
 	nodes_render(nodes, vars, body, out);
 	return g_string_free(out, FALSE);
+}
+
+const char *
+template_language(const struct template_set *set, const char *name,
+    const char *want, const char *fallback)
+{
+	GPtrArray	*variants = g_hash_table_lookup(set->templates, name);
+
+	return variants == NULL ? NULL :
+	    variant_choose(variants, want, fallback)->lang;
 }
 
 int

@@ -1,10 +1,11 @@
 #!/bin/sh
 # Acknowledgements and canned replies as the customer sees them, and the
 # loop protection: every RFC 3834 suppression rule, our loop marker, the
-# rate limits (canned replies that rules send among them), and header
-# injection through the Subject and From name.
+# rate limits (canned replies that rules send among them), header
+# injection through the Subject and From name, and the first-response
+# promise of an [sla] policy.
 . "$(dirname "$0")/../lib.sh"
-plan 43
+plan 46
 
 SINK=$TMP/sink
 eval "$("$PEERS/smtp-sink.sh" start "$SINK")" || exit 1
@@ -16,7 +17,8 @@ printf '%s\n' "[rule password]" "when = any" "match = subject contains \"passwor
 	"[autoreply]" "per_address = 2/1h" "per_ticket = 5/1h" \
 	"[queue sales]" "address = sales@example.com" "language = th" \
 	"[queue night]" "address = night@example.com" "timezone = Asia/Bangkok" \
-	"hours = mon-sun 00:00-00:01"; } >"$TMP/t.conf"
+	"hours = mon-sun 00:00-00:01" \
+	"[sla night]" "queue = night" "first_response = 2h" "business_hours = no"; } >"$TMP/t.conf"
 start_ticketd "$TMP/t.conf" || exit 1
 ctl() { "$BUILD/ticketctl" -c "$TMP/t.conf" "$@"; }
 last_ticket() { ctl list --json | jq '.[-1].id'; }
@@ -122,6 +124,28 @@ ok $? "the received time is given in the queue's time zone"
 body_of "$(wait_ack_id l3)" | grep -q 'outside our business hours\|นอกเวลาทำการ'
 [ $? -ne 0 ]
 ok $? "inside business hours there is no notice"
+
+# [sla night] promises a first answer within 2 h, around the clock: the
+# acknowledgement says by when, in Bangkok time and the customer's
+# language. The minute is the daemon's: it may have turned meanwhile.
+promise() { TZ=Asia/Bangkok LC_ALL=C date -d "@$(($1 + 7200))" "+$2"; }
+t0=$(date +%s)
+lmtp_send --from l5@example.org --to night@example.com --header 'From: l5@example.org' \
+	--header 'Message-Id: <l5@example.org>' --body 'hello' >/dev/null 2>&1
+lmtp_send --from l6@example.org --to night@example.com --header 'From: l6@example.org' \
+	--header 'Message-Id: <l6@example.org>' --header 'Content-Type: text/plain; charset=utf-8' \
+	--body 'เครื่องพิมพ์ไม่ทำงานครับ' >/dev/null 2>&1
+f5=$(wait_ack_id l5) f6=$(wait_ack_id l6)
+t1=$(date +%s)
+en5=$(body_of "$f5" | tr '\n' ' ')
+said() { case $en5 in *"outside our business hours. One of our team will answer you by $(promise "$1" '%A %H:%M'), Bangkok time."*) true ;; *) false ;; esac; }
+said "$t0" || said "$t1"
+ok $? "the acknowledgement promises a first answer: $(echo "$en5" | grep -o 'answer you by[^.]*')"
+body_of "$f6" | grep -Eq "เจ้าหน้าที่จะติดต่อกลับภายในวัน.* เวลา ($(promise "$t0" '%H:%M')|$(promise "$t1" '%H:%M')) น\."
+ok $? "in Thai for a Thai customer: $(body_of "$f6" | grep -o 'ติดต่อกลับภายใน.*')"
+body_of "$(wait_ack_id l3)" | grep -q 'will answer you by\|ติดต่อกลับภายใน'
+[ $? -ne 0 ]
+ok $? "a queue without a policy promises no time"
 
 # Header injection: encoded CR LF in the Subject and the From name.
 mail '=?utf-8?q?Eve=0D=0ABcc:_victim@example.net?= <eve@example.org>' eve@example.org \

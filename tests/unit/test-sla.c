@@ -458,6 +458,38 @@ test_business_24_7(void)
 	g_time_zone_unref(tz);
 }
 
+static void
+test_promise(void)
+{
+	GTimeZone	*bkk = zone("Asia/Bangkok");
+	GTimeZone	*ny = zone("America/New_York");
+	GTimeZone	*u = g_time_zone_new_utc();
+	gint64		 now = local(bkk, 2026, 11, 27, 17, 0);	/* a Friday */
+	gint64		 mon = local(bkk, 2026, 11, 30, 10, 0);
+	gint64		 far = local(bkk, 2026, 12, 7, 10, 0);
+	char		*s;
+
+#define PROMISE(want, t, tz, lang) do {					\
+	s = sla_format_promise((t), now, (tz), (lang));			\
+	g_assert_cmpstr(s, ==, (want));					\
+	g_free(s);							\
+} while (0)
+	PROMISE("by Monday 10:00, Bangkok time", mon, bkk, "en");
+	PROMISE("by Monday 10:00, Bangkok time", mon, bkk, NULL);
+	PROMISE("by Monday 10:00, Bangkok time", mon, bkk, "ja");
+	PROMISE("by Monday 7 December 10:00, Bangkok time", far, bkk, "en");
+	PROMISE("ภายในวันจันทร์ เวลา 10:00 น.", mon, bkk, "th");
+	PROMISE("ภายในวันจันทร์ที่ 7 ธันวาคม เวลา 10:00 น.", far, bkk, "th");
+	PROMISE("by Sunday 22:00, New York time", mon, ny, "en");
+	PROMISE("ภายในวันอาทิตย์ เวลา 22:00 น. (เวลา New York)", mon, ny,
+	    "th");
+	PROMISE("by Monday 03:00, UTC time", mon, u, "en");
+#undef PROMISE
+	g_time_zone_unref(bkk);
+	g_time_zone_unref(ny);
+	g_time_zone_unref(u);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -474,5 +506,6 @@ main(int argc, char **argv)
 	g_test_add_func("/sla/business/bangkok", test_business_bangkok);
 	g_test_add_func("/sla/business/berlin-dst", test_business_berlin_dst);
 	g_test_add_func("/sla/business/24-7", test_business_24_7);
+	g_test_add_func("/sla/promise", test_promise);
 	return g_test_run();
 }
