@@ -118,10 +118,50 @@ struct rules_result {
 };
 
 /*
+ * A dry run's account of one rule. The strings that are the rules' own
+ * (name, where, condition, actions) live as long as the rules do.
+ */
+enum rules_verdict {
+	RULES_VERDICT_MATCHED,
+	RULES_VERDICT_NO_MATCH,
+	RULES_VERDICT_ERROR,		/* a regex limit or error */
+	RULES_VERDICT_SKIPPED,		/* its when does not fit the mail */
+	RULES_VERDICT_NOT_TRIED,	/* an earlier rule stopped */
+};
+
+struct rules_trace_cond {
+	guint		 line;
+	const char	*condition;	/* the match value as written */
+	int		 result;	/* 1 true, 0 false, -1 error */
+	char		*detail;	/* "matched \"x\"", "no match", a limit */
+	char		*text;		/* the text that made it true, or NULL */
+};
+
+struct rules_trace_rule {
+	const char	*name;
+	const char	*where;		/* "file:line" */
+	enum rules_verdict verdict;
+	int		 reply;		/* the mail is a reply */
+	guint		 decided_by;	/* the deciding condition's line; 0 */
+	GPtrArray	*conds;		/* struct rules_trace_cond *, tried */
+	GPtrArray	*actions;	/* const struct rules_action *, if fired */
+	int		 stop;		/* it fired with stop = yes */
+};
+
+/* An empty trace for rules_eval(): a GPtrArray that frees its rules. */
+GPtrArray	*rules_trace_new(void);
+/*
+ * The trace as text, a line each ("rule NAME (WHERE): VERDICT", its
+ * conditions "  line N: CONDITION: true, WHAT", its actions "  then KEY
+ * = VALUE" and "  then stop"), each line ending in a newline. g_free.
+ */
+char		*rules_trace_text(const GPtrArray *trace);
+
+/*
  * Run the rules in file order against in, until one with stop = yes
  * fires. result is initialised here; clear it with rules_result_clear.
- * trace, when not NULL (a GPtrArray with g_free as its free function),
- * gets lines saying for each rule whether it matched, which condition
+ * trace, when not NULL (from rules_trace_new), gets a struct
+ * rules_trace_rule for each rule: whether it matched, which condition
  * decided it and the text it matched, and what it would do.
  */
 void		 rules_eval(const struct rules *, const struct rules_input *in,
@@ -132,8 +172,8 @@ void		 rules_result_clear(struct rules_result *);
  * The same in two steps, so that the costly part runs off the writer.
  * rules_match tests every rule's conditions against in (in->reply is
  * not read: whether a mail opens a ticket is known only on the writer)
- * and keeps, for each rule, matched, not or error, and the condition
- * trace lines when want_trace. It holds a reference to the rules; free
+ * and keeps, for each rule, matched, not or error, and what each
+ * condition came to when want_trace. It holds a reference to the rules; free
  * it with rules_matches_free. rules_decide then applies each rule's
  * when for reply, stops where a rule says stop and adds up the actions
  * into result (initialised here, as by rules_eval) and trace, which get

@@ -1122,6 +1122,7 @@ struct rules_eval {
 struct rules_outcome {
 	int		 rc;		/* 1 holds, 0 not, -1 error */
 	char		*what;		/* for the trace and errors */
+	char		*text;		/* what made it hold, for the trace */
 };
 
 static const char *
@@ -1328,7 +1329,7 @@ rules_cond_regex(struct rules_eval *e, const struct rules_cond *c,
 				return;
 			text = rules_excerpt(s + start, end - start);
 			o->what = g_strdup_printf("matched \"%s\"", text);
-			g_free(text);
+			o->text = text;
 			return;
 		case 0:
 			break;
@@ -1368,10 +1369,12 @@ rules_cond_string(struct rules_eval *e, const struct rules_cond *c,
 		if (c->op == OP_CONTAINS ? textidx_has(f, c->needle) :
 		    rules_equal(textidx_text(f), c->needle)) {
 			o->rc = 1;
-			if (e->tracing)
+			if (e->tracing) {
 				o->what = g_strdup_printf("%s \"%s\"",
 				    c->op == OP_CONTAINS ? "contains" : "is",
 				    c->text);
+				o->text = g_strdup(c->text);
+			}
 			return;
 		}
 	}
@@ -1445,19 +1448,27 @@ rules_rule_match(struct rules_eval *e, const struct rules *rs, guint rule,
 {
 	const struct rules_head	*h = &rs->heads[rule];
 	const struct rules_rule	*r;
-	struct rules_outcome	 o = { 1, NULL };
+	struct rules_outcome	 o = { 1, NULL, NULL };
+	struct rules_trace_cond	*tc;
 
 	*decider = 0;
 	for (guint i = 0; i < h->n; i++) {
 		const struct rules_cond *c = &rs->condv[h->first + i];
 
 		g_free(o.what);
+		g_free(o.text);
+		o.what = o.text = NULL;
 		rules_cond_eval(e, c, &o);
 		*decider = c->line;
-		if (trace != NULL)
-			g_ptr_array_add(trace, g_strdup_printf("  line %u: %s: "
-			    "%s, %s", c->line, c->source, o.rc == -1 ? "error" :
-			    o.rc ? "true" : "false", o.what));
+		if (trace != NULL) {
+			tc = g_new0(struct rules_trace_cond, 1);
+			tc->line = c->line;
+			tc->condition = c->source;
+			tc->result = o.rc;
+			tc->detail = g_strdup(o.what);
+			tc->text = o.rc == 1 ? g_strdup(o.text) : NULL;
+			g_ptr_array_add(trace, tc);
+		}
 		if (o.rc == -1) {
 			r = rs->rules->pdata[rule];
 			*error = g_strdup_printf("%s: rule %s: line %u: %s",
@@ -1468,6 +1479,7 @@ rules_rule_match(struct rules_eval *e, const struct rules *rs, guint rule,
 			break;
 	}
 	g_free(o.what);
+	g_free(o.text);
 	return o.rc;
 }
 
@@ -1525,7 +1537,7 @@ rules_apply(struct rules_result *res, const struct rules_action *a)
 
 static void
 rules_fire(const struct rules_rule *r, struct rules_result *res,
-    GPtrArray *trace)
+    struct rules_trace_rule *tr)
 {
 	struct rules_fired	*f = g_new0(struct rules_fired, 1);
 
@@ -1540,12 +1552,11 @@ rules_fire(const struct rules_rule *r, struct rules_result *res,
 
 		g_ptr_array_add(f->actions, (gpointer)a);
 		rules_apply(res, a);
-		if (trace != NULL)
-			g_ptr_array_add(trace, g_strdup_printf("  then %s = %s",
-			    rules_act_name(a->act), a->value ? a->value : "no"));
+		if (tr != NULL)
+			g_ptr_array_add(tr->actions, (gpointer)a);
 	}
-	if (r->stop && trace != NULL)
-		g_ptr_array_add(trace, g_strdup("  then stop"));
+	if (tr != NULL)
+		tr->stop = r->stop;
 	g_ptr_array_add(res->fired, f);
 }
 
@@ -1593,7 +1604,7 @@ struct rules_match1 {
 	enum rules_state state;
 	guint		 decider;	/* the line that settled it, or 0 */
 	char		*error;		/* MATCH_ERROR */
-	GPtrArray	*trace;		/* condition lines, when asked */
+	GPtrArray	*trace;		/* rules_trace_cond, when asked */
 };
 
 struct rules_matches {
@@ -1618,24 +1629,114 @@ rules_when_fits(enum rules_when when, int reply)
 }
 
 static void
-rules_trace(GPtrArray *trace, const struct rules_rule *r, const char *what)
+rules_trace_cond_free(gpointer v)
 {
-	if (trace != NULL)
-		g_ptr_array_add(trace, g_strdup_printf("rule %s (%s): %s",
-		    r->name, r->where, what));
+	struct rules_trace_cond	*tc = v;
+
+	g_free(tc->detail);
+	g_free(tc->text);
+	g_free(tc);
 }
 
-/* The first trace line of a rule that was tried. */
-static char *
-rules_verdict(const struct rules_rule *r, int rc, guint decider)
+static struct rules_trace_cond *
+rules_trace_cond_copy(const struct rules_trace_cond *tc)
 {
-	const char	*what = rc == -1 ? "error" : rc ? "matched" : "no match";
+	struct rules_trace_cond	*c = g_memdup2(tc, sizeof(*tc));
 
-	if (decider == 0)
-		return g_strdup_printf("rule %s (%s): %s, no conditions",
-		    r->name, r->where, what);
-	return g_strdup_printf("rule %s (%s): %s, %s line %u", r->name,
-	    r->where, what, rc == -1 ? "at" : "decided by", decider);
+	c->detail = g_strdup(tc->detail);
+	c->text = g_strdup(tc->text);
+	return c;
+}
+
+static void
+rules_trace_rule_free(gpointer v)
+{
+	struct rules_trace_rule	*tr = v;
+
+	g_ptr_array_unref(tr->conds);
+	g_ptr_array_unref(tr->actions);
+	g_free(tr);
+}
+
+GPtrArray *
+rules_trace_new(void)
+{
+	return g_ptr_array_new_with_free_func(rules_trace_rule_free);
+}
+
+static struct rules_trace_rule *
+rules_trace_add(GPtrArray *trace, const struct rules_rule *r,
+    enum rules_verdict verdict)
+{
+	struct rules_trace_rule	*tr = g_new0(struct rules_trace_rule, 1);
+
+	tr->name = r->name;
+	tr->where = r->where;
+	tr->verdict = verdict;
+	tr->conds = g_ptr_array_new_with_free_func(rules_trace_cond_free);
+	tr->actions = g_ptr_array_new();
+	g_ptr_array_add(trace, tr);
+	return tr;
+}
+
+/* "matched, decided by line 9" and the rest of a rule's first line. */
+static char *
+rules_trace_verdict(const struct rules_trace_rule *tr)
+{
+	static const char *const words[] = {
+		[RULES_VERDICT_MATCHED] = "matched",
+		[RULES_VERDICT_NO_MATCH] = "no match",
+		[RULES_VERDICT_ERROR] = "error",
+	};
+
+	switch (tr->verdict) {
+	case RULES_VERDICT_SKIPPED:
+		return g_strdup(tr->reply ? "skipped, when = new and this "
+		    "mail is a reply" : "skipped, when = reply and this mail "
+		    "opens a ticket");
+	case RULES_VERDICT_NOT_TRIED:
+		return g_strdup("not tried, an earlier rule stopped");
+	default:
+		break;
+	}
+	if (tr->decided_by == 0)
+		return g_strdup_printf("%s, no conditions", words[tr->verdict]);
+	return g_strdup_printf("%s, %s line %u", words[tr->verdict],
+	    tr->verdict == RULES_VERDICT_ERROR ? "at" : "decided by",
+	    tr->decided_by);
+}
+
+char *
+rules_trace_text(const GPtrArray *trace)
+{
+	GString	*out = g_string_new(NULL);
+	char	*verdict;
+
+	for (guint i = 0; i < trace->len; i++) {
+		const struct rules_trace_rule *tr = trace->pdata[i];
+
+		verdict = rules_trace_verdict(tr);
+		g_string_append_printf(out, "rule %s (%s): %s\n", tr->name,
+		    tr->where, verdict);
+		g_free(verdict);
+		for (guint j = 0; j < tr->conds->len; j++) {
+			const struct rules_trace_cond *tc = tr->conds->pdata[j];
+
+			g_string_append_printf(out, "  line %u: %s: %s, %s\n",
+			    tc->line, tc->condition, tc->result == -1 ?
+			    "error" : tc->result ? "true" : "false",
+			    tc->detail);
+		}
+		for (guint j = 0; j < tr->actions->len; j++) {
+			const struct rules_action *a = tr->actions->pdata[j];
+
+			g_string_append_printf(out, "  then %s = %s\n",
+			    rules_act_name(a->act), a->value ? a->value : "no");
+		}
+		if (tr->stop)
+			g_string_append(out, "  then stop\n");
+	}
+	return g_string_free(out, FALSE);
 }
 
 struct rules_matches *
@@ -1656,7 +1757,8 @@ rules_match(struct rules *rs, const struct rules_input *in, int want_trace)
 		struct rules_match1 *m = &ms->m[i];
 
 		if (want_trace)
-			m->trace = g_ptr_array_new_with_free_func(g_free);
+			m->trace = g_ptr_array_new_with_free_func(
+			    rules_trace_cond_free);
 		rc = rules_rule_match(&e, rs, i, m->trace, &m->decider,
 		    &m->error);
 		m->state = rc == -1 ? MATCH_ERROR : rc ? MATCH_YES : MATCH_NO;
@@ -1705,13 +1807,14 @@ rules_decide_rule(const struct rules *rs, guint rule,
     GPtrArray *trace)
 {
 	const struct rules_rule	*r = rs->rules->pdata[rule];
+	struct rules_trace_rule	*tr = NULL;
 	int			 rc;
 
 	/* r itself is only read when the rule fires or is traced. */
 	if (!rules_when_fits(rs->heads[rule].when, reply)) {
-		rules_trace(trace, r, reply ? "skipped, when = new and "
-		    "this mail is a reply" : "skipped, when = reply and this "
-		    "mail opens a ticket");
+		if (trace != NULL)
+			rules_trace_add(trace, r, RULES_VERDICT_SKIPPED)->reply =
+			    reply;
 		return 0;
 	}
 	g_assert(m->state != MATCH_NOT_TRIED);
@@ -1719,15 +1822,19 @@ rules_decide_rule(const struct rules *rs, guint rule,
 	if (rc == 0 && trace == NULL)
 		return 0;
 	if (trace != NULL) {
-		g_ptr_array_add(trace, rules_verdict(r, rc, m->decider));
+		tr = rules_trace_add(trace, r, rc == -1 ? RULES_VERDICT_ERROR :
+		    rc ? RULES_VERDICT_MATCHED : RULES_VERDICT_NO_MATCH);
+		tr->reply = reply;
+		tr->decided_by = m->decider;
 		for (guint i = 0; m->trace != NULL && i < m->trace->len; i++)
-			g_ptr_array_add(trace, g_strdup(m->trace->pdata[i]));
+			g_ptr_array_add(tr->conds,
+			    rules_trace_cond_copy(m->trace->pdata[i]));
 	}
 	if (rc == -1)
 		g_ptr_array_add(res->errors, g_strdup(m->error));
 	if (rc != 1)
 		return 0;
-	rules_fire(r, res, trace);
+	rules_fire(r, res, tr);
 	return r->stop;
 }
 
@@ -1743,8 +1850,8 @@ rules_decide(const struct rules_matches *ms, int reply,
 		if (rules_decide_rule(rs, i, &ms->m[i], reply, res, trace))
 			break;
 	for (i++; trace != NULL && i < ms->n; i++)
-		rules_trace(trace, rs->rules->pdata[i], "not tried, an earlier "
-		    "rule stopped");
+		rules_trace_add(trace, rs->rules->pdata[i],
+		    RULES_VERDICT_NOT_TRIED);
 }
 
 void

@@ -1275,192 +1275,72 @@ ctl_test_mail(const struct conf *conf, const char *path, struct mail **m)
 	return EX_OK;
 }
 
-/*
- * A trace of rules_eval() read back, a rule at a time, for --json. The
- * lines are rules.c's: "rule NAME (WHERE): VERDICT", then for a rule
- * tried "  line N: CONDITION: true|false|error, WHAT" and for one that
- * fired "  then KEY = VALUE" and "  then stop".
- */
-
-/* "matched \"x\"", "contains \"x\"", "is \"x\"": x, else NULL (g_free). */
-static char *
-ctl_trace_text(const char *what)
-{
-	static const char *const lead[] = { "matched \"", "contains \"",
-	    "is \"", NULL };
-	gsize	 len = strlen(what), n;
-
-	for (const char *const *l = lead; *l != NULL; l++) {
-		n = strlen(*l);
-		if (len > n && strncmp(what, *l, n) == 0 && what[len - 1] == '"')
-			return g_strndup(what + n, len - n - 1);
-	}
-	return NULL;
-}
-
-/* "  line N: CONDITION: STATE, WHAT" as an object. */
+/* One rule of a rules_eval() trace, as an object. */
 static void
-ctl_trace_cond(struct json *j, const char *s)
+ctl_trace_rule(struct json *j, const struct rules_trace_rule *tr)
 {
-	static const char *const states[] = { ": true, ", ": false, ",
-	    ": error, ", NULL };
-	const char	*best = NULL, *state = NULL, *p;
-	char		*end, *cond, *text;
-	guint64		 line = g_ascii_strtoull(s + 7, &end, 10);
+	static const char *const results[] = {
+		[RULES_VERDICT_MATCHED] = "matched",
+		[RULES_VERDICT_NO_MATCH] = "no match",
+		[RULES_VERDICT_ERROR] = "error",
+		[RULES_VERDICT_SKIPPED] = "skipped",
+		[RULES_VERDICT_NOT_TRIED] = "not tried",
+	};
 
-	for (const char *const *st = states; *st != NULL; st++)
-		if ((p = strstr(end, *st)) != NULL && (best == NULL || p < best))
-			best = p, state = *st;
 	json_open(j, '{');
-	json_key(j, "line");
-	json_int(j, line);
-	if (best == NULL || strncmp(end, ": ", 2) != 0) {
-		json_key(j, "trace");
-		json_string(j, s + 2);
-		json_close(j, '}');
-		return;
-	}
-	cond = g_strndup(end + 2, best - end - 2);
-	p = best + strlen(state);
-	text = ctl_trace_text(p);
-	json_key(j, "condition");
-	json_string(j, cond);
-	json_key(j, "result");
-	if (state[2] == 'e')
-		json_string(j, NULL);
-	else
-		json_bool(j, state[2] == 't');
-	json_key(j, "detail");
-	json_string(j, p);
-	json_key(j, "text");
-	json_string(j, text);
-	json_close(j, '}');
-	g_free(cond);
-	g_free(text);
-}
-
-/* The verdict of "rule NAME (WHERE): VERDICT" as keys of its object. */
-static void
-ctl_trace_verdict(struct json *j, const char *verdict)
-{
-	static const char *const results[] = { "matched", "no match", "error",
-	    "skipped", "not tried", NULL };
-	const char	*result = NULL, *sp;
-	char		*end;
-	guint64		 line = 0;
-
-	for (const char *const *r = results; *r != NULL; r++)
-		if (strncmp(verdict, *r, strlen(*r)) == 0)
-			result = *r;
-	if ((sp = strstr(verdict, " line ")) != NULL)
-		line = g_ascii_strtoull(sp + 6, &end, 10);
-	json_key(j, "result");
-	json_string(j, result != NULL ? result : verdict);
-	json_key(j, "matched");
-	json_bool(j, g_strcmp0(result, "matched") == 0);
-	json_key(j, "decided_by");
-	if (line > 0)
-		json_int(j, line);
-	else
-		json_string(j, NULL);
-	json_key(j, "verdict");
-	json_string(j, verdict);
-}
-
-/* Open the object of the rule line s: "rule NAME (WHERE): VERDICT". */
-static void
-ctl_trace_rule(struct json *j, const char *s)
-{
-	const char	*name = s + 5, *paren = strchr(name, ' '), *p, *colon;
-	char		*str;
-
-	/* A name is one word; WHERE ends at the last "): ". */
-	for (colon = NULL, p = name; (p = strstr(p, "): ")) != NULL; p++)
-		colon = p;
-	json_open(j, '{');
-	if (paren == NULL || strncmp(paren, " (", 2) != 0 || colon == NULL ||
-	    colon < paren) {
-		json_key(j, "verdict");
-		json_string(j, s);
-		return;
-	}
 	json_key(j, "rule");
-	json_string(j, str = g_strndup(name, paren - name));
-	g_free(str);
+	json_string(j, tr->name);
 	json_key(j, "where");
-	json_string(j, str = g_strndup(paren + 2, colon - paren - 2));
-	g_free(str);
-	ctl_trace_verdict(j, colon + 3);
-}
-
-/* "  then KEY = VALUE" as an object; "  then stop" is the rule's stop. */
-static void
-ctl_trace_action(struct json *j, const char *s)
-{
-	const char	*eq = strstr(s, " = ");
-	char		*key;
-
-	json_open(j, '{');
-	json_key(j, "key");
-	if (eq == NULL) {
-		json_string(j, s);
-	} else {
-		json_string(j, key = g_strndup(s, eq - s));
-		g_free(key);
-		json_key(j, "value");
-		json_string(j, eq + 3);
-	}
-	json_close(j, '}');
-}
-
-/* Close the rule open in j with its conditions c and actions a (reset). */
-static void
-ctl_trace_close(struct json *j, struct json *c, struct json *a, int stop)
-{
+	json_string(j, tr->where);
+	json_key(j, "result");
+	json_string(j, results[tr->verdict]);
+	json_key(j, "matched");
+	json_bool(j, tr->verdict == RULES_VERDICT_MATCHED);
+	json_key(j, "decided_by");
+	if (tr->decided_by > 0)
+		json_int(j, tr->decided_by);
+	else
+		json_string(j, NULL);
 	json_key(j, "conditions");
-	g_string_append_printf(j->out, "[%s]", c->out->str);
-	j->need_comma = 1;
-	json_key(j, "actions");
-	g_string_append_printf(j->out, "[%s]", a->out->str);
-	j->need_comma = 1;
-	json_key(j, "stop");
-	json_bool(j, stop);
-	json_close(j, '}');
-	g_string_truncate(c->out, 0);
-	g_string_truncate(a->out, 0);
-	c->need_comma = a->need_comma = 0;
-}
-
-/* The trace as an array of objects, one a rule, into j. */
-static void
-ctl_trace_json(struct json *j, const GPtrArray *trace)
-{
-	struct json	 c = { g_string_new(NULL), 0 };
-	struct json	 a = { g_string_new(NULL), 0 };
-	int		 open = 0, stop = 0;
-
 	json_open(j, '[');
-	for (guint i = 0; i < trace->len; i++) {
-		const char *s = trace->pdata[i];
+	for (guint i = 0; i < tr->conds->len; i++) {
+		const struct rules_trace_cond *tc = tr->conds->pdata[i];
 
-		if (strncmp(s, "rule ", 5) == 0) {
-			if (open)
-				ctl_trace_close(j, &c, &a, stop);
-			ctl_trace_rule(j, s);
-			open = 1, stop = 0;
-		} else if (strncmp(s, "  line ", 7) == 0)
-			ctl_trace_cond(&c, s);
-		else if (strcmp(s, "  then stop") == 0)
-			stop = 1;
-		else if (strncmp(s, "  then ", 7) == 0)
-			ctl_trace_action(&a, s + 7);
+		json_open(j, '{');
+		json_key(j, "line");
+		json_int(j, tc->line);
+		json_key(j, "condition");
+		json_string(j, tc->condition);
+		json_key(j, "result");
+		if (tc->result == -1)
+			json_string(j, NULL);
+		else
+			json_bool(j, tc->result);
+		json_key(j, "detail");
+		json_string(j, tc->detail);
+		json_key(j, "text");
+		json_string(j, tc->text);
+		json_close(j, '}');
 	}
-	if (open)
-		ctl_trace_close(j, &c, &a, stop);
 	json_close(j, ']');
-	g_string_free(c.out, TRUE);
-	g_string_free(a.out, TRUE);
+	json_key(j, "actions");
+	json_open(j, '[');
+	for (guint i = 0; i < tr->actions->len; i++) {
+		const struct rules_action *a = tr->actions->pdata[i];
+
+		json_open(j, '{');
+		json_key(j, "key");
+		json_string(j, rules_act_name(a->act));
+		json_key(j, "value");
+		json_string(j, a->value ? a->value : "no");
+		json_close(j, '}');
+	}
+	json_close(j, ']');
+	json_key(j, "stop");
+	json_bool(j, tr->stop);
+	json_close(j, '}');
 }
+
 /* What the mail was taken for: the facts the rules read beyond it. */
 static void
 ctl_test_input(struct json *j, const struct rules_input *in, const char *how)
@@ -1513,12 +1393,19 @@ ctl_test_print(const struct rules_input *in, const char *how,
 	ctl_test_input(&j, in, how);
 	if (opt_json) {
 		json_key(&j, "rules");
-		ctl_trace_json(&j, trace);
+		json_open(&j, '[');
+		for (guint i = 0; i < trace->len; i++)
+			ctl_trace_rule(&j, trace->pdata[i]);
+		json_close(&j, ']');
 		json_key(&j, "errors");
 		json_open(&j, '[');
 	}
-	for (guint i = 0; !opt_json && i < trace->len; i++)
-		printf("%s\n", (char *)trace->pdata[i]);
+	if (!opt_json) {
+		char *text = rules_trace_text(trace);
+
+		fputs(text, stdout);
+		g_free(text);
+	}
 	for (guint i = 0; i < res->errors->len; i++)
 		if (opt_json)
 			json_string(&j, res->errors->pdata[i]);
@@ -1571,7 +1458,7 @@ ctl_rules_test(struct store *st, struct conf *conf, int argc, char **argv)
 	in.size = g_bytes_get_size(m->raw);
 	if ((rc = ctl_test_envelope(conf, m, &in)) == EX_OK) {
 		ctl_test_store(conf, m, &in, &how);
-		trace = g_ptr_array_new_with_free_func(g_free);
+		trace = rules_trace_new();
 		rules_eval(rs, &in, &res, trace);
 		ctl_test_print(&in, how, trace, &res);
 		g_free(how);

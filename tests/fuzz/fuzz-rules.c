@@ -97,7 +97,8 @@ eval(const struct rules *rs, int reply)
 {
 	struct rules_input	 in = { 0 };
 	struct rules_result	 res;
-	GPtrArray		*trace = g_ptr_array_new_with_free_func(g_free);
+	GPtrArray		*trace = rules_trace_new();
+	char			*text;
 
 	in.mail = mail;
 	in.sender = reply ? NULL : "a@bigcustomer.example";
@@ -108,9 +109,10 @@ eval(const struct rules *rs, int reply)
 	in.size = 4096;
 	rules_eval(rs, &in, &res, trace);
 	FUZZ_REQUIRE(res.fired->len <= rules_count(rs));
-	FUZZ_REQUIRE(trace->len >= rules_count(rs));
-	for (guint i = 0; i < trace->len; i++)
-		FUZZ_REQUIRE(g_utf8_validate(trace->pdata[i], -1, NULL));
+	FUZZ_REQUIRE(trace->len == rules_count(rs));
+	text = rules_trace_text(trace);
+	FUZZ_REQUIRE(g_utf8_validate(text, -1, NULL));
+	g_free(text);
 	rules_result_clear(&res);
 	g_ptr_array_unref(trace);
 }

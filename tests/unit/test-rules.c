@@ -632,7 +632,9 @@ test_catastrophic(void)
 	struct rules		*rs;
 	struct rules_input	 in;
 	struct rules_result	 res;
-	GPtrArray		*trace = g_ptr_array_new_with_free_func(g_free);
+	GPtrArray		*trace = rules_trace_new();
+	const struct rules_trace_rule *tr;
+	char			*text;
 	gint64			 t0, t;
 
 	rs = load_ok("[rule evil]\nmatch = body ~ /(a+)+$/\ntag = evil\n"
@@ -649,8 +651,21 @@ test_catastrophic(void)
 	g_assert_cmpuint(res.fired->len, ==, 1);
 	g_assert_cmpstr(((struct rules_fired *)res.fired->pdata[0])->name, ==,
 	    "after");
-	g_assert_cmpstr(trace->pdata[0], ==, "rule evil (t.rules:1): error, "
-	    "at line 2");
+	tr = trace->pdata[0];
+	g_assert_cmpstr(tr->name, ==, "evil");
+	g_assert_cmpint(tr->verdict, ==, RULES_VERDICT_ERROR);
+	g_assert_cmpuint(tr->decided_by, ==, 2);
+	g_assert_cmpint(((struct rules_trace_cond *)tr->conds->pdata[0])->
+	    result, ==, -1);
+	tr = trace->pdata[1];
+	g_assert_cmpint(tr->verdict, ==, RULES_VERDICT_MATCHED);
+	g_assert_cmpstr(((struct rules_trace_cond *)tr->conds->pdata[0])->text,
+	    ==, "aaa");
+	g_assert_cmpuint(tr->actions->len, ==, 1);
+	text = rules_trace_text(trace);
+	g_assert_true(g_str_has_prefix(text, "rule evil (t.rules:1): error, "
+	    "at line 2\n  line 2: body ~ /(a+)+$/: error, regex match limit"));
+	g_free(text);
 	rules_result_clear(&res);
 	rules_unref(rs);
 	g_ptr_array_unref(trace);
@@ -667,6 +682,7 @@ test_split(void)
 	struct rules_matches	*ms;
 	struct rules_result	 res, ref;
 	GPtrArray		*trace, *tref;
+	char			*text, *tref_text;
 
 	rs = load_ok("[rule new]\nmatch = subject contains \"urgent\"\n"
 	    "priority = high\ntag = a\n"
@@ -678,15 +694,18 @@ test_split(void)
 	input_init(&in, m);
 	ms = rules_match(rs, &in, 1);
 	for (int reply = 0; reply <= 1; reply++) {
-		trace = g_ptr_array_new_with_free_func(g_free);
-		tref = g_ptr_array_new_with_free_func(g_free);
+		trace = rules_trace_new();
+		tref = rules_trace_new();
 		rules_decide(ms, reply, &res, trace);
 		in.reply = reply;
 		rules_eval(rs, &in, &ref, tref);
 		g_assert_cmpuint(res.fired->len, ==, ref.fired->len);
 		g_assert_cmpuint(trace->len, ==, tref->len);
-		for (guint i = 0; i < trace->len; i++)
-			g_assert_cmpstr(trace->pdata[i], ==, tref->pdata[i]);
+		text = rules_trace_text(trace);
+		tref_text = rules_trace_text(tref);
+		g_assert_cmpstr(text, ==, tref_text);
+		g_free(text);
+		g_free(tref_text);
 		if (reply) {
 			g_assert_cmpuint(res.fired->len, ==, 1);
 			g_assert_cmpstr(res.tags_add->pdata[0], ==, "b");
@@ -839,8 +858,9 @@ test_golden(gconstpointer data)
 	struct rules		*rs;
 	struct rules_input	 in;
 	struct rules_result	 res;
-	GPtrArray		*trace = g_ptr_array_new_with_free_func(g_free);
+	GPtrArray		*trace = rules_trace_new();
 	GString			*out = g_string_new(NULL);
+	char			*lines;
 
 	g_free(base);
 	base = g_strdup_printf("%s.rules", name);
@@ -852,8 +872,8 @@ test_golden(gconstpointer data)
 	input_init(&in, m);
 	input_from_comment(&in, text);
 	rules_eval(rs, &in, &res, trace);
-	for (guint i = 0; i < trace->len; i++)
-		g_string_append_printf(out, "%s\n", (char *)trace->pdata[i]);
+	g_string_append(out, lines = rules_trace_text(trace));
+	g_free(lines);
 	for (guint i = 0; i < res.errors->len; i++)
 		g_string_append_printf(out, "error: %s\n",
 		    (char *)res.errors->pdata[i]);
