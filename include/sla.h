@@ -72,8 +72,9 @@ gint64	 sla_between(const struct sla_calendar *, gint64 from, gint64 to);
 /*
  * A promise to answer by t, for a customer writing at now, in language
  * lang ("th", else English), read in tz: "by Monday 10:00, Bangkok
- * time", "ภายในวันจันทร์ เวลา 10:00 น."; the date too when t is a week
- * or more away: "by Monday 7 December 10:00, Bangkok time". g_free.
+ * time", "ภายในวันจันทร์ เวลา 10:00 น."; the date too when t is six
+ * days or more away (a weekday alone could then be read as today):
+ * "by Monday 7 December 10:00, Bangkok time". g_free.
  */
 char	*sla_format_promise(gint64 t, gint64 now, GTimeZone *tz,
 	    const char *lang);

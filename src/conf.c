@@ -124,7 +124,7 @@ static const struct conf_key conf_keys[] = {
 	{ SCOPE_SLA, "resolution", CONF_DURATION, S(resolution),
 	    1, 365 * 86400 },
 	{ SCOPE_SLA, "business_hours", CONF_BOOL, S(business_hours), 0, 0 },
-	{ SCOPE_SLA, "warn", CONF_PERCENT, S(warn), 1, 99 },
+	{ SCOPE_SLA, "warn", CONF_PERCENT, S(warn), 0, 99 },
 	{ SCOPE_SLA, "escalate", CONF_STRING, S(escalate), 0, 0 },
 #undef S
 #define I(f)	offsetof(struct conf_imap, f)

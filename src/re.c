@@ -131,18 +131,22 @@ re_scan_class(struct re_scan *sc)
 	if (*q == ']')
 		q++;
 	for (; *q != ']'; q++) {
-		if (*q == '\0')
+		if (*q == '\0' || *q == '[')	/* [:alpha:] and its kin */
 			return -1;
-		if (*q == '\\' && q[1] != '\0')
+		if (*q == '\\') {
+			if (q[1] == '\0' || q[1] == 'c')	/* \c] is Ctrl-] */
+				return -1;
 			q++;
-		else if (*q == '[')	/* [:alpha:] and its kin: whatever */
-			return -1;
+		}
 	}
 	sc->p = q + 1;
 	return 0;
 }
 
-/* Past a group at sc->p ('('), nested ones and classes included. */
+/*
+ * Past a group at sc->p ('('), nested ones and classes included; -1
+ * when anything in it could hide a parenthesis from this count.
+ */
 static int
 re_scan_group(struct re_scan *sc)
 {
@@ -153,7 +157,7 @@ re_scan_group(struct re_scan *sc)
 		case '\0':
 			return -1;
 		case '\\':
-			if (*++sc->p == '\0')
+			if (*++sc->p == '\0' || *sc->p == 'c')
 				return -1;
 			sc->p++;
 			continue;
@@ -162,6 +166,10 @@ re_scan_group(struct re_scan *sc)
 				return -1;
 			continue;
 		case '(':
+			/* Options (x: # comments) and callout strings may
+			 * hide parentheses; only plain groups are counted. */
+			if (sc->p[1] == '?' && sc->p[2] != ':')
+				return -1;
 			depth++;
 			break;
 		case ')':

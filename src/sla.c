@@ -12,7 +12,7 @@
  * Errors are short and name the offending word; the caller adds the
  * file and line.
  */
-#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sla.h"
@@ -246,11 +246,19 @@ guint32_cmp(gconstpointer a, gconstpointer b)
 static guint32
 holiday_date(const char *line)
 {
-	int	 y, m, d, n = 0;
+	static const char	 shape[] = "dddd-dd-dd";
+	int			 y, m, d;
 
-	if (sscanf(line, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 ||
-	    (line[n] != '\0' && !g_ascii_isspace(line[n])) ||
-	    !g_date_valid_dmy(d, m, y))
+	for (int i = 0; shape[i] != '\0'; i++)
+		if (shape[i] == 'd' ? !g_ascii_isdigit(line[i]) :
+		    line[i] != shape[i])
+			return 0;
+	if (line[10] != '\0' && !g_ascii_isspace(line[10]))
+		return 0;
+	y = atoi(line);
+	m = atoi(line + 5);
+	d = atoi(line + 8);
+	if (y < 1 || !g_date_valid_dmy(d, m, y))
 		return 0;
 	return y * 10000 + m * 100 + d;
 }
@@ -336,23 +344,30 @@ sla_holiday(const struct sla_holidays *h, int year, int month, int day)
 
 #define SLA_DAYS_MAX	(10 * 366)	/* how far to look for open hours */
 
-/* Minute minute (up to 24:00) of a local day, as a moment. */
+/*
+ * Minute minute (up to 24:00, the next day's 00:00) of a local day, as
+ * a moment. A time a DST change skips is taken as the first one after
+ * it, as g_date_time_new() does.
+ */
 static gint64
 local_moment(const struct sla_calendar *cal, const GDate *date, int minute)
 {
-	GDateTime	*dt, *next;
+	GTimeZone	*tz = cal->tz ? g_time_zone_ref(cal->tz) :
+			    g_time_zone_new_utc();
+	GDate		 day = *date;
+	GDateTime	*dt;
 	gint64		 t;
 
-	dt = g_date_time_new(cal->tz, g_date_get_year(date),
-	    g_date_get_month(date), g_date_get_day(date), minute / 60 % 24,
-	    minute % 60, 0);
 	if (minute == 24 * 60) {
-		next = g_date_time_add_days(dt, 1);
-		g_date_time_unref(dt);
-		dt = next;
+		g_date_add_days(&day, 1);
+		minute = 0;
 	}
-	t = g_date_time_to_unix(dt);
-	g_date_time_unref(dt);
+	dt = g_date_time_new(tz, g_date_get_year(&day), g_date_get_month(&day),
+	    g_date_get_day(&day), minute / 60, minute % 60, 0);
+	t = dt != NULL ? g_date_time_to_unix(dt) : G_MAXINT64;
+	if (dt != NULL)
+		g_date_time_unref(dt);
+	g_time_zone_unref(tz);
 	return t;
 }
 

@@ -17,6 +17,8 @@
 static const char *const zones[] = {
 	"UTC", "Asia/Bangkok", "Europe/Berlin", "America/New_York",
 	"Australia/Lord_Howe", "Asia/Kathmandu",
+	/* DST changes at midnight: the day has no 00:00, or two. */
+	"Asia/Beirut", "America/Santiago", "America/Sao_Paulo", "Asia/Tehran",
 };
 
 /* Years 1970 to 2100, and at most a year of business time. */

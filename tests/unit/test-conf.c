@@ -594,7 +594,7 @@ test_sla_errors(void)
 	expect_error(HEAD "[sla x]\nfirst_response = soon\n", 6,
 	    "first_response: expected a duration");
 	expect_error(HEAD "[sla x]\nfirst_response = 1h\nwarn = 100%\n", 7,
-	    "warn: expected a percentage from 1% to 99%, not \"100%\"");
+	    "warn: expected a percentage from 0% to 99%, not \"100%\"");
 	expect_error(HEAD "[sla x]\nfirst_response = 1h\nwarn = most\n", 7,
 	    "warn: expected a percentage");
 	expect_error(HEAD "[sla x]\nfirst_response = 1h\nescalated = a@b\n", 7,

@@ -450,12 +450,23 @@ test_business_24_7(void)
 	    local(tz, 2027, 1, 1, 6, 0));
 	g_assert_cmpint(sla_between(&cal, t, local(tz, 2027, 1, 1, 6, 0)), ==,
 	    H(8));
+	/* Beirut's clocks go forward at midnight: 2024-03-31 has no 00:00. */
+	g_time_zone_unref(cal.tz);
+	cal.tz = zone("Asia/Beirut");
+	cal.holidays = NULL;
+	parse_ok("mon-sun 00:00-24:00", &h);
+	t = local(cal.tz, 2024, 3, 30, 0, 0);
+	g_assert_cmpint(sla_between(&cal, t, t + H(48)), ==, H(48));
+	g_assert_cmpint(sla_add(&cal, t, H(48)), ==, t + H(48));
+	parse_ok("mon-sun 22:00-24:00, mon-sun 00:00-02:00", &h);
+	g_assert_cmpint(sla_between(&cal, t, sla_add(&cal, t, H(7))), ==,
+	    H(7));
 	/* No hours at all: never. */
 	memset(&h, 0, sizeof h);
 	g_assert_cmpint(sla_add(&cal, t, H(1)), ==, -1);
 	g_assert_cmpint(sla_between(&cal, t, t + H(100)), ==, 0);
 	sla_holidays_free(hol);
-	g_time_zone_unref(tz);
+	g_time_zone_unref(cal.tz);
 }
 
 static void
