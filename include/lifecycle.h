@@ -71,11 +71,12 @@ int	 lifecycle_new_ticket(struct store *, const struct conf *, gint64 id,
 
 /*
  * Set the status of ticket id, as who (an agent, or NULL) via a path,
- * with an event saying why. Setting the status it has is no change.
+ * with an event saying why, and its SLA facts by conf's policies.
+ * Setting the status it has is no change.
  */
-int	 lifecycle_set_status(struct store *, gint64 id, const char *status,
-	    const char *who, const char *via, const char *why, gint64 now,
-	    char **cause);
+int	 lifecycle_set_status(struct store *, const struct conf *, gint64 id,
+	    const char *status, const char *who, const char *via,
+	    const char *why, gint64 now, char **cause);
 
 /*
  * Apply what the rules decided (rules.h) to ticket id, which mail m

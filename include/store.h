@@ -155,6 +155,8 @@ struct store_message_in {
 
 struct store;
 
+struct store_sla;
+
 struct store_ops {
 	const char	*name;
 	struct store	*(*open)(const char *path, char **cause);
@@ -360,11 +362,48 @@ struct store_ops {
 	 */
 	int		 (*requester_facts)(struct store *, const char *address,
 			    guint *open, int *first, char **cause);
+
+	/*
+	 * A ticket's SLA facts (struct store_sla): 1 and *out, or 0 and
+	 * *out zeroed (met fields -1) when none were recorded; -1 on error.
+	 * sla_put() writes them whole.
+	 */
+	int		 (*sla_get)(struct store *, gint64 ticket,
+			    struct store_sla *out, char **cause);
+	int		 (*sla_put)(struct store *, gint64 ticket,
+			    const struct store_sla *, char **cause);
 };
 
 struct store {
 	const struct store_ops	*ops;
 };
+
+/*
+ * What a ticket's service level came to, recorded when it happens and
+ * never recomputed: a report run twice gives the same numbers, and a
+ * changed policy changes no fact already recorded. Times are unix
+ * seconds; durations are wall-clock seconds and business seconds (over
+ * the queue's hours and holidays). A met field is 1, 0, or -1 when no
+ * policy set that target.
+ */
+struct store_sla {
+	char		*policy;		/* the [sla] of the last fact */
+	gint64		 first_response_at;	/* 0: no agent reply yet */
+	gint64		 first_response_wall;
+	gint64		 first_response_business;
+	int		 first_response_met;
+	gint64		 resolved_at;		/* the last time; 0: never */
+	gint64		 resolution_wall;	/* pending time not counted */
+	gint64		 resolution_business;
+	int		 resolution_met;
+	guint		 reopens;		/* resolved or closed, then open */
+	guint		 agent_replies;		/* public ones */
+	gint64		 paused_since;		/* pending or resolved since; 0 */
+	gint64		 paused_wall;		/* pending or resolved, all told */
+	gint64		 paused_business;
+};
+
+void		 store_sla_clear(struct store_sla *);
 
 /* requester_facts() counts open tickets up to this many. */
 #define STORE_FACTS_OPEN_MAX	100

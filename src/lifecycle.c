@@ -16,6 +16,7 @@
 #include "notify.h"
 #include "reply.h"
 #include "rules.h"
+#include "sla.h"
 #include "store.h"
 #include "template.h"
 #include "thread.h"
@@ -30,7 +31,11 @@ struct lc {
 	gint64			 now;
 	int			 status_set;	/* a command chose the status */
 	int			 assigned;	/* the assignee changed */
+	struct store_sla	 sla;		/* the ticket's SLA facts ... */
+	int			 sla_state;	/* unread, read, changed */
 };
+
+enum { LC_SLA_UNREAD, LC_SLA_READ, LC_SLA_CHANGED };
 
 /* "agent somchai (mail)", "admin (ticketctl)", "ticketd (timer)". */
 static char *
@@ -59,6 +64,127 @@ lc_replace(char **field, const char *value)
 	*field = g_strdup(value);
 }
 
+/*
+ * SLA facts, recorded as they happen: the first public reply of an
+ * agent, each resolution, reopening, and the time spent pending or
+ * resolved, which the resolution time does not count.
+ */
+
+static struct store_sla *
+lc_sla(struct lc *lc, char **cause)
+{
+	if (lc->sla_state == LC_SLA_UNREAD) {
+		if (lc->st->ops->sla_get(lc->st, lc->t->id, &lc->sla, cause) ==
+		    -1)
+			return NULL;
+		lc->sla_state = LC_SLA_READ;
+	}
+	return &lc->sla;
+}
+
+/*
+ * The ticket's policy, and the calendar its business time runs by: the
+ * queue's hours and holidays, unless the policy counts around the clock.
+ */
+static const struct conf_sla *
+lc_sla_policy(struct lc *lc, struct sla_calendar *cal)
+{
+	const struct conf_queue	*q = reply_queue_of(lc->conf, lc->t);
+	const struct conf_sla	*p = conf_sla_for(lc->conf, q->name,
+				    lc->t->priority);
+
+	cal->tz = q->timezone;
+	cal->hours = NULL;
+	cal->holidays = NULL;
+	if (p == NULL || p->business_hours) {
+		cal->hours = &q->hours;
+		cal->holidays = q->holidays;
+	}
+	return p;
+}
+
+/* Met (1) or not (0) against target, or -1 when there is none. */
+static int
+lc_sla_met(const struct conf_sla *p, guint target, gint64 wall,
+    gint64 business)
+{
+	if (p == NULL || target == 0)
+		return -1;
+	return (p->business_hours ? business : wall) <= target;
+}
+
+static void
+lc_sla_name(struct store_sla *f, const struct conf_sla *p)
+{
+	g_free(f->policy);
+	f->policy = p != NULL ? g_strdup(p->name) : NULL;
+}
+
+/* An agent answered the customer: the first time is the first response. */
+static int
+lc_sla_reply(struct lc *lc, char **cause)
+{
+	struct store_sla	*f = lc_sla(lc, cause);
+	struct sla_calendar	 cal;
+	const struct conf_sla	*p;
+
+	if (f == NULL)
+		return -1;
+	f->agent_replies++;
+	if (f->first_response_at == 0) {
+		p = lc_sla_policy(lc, &cal);
+		f->first_response_at = lc->now;
+		f->first_response_wall = lc->now - lc->t->created_at;
+		f->first_response_business = sla_between(&cal,
+		    lc->t->created_at, lc->now);
+		f->first_response_met = lc_sla_met(p, p ? p->first_response : 0,
+		    f->first_response_wall, f->first_response_business);
+		lc_sla_name(f, p);
+	}
+	lc->sla_state = LC_SLA_CHANGED;
+	return 0;
+}
+
+static int
+lc_sla_done(const char *status)
+{
+	return strcmp(status, "resolved") == 0 || strcmp(status, "closed") == 0;
+}
+
+/* The status goes from from to to. */
+static int
+lc_sla_status(struct lc *lc, const char *from, const char *to, char **cause)
+{
+	struct store_sla	*f = lc_sla(lc, cause);
+	struct sla_calendar	 cal;
+	const struct conf_sla	*p;
+
+	if (f == NULL)
+		return -1;
+	p = lc_sla_policy(lc, &cal);
+	if (f->paused_since != 0) {
+		f->paused_wall += lc->now - f->paused_since;
+		f->paused_business += sla_between(&cal, f->paused_since,
+		    lc->now);
+		f->paused_since = 0;
+	}
+	if (lc_sla_done(to) && !lc_sla_done(from)) {
+		f->resolved_at = lc->now;
+		f->resolution_wall = MAX(0, lc->now - lc->t->created_at -
+		    f->paused_wall);
+		f->resolution_business = MAX(0, sla_between(&cal,
+		    lc->t->created_at, lc->now) - f->paused_business);
+		f->resolution_met = lc_sla_met(p, p ? p->resolution : 0,
+		    f->resolution_wall, f->resolution_business);
+		lc_sla_name(f, p);
+	} else if (lc_sla_done(from) && !lc_sla_done(to))
+		f->reopens++;
+	if (strcmp(to, "pending") == 0 || strcmp(to, "resolved") == 0)
+		f->paused_since = lc->now;
+	lc->sla_state = LC_SLA_CHANGED;
+	return 0;
+}
+
 static int
 lc_status(struct lc *lc, const char *status, const char *why, char **cause)
 {
@@ -75,6 +201,8 @@ lc_status(struct lc *lc, const char *status, const char *why, char **cause)
 		return -1;
 	}
 	g_free(who);
+	if (lc_sla_status(lc, lc->t->status, status, cause) != 0)
+		return -1;
 	lc_replace(&lc->t->status, status);
 	lc->t->status_at = lc->now;
 	return 0;
@@ -160,8 +288,10 @@ lc_command(struct lc *lc, const struct agent_command *c, char **cause)
 	case AGENT_CMD_ASSIGN:
 		return lc_assign(lc, c->arg, "asked for", cause);
 	case AGENT_CMD_CANNED:
-		return reply_canned(lc->st, lc->conf, lc->t->id, c->arg,
-		    lc->agent, lc->now, cause);
+		if (reply_canned(lc->st, lc->conf, lc->t->id, c->arg,
+		    lc->agent, lc->now, cause) != 0)
+			return -1;
+		return lc_sla_reply(lc, cause);
 	}
 	g_assert_not_reached();
 }
@@ -401,7 +531,18 @@ static int
 lc_save(struct lc *lc, char **cause)
 {
 	lc->t->updated_at = lc->now;
+	if (lc->sla_state == LC_SLA_CHANGED && lc->st->ops->sla_put(lc->st,
+	    lc->t->id, &lc->sla, cause) != 0)
+		return -1;
+	lc->sla_state = LC_SLA_READ;
 	return lc->st->ops->ticket_update(lc->st, lc->t, cause);
+}
+
+static void
+lc_done(struct lc *lc)
+{
+	store_ticket_free(lc->t);
+	store_sla_clear(&lc->sla);
 }
 
 static int
@@ -416,7 +557,8 @@ lc_run(struct lc *lc, const struct lifecycle_action *a, char **cause)
 		return -1;
 	if (a->stored_only)
 		return 0;
-	if (replied && lc_reply(lc, a, cause) != 0)
+	if (replied && (lc_reply(lc, a, cause) != 0 ||
+	    lc_sla_reply(lc, cause) != 0))
 		return -1;
 	for (guint i = 0; a->commands != NULL && i < a->commands->len; i++)
 		if (lc_command(lc, a->commands->pdata[i], cause) != 0)
@@ -444,16 +586,16 @@ lifecycle_act(struct store *st, const struct conf *conf,
 	if (lc_load(&lc, a->ticket_id, cause) != 0)
 		return -1;
 	rc = lc_run(&lc, a, cause);
-	store_ticket_free(lc.t);
+	lc_done(&lc);
 	return rc;
 }
 
 int
-lifecycle_set_status(struct store *st, gint64 id, const char *status,
-    const char *who, const char *via, const char *why, gint64 now,
-    char **cause)
+lifecycle_set_status(struct store *st, const struct conf *conf, gint64 id,
+    const char *status, const char *who, const char *via, const char *why,
+    gint64 now, char **cause)
 {
-	struct lc	 lc = { st, NULL, NULL, who, via, now, 1, 0 };
+	struct lc	 lc = { st, conf, NULL, who, via, now, 1, 0 };
 	int		 rc;
 
 	if (lc_load(&lc, id, cause) != 0)
@@ -461,7 +603,7 @@ lifecycle_set_status(struct store *st, gint64 id, const char *status,
 	rc = lc_status(&lc, status, why, cause);
 	if (rc == 0)
 		rc = lc_save(&lc, cause);
-	store_ticket_free(lc.t);
+	lc_done(&lc);
 	return rc;
 }
 
@@ -494,7 +636,7 @@ lifecycle_customer_mail(struct store *st, const struct conf *conf, gint64 id,
 	ev.now = now;
 	if (rc == 0)
 		rc = notify_agents(st, conf, &ev, cause);
-	store_ticket_free(lc.t);
+	lc_done(&lc);
 	return rc;
 }
 
@@ -719,7 +861,7 @@ lifecycle_rules(struct store *st, const struct conf *conf, gint64 id,
 	if (lc_load(&lc, id, cause) != 0)
 		return -1;
 	rc = lc_rules_run(&lc, res, m, return_path, cause);
-	store_ticket_free(lc.t);
+	lc_done(&lc);
 	return rc;
 }
 
@@ -740,7 +882,8 @@ lifecycle_close_due(struct store *st, const struct conf *conf, gint64 now,
 	why = g_strdup_printf("resolved for %us (close_after)",
 	    conf->close_after);
 	for (guint i = 0; i < ids->len && rc == 0; i++) {
-		rc = lifecycle_set_status(st, g_array_index(ids, gint64, i),
+		rc = lifecycle_set_status(st, conf, g_array_index(ids, gint64,
+		    i),
 		    "closed", NULL, "timer", why, now, cause);
 		*closed += rc == 0;
 	}

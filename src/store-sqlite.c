@@ -82,6 +82,8 @@ enum stmt {
 	S_NOTIFY_LIST,
 	S_NOTIFY_DELETE,
 	S_REQUESTER_FACTS,
+	S_SLA_GET,
+	S_SLA_PUT,
 	S_COUNT
 };
 
@@ -227,6 +229,17 @@ static const char *stmt_sql[S_COUNT] = {
 	    "('new', 'open', 'pending') LIMIT " G_STRINGIFY(STORE_FACTS_OPEN_MAX)
 	    ")), NOT EXISTS (SELECT 1 FROM messages WHERE "
 	    "lower(from_addr) = lower(?1) AND direction = 'in')",
+	[S_SLA_GET] = "SELECT policy, first_response_at, first_response_wall, "
+	    "first_response_business, first_response_met, resolved_at, "
+	    "resolution_wall, resolution_business, resolution_met, reopens, "
+	    "agent_replies, paused_since, paused_wall, paused_business "
+	    "FROM sla_facts WHERE ticket_id = ?1",
+	[S_SLA_PUT] = "INSERT OR REPLACE INTO sla_facts (ticket_id, policy, "
+	    "first_response_at, first_response_wall, first_response_business, "
+	    "first_response_met, resolved_at, resolution_wall, "
+	    "resolution_business, resolution_met, reopens, agent_replies, "
+	    "paused_since, paused_wall, paused_business) VALUES (?1, ?2, ?3, "
+	    "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
 };
 
 /* Migration N brings user_version from N to N + 1. */
@@ -363,6 +376,18 @@ static const char *migrations[] = {
 	"CREATE INDEX messages_from ON messages (lower(from_addr));"
 	"CREATE INDEX tickets_requester_status ON tickets "
 	"(lower(requester_addr), status);",
+	/* SLA facts: one row a ticket, written as they happen. */
+	"CREATE TABLE sla_facts ("
+	" ticket_id INTEGER PRIMARY KEY REFERENCES tickets (id),"
+	" policy TEXT,"
+	" first_response_at INTEGER NOT NULL, first_response_wall INTEGER NOT NULL,"
+	" first_response_business INTEGER NOT NULL,"
+	" first_response_met INTEGER NOT NULL,"
+	" resolved_at INTEGER NOT NULL, resolution_wall INTEGER NOT NULL,"
+	" resolution_business INTEGER NOT NULL, resolution_met INTEGER NOT NULL,"
+	" reopens INTEGER NOT NULL, agent_replies INTEGER NOT NULL,"
+	" paused_since INTEGER NOT NULL, paused_wall INTEGER NOT NULL,"
+	" paused_business INTEGER NOT NULL);",
 };
 
 struct store_sqlite {
@@ -1856,6 +1881,62 @@ sqlite_requester_facts(struct store *st, const char *address, guint *open,
 	    cause) == 1 ? 0 : -1;
 }
 
+static void
+sqlite_sla_fill(struct store_sqlite *s, sqlite3_stmt *q, gpointer arg)
+{
+	struct store_sla	*o = arg;
+
+	o->policy = column_text(q, 0);
+	o->first_response_at = sqlite3_column_int64(q, 1);
+	o->first_response_wall = sqlite3_column_int64(q, 2);
+	o->first_response_business = sqlite3_column_int64(q, 3);
+	o->first_response_met = sqlite3_column_int(q, 4);
+	o->resolved_at = sqlite3_column_int64(q, 5);
+	o->resolution_wall = sqlite3_column_int64(q, 6);
+	o->resolution_business = sqlite3_column_int64(q, 7);
+	o->resolution_met = sqlite3_column_int(q, 8);
+	o->reopens = sqlite3_column_int(q, 9);
+	o->agent_replies = sqlite3_column_int(q, 10);
+	o->paused_since = sqlite3_column_int64(q, 11);
+	o->paused_wall = sqlite3_column_int64(q, 12);
+	o->paused_business = sqlite3_column_int64(q, 13);
+}
+
+static int
+sqlite_sla_get(struct store *st, gint64 ticket, struct store_sla *out,
+    char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_SLA_GET);
+
+	memset(out, 0, sizeof(*out));
+	out->first_response_met = out->resolution_met = -1;
+	sqlite3_bind_int64(q, 1, ticket);
+	return sqlite_lookup_row(s, q, "sla_get", sqlite_sla_fill, out, cause);
+}
+
+static int
+sqlite_sla_put(struct store *st, gint64 ticket, const struct store_sla *in,
+    char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_SLA_PUT);
+	const gint64		 v[] = { in->first_response_at,
+				    in->first_response_wall,
+				    in->first_response_business,
+				    in->first_response_met, in->resolved_at,
+				    in->resolution_wall, in->resolution_business,
+				    in->resolution_met, in->reopens,
+				    in->agent_replies, in->paused_since,
+				    in->paused_wall, in->paused_business };
+
+	sqlite3_bind_int64(q, 1, ticket);
+	bind_text(q, 2, in->policy);
+	for (guint i = 0; i < G_N_ELEMENTS(v); i++)
+		sqlite3_bind_int64(q, 3 + i, v[i]);
+	return sqlite_done(s, q, "sla_put", cause);
+}
+
 static int
 sqlite_notify_add(struct store *st, struct store_notify *n, char **cause)
 {
@@ -1968,4 +2049,6 @@ const struct store_ops store_sqlite_ops = {
 	.resolved_oldest = sqlite_resolved_oldest,
 	.ticket_authors = sqlite_ticket_authors,
 	.requester_facts = sqlite_requester_facts,
+	.sla_get = sqlite_sla_get,
+	.sla_put = sqlite_sla_put,
 };

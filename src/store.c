@@ -132,6 +132,14 @@ store_msgid_keys(struct store *st, const guint8 *current, gsize len,
 }
 
 void
+store_sla_clear(struct store_sla *sla)
+{
+	g_free(sla->policy);
+	memset(sla, 0, sizeof(*sla));
+	sla->first_response_met = sla->resolution_met = -1;
+}
+
+void
 store_ticket_free(struct store_ticket *t)
 {
 	if (t == NULL)

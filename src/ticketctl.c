@@ -401,6 +401,7 @@ struct ctl_view {
 	GPtrArray		*events;
 	GPtrArray		*outbox;
 	GArray			*links;		/* gint64 */
+	struct store_sla	 sla;
 };
 
 static void
@@ -415,6 +416,67 @@ ctl_view_clear(struct ctl_view *v)
 		g_ptr_array_free(v->outbox, TRUE);
 	if (v->links != NULL)
 		g_array_free(v->links, TRUE);
+	store_sla_clear(&v->sla);
+}
+
+/* A moment, or null for none (0). */
+static void
+ctl_json_when(struct json *j, const char *key, gint64 t)
+{
+	json_key(j, key);
+	if (t == 0)
+		json_string(j, NULL);
+	else
+		json_time(j, t);
+}
+
+/* A met field: true, false, or null when no target applied. */
+static void
+ctl_json_met(struct json *j, const char *key, int met)
+{
+	json_key(j, key);
+	if (met == -1)
+		json_string(j, NULL);
+	else
+		json_bool(j, met);
+}
+
+/* One target's facts: when, NAME_seconds, its business seconds, met. */
+static void
+ctl_sla_target(struct json *j, const char *at_key, const char *name,
+    gint64 at, gint64 wall, gint64 business, int met)
+{
+	char	*key;
+
+	ctl_json_when(j, at_key, at);
+	json_key(j, key = g_strdup_printf("%s_seconds", name));
+	g_free(key);
+	json_int(j, wall);
+	json_key(j, key = g_strdup_printf("%s_business_seconds", name));
+	g_free(key);
+	json_int(j, business);
+	key = g_strdup_printf("%s_met", name);
+	ctl_json_met(j, key, met);
+	g_free(key);
+}
+
+static void
+ctl_sla_json(struct json *j, const struct store_sla *s)
+{
+	json_key(j, "sla");
+	json_open(j, '{');
+	json_key(j, "policy");
+	json_string(j, s->policy);
+	ctl_sla_target(j, "first_response_at", "first_response",
+	    s->first_response_at, s->first_response_wall,
+	    s->first_response_business, s->first_response_met);
+	ctl_sla_target(j, "resolved_at", "resolution", s->resolved_at,
+	    s->resolution_wall, s->resolution_business, s->resolution_met);
+	json_key(j, "reopens");
+	json_int(j, s->reopens);
+	json_key(j, "agent_replies");
+	json_int(j, s->agent_replies);
+	json_close(j, '}');
 }
 
 static void
@@ -432,6 +494,7 @@ ctl_show_json(const struct ctl_view *v)
 	ctl_json_array(&j, "messages", v->msgs, ctl_message_json);
 	ctl_json_array(&j, "events", v->events, ctl_event_json);
 	ctl_json_array(&j, "outbox", v->outbox, ctl_outbox_json);
+	ctl_sla_json(&j, &v->sla);
 	json_close(&j, '}');
 	printf("%s\n", j.out->str);
 	g_string_free(j.out, TRUE);
@@ -549,7 +612,8 @@ ctl_show(struct store *st, struct conf *conf, int argc, char **argv)
 	if (st->ops->message_list(st, id, &v.msgs, &cause) != 0 ||
 	    st->ops->event_list(st, id, &v.events, &cause) != 0 ||
 	    st->ops->outbox_list(st, id, &v.outbox, &cause) != 0 ||
-	    st->ops->link_list(st, id, &v.links, &cause) != 0)
+	    st->ops->link_list(st, id, &v.links, &cause) != 0 ||
+	    st->ops->sla_get(st, id, &v.sla, &cause) == -1)
 		rc = ctl_fail(id, cause, EX_SOFTWARE);
 	else if (opt_json)
 		ctl_show_json(&v);

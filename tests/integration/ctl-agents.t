@@ -4,7 +4,7 @@
 # admin or --as an agent, each an event that names who; bad values and
 # agents change nothing; list filters and customer; the --json shapes.
 . "$(dirname "$0")/../lib.sh"
-plan 67
+plan 68
 
 SINK=$TMP/sink
 eval "$("$PEERS/smtp-sink.sh" start "$SINK")" || exit 1
@@ -72,6 +72,8 @@ events "$t1" status | grep -q '^new -> pending by agent somchai (ticketctl): rep
 ok $? "the status event names who: $(events "$t1" status)"
 events "$t1" assigned | grep -q '^nobody -> somchai by agent somchai (ticketctl): first to reply$'
 ok $? "and so does the assignment"
+is "$(field "$t1" '[.sla.agent_replies, (.sla.first_response_at != null), .sla.first_response_met, .sla.reopens]')" \
+	'[1,true,null,0]' "the first response is an SLA fact (no [sla] policy: no target)"
 
 # 2. An internal note, as malee: the other agent hears of it, the
 # customer does not.

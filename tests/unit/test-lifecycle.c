@@ -2,7 +2,8 @@
  * test-lifecycle: what the path of an action may do. Closing a ticket
  * by hand is for ticketctl; a command that came by mail may not, even
  * when built without agent_commands_parse(). Notifications are kept in
- * the transaction of their cause and made after it.
+ * the transaction of their cause and made after it. SLA facts are
+ * recorded as things happen.
  */
 #include <string.h>
 
@@ -16,7 +17,7 @@
 #include "store-fixture.h"
 
 static gint64
-ticket_new(struct fixture *f)
+ticket_new_priority(struct fixture *f, const char *priority)
 {
 	struct store_ticket	 t = { 0 };
 	char			*cause = NULL;
@@ -26,10 +27,16 @@ ticket_new(struct fixture *f)
 	t.requester_addr = "c@example.org";
 	t.status = "open";
 	t.queue = "support";
-	t.priority = "normal";
+	t.priority = (char *)priority;
 	t.created_at = 1000;
 	g_assert_cmpint(f->st->ops->ticket_create(f->st, &t, &cause), ==, 0);
 	return t.id;
+}
+
+static gint64
+ticket_new(struct fixture *f)
+{
+	return ticket_new_priority(f, "normal");
 }
 
 /* Ask for status via path: lifecycle_act's result, *cause on error. */
@@ -154,6 +161,100 @@ test_notify_deferred(struct fixture *f, gconstpointer data)
 	g_assert_cmpuint(outbox_rows(f, "notify"), ==, 4);
 }
 
+static const char sla_conf[] =
+	"acknowledge = no\n"
+	"[agent a1]\naddress = a1@agents.test\n"
+	"[sla normal]\npriority = normal\nfirst_response = 1h\n"
+	"resolution = 2h\nbusiness_hours = no\n";
+
+/* At now, agent (or an admin) writes text (or nothing) and sets status. */
+static void
+act_at(struct fixture *f, gint64 id, const char *agent, const char *text,
+    const char *status, gint64 now)
+{
+	struct lifecycle_action	 a = { 0 };
+	GPtrArray		*cmds = agent_commands_new();
+	char			*cause = NULL;
+
+	if (status != NULL)
+		agent_command_append(cmds, AGENT_CMD_STATUS, status);
+	a.ticket_id = id;
+	a.agent = agent;
+	a.via = "ticketctl";
+	a.commands = cmds;
+	a.text = text;
+	a.now = now;
+	g_assert_cmpint(f->st->ops->begin(f->st, &cause), ==, 0);
+	if (lifecycle_act(f->st, f->conf, &a, &cause) != 0)
+		g_error("%s", cause);
+	g_assert_cmpint(f->st->ops->commit(f->st, &cause), ==, 0);
+	g_ptr_array_unref(cmds);
+}
+
+static void
+sla_of(struct fixture *f, gint64 id, struct store_sla *sla)
+{
+	char	*cause = NULL;
+
+	g_assert_cmpint(f->st->ops->sla_get(f->st, id, sla, &cause), ==, 1);
+}
+
+static void
+test_sla_facts(struct fixture *f, gconstpointer data)
+{
+	gint64			 id = ticket_new(f), low;
+	struct store_sla	 sla;
+	char			*cause = NULL;
+
+	/* Nothing yet: zero, targets unknown. */
+	g_assert_cmpint(f->st->ops->sla_get(f->st, id, &sla, &cause), ==, 0);
+	g_assert_cmpint(sla.first_response_at, ==, 0);
+	g_assert_cmpint(sla.first_response_met, ==, -1);
+	/* Created at 1000; a1 answers at 2800, and the ticket is pending. */
+	act_at(f, id, "a1", "Hello", NULL, 2800);
+	sla_of(f, id, &sla);
+	g_assert_cmpint(sla.first_response_at, ==, 2800);
+	g_assert_cmpint(sla.first_response_wall, ==, 1800);
+	g_assert_cmpint(sla.first_response_business, ==, 1800);
+	g_assert_cmpint(sla.first_response_met, ==, 1);
+	g_assert_cmpstr(sla.policy, ==, "normal");
+	g_assert_cmpuint(sla.agent_replies, ==, 1);
+	g_assert_cmpint(sla.paused_since, ==, 2800);
+	store_sla_clear(&sla);
+	/* Open again at 4000; a second answer changes no first response. */
+	act_at(f, id, NULL, NULL, "open", 4000);
+	act_at(f, id, "a1", "More", NULL, 5000);
+	/* Resolved at 6000: 5000 s less 2200 s pending. */
+	act_at(f, id, NULL, NULL, "resolved", 6000);
+	sla_of(f, id, &sla);
+	g_assert_cmpint(sla.first_response_at, ==, 2800);
+	g_assert_cmpuint(sla.agent_replies, ==, 2);
+	g_assert_cmpint(sla.paused_wall, ==, 2200);
+	g_assert_cmpint(sla.resolved_at, ==, 6000);
+	g_assert_cmpint(sla.resolution_wall, ==, 2800);
+	g_assert_cmpint(sla.resolution_met, ==, 1);
+	g_assert_cmpuint(sla.reopens, ==, 0);
+	store_sla_clear(&sla);
+	/* Reopened at 7000, resolved again at 20000: over the 2 h. */
+	act_at(f, id, NULL, NULL, "open", 7000);
+	act_at(f, id, NULL, NULL, "resolved", 20000);
+	sla_of(f, id, &sla);
+	g_assert_cmpuint(sla.reopens, ==, 1);
+	g_assert_cmpint(sla.paused_wall, ==, 3200);
+	g_assert_cmpint(sla.resolution_wall, ==, 15800);
+	g_assert_cmpint(sla.resolution_met, ==, 0);
+	store_sla_clear(&sla);
+	/* No policy for priority low: facts, but no target to meet. */
+	low = ticket_new_priority(f, "low");
+	act_at(f, low, "a1", "Hi", "resolved", 100000);
+	sla_of(f, low, &sla);
+	g_assert_cmpint(sla.first_response_wall, ==, 99000);
+	g_assert_cmpint(sla.first_response_met, ==, -1);
+	g_assert_cmpint(sla.resolution_met, ==, -1);
+	g_assert_null(sla.policy);
+	store_sla_clear(&sla);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -163,5 +264,7 @@ main(int argc, char **argv)
 	    fixture_setup, test_close_by_path, fixture_teardown);
 	g_test_add("/lifecycle/notify-deferred", struct fixture, agents_conf,
 	    fixture_setup, test_notify_deferred, fixture_teardown);
+	g_test_add("/lifecycle/sla-facts", struct fixture, sla_conf,
+	    fixture_setup, test_sla_facts, fixture_teardown);
 	return g_test_run();
 }

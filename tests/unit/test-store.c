@@ -757,6 +757,7 @@ static const char downgrade[] =
     "DROP INDEX tickets_assignee; DROP INDEX tickets_queue;"
     "DROP INDEX tags_tag; DROP TABLE ticket_links; DROP TABLE notify_pending;"
     "DROP INDEX messages_from; DROP INDEX tickets_requester_status;"
+    "DROP TABLE sla_facts;"
     "ALTER TABLE tickets DROP COLUMN assignee;"
     "ALTER TABLE tickets DROP COLUMN status_at;"
     "ALTER TABLE messages DROP COLUMN author;"
@@ -783,7 +784,7 @@ test_migration(struct fixture *f, gconstpointer data)
 	f->st = store_open("sqlite", f->db, &cause);
 	g_assert_null(cause);
 	out = sqlite_shell(f, "PRAGMA user_version");
-	g_assert_cmpstr(out, ==, "8");
+	g_assert_cmpstr(out, ==, "9");
 	g_free(out);
 	t = ticket_fetch(f, 1);
 	g_assert_cmpint(t->status_at, ==, 250);
