@@ -156,6 +156,7 @@ struct store_message_in {
 struct store;
 
 struct store_sla;
+struct store_sla_wait;
 
 struct store_ops {
 	const char	*name;
@@ -372,6 +373,11 @@ struct store_ops {
 			    struct store_sla *out, char **cause);
 	int		 (*sla_put)(struct store *, gint64 ticket,
 			    const struct store_sla *, char **cause);
+	/* The next-response waits: one more; all, oldest first (GArray). */
+	int		 (*sla_wait_add)(struct store *, gint64 ticket,
+			    const struct store_sla_wait *, char **cause);
+	int		 (*sla_wait_list)(struct store *, gint64 ticket,
+			    GArray **out, char **cause);
 };
 
 struct store {
@@ -398,12 +404,22 @@ struct store_sla {
 	int		 resolution_met;
 	guint		 reopens;		/* resolved or closed, then open */
 	guint		 agent_replies;		/* public ones */
+	gint64		 waiting_since;		/* a customer mail, unanswered */
 	gint64		 paused_since;		/* pending or resolved since; 0 */
 	gint64		 paused_wall;		/* pending or resolved, all told */
 	gint64		 paused_business;
 };
 
 void		 store_sla_clear(struct store_sla *);
+
+/* One wait of a customer for an agent's answer, after the first. */
+struct store_sla_wait {
+	gint64		 since;		/* the customer's mail */
+	gint64		 answered_at;	/* the agent's reply */
+	gint64		 wall;
+	gint64		 business;
+	int		 met;		/* next_response: 1, 0, -1: none */
+};
 
 /* requester_facts() counts open tickets up to this many. */
 #define STORE_FACTS_OPEN_MAX	100

@@ -120,6 +120,23 @@ lc_sla_name(struct store_sla *f, const struct conf_sla *p)
 	f->policy = p != NULL ? g_strdup(p->name) : NULL;
 }
 
+/* The customer's wait for this answer, after the first, as a fact. */
+static int
+lc_sla_wait_done(struct lc *lc, struct store_sla *f, char **cause)
+{
+	struct store_sla_wait	 w;
+	struct sla_calendar	 cal;
+	const struct conf_sla	*p = lc_sla_policy(lc, &cal);
+
+	w.since = f->waiting_since;
+	w.answered_at = lc->now;
+	w.wall = lc->now - f->waiting_since;
+	w.business = sla_between(&cal, f->waiting_since, lc->now);
+	w.met = lc_sla_met(p, p ? p->next_response : 0, w.wall, w.business);
+	f->waiting_since = 0;
+	return lc->st->ops->sla_wait_add(lc->st, lc->t->id, &w, cause);
+}
+
 /* An agent answered the customer: the first time is the first response. */
 static int
 lc_sla_reply(struct lc *lc, char **cause)
@@ -131,6 +148,8 @@ lc_sla_reply(struct lc *lc, char **cause)
 	if (f == NULL)
 		return -1;
 	f->agent_replies++;
+	if (f->waiting_since != 0 && lc_sla_wait_done(lc, f, cause) != 0)
+		return -1;
 	if (f->first_response_at == 0) {
 		p = lc_sla_policy(lc, &cal);
 		f->first_response_at = lc->now;
@@ -142,6 +161,21 @@ lc_sla_reply(struct lc *lc, char **cause)
 		lc_sla_name(f, p);
 	}
 	lc->sla_state = LC_SLA_CHANGED;
+	return 0;
+}
+
+/* A customer wrote again: after the first response, a wait begins. */
+static int
+lc_sla_customer(struct lc *lc, char **cause)
+{
+	struct store_sla	*f = lc_sla(lc, cause);
+
+	if (f == NULL)
+		return -1;
+	if (f->first_response_at != 0 && f->waiting_since == 0) {
+		f->waiting_since = lc->now;
+		lc->sla_state = LC_SLA_CHANGED;
+	}
 	return 0;
 }
 
@@ -627,6 +661,8 @@ lifecycle_customer_mail(struct store *st, const struct conf *conf, gint64 id,
 		rc = lc_status(&lc, "open", why, cause);
 		g_free(why);
 	}
+	if (rc == 0)
+		rc = lc_sla_customer(&lc, cause);
 	if (rc == 0)
 		rc = lc_save(&lc, cause);
 	ev.kind = NOTIFY_REPLY;

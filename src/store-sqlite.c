@@ -84,6 +84,8 @@ enum stmt {
 	S_REQUESTER_FACTS,
 	S_SLA_GET,
 	S_SLA_PUT,
+	S_SLA_WAIT_ADD,
+	S_SLA_WAIT_LIST,
 	S_COUNT
 };
 
@@ -232,14 +234,19 @@ static const char *stmt_sql[S_COUNT] = {
 	[S_SLA_GET] = "SELECT policy, first_response_at, first_response_wall, "
 	    "first_response_business, first_response_met, resolved_at, "
 	    "resolution_wall, resolution_business, resolution_met, reopens, "
-	    "agent_replies, paused_since, paused_wall, paused_business "
-	    "FROM sla_facts WHERE ticket_id = ?1",
+	    "agent_replies, paused_since, paused_wall, paused_business, "
+	    "waiting_since FROM sla_facts WHERE ticket_id = ?1",
 	[S_SLA_PUT] = "INSERT OR REPLACE INTO sla_facts (ticket_id, policy, "
 	    "first_response_at, first_response_wall, first_response_business, "
 	    "first_response_met, resolved_at, resolution_wall, "
 	    "resolution_business, resolution_met, reopens, agent_replies, "
-	    "paused_since, paused_wall, paused_business) VALUES (?1, ?2, ?3, "
-	    "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+	    "paused_since, paused_wall, paused_business, waiting_since) VALUES "
+	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+	    "?16)",
+	[S_SLA_WAIT_ADD] = "INSERT INTO sla_waits (ticket_id, since, "
+	    "answered_at, wall, business, met) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[S_SLA_WAIT_LIST] = "SELECT since, answered_at, wall, business, met "
+	    "FROM sla_waits WHERE ticket_id = ?1 ORDER BY since, id",
 };
 
 /* Migration N brings user_version from N to N + 1. */
@@ -387,7 +394,14 @@ static const char *migrations[] = {
 	" resolution_business INTEGER NOT NULL, resolution_met INTEGER NOT NULL,"
 	" reopens INTEGER NOT NULL, agent_replies INTEGER NOT NULL,"
 	" paused_since INTEGER NOT NULL, paused_wall INTEGER NOT NULL,"
-	" paused_business INTEGER NOT NULL);",
+	" paused_business INTEGER NOT NULL, waiting_since INTEGER NOT NULL);"
+	"CREATE TABLE sla_waits ("
+	" id INTEGER PRIMARY KEY,"
+	" ticket_id INTEGER NOT NULL REFERENCES tickets (id),"
+	" since INTEGER NOT NULL, answered_at INTEGER NOT NULL,"
+	" wall INTEGER NOT NULL, business INTEGER NOT NULL,"
+	" met INTEGER NOT NULL);"
+	"CREATE INDEX sla_waits_ticket ON sla_waits (ticket_id);",
 };
 
 struct store_sqlite {
@@ -1900,6 +1914,7 @@ sqlite_sla_fill(struct store_sqlite *s, sqlite3_stmt *q, gpointer arg)
 	o->paused_since = sqlite3_column_int64(q, 11);
 	o->paused_wall = sqlite3_column_int64(q, 12);
 	o->paused_business = sqlite3_column_int64(q, 13);
+	o->waiting_since = sqlite3_column_int64(q, 14);
 }
 
 static int
@@ -1928,13 +1943,58 @@ sqlite_sla_put(struct store *st, gint64 ticket, const struct store_sla *in,
 				    in->resolution_wall, in->resolution_business,
 				    in->resolution_met, in->reopens,
 				    in->agent_replies, in->paused_since,
-				    in->paused_wall, in->paused_business };
+				    in->paused_wall, in->paused_business,
+				    in->waiting_since };
 
 	sqlite3_bind_int64(q, 1, ticket);
 	bind_text(q, 2, in->policy);
 	for (guint i = 0; i < G_N_ELEMENTS(v); i++)
 		sqlite3_bind_int64(q, 3 + i, v[i]);
 	return sqlite_done(s, q, "sla_put", cause);
+}
+
+static int
+sqlite_sla_wait_add(struct store *st, gint64 ticket,
+    const struct store_sla_wait *w, char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_SLA_WAIT_ADD);
+
+	sqlite3_bind_int64(q, 1, ticket);
+	sqlite3_bind_int64(q, 2, w->since);
+	sqlite3_bind_int64(q, 3, w->answered_at);
+	sqlite3_bind_int64(q, 4, w->wall);
+	sqlite3_bind_int64(q, 5, w->business);
+	sqlite3_bind_int(q, 6, w->met);
+	return sqlite_done(s, q, "sla_wait_add", cause);
+}
+
+static int
+sqlite_sla_wait_list(struct store *st, gint64 ticket, GArray **out,
+    char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_SLA_WAIT_LIST);
+	struct store_sla_wait	 w;
+	int			 rc;
+
+	*out = g_array_new(FALSE, FALSE, sizeof(w));
+	sqlite3_bind_int64(q, 1, ticket);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		w.since = sqlite3_column_int64(q, 0);
+		w.answered_at = sqlite3_column_int64(q, 1);
+		w.wall = sqlite3_column_int64(q, 2);
+		w.business = sqlite3_column_int64(q, 3);
+		w.met = sqlite3_column_int(q, 4);
+		g_array_append_val(*out, w);
+	}
+	sqlite3_reset(q);
+	if (rc == SQLITE_DONE)
+		return 0;
+	*cause = sqlite_cause(s, "sla_wait_list");
+	g_array_free(*out, TRUE);
+	*out = NULL;
+	return -1;
 }
 
 static int
@@ -2051,4 +2111,6 @@ const struct store_ops store_sqlite_ops = {
 	.requester_facts = sqlite_requester_facts,
 	.sla_get = sqlite_sla_get,
 	.sla_put = sqlite_sla_put,
+	.sla_wait_add = sqlite_sla_wait_add,
+	.sla_wait_list = sqlite_sla_wait_list,
 };

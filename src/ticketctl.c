@@ -402,6 +402,7 @@ struct ctl_view {
 	GPtrArray		*outbox;
 	GArray			*links;		/* gint64 */
 	struct store_sla	 sla;
+	GArray			*waits;		/* struct store_sla_wait */
 };
 
 static void
@@ -417,6 +418,8 @@ ctl_view_clear(struct ctl_view *v)
 	if (v->links != NULL)
 		g_array_free(v->links, TRUE);
 	store_sla_clear(&v->sla);
+	if (v->waits != NULL)
+		g_array_free(v->waits, TRUE);
 }
 
 /* A moment, or null for none (0). */
@@ -461,7 +464,7 @@ ctl_sla_target(struct json *j, const char *at_key, const char *name,
 }
 
 static void
-ctl_sla_json(struct json *j, const struct store_sla *s)
+ctl_sla_json(struct json *j, const struct store_sla *s, const GArray *waits)
 {
 	json_key(j, "sla");
 	json_open(j, '{');
@@ -476,6 +479,20 @@ ctl_sla_json(struct json *j, const struct store_sla *s)
 	json_int(j, s->reopens);
 	json_key(j, "agent_replies");
 	json_int(j, s->agent_replies);
+	json_key(j, "next_responses");
+	json_open(j, '[');
+	for (guint i = 0; i < waits->len; i++) {
+		const struct store_sla_wait *w = &g_array_index(waits,
+		    struct store_sla_wait, i);
+
+		json_open(j, '{');
+		ctl_json_when(j, "since", w->since);
+		ctl_sla_target(j, "answered_at", "wait", w->answered_at,
+		    w->wall, w->business, w->met);
+		json_close(j, '}');
+	}
+	json_close(j, ']');
+	ctl_json_when(j, "waiting_since", s->waiting_since);
 	json_close(j, '}');
 }
 
@@ -494,7 +511,7 @@ ctl_show_json(const struct ctl_view *v)
 	ctl_json_array(&j, "messages", v->msgs, ctl_message_json);
 	ctl_json_array(&j, "events", v->events, ctl_event_json);
 	ctl_json_array(&j, "outbox", v->outbox, ctl_outbox_json);
-	ctl_sla_json(&j, &v->sla);
+	ctl_sla_json(&j, &v->sla, v->waits);
 	json_close(&j, '}');
 	printf("%s\n", j.out->str);
 	g_string_free(j.out, TRUE);
@@ -613,7 +630,8 @@ ctl_show(struct store *st, struct conf *conf, int argc, char **argv)
 	    st->ops->event_list(st, id, &v.events, &cause) != 0 ||
 	    st->ops->outbox_list(st, id, &v.outbox, &cause) != 0 ||
 	    st->ops->link_list(st, id, &v.links, &cause) != 0 ||
-	    st->ops->sla_get(st, id, &v.sla, &cause) == -1)
+	    st->ops->sla_get(st, id, &v.sla, &cause) == -1 ||
+	    st->ops->sla_wait_list(st, id, &v.waits, &cause) != 0)
 		rc = ctl_fail(id, cause, EX_SOFTWARE);
 	else if (opt_json)
 		ctl_show_json(&v);

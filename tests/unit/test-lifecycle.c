@@ -165,7 +165,45 @@ static const char sla_conf[] =
 	"acknowledge = no\n"
 	"[agent a1]\naddress = a1@agents.test\n"
 	"[sla normal]\npriority = normal\nfirst_response = 1h\n"
-	"resolution = 2h\nbusiness_hours = no\n";
+	"next_response = 30m\nresolution = 2h\nbusiness_hours = no\n";
+
+/* At now, the customer writes again. */
+static void
+customer_at(struct fixture *f, gint64 id, gint64 now)
+{
+	static const char text[] = "Message-ID: <c@x>\nSubject: s\n\nhello\n";
+	struct mail	*m = mime_parse(g_bytes_new_static(text,
+			    sizeof(text) - 1), NULL);
+	char		*cause = NULL;
+
+	g_assert_cmpint(f->st->ops->begin(f->st, &cause), ==, 0);
+	if (lifecycle_customer_mail(f->st, f->conf, id, m, 0, "hello", now,
+	    &cause) != 0)
+		g_error("%s", cause);
+	g_assert_cmpint(f->st->ops->commit(f->st, &cause), ==, 0);
+	mail_free(m);
+}
+
+/* The next-response waits of ticket id, "wall/met" each, joined. */
+static char *
+waits_of(struct fixture *f, gint64 id)
+{
+	GArray	*w;
+	GString	*out = g_string_new(NULL);
+	char	*cause = NULL;
+
+	g_assert_cmpint(f->st->ops->sla_wait_list(f->st, id, &w, &cause), ==,
+	    0);
+	for (guint i = 0; i < w->len; i++) {
+		struct store_sla_wait *x = &g_array_index(w, struct store_sla_wait,
+		    i);
+
+		g_string_append_printf(out, "%s%" G_GINT64_FORMAT "/%d", i ?
+		    " " : "", x->wall, x->met);
+	}
+	g_array_free(w, TRUE);
+	return g_string_free(out, FALSE);
+}
 
 /* At now, agent (or an admin) writes text (or nothing) and sets status. */
 static void
@@ -204,7 +242,7 @@ test_sla_facts(struct fixture *f, gconstpointer data)
 {
 	gint64			 id = ticket_new(f), low;
 	struct store_sla	 sla;
-	char			*cause = NULL;
+	char			*cause = NULL, *waits;
 
 	/* Nothing yet: zero, targets unknown. */
 	g_assert_cmpint(f->st->ops->sla_get(f->st, id, &sla, &cause), ==, 0);
@@ -221,8 +259,12 @@ test_sla_facts(struct fixture *f, gconstpointer data)
 	g_assert_cmpuint(sla.agent_replies, ==, 1);
 	g_assert_cmpint(sla.paused_since, ==, 2800);
 	store_sla_clear(&sla);
-	/* Open again at 4000; a second answer changes no first response. */
-	act_at(f, id, NULL, NULL, "open", 4000);
+	/*
+	 * The customer writes at 4000 and the ticket opens again; the
+	 * answer at 5000 ends a wait of 1000 s, within next_response, and
+	 * changes no first response.
+	 */
+	customer_at(f, id, 4000);
 	act_at(f, id, "a1", "More", NULL, 5000);
 	/* Resolved at 6000: 5000 s less 2200 s pending. */
 	act_at(f, id, NULL, NULL, "resolved", 6000);
@@ -244,6 +286,16 @@ test_sla_facts(struct fixture *f, gconstpointer data)
 	g_assert_cmpint(sla.resolution_wall, ==, 15800);
 	g_assert_cmpint(sla.resolution_met, ==, 0);
 	store_sla_clear(&sla);
+	/* Twice, then an answer 4000 s after the first: one wait, missed. */
+	customer_at(f, id, 21000);
+	customer_at(f, id, 22000);
+	act_at(f, id, "a1", "Sorry", NULL, 25000);
+	sla_of(f, id, &sla);
+	g_assert_cmpuint(sla.reopens, ==, 2);
+	g_assert_cmpint(sla.waiting_since, ==, 0);
+	store_sla_clear(&sla);
+	g_assert_cmpstr((waits = waits_of(f, id)), ==, "1000/1 4000/0");
+	g_free(waits);
 	/* No policy for priority low: facts, but no target to meet. */
 	low = ticket_new_priority(f, "low");
 	act_at(f, low, "a1", "Hi", "resolved", 100000);
