@@ -197,5 +197,12 @@ int		 conf_agent_serves(const struct conf_agent *, const char *queue);
  */
 const struct conf_sla *conf_sla_for(const struct conf *, const char *queue,
 		    const char *priority);
+/*
+ * The calendar business time runs by in queue q under policy p (may be
+ * NULL): the queue's hours and holidays, unless p counts around the
+ * clock (business_hours = no). Points into q.
+ */
+void		 conf_sla_calendar(const struct conf_queue *q,
+		    const struct conf_sla *p, struct sla_calendar *cal);
 
 #endif

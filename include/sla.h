@@ -69,6 +69,38 @@ gint64	 sla_add(const struct sla_calendar *, gint64 start, gint64 seconds);
 /* The business seconds in [from, to); 0 when to <= from. */
 gint64	 sla_between(const struct sla_calendar *, gint64 from, gint64 to);
 
+/* The targets a policy sets, as deadlines ask for them. */
+enum sla_kind {
+	SLA_FIRST_RESPONSE,
+	SLA_NEXT_RESPONSE,
+	SLA_RESOLUTION,
+	SLA_KINDS
+};
+
+/* Where a ticket's clocks stand: what its SLA facts say. */
+struct sla_clock {
+	gint64	 created_at;
+	gint64	 first_response_at;	/* 0: no agent has answered yet */
+	gint64	 waiting_since;		/* 0: no customer mail unanswered */
+	gint64	 paused_since;		/* 0: neither pending nor resolved */
+	gint64	 paused;		/* seconds paused so far, counted
+					 * by the same calendar */
+	int	 done;			/* resolved or closed */
+};
+
+/*
+ * The deadlines of a ticket under targets (seconds, 0: none) and warn
+ * (percent, 0: no warning), counted by cal: due[k] and warn[k] are
+ * moments, 0 when that clock does not run: the first response once
+ * given, the next response with no mail waiting, the resolution while
+ * the ticket is paused or done. The resolution clock leaves out the
+ * time paused.
+ */
+void	 sla_deadlines(const struct sla_calendar *cal,
+	    const guint targets[SLA_KINDS], guint warn,
+	    const struct sla_clock *clock, gint64 due[SLA_KINDS],
+	    gint64 warn_at[SLA_KINDS]);
+
 /*
  * A promise to answer by t, for a customer writing at now, in language
  * lang ("th", else English), read in tz: "by Monday 10:00, Bangkok

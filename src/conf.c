@@ -1554,6 +1554,19 @@ conf_sla_for(const struct conf *c, const char *queue, const char *priority)
 	return best;
 }
 
+void
+conf_sla_calendar(const struct conf_queue *q, const struct conf_sla *p,
+    struct sla_calendar *cal)
+{
+	cal->tz = q->timezone;
+	cal->hours = NULL;
+	cal->holidays = NULL;
+	if (p == NULL || p->business_hours) {
+		cal->hours = &q->hours;
+		cal->holidays = q->holidays;
+	}
+}
+
 int
 conf_agent_serves(const struct conf_agent *a, const char *queue)
 {

@@ -93,13 +93,7 @@ lc_sla_policy(struct lc *lc, struct sla_calendar *cal)
 	const struct conf_sla	*p = conf_sla_for(lc->conf, q->name,
 				    lc->t->priority);
 
-	cal->tz = q->timezone;
-	cal->hours = NULL;
-	cal->holidays = NULL;
-	if (p == NULL || p->business_hours) {
-		cal->hours = &q->hours;
-		cal->holidays = q->holidays;
-	}
+	conf_sla_calendar(q, p, cal);
 	return p;
 }
 

@@ -469,6 +469,47 @@ sla_between(const struct sla_calendar *cal, gint64 from, gint64 to)
 }
 
 /*
+ * Deadlines.
+ */
+
+/* The moment seconds (and that share of them, for the warning) run out. */
+static void
+deadline(const struct sla_calendar *cal, gint64 start, gint64 already,
+    guint target, guint warn, gint64 *due, gint64 *warn_at)
+{
+	gint64	 t;
+
+	*due = *warn_at = 0;
+	if (target == 0)
+		return;
+	if ((t = sla_add(cal, start, already + target)) != -1)
+		*due = t;
+	if (warn > 0 && (t = sla_add(cal, start, already +
+	    (gint64)target * warn / 100)) != -1)
+		*warn_at = t;
+}
+
+void
+sla_deadlines(const struct sla_calendar *cal, const guint targets[SLA_KINDS],
+    guint warn, const struct sla_clock *c, gint64 due[SLA_KINDS],
+    gint64 warn_at[SLA_KINDS])
+{
+	for (int k = 0; k < SLA_KINDS; k++)
+		due[k] = warn_at[k] = 0;
+	if (c->first_response_at == 0 && !c->done)
+		deadline(cal, c->created_at, 0, targets[SLA_FIRST_RESPONSE],
+		    warn, &due[SLA_FIRST_RESPONSE],
+		    &warn_at[SLA_FIRST_RESPONSE]);
+	if (c->waiting_since != 0 && !c->done)
+		deadline(cal, c->waiting_since, 0, targets[SLA_NEXT_RESPONSE],
+		    warn, &due[SLA_NEXT_RESPONSE],
+		    &warn_at[SLA_NEXT_RESPONSE]);
+	if (c->paused_since == 0 && !c->done)
+		deadline(cal, c->created_at, c->paused, targets[SLA_RESOLUTION],
+		    warn, &due[SLA_RESOLUTION], &warn_at[SLA_RESOLUTION]);
+}
+
+/*
  * Promises.
  */
 

@@ -403,6 +403,7 @@ struct ctl_view {
 	GArray			*links;		/* gint64 */
 	struct store_sla	 sla;
 	GArray			*waits;		/* struct store_sla_wait */
+	const struct conf	*conf;		/* for the deadlines */
 };
 
 static void
@@ -463,8 +464,56 @@ ctl_sla_target(struct json *j, const char *at_key, const char *name,
 	g_free(key);
 }
 
+/* The deadlines running now, by the ticket's policy, as "deadlines". */
 static void
-ctl_sla_json(struct json *j, const struct store_sla *s, const GArray *waits)
+ctl_deadlines_json(struct json *j, const struct conf *conf,
+    const struct store_ticket *t, const struct store_sla *s)
+{
+	static const char *const kinds[SLA_KINDS] = {
+		"first_response", "next_response", "resolution",
+	};
+	const struct conf_queue	*q = reply_queue_of(conf, t);
+	const struct conf_sla	*p = conf_sla_for(conf, q->name, t->priority);
+	struct sla_calendar	 cal;
+	struct sla_clock	 c = { 0 };
+	gint64			 due[SLA_KINDS], warn[SLA_KINDS];
+
+	json_key(j, "deadlines");
+	if (p == NULL) {
+		json_string(j, NULL);
+		return;
+	}
+	conf_sla_calendar(q, p, &cal);
+	c.created_at = t->created_at;
+	c.first_response_at = s->first_response_at;
+	c.waiting_since = s->waiting_since;
+	c.paused_since = s->paused_since;
+	c.paused = p->business_hours ? s->paused_business : s->paused_wall;
+	c.done = strcmp(t->status, "resolved") == 0 ||
+	    strcmp(t->status, "closed") == 0;
+	sla_deadlines(&cal, (const guint[SLA_KINDS]){ p->first_response,
+	    p->next_response, p->resolution }, p->warn, &c, due, warn);
+	json_open(j, '{');
+	json_key(j, "policy");
+	json_string(j, p->name);
+	for (int k = 0; k < SLA_KINDS; k++) {
+		json_key(j, kinds[k]);
+		if (due[k] == 0) {
+			json_string(j, NULL);
+			continue;
+		}
+		json_open(j, '{');
+		ctl_json_when(j, "warn_at", warn[k]);
+		ctl_json_when(j, "due_at", due[k]);
+		json_close(j, '}');
+	}
+	json_close(j, '}');
+}
+
+static void
+ctl_sla_json(struct json *j, const struct conf *conf,
+    const struct store_ticket *t, const struct store_sla *s,
+    const GArray *waits)
 {
 	json_key(j, "sla");
 	json_open(j, '{');
@@ -493,6 +542,7 @@ ctl_sla_json(struct json *j, const struct store_sla *s, const GArray *waits)
 	}
 	json_close(j, ']');
 	ctl_json_when(j, "waiting_since", s->waiting_since);
+	ctl_deadlines_json(j, conf, t, s);
 	json_close(j, '}');
 }
 
@@ -511,7 +561,7 @@ ctl_show_json(const struct ctl_view *v)
 	ctl_json_array(&j, "messages", v->msgs, ctl_message_json);
 	ctl_json_array(&j, "events", v->events, ctl_event_json);
 	ctl_json_array(&j, "outbox", v->outbox, ctl_outbox_json);
-	ctl_sla_json(&j, &v->sla, v->waits);
+	ctl_sla_json(&j, v->conf, v->t, &v->sla, v->waits);
 	json_close(&j, '}');
 	printf("%s\n", j.out->str);
 	g_string_free(j.out, TRUE);
@@ -626,6 +676,7 @@ ctl_show(struct store *st, struct conf *conf, int argc, char **argv)
 		return EX_USAGE;
 	if ((rc = ctl_ticket_get(st, id, &v.t)) != EX_OK)
 		return rc;
+	v.conf = conf;
 	if (st->ops->message_list(st, id, &v.msgs, &cause) != 0 ||
 	    st->ops->event_list(st, id, &v.events, &cause) != 0 ||
 	    st->ops->outbox_list(st, id, &v.outbox, &cause) != 0 ||

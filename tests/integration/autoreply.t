@@ -5,7 +5,7 @@
 # injection through the Subject and From name, and the first-response
 # promise of an [sla] policy.
 . "$(dirname "$0")/../lib.sh"
-plan 46
+plan 47
 
 SINK=$TMP/sink
 eval "$("$PEERS/smtp-sink.sh" start "$SINK")" || exit 1
@@ -146,6 +146,10 @@ ok $? "in Thai for a Thai customer: $(body_of "$f6" | grep -o 'ติดต่�
 body_of "$(wait_ack_id l3)" | grep -q 'will answer you by\|ติดต่อกลับภายใน'
 [ $? -ne 0 ]
 ok $? "a queue without a policy promises no time"
+# The same deadline, and its warning at 80 %, are the ticket's.
+t5=$(ctl list --json | jq '[.[] | select(.requester == "l5@example.org")][0].id')
+is "$(ctl show "$t5" --json | jq -c '[.sla.deadlines.policy, ((.sla.deadlines.first_response | .due_at, .warn_at | fromdate) - (.created_at | fromdate)), .sla.deadlines.next_response]')" \
+	'["night",7200,5760,null]' "ticketctl show gives the first-response deadline and its warning"
 
 # Header injection: encoded CR LF in the Subject and the From name.
 mail '=?utf-8?q?Eve=0D=0ABcc:_victim@example.net?= <eve@example.org>' eve@example.org \

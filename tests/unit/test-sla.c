@@ -501,6 +501,54 @@ test_promise(void)
 	g_time_zone_unref(u);
 }
 
+/* Deadlines for the clocks of a ticket that came on Friday at 17:00. */
+static void
+test_deadlines(void)
+{
+	struct sla_hours	 h;
+	GTimeZone		*tz = zone("Asia/Bangkok");
+	struct sla_calendar	 cal = { &h, NULL, tz };
+	const guint		 targets[SLA_KINDS] = { H(1), H(4), H(8) };
+	struct sla_clock	 c = { 0 };
+	gint64			 due[SLA_KINDS], warn[SLA_KINDS];
+
+	parse_ok("mon-fri 09:00-18:00", &h);
+	c.created_at = local(tz, 2026, 11, 27, 17, 0);
+	sla_deadlines(&cal, targets, 80, &c, due, warn);
+	g_assert_cmpint(due[SLA_FIRST_RESPONSE], ==, local(tz, 2026, 11, 27,
+	    18, 0));
+	g_assert_cmpint(warn[SLA_FIRST_RESPONSE], ==, local(tz, 2026, 11, 27,
+	    17, 48));
+	g_assert_cmpint(due[SLA_NEXT_RESPONSE], ==, 0);
+	/* 8 h: one on Friday, seven on Monday; the warning at 6 h 24 m. */
+	g_assert_cmpint(due[SLA_RESOLUTION], ==, local(tz, 2026, 11, 30, 16,
+	    0));
+	g_assert_cmpint(warn[SLA_RESOLUTION], ==, local(tz, 2026, 11, 30, 14,
+	    24));
+	/* Answered, pending: no first response or resolution clock. */
+	c.first_response_at = c.created_at + 600;
+	c.paused_since = c.created_at + 600;
+	sla_deadlines(&cal, targets, 80, &c, due, warn);
+	g_assert_cmpint(due[SLA_FIRST_RESPONSE], ==, 0);
+	g_assert_cmpint(due[SLA_RESOLUTION], ==, 0);
+	/* The customer wrote on Monday at 10:00 after 2 h paused. */
+	c.paused_since = 0;
+	c.paused = H(2);
+	c.waiting_since = local(tz, 2026, 11, 30, 10, 0);
+	sla_deadlines(&cal, targets, 0, &c, due, warn);
+	g_assert_cmpint(due[SLA_NEXT_RESPONSE], ==, local(tz, 2026, 11, 30, 14,
+	    0));
+	g_assert_cmpint(warn[SLA_NEXT_RESPONSE], ==, 0);
+	g_assert_cmpint(due[SLA_RESOLUTION], ==, local(tz, 2026, 11, 30, 18,
+	    0));
+	/* Resolved: nothing runs. */
+	c.done = 1;
+	sla_deadlines(&cal, targets, 80, &c, due, warn);
+	for (int k = 0; k < SLA_KINDS; k++)
+		g_assert_cmpint(due[k] + warn[k], ==, 0);
+	g_time_zone_unref(tz);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -518,5 +566,6 @@ main(int argc, char **argv)
 	g_test_add_func("/sla/business/berlin-dst", test_business_berlin_dst);
 	g_test_add_func("/sla/business/24-7", test_business_24_7);
 	g_test_add_func("/sla/promise", test_promise);
+	g_test_add_func("/sla/deadlines", test_deadlines);
 	return g_test_run();
 }
