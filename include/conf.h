@@ -144,6 +144,7 @@ struct conf {
 	char		*ack_envelope_sender; /* "" for the null sender <> */
 
 	guint		 close_after;	/* resolved -> closed, seconds (7d) */
+	guint		 pending_resolve; /* pending -> resolved, seconds (7d) */
 
 	GPtrArray	*queues;	/* struct conf_queue *, file order */
 	GPtrArray	*imaps;		/* struct conf_imap *, file order */

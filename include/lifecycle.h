@@ -95,14 +95,11 @@ int	 lifecycle_rules(struct store *, const struct conf *, gint64 id,
 	    const char *return_path, gint64 now, char **cause);
 
 /*
- * Close every ticket resolved for close_after by now; *closed counts
- * them. With close_after 0, nothing closes.
+ * The timers, by now: resolve every ticket pending for pending_resolve,
+ * then close every ticket resolved for close_after; *resolved and
+ * *closed count them. A setting of 0 turns its timer off.
  */
-int	 lifecycle_close_due(struct store *, const struct conf *, gint64 now,
-	    guint *closed, char **cause);
-
-/* When the next resolved ticket is due to close: 1 and *when, 0, -1. */
-int	 lifecycle_next_close(struct store *, const struct conf *,
-	    gint64 *when, char **cause);
+int	 lifecycle_timers_due(struct store *, const struct conf *, gint64 now,
+	    guint *resolved, guint *closed, char **cause);
 
 #endif

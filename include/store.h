@@ -331,14 +331,14 @@ struct store_ops {
 	int		 (*link_list)(struct store *, gint64 id, GArray **ids,
 			    char **cause);
 	/*
-	 * Resolved tickets whose status_at is at or before a time (ids,
-	 * gint64), lowest first.
+	 * Tickets in status whose status_at is at or before a time (ids,
+	 * gint64), lowest first: the timers' work.
 	 */
-	int		 (*resolved_before)(struct store *, gint64 before,
-			    GArray **ids, char **cause);
-	/* The oldest status_at of a resolved ticket: 1 and *when, 0 or -1. */
-	int		 (*resolved_oldest)(struct store *, gint64 *when,
-			    char **cause);
+	int		 (*status_before)(struct store *, const char *status,
+			    gint64 before, GArray **ids, char **cause);
+	/* The oldest status_at of a ticket in status: 1 and *when, 0, -1. */
+	int		 (*status_oldest)(struct store *, const char *status,
+			    gint64 *when, char **cause);
 	/*
 	 * Agents who wrote on the ticket (message authors), each once, in
 	 * the order they first wrote; *names holds strings (g_free).

@@ -79,6 +79,8 @@ static const struct conf_key conf_keys[] = {
 	{ SCOPE_TICKETD, "templates", CONF_STRING, C(templates_dir), 0, 0 },
 	{ SCOPE_TICKETD, "rules", CONF_STRING, C(rules_path), 0, 0 },
 	{ SCOPE_TICKETD, "secret_file", CONF_SECRET, C(secret), 0, 0 },
+	{ SCOPE_TICKETD, "pending_resolve", CONF_DURATION, C(pending_resolve),
+	    0, 365 * 86400 },
 	{ SCOPE_TICKETD, "close_after", CONF_DURATION, C(close_after),
 	    0, 365 * 86400 },
 	{ SCOPE_LMTP, "listen", CONF_LIST, C(lmtp_listen), 0, 0 },
@@ -384,6 +386,7 @@ conf_new(const char *path)
 	c->limit_ticket = conf_limits_parse("3/1h, 10/1d");
 	c->bounce_suppress = 7 * 86400;
 	c->close_after = 7 * 86400;
+	c->pending_resolve = 7 * 86400;
 	c->queues = g_ptr_array_new_with_free_func((GDestroyNotify)conf_queue_free);
 	c->imaps = g_ptr_array_new_with_free_func((GDestroyNotify)conf_imap_free);
 	c->agents = g_ptr_array_new_with_free_func((GDestroyNotify)conf_agent_free);

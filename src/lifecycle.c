@@ -895,27 +895,26 @@ lifecycle_rules(struct store *st, const struct conf *conf, gint64 id,
 	return rc;
 }
 
-int
-lifecycle_close_due(struct store *st, const struct conf *conf, gint64 now,
-    guint *closed, char **cause)
+/* Move every ticket in from for after seconds by now to to; *moved. */
+static int
+lc_timer_due(struct store *st, const struct conf *conf, const char *from,
+    const char *to, guint after, const char *key, gint64 now, guint *moved,
+    char **cause)
 {
 	GArray	*ids;
 	char	*why;
 	int	 rc = 0;
 
-	*closed = 0;
-	if (conf->close_after == 0)
+	*moved = 0;
+	if (after == 0)
 		return 0;
-	if (st->ops->resolved_before(st, now - conf->close_after, &ids,
-	    cause) != 0)
+	if (st->ops->status_before(st, from, now - after, &ids, cause) != 0)
 		return -1;
-	why = g_strdup_printf("resolved for %us (close_after)",
-	    conf->close_after);
+	why = g_strdup_printf("%s for %us (%s)", from, after, key);
 	for (guint i = 0; i < ids->len && rc == 0; i++) {
 		rc = lifecycle_set_status(st, conf, g_array_index(ids, gint64,
-		    i),
-		    "closed", NULL, "timer", why, now, cause);
-		*closed += rc == 0;
+		    i), to, NULL, "timer", why, now, cause);
+		*moved += rc == 0;
 	}
 	g_free(why);
 	g_array_free(ids, TRUE);
@@ -923,16 +922,12 @@ lifecycle_close_due(struct store *st, const struct conf *conf, gint64 now,
 }
 
 int
-lifecycle_next_close(struct store *st, const struct conf *conf, gint64 *when,
-    char **cause)
+lifecycle_timers_due(struct store *st, const struct conf *conf, gint64 now,
+    guint *resolved, guint *closed, char **cause)
 {
-	gint64	 oldest;
-	int	 found;
-
-	if (conf->close_after == 0)
-		return 0;
-	if ((found = st->ops->resolved_oldest(st, &oldest, cause)) != 1)
-		return found;
-	*when = oldest + conf->close_after;
-	return 1;
+	if (lc_timer_due(st, conf, "pending", "resolved", conf->pending_resolve,
+	    "pending_resolve", now, resolved, cause) != 0)
+		return -1;
+	return lc_timer_due(st, conf, "resolved", "closed", conf->close_after,
+	    "close_after", now, closed, cause);
 }

@@ -75,8 +75,8 @@ enum stmt {
 	S_TAG_REMOVE,
 	S_LINK_ADD,
 	S_LINK_LIST,
-	S_RESOLVED_BEFORE,
-	S_RESOLVED_OLDEST,
+	S_STATUS_BEFORE,
+	S_STATUS_OLDEST,
 	S_TICKET_AUTHORS,
 	S_NOTIFY_ADD,
 	S_NOTIFY_LIST,
@@ -213,10 +213,10 @@ static const char *stmt_sql[S_COUNT] = {
 	    "other_id) VALUES (?1, ?2), (?2, ?1)",
 	[S_LINK_LIST] = "SELECT other_id FROM ticket_links WHERE ticket_id = ?1 "
 	    "ORDER BY other_id",
-	[S_RESOLVED_BEFORE] = "SELECT id FROM tickets WHERE status = 'resolved' "
+	[S_STATUS_BEFORE] = "SELECT id FROM tickets WHERE status = ?2 "
 	    "AND status_at <= ?1 ORDER BY id",
-	[S_RESOLVED_OLDEST] = "SELECT min(status_at) FROM tickets "
-	    "WHERE status = 'resolved' HAVING count(*) > 0",
+	[S_STATUS_OLDEST] = "SELECT min(status_at) FROM tickets "
+	    "WHERE status = ?1 HAVING count(*) > 0",
 	/* In the order they first wrote: by each author's first message. */
 	[S_NOTIFY_ADD] = "INSERT INTO notify_pending (ticket_id, kind, actor, "
 	    "text, message_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -1835,20 +1835,26 @@ sqlite_link_list(struct store *st, gint64 id, GArray **ids, char **cause)
 }
 
 static int
-sqlite_resolved_before(struct store *st, gint64 before, GArray **ids,
-    char **cause)
+sqlite_status_before(struct store *st, const char *status, gint64 before,
+    GArray **ids, char **cause)
 {
-	return sqlite_ids_by((struct store_sqlite *)st, S_RESOLVED_BEFORE,
-	    "resolved_before", before, ids, cause);
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_STATUS_BEFORE);
+
+	sqlite3_bind_int64(q, 1, before);
+	bind_text(q, 2, status);
+	return sqlite_collect_ids(s, q, "status_before", ids, cause);
 }
 
 static int
-sqlite_resolved_oldest(struct store *st, gint64 *when, char **cause)
+sqlite_status_oldest(struct store *st, const char *status, gint64 *when,
+    char **cause)
 {
 	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_STATUS_OLDEST);
 
-	return sqlite_lookup_int(s, sqlite_stmt(s, S_RESOLVED_OLDEST),
-	    "resolved_oldest", when, cause);
+	bind_text(q, 1, status);
+	return sqlite_lookup_int(s, q, "status_oldest", when, cause);
 }
 
 static int
@@ -2105,8 +2111,8 @@ const struct store_ops store_sqlite_ops = {
 	.ticket_find = sqlite_ticket_find,
 	.link_add = sqlite_link_add,
 	.link_list = sqlite_link_list,
-	.resolved_before = sqlite_resolved_before,
-	.resolved_oldest = sqlite_resolved_oldest,
+	.status_before = sqlite_status_before,
+	.status_oldest = sqlite_status_oldest,
 	.ticket_authors = sqlite_ticket_authors,
 	.requester_facts = sqlite_requester_facts,
 	.sla_get = sqlite_sla_get,

@@ -145,19 +145,24 @@ ticketd_load_keys(struct ticketd *td, struct conf *conf)
 }
 
 /*
- * On the writer: close what has been resolved for close_after, and make
- * the notifications that a crash or ticketctl left kept.
+ * On the writer: resolve what has been pending for pending_resolve,
+ * close what has been resolved for close_after, and make the
+ * notifications that a crash or ticketctl left kept.
  */
 static int
 ticketd_close_task(struct store *st, gpointer arg, int *queued, char **cause)
 {
 	struct conf	*conf = arg;
-	guint		 closed, made;
+	guint		 resolved, closed, made;
 
-	if (lifecycle_close_due(st, conf, g_get_real_time() / G_USEC_PER_SEC,
-	    &closed, cause) != 0 || notify_flush(st, conf, &made, cause) != 0)
+	if (lifecycle_timers_due(st, conf, g_get_real_time() / G_USEC_PER_SEC,
+	    &resolved, &closed, cause) != 0 ||
+	    notify_flush(st, conf, &made, cause) != 0)
 		return -1;
 	*queued = made > 0;
+	if (resolved > 0)
+		log_info("resolved %u ticket%s pending for %us", resolved,
+		    resolved == 1 ? "" : "s", conf->pending_resolve);
 	if (closed > 0)
 		log_info("closed %u ticket%s resolved for %us", closed,
 		    closed == 1 ? "" : "s", conf->close_after);
@@ -175,15 +180,17 @@ ticketd_close_tick(gpointer arg)
 }
 
 /*
- * Look for tickets to close a few times within close_after, at most
- * once a minute: a ticket closes at most that late. The first look is
- * at once, for what the last run left.
+ * Look for tickets to resolve or close a few times within the shorter
+ * of pending_resolve and close_after, at most once a minute: a ticket
+ * moves at most that late. The first look is at once, for what the
+ * last run left.
  */
 static void
 ticketd_close_schedule(struct ticketd *td)
 {
-	guint	 every = td->conf->close_after == 0 ? 60 :
-		    CLAMP(td->conf->close_after / 4, 1, 60);
+	guint	 a = td->conf->close_after, b = td->conf->pending_resolve;
+	guint	 shortest = a == 0 ? b : b == 0 ? a : MIN(a, b);
+	guint	 every = shortest == 0 ? 60 : CLAMP(shortest / 4, 1, 60);
 
 	if (td->close_timer != 0)
 		g_source_remove(td->close_timer);

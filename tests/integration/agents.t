@@ -6,7 +6,7 @@
 # agents' own copies, redelivery, HTML replies with attachments, and
 # [agents] require_auth.
 . "$(dirname "$0")/../lib.sh"
-plan 79
+plan 81
 
 SINK=$TMP/sink
 eval "$("$PEERS/smtp-sink.sh" start "$SINK")" || exit 1
@@ -539,7 +539,7 @@ ok $? "ticketd stops cleanly"
 # then opens a new ticket, and the two name each other. A daemon of its
 # own, so that no other ticket closes under the tests above.
 CONF=$TMP/close.conf DB=$TMP/close.db
-conf | sed "s|^database = .*|database = $DB|; s|^hostname = .*|&\nclose_after = 2s|;
+conf | sed "s|^database = .*|database = $DB|; s|^hostname = .*|&\nclose_after = 2s\npending_resolve = 2s|;
     s|^listen = .*|listen = 127.0.0.1:$(freeport)|" >"$CONF"
 start_ticketd "$CONF" || exit 1
 new_ticket 'Jan <jan@example.org>' k1@example.org 'Broken screen'
@@ -555,6 +555,16 @@ wait_for 15 eval '[ "$(status "$tc")" = closed ]'
 ok $? "after close_after it is closed"
 events "$tc" status | grep -q 'resolved -> closed by ticketd (timer)'
 ok $? "by ticketd's timer: $(events "$tc" status | tail -1)"
+# pending_resolve: a ticket waiting for its customer is resolved.
+new_ticket 'Ida <ida@example.org>' p1@example.org 'Slow laptop'
+tp=$t
+reply "$nf" 'Somchai K. <somchai@example.com>' "Could you send us its model number?"
+send_reply "$(rcpt_of)" somchai@example.com
+settle
+wait_for 15 eval '[ "$(status "$tp")" = resolved ] || [ "$(status "$tp")" = closed ]'
+ok $? "after pending_resolve a pending ticket is resolved"
+events "$tp" status | grep -q '^pending -> resolved by ticketd (timer): pending for 2s (pending_resolve)$'
+ok $? "by the timer, which says why: $(events "$tp" status | grep timer | head -1)"
 customer 'Jan <jan@example.org>' k2@example.org "Re: [#$tc] Broken screen" "The new screen is broken too." \
 	"In-Reply-To: $(hdr "$f" Message-Id)" "References: <k1@example.org> $(hdr "$f" Message-Id)"
 tn=$(ticket_of k2@example.org)

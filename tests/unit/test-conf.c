@@ -365,6 +365,7 @@ test_agents_defaults(void)
 	struct conf	*c = load_ok(base);
 
 	g_assert_cmpuint(c->close_after, ==, 7 * 86400);
+	g_assert_cmpuint(c->pending_resolve, ==, 7 * 86400);
 	g_assert_cmpuint(c->agents->len, ==, 0);
 	g_assert_cmpint(c->agents_require_auth, ==, 0);
 	g_assert_null(c->agents_authserv_id);

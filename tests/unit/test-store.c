@@ -677,18 +677,18 @@ test_resolved(struct fixture *f, gconstpointer data)
 	char			*cause = NULL, *got;
 	gint64			 when = 0;
 
-	g_assert_cmpint(ops->resolved_oldest(f->st, &when, &cause), ==, 0);
+	g_assert_cmpint(ops->status_oldest(f->st, "resolved", &when, &cause), ==, 0);
 	ticket_new(f, "a@example.org", "resolved", "support", NULL, 300);
 	ticket_new(f, "a@example.org", "open", "support", NULL, 100);
 	ticket_new(f, "a@example.org", "resolved", "support", NULL, 200);
 	ticket_new(f, "a@example.org", "resolved", "support", NULL, 400);
-	g_assert_cmpint(ops->resolved_oldest(f->st, &when, &cause), ==, 1);
+	g_assert_cmpint(ops->status_oldest(f->st, "resolved", &when, &cause), ==, 1);
 	g_assert_cmpint(when, ==, 200);
-	g_assert_cmpint(ops->resolved_before(f->st, 300, &ids, &cause), ==, 0);
+	g_assert_cmpint(ops->status_before(f->st, "resolved", 300, &ids, &cause), ==, 0);
 	got = ids_text(ids, NULL);
 	g_assert_cmpstr(got, ==, "1,3");
 	g_free(got);
-	g_assert_cmpint(ops->resolved_before(f->st, 199, &ids, &cause), ==, 0);
+	g_assert_cmpint(ops->status_before(f->st, "resolved", 199, &ids, &cause), ==, 0);
 	got = ids_text(ids, NULL);
 	g_assert_cmpstr(got, ==, "");
 	g_free(got);
@@ -790,7 +790,7 @@ test_migration(struct fixture *f, gconstpointer data)
 	g_assert_cmpint(t->status_at, ==, 250);
 	g_assert_null(t->assignee);
 	store_ticket_free(t);
-	g_assert_cmpint(f->st->ops->resolved_oldest(f->st, &when, &cause), ==, 1);
+	g_assert_cmpint(f->st->ops->status_oldest(f->st, "resolved", &when, &cause), ==, 1);
 	g_assert_cmpint(when, ==, 250);
 	assert_found(f, &flt, "1");
 	ticket_new(f, "b@example.org", "new", "support", "alice", 300);
