@@ -434,7 +434,7 @@ ctl_json_when(struct json *j, const char *key, gint64 t)
 		json_time(j, t);
 }
 
-/* A met field: true, false, or null when no target applied. */
+/* A met field (or any tri-state): true, false, or null for -1. */
 static void
 ctl_json_met(struct json *j, const char *key, int met)
 {
@@ -1444,11 +1444,7 @@ ctl_trace_rule(struct json *j, const struct rules_trace_rule *tr)
 		json_int(j, tc->line);
 		json_key(j, "condition");
 		json_string(j, tc->condition);
-		json_key(j, "result");
-		if (tc->result == -1)
-			json_string(j, NULL);
-		else
-			json_bool(j, tc->result);
+		ctl_json_met(j, "result", tc->result);
 		json_key(j, "detail");
 		json_string(j, tc->detail);
 		json_key(j, "text");
