@@ -225,15 +225,12 @@ reply_promise(const struct conf *conf, const struct reply_mail *rm)
 	const struct conf_queue	*q = rm->queue;
 	const struct conf_sla	*s = conf_sla_for(conf, q->name,
 				    rm->ticket->priority);
-	struct sla_calendar	 cal = { NULL, NULL, q->timezone };
+	struct sla_calendar	 cal;
 	gint64			 by;
 
 	if (s == NULL || s->first_response == 0)
 		return NULL;
-	if (s->business_hours) {
-		cal.hours = &q->hours;
-		cal.holidays = q->holidays;
-	}
+	conf_sla_calendar(q, s, &cal);
 	if ((by = sla_add(&cal, rm->received_at, s->first_response)) == -1)
 		return NULL;
 	return sla_format_promise(by, rm->received_at, q->timezone,
