@@ -145,6 +145,7 @@ struct conf {
 
 	guint		 close_after;	/* resolved -> closed, seconds (7d) */
 	guint		 pending_resolve; /* pending -> resolved, seconds (7d) */
+	guint		 pending_remind; /* pending: remind the customer (3d) */
 
 	GPtrArray	*queues;	/* struct conf_queue *, file order */
 	GPtrArray	*imaps;		/* struct conf_imap *, file order */

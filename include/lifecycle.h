@@ -19,6 +19,8 @@
 
 #include <glib.h>
 
+#include "sla.h"
+
 struct conf;
 struct mail;
 struct store;
@@ -94,12 +96,42 @@ int	 lifecycle_rules(struct store *, const struct conf *, gint64 id,
 	    const struct rules_result *, const struct mail *m,
 	    const char *return_path, gint64 now, char **cause);
 
+/* The canned reply that reminds the customer of a pending ticket. */
+#define LIFECYCLE_REMIND_TEMPLATE	"pending-remind"
+
 /*
- * The timers, by now: resolve every ticket pending for pending_resolve,
- * then close every ticket resolved for close_after; *resolved and
- * *closed count them. A setting of 0 turns its timer off.
+ * The deadlines that run on ticket t with SLA facts f under conf: the
+ * policy that applies, or NULL (and no deadline) when none does, and
+ * due[k] and warn_at[k] as sla_deadlines() gives them.
  */
-int	 lifecycle_timers_due(struct store *, const struct conf *, gint64 now,
-	    guint *resolved, guint *closed, char **cause);
+struct conf_sla;
+struct store_sla;
+struct store_ticket;
+struct store_timer;
+const struct conf_sla *lifecycle_deadlines(const struct conf *,
+	    const struct store_ticket *t, const struct store_sla *f,
+	    gint64 due[SLA_KINDS], gint64 warn_at[SLA_KINDS]);
+
+/*
+ * Fire timer tm at now, in the open transaction: an SLA warning or
+ * breach (its event, the agents' notification and, at a breach, the
+ * breached tag), the reminder of a pending ticket, or a timed status
+ * change; then the ticket's timers are worked out again and tm is
+ * marked fired, all in the same transaction, so it fires once. When
+ * the ticket no longer stands as tm assumed (a reload changed its
+ * policy), tm is only put where it now belongs and *fired is 0. -1 and
+ * *cause on a store or template error: the caller undoes it all.
+ */
+int	 lifecycle_timer_fire(struct store *, const struct conf *,
+	    const struct store_timer *tm, gint64 now, int *fired,
+	    char **cause);
+
+/*
+ * Work out again the timers of up to limit tickets that are not closed,
+ * those above *after by id; *after becomes the last one seen and *done
+ * counts them. At start and after a reload: the conf may have changed.
+ */
+int	 lifecycle_timers_rebuild(struct store *, const struct conf *,
+	    gint64 *after, guint limit, guint *done, char **cause);
 
 #endif

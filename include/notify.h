@@ -33,6 +33,8 @@ enum notify_kind {
 	NOTIFY_REPLY,		/* a customer wrote again */
 	NOTIFY_NOTE,		/* an agent added an internal note */
 	NOTIFY_ASSIGN,		/* the ticket was assigned */
+	NOTIFY_SLA_WARN,	/* an SLA target comes near */
+	NOTIFY_SLA_BREACH,	/* an SLA target passed: escalate hears too */
 };
 
 struct notify_event {

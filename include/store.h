@@ -157,6 +157,7 @@ struct store;
 
 struct store_sla;
 struct store_sla_wait;
+struct store_timer;
 
 struct store_ops {
 	const char	*name;
@@ -330,15 +331,9 @@ struct store_ops {
 	/* The tickets linked to id (gint64), lowest first. */
 	int		 (*link_list)(struct store *, gint64 id, GArray **ids,
 			    char **cause);
-	/*
-	 * Tickets in status whose status_at is at or before a time (ids,
-	 * gint64), lowest first: the timers' work.
-	 */
-	int		 (*status_before)(struct store *, const char *status,
-			    gint64 before, GArray **ids, char **cause);
-	/* The oldest status_at of a ticket in status: 1 and *when, 0, -1. */
-	int		 (*status_oldest)(struct store *, const char *status,
-			    gint64 *when, char **cause);
+	/* Tickets not closed with an id above after, lowest first, at most limit. */
+	int		 (*tickets_live)(struct store *, gint64 after,
+			    guint limit, GArray **ids, char **cause);
 	/*
 	 * Agents who wrote on the ticket (message authors), each once, in
 	 * the order they first wrote; *names holds strings (g_free).
@@ -378,6 +373,28 @@ struct store_ops {
 			    const struct store_sla_wait *, char **cause);
 	int		 (*sla_wait_list)(struct store *, gint64 ticket,
 			    GArray **out, char **cause);
+
+	/*
+	 * The deadline queue. timer_set() makes the ticket's unfired
+	 * timers exactly want[n]; a fired one fires again only when want
+	 * names it with another basis. timer_clear() forgets every timer
+	 * of the ticket, fired or not.
+	 */
+	int		 (*timer_set)(struct store *, gint64 ticket,
+			    const struct store_timer *want, guint n,
+			    char **cause);
+	int		 (*timer_clear)(struct store *, gint64 ticket,
+			    char **cause);
+	/* Unfired timers due at or before now, soonest first, at most limit. */
+	int		 (*timer_due)(struct store *, gint64 now, guint limit,
+			    GArray **out, char **cause);
+	int		 (*timer_fired)(struct store *, gint64 ticket,
+			    const char *kind, char **cause);
+	/* Put an unfired timer off until due, after it failed. */
+	int		 (*timer_retry)(struct store *, gint64 ticket,
+			    const char *kind, gint64 due, char **cause);
+	/* The soonest unfired timer: 1 and *due, 0 when none, -1. */
+	int		 (*timer_next)(struct store *, gint64 *due, char **cause);
 };
 
 struct store {
@@ -420,6 +437,22 @@ struct store_sla_wait {
 	gint64		 business;
 	int		 met;		/* next_response: 1, 0, -1: none */
 };
+
+/*
+ * Something that comes due on a ticket: an SLA warning or breach, or a
+ * timed status change. kind names it ("first_response.warn",
+ * "pending_resolve"); basis is when its clock started, so a timer that
+ * fired fires again only on a new clock (a new customer mail, a new
+ * pending spell).
+ */
+struct store_timer {
+	gint64		 ticket_id;
+	char		*kind;
+	gint64		 due;
+	gint64		 basis;
+};
+
+void		 store_timer_clear(gpointer);	/* a struct store_timer * */
 
 /* requester_facts() counts open tickets up to this many. */
 #define STORE_FACTS_OPEN_MAX	100

@@ -79,6 +79,8 @@ static const struct conf_key conf_keys[] = {
 	{ SCOPE_TICKETD, "templates", CONF_STRING, C(templates_dir), 0, 0 },
 	{ SCOPE_TICKETD, "rules", CONF_STRING, C(rules_path), 0, 0 },
 	{ SCOPE_TICKETD, "secret_file", CONF_SECRET, C(secret), 0, 0 },
+	{ SCOPE_TICKETD, "pending_remind", CONF_DURATION, C(pending_remind),
+	    0, 365 * 86400 },
 	{ SCOPE_TICKETD, "pending_resolve", CONF_DURATION, C(pending_resolve),
 	    0, 365 * 86400 },
 	{ SCOPE_TICKETD, "close_after", CONF_DURATION, C(close_after),
@@ -387,6 +389,7 @@ conf_new(const char *path)
 	c->bounce_suppress = 7 * 86400;
 	c->close_after = 7 * 86400;
 	c->pending_resolve = 7 * 86400;
+	c->pending_remind = 3 * 86400;
 	c->queues = g_ptr_array_new_with_free_func((GDestroyNotify)conf_queue_free);
 	c->imaps = g_ptr_array_new_with_free_func((GDestroyNotify)conf_imap_free);
 	c->agents = g_ptr_array_new_with_free_func((GDestroyNotify)conf_agent_free);
@@ -1152,6 +1155,11 @@ static const char *const conf_agent_templates[] = {
 	"command-error",
 };
 
+/* What warnings and breaches are told with. */
+static const char *const conf_sla_templates[] = {
+	"notify-sla-warn", "notify-sla-breach",
+};
+
 /* Template errors already read "file:line: message". */
 static void
 conf_check_templates(struct conf_parse *p)
@@ -1184,6 +1192,12 @@ conf_check_templates(struct conf_parse *p)
 			conf_error(p, "[ticketd] templates: %s has no %s.LANG.txt, "
 			    "but agents are configured", c->templates_dir,
 			    conf_agent_templates[i]);
+	for (gsize i = 0; c->slas->len > 0 &&
+	    i < G_N_ELEMENTS(conf_sla_templates); i++)
+		if (!template_exists(c->templates, conf_sla_templates[i]))
+			conf_error(p, "[ticketd] templates: %s has no %s.LANG.txt, "
+			    "but [sla] policies are configured",
+			    c->templates_dir, conf_sla_templates[i]);
 }
 
 /*

@@ -37,6 +37,8 @@ struct lc {
 
 enum { LC_SLA_UNREAD, LC_SLA_READ, LC_SLA_CHANGED };
 
+static int	 lc_timers(struct lc *, char **);
+
 /* "agent somchai (mail)", "admin (ticketctl)", "ticketd (timer)". */
 static char *
 lc_who(const char *agent, const char *via)
@@ -563,7 +565,9 @@ lc_save(struct lc *lc, char **cause)
 	    lc->t->id, &lc->sla, cause) != 0)
 		return -1;
 	lc->sla_state = LC_SLA_READ;
-	return lc->st->ops->ticket_update(lc->st, lc->t, cause);
+	if (lc->st->ops->ticket_update(lc->st, lc->t, cause) != 0)
+		return -1;
+	return lc_timers(lc, cause);
 }
 
 static void
@@ -674,15 +678,23 @@ int
 lifecycle_new_ticket(struct store *st, const struct conf *conf, gint64 id,
     gint64 message, const char *text, gint64 now, char **cause)
 {
-	struct store_ticket	 t = { .id = id };
+	struct lc		 lc = { st, conf, NULL, NULL, "customer mail",
+				    now, 0, 0 };
 	struct notify_event	 ev = { 0 };
+	int			 rc;
 
+	if (lc_load(&lc, id, cause) != 0)
+		return -1;
+	rc = lc_timers(&lc, cause);
 	ev.kind = NOTIFY_NEW;
-	ev.ticket = &t;
+	ev.ticket = lc.t;
 	ev.text = text;
 	ev.message_id = message;
 	ev.now = now;
-	return notify_agents(st, conf, &ev, cause);
+	if (rc == 0)
+		rc = notify_agents(st, conf, &ev, cause);
+	lc_done(&lc);
+	return rc;
 }
 
 /*
@@ -895,39 +907,314 @@ lifecycle_rules(struct store *st, const struct conf *conf, gint64 id,
 	return rc;
 }
 
-/* Move every ticket in from for after seconds by now to to; *moved. */
+/*
+ * Timers: what comes due on a ticket is worked out again at every save
+ * of it, from its status and SLA facts under the conf of the day, and
+ * kept as its rows of the deadline queue (timer.c fires them).
+ */
+
+#define LC_TIMERS	(2 * SLA_KINDS + 3)
+
+static const char *const lc_sla_kinds[SLA_KINDS] = {
+	[SLA_FIRST_RESPONSE] = "first_response",
+	[SLA_NEXT_RESPONSE] = "next_response",
+	[SLA_RESOLUTION] = "resolution",
+};
+
+/* "first_response.warn" and the like, by kind and stage. */
+static const char *const lc_sla_timer_names[SLA_KINDS][2] = {
+	[SLA_FIRST_RESPONSE] = { "first_response.warn", "first_response.breach" },
+	[SLA_NEXT_RESPONSE] = { "next_response.warn", "next_response.breach" },
+	[SLA_RESOLUTION] = { "resolution.warn", "resolution.breach" },
+};
+
+const struct conf_sla *
+lifecycle_deadlines(const struct conf *conf, const struct store_ticket *t,
+    const struct store_sla *f, gint64 due[SLA_KINDS],
+    gint64 warn_at[SLA_KINDS])
+{
+	const struct conf_queue	*q = reply_queue_of(conf, t);
+	const struct conf_sla	*p = conf_sla_for(conf, q->name, t->priority);
+	struct sla_calendar	 cal;
+	struct sla_clock	 c = { 0 };
+
+	memset(due, 0, SLA_KINDS * sizeof(*due));
+	memset(warn_at, 0, SLA_KINDS * sizeof(*warn_at));
+	if (p == NULL)
+		return NULL;
+	conf_sla_calendar(q, p, &cal);
+	c.created_at = t->created_at;
+	c.first_response_at = f->first_response_at;
+	c.waiting_since = f->waiting_since;
+	c.paused_since = f->paused_since;
+	c.paused = p->business_hours ? f->paused_business : f->paused_wall;
+	c.done = lc_sla_done(t->status);
+	sla_deadlines(&cal, (const guint[SLA_KINDS]){ p->first_response,
+	    p->next_response, p->resolution }, p->warn, &c, due, warn_at);
+	return p;
+}
+
+static void
+lc_want(struct store_timer *want, guint *n, const char *kind, gint64 due,
+    gint64 basis)
+{
+	want[*n].ticket_id = 0;
+	want[*n].kind = (char *)kind;
+	want[*n].due = due;
+	want[*n].basis = basis;
+	(*n)++;
+}
+
+/* The SLA's warnings and breaches still to come: a clock's start is its basis. */
 static int
-lc_timer_due(struct store *st, const struct conf *conf, const char *from,
-    const char *to, guint after, const char *key, gint64 now, guint *moved,
+lc_sla_timers(struct lc *lc, struct store_timer *want, guint *n, char **cause)
+{
+	const struct store_sla	*f;
+	gint64			 due[SLA_KINDS], warn[SLA_KINDS], basis;
+
+	if (conf_sla_for(lc->conf, reply_queue_of(lc->conf, lc->t)->name,
+	    lc->t->priority) == NULL)
+		return 0;
+	if ((f = lc_sla(lc, cause)) == NULL)
+		return -1;
+	lifecycle_deadlines(lc->conf, lc->t, f, due, warn);
+	for (int k = 0; k < SLA_KINDS; k++) {
+		basis = k == SLA_NEXT_RESPONSE ? f->waiting_since :
+		    lc->t->created_at;
+		if (warn[k] != 0)
+			lc_want(want, n, lc_sla_timer_names[k][0], warn[k], basis);
+		if (due[k] != 0)
+			lc_want(want, n, lc_sla_timer_names[k][1], due[k], basis);
+	}
+	return 0;
+}
+
+/* A status that moves on by itself: pending is reminded, then resolved. */
+static void
+lc_status_timers(struct lc *lc, struct store_timer *want, guint *n)
+{
+	const struct conf	*c = lc->conf;
+	gint64			 since = lc->t->status_at;
+
+	if (strcmp(lc->t->status, "pending") == 0) {
+		if (c->pending_remind != 0 && (c->pending_resolve == 0 ||
+		    c->pending_remind < c->pending_resolve))
+			lc_want(want, n, "pending_remind",
+			    since + c->pending_remind, since);
+		if (c->pending_resolve != 0)
+			lc_want(want, n, "pending_resolve",
+			    since + c->pending_resolve, since);
+	} else if (strcmp(lc->t->status, "resolved") == 0 &&
+	    c->close_after != 0)
+		lc_want(want, n, "close_after", since + c->close_after, since);
+}
+
+static int
+lc_timers_want(struct lc *lc, struct store_timer *want, guint *n,
     char **cause)
 {
-	GArray	*ids;
-	char	*why;
-	int	 rc = 0;
-
-	*moved = 0;
-	if (after == 0)
-		return 0;
-	if (st->ops->status_before(st, from, now - after, &ids, cause) != 0)
+	*n = 0;
+	if (lc_sla_timers(lc, want, n, cause) != 0)
 		return -1;
-	why = g_strdup_printf("%s for %us (%s)", from, after, key);
-	for (guint i = 0; i < ids->len && rc == 0; i++) {
-		rc = lifecycle_set_status(st, conf, g_array_index(ids, gint64,
-		    i), to, NULL, "timer", why, now, cause);
-		*moved += rc == 0;
+	lc_status_timers(lc, want, n);
+	return 0;
+}
+
+/* A closed ticket has nothing more to come. */
+static int
+lc_timers(struct lc *lc, char **cause)
+{
+	struct store_timer	 want[LC_TIMERS];
+	guint			 n;
+
+	if (strcmp(lc->t->status, "closed") == 0)
+		return lc->st->ops->timer_clear(lc->st, lc->t->id, cause);
+	if (lc_timers_want(lc, want, &n, cause) != 0)
+		return -1;
+	return lc->st->ops->timer_set(lc->st, lc->t->id, want, n, cause);
+}
+
+/* "2h 5m", "45s": how long, for people. */
+static char *
+lc_span(gint64 secs)
+{
+	if (secs < 0)
+		secs = 0;
+	if (secs >= 86400)
+		return g_strdup_printf("%" G_GINT64_FORMAT "d %" G_GINT64_FORMAT
+		    "h", secs / 86400, secs % 86400 / 3600);
+	if (secs >= 3600)
+		return g_strdup_printf("%" G_GINT64_FORMAT "h %" G_GINT64_FORMAT
+		    "m", secs / 3600, secs % 3600 / 60);
+	if (secs >= 60)
+		return g_strdup_printf("%" G_GINT64_FORMAT "m", (secs + 30) / 60);
+	return g_strdup_printf("%" G_GINT64_FORMAT "s", secs);
+}
+
+/* The SLA target of timer kind, and whether it is the breach. */
+static int
+lc_sla_timer_kind(const char *kind, int *breach)
+{
+	for (int k = 0; k < SLA_KINDS; k++)
+		for (int b = 0; b < 2; b++)
+			if (strcmp(kind, lc_sla_timer_names[k][b]) == 0) {
+				*breach = b;
+				return k;
+			}
+	return -1;
+}
+
+/*
+ * A warning or a breach: its event, the breached tag, and the agents'
+ * notification, kept in this transaction so that it fires once.
+ */
+static int
+lc_sla_fire(struct lc *lc, int k, int breach, char **cause)
+{
+	gint64			 due[SLA_KINDS], warn[SLA_KINDS];
+	const struct store_sla	*f = lc_sla(lc, cause);
+	const struct conf_sla	*p;
+	char			*when, *left, *text;
+	int			 rc;
+
+	if (f == NULL)
+		return -1;
+	/* A warning missed while ticketd was down: the breach says it all. */
+	if ((p = lifecycle_deadlines(lc->conf, lc->t, f, due, warn)) == NULL ||
+	    (!breach && due[k] <= lc->now))
+		return 0;
+	when = store_time_iso(due[k]);
+	left = lc_span(due[k] - lc->now);
+	text = breach ? g_strdup_printf("%s breached: it was due at %s "
+	    "(policy %s)", lc_sla_kinds[k], when, p->name) :
+	    g_strdup_printf("%s due at %s (policy %s): %s left",
+	    lc_sla_kinds[k], when, p->name, left);
+	rc = lc_event(lc, breach ? "sla_breach" : "sla_warning",
+	    g_strdup(text), cause);
+	if (rc == 0 && breach)
+		rc = lc_tag(lc, "breached", 1, cause);
+	if (rc == 0)
+		rc = lc_notify(lc, breach ? NOTIFY_SLA_BREACH : NOTIFY_SLA_WARN,
+		    text, cause);
+	g_free(text);
+	g_free(left);
+	g_free(when);
+	return rc;
+}
+
+/* The customer has not answered for pending_remind: remind them, once. */
+static int
+lc_remind(struct lc *lc, char **cause)
+{
+	char	*why = NULL;
+
+	if (lc->conf->templates == NULL ||
+	    !template_exists(lc->conf->templates, LIFECYCLE_REMIND_TEMPLATE))
+		return lc_event(lc, "remind_skipped", g_strdup("no "
+		    LIFECYCLE_REMIND_TEMPLATE " template"), cause);
+	switch (reply_canned_auto(lc->st, lc->conf, lc->t->id,
+	    LIFECYCLE_REMIND_TEMPLATE, lc->now, &why, cause)) {
+	case 1:
+		return lc_event(lc, "reminded", g_strdup_printf("pending for "
+		    "%us (pending_remind)", lc->conf->pending_remind), cause);
+	case 0:
+		return lc_event(lc, "remind_skipped", why, cause);
+	default:
+		return -1;
 	}
+}
+
+static int
+lc_timer_status(struct lc *lc, const char *to, guint after, const char *key,
+    char **cause)
+{
+	char	*why = g_strdup_printf("%s for %us (%s)", lc->t->status, after,
+		    key);
+	int	 rc = lc_status(lc, to, why, cause);
+
 	g_free(why);
-	g_array_free(ids, TRUE);
+	return rc;
+}
+
+static int
+lc_timer_act(struct lc *lc, const char *kind, char **cause)
+{
+	const struct conf	*c = lc->conf;
+	int			 k, breach;
+
+	if ((k = lc_sla_timer_kind(kind, &breach)) >= 0)
+		return lc_sla_fire(lc, k, breach, cause);
+	if (strcmp(kind, "pending_remind") == 0)
+		return lc_remind(lc, cause);
+	if (strcmp(kind, "pending_resolve") == 0)
+		return lc_timer_status(lc, "resolved", c->pending_resolve, kind,
+		    cause);
+	if (strcmp(kind, "close_after") == 0)
+		return lc_timer_status(lc, "closed", c->close_after, kind,
+		    cause);
+	*cause = g_strdup_printf("unknown timer \"%s\"", kind);
+	return -1;
+}
+
+/* Is tm still due by now, on the same clock, as the ticket stands? */
+static int
+lc_timer_stands(const struct store_timer *tm, const struct store_timer *want,
+    guint n, gint64 now)
+{
+	for (guint i = 0; i < n; i++)
+		if (strcmp(want[i].kind, tm->kind) == 0)
+			return want[i].due <= now && want[i].basis == tm->basis;
+	return 0;
+}
+
+int
+lifecycle_timer_fire(struct store *st, const struct conf *conf,
+    const struct store_timer *tm, gint64 now, int *fired, char **cause)
+{
+	struct lc		 lc = { st, conf, NULL, NULL, "timer", now, 1, 0 };
+	struct store_timer	 want[LC_TIMERS];
+	guint			 n;
+	int			 rc, found;
+
+	*fired = 0;
+	if ((found = st->ops->ticket_get(st, tm->ticket_id, &lc.t, cause)) != 1)
+		return found == 0 ? st->ops->timer_clear(st, tm->ticket_id,
+		    cause) : -1;
+	/* A reload may have moved it: then it is only put in its place. */
+	if ((rc = lc_timers_want(&lc, want, &n, cause)) == 0 &&
+	    lc_timer_stands(tm, want, n, now)) {
+		*fired = 1;
+		rc = lc_timer_act(&lc, tm->kind, cause);
+		if (rc == 0)
+			rc = lc_save(&lc, cause);
+		if (rc == 0)
+			rc = st->ops->timer_fired(st, tm->ticket_id, tm->kind,
+			    cause);
+	} else if (rc == 0)
+		rc = lc_timers(&lc, cause);
+	lc_done(&lc);
 	return rc;
 }
 
 int
-lifecycle_timers_due(struct store *st, const struct conf *conf, gint64 now,
-    guint *resolved, guint *closed, char **cause)
+lifecycle_timers_rebuild(struct store *st, const struct conf *conf,
+    gint64 *after, guint limit, guint *done, char **cause)
 {
-	if (lc_timer_due(st, conf, "pending", "resolved", conf->pending_resolve,
-	    "pending_resolve", now, resolved, cause) != 0)
+	GArray	*ids;
+	int	 rc = 0;
+
+	*done = 0;
+	if (st->ops->tickets_live(st, *after, limit, &ids, cause) != 0)
 		return -1;
-	return lc_timer_due(st, conf, "resolved", "closed", conf->close_after,
-	    "close_after", now, closed, cause);
+	for (guint i = 0; i < ids->len && rc == 0; i++) {
+		struct lc lc = { st, conf, NULL, NULL, "timer", 0, 0, 0 };
+
+		*after = g_array_index(ids, gint64, i);
+		if ((rc = lc_load(&lc, *after, cause)) == 0)
+			rc = lc_timers(&lc, cause);
+		lc_done(&lc);
+		*done += rc == 0;
+	}
+	g_array_free(ids, TRUE);
+	return rc;
 }

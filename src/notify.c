@@ -25,7 +25,15 @@ static const char *const notify_templates[] = {
 	[NOTIFY_REPLY] = "notify-reply",
 	[NOTIFY_NOTE] = "notify-note",
 	[NOTIFY_ASSIGN] = "notify-assign",
+	[NOTIFY_SLA_WARN] = "notify-sla-warn",
+	[NOTIFY_SLA_BREACH] = "notify-sla-breach",
 };
+
+static int
+notify_is_sla(enum notify_kind kind)
+{
+	return kind == NOTIFY_SLA_WARN || kind == NOTIFY_SLA_BREACH;
+}
 
 static int
 notify_listed(GPtrArray *names, const char *name)
@@ -50,6 +58,9 @@ notify_wants(const struct conf_agent *a, const struct notify_event *ev)
 	case CONF_NOTIFY_NONE:
 		return 0;
 	case CONF_NOTIFY_ASSIGNED:
+		/* A deadline on nobody's ticket is everyone's. */
+		if (assignee == NULL && notify_is_sla(ev->kind))
+			return 1;
 		return assignee != NULL && strcmp(assignee, a->name) == 0;
 	case CONF_NOTIFY_ALL:
 		return 1;
@@ -73,7 +84,8 @@ notify_audience(struct store *st, const struct conf *conf,
 		return 0;
 	}
 	*names = g_ptr_array_new_with_free_func(g_free);
-	if (ev->kind == NOTIFY_REPLY && assignee != NULL &&
+	if ((ev->kind == NOTIFY_REPLY || notify_is_sla(ev->kind)) &&
+	    assignee != NULL &&
 	    conf_agent_by_name(conf, assignee) != NULL) {
 		g_ptr_array_add(*names, g_strdup(assignee));
 		return 0;
@@ -137,22 +149,29 @@ notify_over_limit(struct store *st, const struct conf *conf,
 	return 0;
 }
 
+/* Who hears: an agent, or (escalate) an address of nobody's. */
+struct notify_to {
+	const char	*agent;		/* NULL: a plain address */
+	const char	*name;
+	const char	*addr;
+};
+
 static int
 notify_one(struct store *st, const struct conf *conf,
     const struct notify_event *ev, const struct mail *parent,
-    const struct conf_agent *a, const struct template_vars *vars,
+    const struct notify_to *to, const struct template_vars *vars,
     guint *queued, char **cause)
 {
 	struct reply_mail	 rm = { 0 };
-	char			*reply_to, *why;
+	char			*reply_to = NULL, *why;
 	int			 rc;
 
-	if (notify_over_limit(st, conf, a->addresses[0], ev->ticket->id,
-	    ev->now, &why, cause) != 0)
+	if (notify_over_limit(st, conf, to->addr, ev->ticket->id, ev->now,
+	    &why, cause) != 0)
 		return -1;
 	if (why != NULL) {
-		log_info("ticket %" G_GINT64_FORMAT ": agent %s not notified: %s",
-		    ev->ticket->id, a->name, why);
+		log_info("ticket %" G_GINT64_FORMAT ": <%s> not notified: %s",
+		    ev->ticket->id, to->addr, why);
 		rc = st->ops->event_add(st, ev->ticket->id, ev->now,
 		    "notify_suppressed", why, cause);
 		g_free(why);
@@ -164,28 +183,69 @@ notify_one(struct store *st, const struct conf *conf,
 	rm.parent = parent;
 	rm.template = notify_templates[ev->kind];
 	rm.vars = vars;
-	rm.preface = NOTIFY_MARKER;
-	rm.to_name = a->display_name;
-	rm.to_addr = a->addresses[0];
-	rm.reply_to = reply_to = agent_reply_address(conf, rm.queue,
-	    ev->ticket->id, a->name);
-	rm.agent = a->name;
+	rm.preface = to->agent != NULL ? NOTIFY_MARKER : NULL;
+	rm.to_name = to->name;
+	rm.to_addr = to->addr;
+	if (to->agent != NULL)
+		rm.reply_to = reply_to = agent_reply_address(conf, rm.queue,
+		    ev->ticket->id, to->agent);
+	rm.agent = to->agent;
 	rm.automatic = 1;
 	rm.received_at = rm.now = ev->now;
 	rc = reply_send(st, conf, &rm, cause);
 	g_free(reply_to);
 	if (rc == 0)
-		rc = st->ops->autoreply_add(st, a->addresses[0], ev->ticket->id,
+		rc = st->ops->autoreply_add(st, to->addr, ev->ticket->id,
 		    ev->now, cause);
 	*queued += rc == 0;
 	return rc;
 }
 
 static int
-notify_wanted(const struct conf *conf)
+notify_agent(struct store *st, const struct conf *conf,
+    const struct notify_event *ev, const struct mail *parent,
+    const struct conf_agent *a, const struct template_vars *vars,
+    guint *queued, char **cause)
 {
-	return conf->agents != NULL && conf->agents->len > 0 &&
-	    conf->templates != NULL && conf->smtp_url != NULL;
+	struct notify_to	 to = { a->name, a->display_name,
+				    a->addresses[0] };
+
+	return notify_one(st, conf, ev, parent, &to, vars, queued, cause);
+}
+
+/*
+ * At a breach, the policy's escalate hears too: an agent (by name or
+ * address) who was not told already, or an address of nobody's.
+ */
+static int
+notify_escalate(struct store *st, const struct conf *conf,
+    const struct notify_event *ev, const struct mail *parent,
+    GPtrArray *told, const struct template_vars *vars, guint *queued,
+    char **cause)
+{
+	const struct conf_sla	*p = conf_sla_for(conf, reply_queue_of(conf,
+				    ev->ticket)->name, ev->ticket->priority);
+	const struct conf_agent	*a;
+	struct notify_to	 to = { NULL, NULL, NULL };
+
+	if (ev->kind != NOTIFY_SLA_BREACH || p == NULL || p->escalate == NULL)
+		return 0;
+	if ((a = conf_agent_by_name(conf, p->escalate)) == NULL)
+		a = conf_agent_by_address(conf, p->escalate);
+	if (a != NULL)
+		return notify_listed(told, a->name) ? 0 : notify_agent(st,
+		    conf, ev, parent, a, vars, queued, cause);
+	to.addr = p->escalate;
+	return notify_one(st, conf, ev, parent, &to, vars, queued, cause);
+}
+
+/* A breach is worth a mail to escalate even with no agents. */
+static int
+notify_wanted(const struct conf *conf, enum notify_kind kind)
+{
+	return (kind == NOTIFY_SLA_BREACH || (conf->agents != NULL &&
+	    conf->agents->len > 0)) && conf->templates != NULL &&
+	    conf->smtp_url != NULL;
 }
 
 /* Everyone ev concerns, told now. */
@@ -196,7 +256,7 @@ notify_make(struct store *st, const struct conf *conf,
 {
 	struct template_vars	 vars = { { NULL }, { 0 } };
 	const struct conf_agent	*actor, *a;
-	GPtrArray		*names;
+	GPtrArray		*names, *told;
 	char			*history;
 	int			 rc = 0;
 
@@ -212,11 +272,18 @@ notify_make(struct store *st, const struct conf *conf,
 	vars.flag[TF_HISTORY] = *history != '\0';
 	vars.value[TV_AGENT] = actor ? actor->display_name :
 	    ev->actor ? ev->actor : "";
+	told = g_ptr_array_new();
 	for (guint i = 0; i < names->len && rc == 0; i++)
 		if ((a = conf_agent_by_name(conf, names->pdata[i])) != NULL &&
-		    notify_wants(a, ev))
-			rc = notify_one(st, conf, ev, parent, a, &vars, queued,
-			    cause);
+		    notify_wants(a, ev)) {
+			g_ptr_array_add(told, a->name);
+			rc = notify_agent(st, conf, ev, parent, a, &vars,
+			    queued, cause);
+		}
+	if (rc == 0)
+		rc = notify_escalate(st, conf, ev, parent, told, &vars, queued,
+		    cause);
+	g_ptr_array_free(told, TRUE);
 	g_free(history);
 	g_ptr_array_free(names, TRUE);
 	return rc;
@@ -228,7 +295,7 @@ notify_agents(struct store *st, const struct conf *conf,
 {
 	struct store_notify	 n = { 0 };
 
-	if (!notify_wanted(conf))
+	if (!notify_wanted(conf, ev->kind))
 		return 0;
 	n.ticket_id = ev->ticket->id;
 	n.kind = ev->kind;
@@ -281,7 +348,7 @@ notify_flush_one(struct store *st, const struct conf *conf,
 	ev.text = n->text;
 	ev.message_id = n->message_id;
 	ev.now = n->created_at;
-	if (found == 1 && notify_wanted(conf))
+	if (found == 1 && notify_wanted(conf, n->kind))
 		rc = notify_make(st, conf, &ev, parent, queued, cause);
 	if (rc == 0)
 		rc = st->ops->notify_delete(st, n->id, cause);

@@ -75,8 +75,7 @@ enum stmt {
 	S_TAG_REMOVE,
 	S_LINK_ADD,
 	S_LINK_LIST,
-	S_STATUS_BEFORE,
-	S_STATUS_OLDEST,
+	S_TICKETS_LIVE,
 	S_TICKET_AUTHORS,
 	S_NOTIFY_ADD,
 	S_NOTIFY_LIST,
@@ -86,6 +85,13 @@ enum stmt {
 	S_SLA_PUT,
 	S_SLA_WAIT_ADD,
 	S_SLA_WAIT_LIST,
+	S_TIMER_CLEAR_UNFIRED,
+	S_TIMER_PUT,
+	S_TIMER_CLEAR,
+	S_TIMER_DUE,
+	S_TIMER_FIRED,
+	S_TIMER_NEXT,
+	S_TIMER_RETRY,
 	S_COUNT
 };
 
@@ -213,10 +219,8 @@ static const char *stmt_sql[S_COUNT] = {
 	    "other_id) VALUES (?1, ?2), (?2, ?1)",
 	[S_LINK_LIST] = "SELECT other_id FROM ticket_links WHERE ticket_id = ?1 "
 	    "ORDER BY other_id",
-	[S_STATUS_BEFORE] = "SELECT id FROM tickets WHERE status = ?2 "
-	    "AND status_at <= ?1 ORDER BY id",
-	[S_STATUS_OLDEST] = "SELECT min(status_at) FROM tickets "
-	    "WHERE status = ?1 HAVING count(*) > 0",
+	[S_TICKETS_LIVE] = "SELECT id FROM tickets WHERE id > ?1 AND "
+	    "status <> 'closed' ORDER BY id LIMIT ?2",
 	/* In the order they first wrote: by each author's first message. */
 	[S_NOTIFY_ADD] = "INSERT INTO notify_pending (ticket_id, kind, actor, "
 	    "text, message_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -247,6 +251,22 @@ static const char *stmt_sql[S_COUNT] = {
 	    "answered_at, wall, business, met) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[S_SLA_WAIT_LIST] = "SELECT since, answered_at, wall, business, met "
 	    "FROM sla_waits WHERE ticket_id = ?1 ORDER BY since, id",
+	[S_TIMER_CLEAR_UNFIRED] = "DELETE FROM timers WHERE ticket_id = ?1 "
+	    "AND fired = 0",
+	/* A fired timer stays fired while its clock is the same one. */
+	[S_TIMER_PUT] = "INSERT INTO timers (ticket_id, kind, due, basis, "
+	    "fired) VALUES (?1, ?2, ?3, ?4, 0) ON CONFLICT (ticket_id, kind) "
+	    "DO UPDATE SET due = excluded.due, basis = excluded.basis, "
+	    "fired = 0 WHERE timers.basis <> excluded.basis",
+	[S_TIMER_CLEAR] = "DELETE FROM timers WHERE ticket_id = ?1",
+	[S_TIMER_DUE] = "SELECT ticket_id, kind, due, basis FROM timers "
+	    "WHERE fired = 0 AND due <= ?1 ORDER BY due, ticket_id LIMIT ?2",
+	[S_TIMER_FIRED] = "UPDATE timers SET fired = 1 WHERE ticket_id = ?1 "
+	    "AND kind = ?2",
+	[S_TIMER_NEXT] = "SELECT min(due) FROM timers WHERE fired = 0 "
+	    "HAVING count(*) > 0",
+	[S_TIMER_RETRY] = "UPDATE timers SET due = ?3 WHERE ticket_id = ?1 "
+	    "AND kind = ?2 AND fired = 0",
 };
 
 /* Migration N brings user_version from N to N + 1. */
@@ -402,6 +422,15 @@ static const char *migrations[] = {
 	" wall INTEGER NOT NULL, business INTEGER NOT NULL,"
 	" met INTEGER NOT NULL);"
 	"CREATE INDEX sla_waits_ticket ON sla_waits (ticket_id);",
+	/*
+	 * The deadline queue: what comes due on each ticket. A fired row
+	 * stays until its clock starts again, so that nothing fires twice.
+	 */
+	"CREATE TABLE timers ("
+	" ticket_id INTEGER NOT NULL REFERENCES tickets (id),"
+	" kind TEXT NOT NULL, due INTEGER NOT NULL, basis INTEGER NOT NULL,"
+	" fired INTEGER NOT NULL, PRIMARY KEY (ticket_id, kind)) WITHOUT ROWID;"
+	"CREATE INDEX timers_due ON timers (due) WHERE fired = 0;",
 };
 
 struct store_sqlite {
@@ -1835,26 +1864,15 @@ sqlite_link_list(struct store *st, gint64 id, GArray **ids, char **cause)
 }
 
 static int
-sqlite_status_before(struct store *st, const char *status, gint64 before,
-    GArray **ids, char **cause)
-{
-	struct store_sqlite	*s = (struct store_sqlite *)st;
-	sqlite3_stmt		*q = sqlite_stmt(s, S_STATUS_BEFORE);
-
-	sqlite3_bind_int64(q, 1, before);
-	bind_text(q, 2, status);
-	return sqlite_collect_ids(s, q, "status_before", ids, cause);
-}
-
-static int
-sqlite_status_oldest(struct store *st, const char *status, gint64 *when,
+sqlite_tickets_live(struct store *st, gint64 after, guint limit, GArray **ids,
     char **cause)
 {
 	struct store_sqlite	*s = (struct store_sqlite *)st;
-	sqlite3_stmt		*q = sqlite_stmt(s, S_STATUS_OLDEST);
+	sqlite3_stmt		*q = sqlite_stmt(s, S_TICKETS_LIVE);
 
-	bind_text(q, 1, status);
-	return sqlite_lookup_int(s, q, "status_oldest", when, cause);
+	sqlite3_bind_int64(q, 1, after);
+	sqlite3_bind_int64(q, 2, limit);
+	return sqlite_collect_ids(s, q, "tickets_live", ids, cause);
 }
 
 static int
@@ -2004,6 +2022,102 @@ sqlite_sla_wait_list(struct store *st, gint64 ticket, GArray **out,
 }
 
 static int
+sqlite_timer_set(struct store *st, gint64 ticket, const struct store_timer *want,
+    guint n, char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_TIMER_CLEAR_UNFIRED);
+
+	sqlite3_bind_int64(q, 1, ticket);
+	if (sqlite_done(s, q, "timer_set", cause) != 0)
+		return -1;
+	for (guint i = 0; i < n; i++) {
+		q = sqlite_stmt(s, S_TIMER_PUT);
+		sqlite3_bind_int64(q, 1, ticket);
+		bind_text(q, 2, want[i].kind);
+		sqlite3_bind_int64(q, 3, want[i].due);
+		sqlite3_bind_int64(q, 4, want[i].basis);
+		if (sqlite_done(s, q, "timer_set", cause) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+sqlite_timer_clear(struct store *st, gint64 ticket, char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_TIMER_CLEAR);
+
+	sqlite3_bind_int64(q, 1, ticket);
+	return sqlite_done(s, q, "timer_clear", cause);
+}
+
+static void
+sqlite_timer_add(struct store_sqlite *s, sqlite3_stmt *q, gpointer arg)
+{
+	struct store_timer	 t;
+
+	t.ticket_id = sqlite3_column_int64(q, 0);
+	t.kind = column_text(q, 1);
+	t.due = sqlite3_column_int64(q, 2);
+	t.basis = sqlite3_column_int64(q, 3);
+	g_array_append_val((GArray *)arg, t);
+}
+
+static int
+sqlite_timer_due(struct store *st, gint64 now, guint limit, GArray **out,
+    char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_TIMER_DUE);
+
+	*out = g_array_new(FALSE, FALSE, sizeof(struct store_timer));
+	g_array_set_clear_func(*out, store_timer_clear);
+	sqlite3_bind_int64(q, 1, now);
+	sqlite3_bind_int64(q, 2, limit);
+	if (sqlite_each(s, q, "timer_due", sqlite_timer_add, *out, cause) == 0)
+		return 0;
+	g_array_free(*out, TRUE);
+	*out = NULL;
+	return -1;
+}
+
+static int
+sqlite_timer_fired(struct store *st, gint64 ticket, const char *kind,
+    char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_TIMER_FIRED);
+
+	sqlite3_bind_int64(q, 1, ticket);
+	bind_text(q, 2, kind);
+	return sqlite_done(s, q, "timer_fired", cause);
+}
+
+static int
+sqlite_timer_retry(struct store *st, gint64 ticket, const char *kind,
+    gint64 due, char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_TIMER_RETRY);
+
+	sqlite3_bind_int64(q, 1, ticket);
+	bind_text(q, 2, kind);
+	sqlite3_bind_int64(q, 3, due);
+	return sqlite_done(s, q, "timer_retry", cause);
+}
+
+static int
+sqlite_timer_next(struct store *st, gint64 *due, char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+
+	return sqlite_lookup_int(s, sqlite_stmt(s, S_TIMER_NEXT), "timer_next",
+	    due, cause);
+}
+
+static int
 sqlite_notify_add(struct store *st, struct store_notify *n, char **cause)
 {
 	struct store_sqlite	*s = (struct store_sqlite *)st;
@@ -2111,12 +2225,17 @@ const struct store_ops store_sqlite_ops = {
 	.ticket_find = sqlite_ticket_find,
 	.link_add = sqlite_link_add,
 	.link_list = sqlite_link_list,
-	.status_before = sqlite_status_before,
-	.status_oldest = sqlite_status_oldest,
+	.tickets_live = sqlite_tickets_live,
 	.ticket_authors = sqlite_ticket_authors,
 	.requester_facts = sqlite_requester_facts,
 	.sla_get = sqlite_sla_get,
 	.sla_put = sqlite_sla_put,
 	.sla_wait_add = sqlite_sla_wait_add,
 	.sla_wait_list = sqlite_sla_wait_list,
+	.timer_set = sqlite_timer_set,
+	.timer_clear = sqlite_timer_clear,
+	.timer_due = sqlite_timer_due,
+	.timer_fired = sqlite_timer_fired,
+	.timer_retry = sqlite_timer_retry,
+	.timer_next = sqlite_timer_next,
 };

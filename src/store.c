@@ -140,6 +140,15 @@ store_sla_clear(struct store_sla *sla)
 }
 
 void
+store_timer_clear(gpointer p)
+{
+	struct store_timer	*t = p;
+
+	g_free(t->kind);
+	t->kind = NULL;
+}
+
+void
 store_ticket_free(struct store_ticket *t)
 {
 	if (t == NULL)

@@ -472,27 +472,14 @@ ctl_deadlines_json(struct json *j, const struct conf *conf,
 	static const char *const kinds[SLA_KINDS] = {
 		"first_response", "next_response", "resolution",
 	};
-	const struct conf_queue	*q = reply_queue_of(conf, t);
-	const struct conf_sla	*p = conf_sla_for(conf, q->name, t->priority);
-	struct sla_calendar	 cal;
-	struct sla_clock	 c = { 0 };
 	gint64			 due[SLA_KINDS], warn[SLA_KINDS];
+	const struct conf_sla	*p = lifecycle_deadlines(conf, t, s, due, warn);
 
 	json_key(j, "deadlines");
 	if (p == NULL) {
 		json_string(j, NULL);
 		return;
 	}
-	conf_sla_calendar(q, p, &cal);
-	c.created_at = t->created_at;
-	c.first_response_at = s->first_response_at;
-	c.waiting_since = s->waiting_since;
-	c.paused_since = s->paused_since;
-	c.paused = p->business_hours ? s->paused_business : s->paused_wall;
-	c.done = strcmp(t->status, "resolved") == 0 ||
-	    strcmp(t->status, "closed") == 0;
-	sla_deadlines(&cal, (const guint[SLA_KINDS]){ p->first_response,
-	    p->next_response, p->resolution }, p->warn, &c, due, warn);
 	json_open(j, '{');
 	json_key(j, "policy");
 	json_string(j, p->name);

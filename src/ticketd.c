@@ -23,15 +23,14 @@
 #include "conf.h"
 #include "dblock.h"
 #include "ingest.h"
-#include "lifecycle.h"
 #include "log.h"
 #include "mime.h"
-#include "notify.h"
 #include "outbox.h"
 #include "reply.h"
 #include "smtp.h"
 #include "source.h"
 #include "store.h"
+#include "timer.h"
 
 #define TICKETD_CONF	"/etc/ticketd/ticketd.conf"
 #define TICKETD_RULES_QUIET	200	/* ms after a rule file's last change */
@@ -43,7 +42,7 @@ struct ticketd {
 	GMainLoop	*loop;
 	struct ingest	*ingest;
 	struct outbox	*outbox;
-	guint		 close_timer;	/* resolved -> closed, a GSource id */
+	struct timer	*timer;		/* the deadline queue */
 	GPtrArray	*sources;	/* struct source * */
 	GFileMonitor	*rules_monitor;	/* on the conf's rules, or NULL */
 	char		*rules_watched;	/* the path it watches */
@@ -144,59 +143,6 @@ ticketd_load_keys(struct ticketd *td, struct conf *conf)
 	return rc;
 }
 
-/*
- * On the writer: resolve what has been pending for pending_resolve,
- * close what has been resolved for close_after, and make the
- * notifications that a crash or ticketctl left kept.
- */
-static int
-ticketd_close_task(struct store *st, gpointer arg, int *queued, char **cause)
-{
-	struct conf	*conf = arg;
-	guint		 resolved, closed, made;
-
-	if (lifecycle_timers_due(st, conf, g_get_real_time() / G_USEC_PER_SEC,
-	    &resolved, &closed, cause) != 0 ||
-	    notify_flush(st, conf, &made, cause) != 0)
-		return -1;
-	*queued = made > 0;
-	if (resolved > 0)
-		log_info("resolved %u ticket%s pending for %us", resolved,
-		    resolved == 1 ? "" : "s", conf->pending_resolve);
-	if (closed > 0)
-		log_info("closed %u ticket%s resolved for %us", closed,
-		    closed == 1 ? "" : "s", conf->close_after);
-	return 0;
-}
-
-static gboolean
-ticketd_close_tick(gpointer arg)
-{
-	struct ticketd	*td = arg;
-
-	ingest_task(td->ingest, ticketd_close_task, conf_ref(td->conf),
-	    (GDestroyNotify)conf_unref);
-	return G_SOURCE_CONTINUE;
-}
-
-/*
- * Look for tickets to resolve or close a few times within the shorter
- * of pending_resolve and close_after, at most once a minute: a ticket
- * moves at most that late. The first look is at once, for what the
- * last run left.
- */
-static void
-ticketd_close_schedule(struct ticketd *td)
-{
-	guint	 a = td->conf->close_after, b = td->conf->pending_resolve;
-	guint	 shortest = a == 0 ? b : b == 0 ? a : MIN(a, b);
-	guint	 every = shortest == 0 ? 60 : CLAMP(shortest / 4, 1, 60);
-
-	if (td->close_timer != 0)
-		g_source_remove(td->close_timer);
-	td->close_timer = g_timeout_add_seconds(every, ticketd_close_tick, td);
-}
-
 static void	 ticketd_rules_watch(struct ticketd *);
 
 static gboolean
@@ -229,9 +175,9 @@ ticketd_reload(gpointer arg)
 		src->ops->reload(src, conf);
 	}
 	outbox_reload(td->outbox, conf);
+	timer_reload(td->timer, conf);
 	conf_unref(td->conf);
 	td->conf = conf;
-	ticketd_close_schedule(td);
 	ticketd_rules_watch(td);
 	log_info("%s: reloaded", td->conf_path);
 	return G_SOURCE_CONTINUE;
@@ -355,7 +301,8 @@ ticketd_start(struct ticketd *td)
 	    (reader = store_open("sqlite", td->conf->database, &cause)) == NULL ||
 	    (td->outbox = outbox_start(td->conf, &cause)) == NULL ||
 	    (td->ingest = ingest_start(st, reader, NULL, outbox_wake,
-	    td->outbox, &cause)) == NULL) {
+	    td->outbox, &cause)) == NULL ||
+	    (td->timer = timer_start(td->conf, td->ingest, &cause)) == NULL) {
 		log_warn("%s", cause);
 		g_free(cause);
 		store_close(reader);
@@ -396,8 +343,11 @@ ticketd_stop(struct ticketd *td)
 	 * them itself.
 	 */
 	g_main_context_acquire(NULL);
+	/* Its tasks may still be queued: freed once the writer is done. */
+	timer_stop(td->timer);
 	if (td->ingest != NULL)
 		ingest_stop(td->ingest);
+	timer_free(td->timer);
 	if (td->outbox != NULL)
 		outbox_stop(td->outbox);
 	while (g_main_context_iteration(NULL, FALSE))
@@ -458,12 +408,8 @@ ticketd_run(struct ticketd *td)
 	g_unix_signal_add(SIGINT, ticketd_quit, td);
 	g_unix_signal_add(SIGHUP, ticketd_reload, td);
 	ticketd_rules_watch(td);
-	ticketd_close_schedule(td);
-	ticketd_close_tick(td);
 	log_info("started, database %s", td->conf->database);
 	g_main_loop_run(td->loop);
-	if (td->close_timer != 0)
-		g_source_remove(td->close_timer);
 	ticketd_rules_unwatch(td);
 	ticketd_stop(td);
 	g_main_loop_unref(td->loop);

@@ -307,6 +307,133 @@ test_sla_facts(struct fixture *f, gconstpointer data)
 	store_sla_clear(&sla);
 }
 
+/* Ticket id's timers due by now, "kind@due" each, joined. */
+static char *
+timers_of(struct fixture *f, gint64 id, gint64 now)
+{
+	GArray	*due;
+	GString	*out = g_string_new(NULL);
+	char	*cause = NULL;
+
+	g_assert_cmpint(f->st->ops->timer_due(f->st, now, 100, &due, &cause),
+	    ==, 0);
+	for (guint i = 0; i < due->len; i++) {
+		struct store_timer *t = &g_array_index(due, struct store_timer,
+		    i);
+
+		if (t->ticket_id == id)
+			g_string_append_printf(out, "%s%s@%" G_GINT64_FORMAT,
+			    out->len ? " " : "", t->kind, t->due);
+	}
+	g_array_free(due, TRUE);
+	return g_string_free(out, FALSE);
+}
+
+/* Fire ticket id's timer kind, as the queue would at now: *fired. */
+static int
+fire(struct fixture *f, gint64 id, const char *kind, gint64 now)
+{
+	struct store_timer	 tm = { 0 };
+	GArray			*due;
+	char			*cause = NULL;
+	int			 fired = -1;
+
+	g_assert_cmpint(f->st->ops->timer_due(f->st, G_MAXINT64, 100, &due,
+	    &cause), ==, 0);
+	for (guint i = 0; i < due->len; i++) {
+		struct store_timer *t = &g_array_index(due, struct store_timer,
+		    i);
+
+		if (t->ticket_id == id && strcmp(t->kind, kind) == 0)
+			tm = *t;
+	}
+	g_assert_nonnull(tm.kind);
+	g_assert_cmpint(f->st->ops->begin(f->st, &cause), ==, 0);
+	if (lifecycle_timer_fire(f->st, f->conf, &tm, now, &fired, &cause) != 0)
+		g_error("%s", cause);
+	g_assert_cmpint(f->st->ops->commit(f->st, &cause), ==, 0);
+	g_array_free(due, TRUE);
+	return fired;
+}
+
+static guint
+events_of(struct fixture *f, gint64 id, const char *type)
+{
+	GPtrArray	*ev;
+	char		*cause = NULL;
+	guint		 n = 0;
+
+	g_assert_cmpint(f->st->ops->event_list(f->st, id, &ev, &cause), ==, 0);
+	for (guint i = 0; i < ev->len; i++)
+		n += strcmp(((struct store_event *)ev->pdata[i])->type,
+		    type) == 0;
+	g_ptr_array_free(ev, TRUE);
+	return n;
+}
+
+#define EVER	G_MAXINT64
+
+static void
+test_timers(struct fixture *f, gconstpointer data)
+{
+	gint64	 id = ticket_new(f), after = 0;
+	guint	 done;
+	char	*cause = NULL, *got;
+
+	/* Created at 1000: the first response by 4600, the resolution by 8200. */
+	g_assert_cmpint(f->st->ops->begin(f->st, &cause), ==, 0);
+	g_assert_cmpint(lifecycle_timers_rebuild(f->st, f->conf, &after, 10,
+	    &done, &cause), ==, 0);
+	g_assert_cmpint(f->st->ops->commit(f->st, &cause), ==, 0);
+	g_assert_cmpuint(done, ==, 1);
+	got = timers_of(f, id, EVER);
+	g_assert_cmpstr(got, ==, "first_response.warn@3880 "
+	    "first_response.breach@4600 resolution.warn@6760 "
+	    "resolution.breach@8200");
+	g_free(got);
+	/* The warning fires once: an event, and the agents' kept notification. */
+	g_assert_cmpint(fire(f, id, "first_response.warn", 3900), ==, 1);
+	g_assert_cmpuint(events_of(f, id, "sla_warning"), ==, 1);
+	got = timers_of(f, id, EVER);
+	g_assert_cmpstr(got, ==, "first_response.breach@4600 "
+	    "resolution.warn@6760 resolution.breach@8200");
+	g_free(got);
+	/* Pending at 4000: the resolution clock stops, the customer's runs. */
+	act_at(f, id, NULL, NULL, "pending", 4000);
+	got = timers_of(f, id, EVER);
+	g_assert_cmpstr(got, ==, "first_response.breach@4600 "
+	    "pending_remind@263200 pending_resolve@608800");
+	g_free(got);
+	/* The breach: the breached tag; then nothing fires twice. */
+	g_assert_cmpint(fire(f, id, "first_response.breach", 4600), ==, 1);
+	g_assert_cmpuint(events_of(f, id, "sla_breach"), ==, 1);
+	g_assert_cmpuint(events_of(f, id, "tagged"), ==, 1);
+	/* Open at 5000 after 1000 s pending: resolution due 1000 s later. */
+	act_at(f, id, NULL, NULL, "open", 5000);
+	got = timers_of(f, id, EVER);
+	g_assert_cmpstr(got, ==, "resolution.warn@7760 resolution.breach@9200");
+	g_free(got);
+	/* A reload that moved a deadline on: the timer is only put there. */
+	f->conf->close_after = 100;
+	act_at(f, id, NULL, NULL, "resolved", 6000);
+	got = timers_of(f, id, EVER);
+	g_assert_cmpstr(got, ==, "close_after@6100");
+	g_free(got);
+	f->conf->close_after = 500;
+	g_assert_cmpint(fire(f, id, "close_after", 6200), ==, 0);
+	got = timers_of(f, id, EVER);
+	g_assert_cmpstr(got, ==, "close_after@6500");
+	g_free(got);
+	/* Closed: nothing more is to come, fired or not. */
+	g_assert_cmpint(fire(f, id, "close_after", 6500), ==, 1);
+	g_assert_cmpstr((got = status_of(f, id)), ==, "closed");
+	g_free(got);
+	got = timers_of(f, id, EVER);
+	g_assert_cmpstr(got, ==, "");
+	g_free(got);
+	g_assert_null(cause);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -318,5 +445,7 @@ main(int argc, char **argv)
 	    fixture_setup, test_notify_deferred, fixture_teardown);
 	g_test_add("/lifecycle/sla-facts", struct fixture, sla_conf,
 	    fixture_setup, test_sla_facts, fixture_teardown);
+	g_test_add("/lifecycle/timers", struct fixture, sla_conf,
+	    fixture_setup, test_timers, fixture_teardown);
 	return g_test_run();
 }

@@ -670,28 +670,103 @@ test_links(struct fixture *f, gconstpointer data)
 }
 
 static void
-test_resolved(struct fixture *f, gconstpointer data)
+test_live(struct fixture *f, gconstpointer data)
 {
 	const struct store_ops	*ops = f->st->ops;
 	GArray			*ids = NULL;
 	char			*cause = NULL, *got;
-	gint64			 when = 0;
 
-	g_assert_cmpint(ops->status_oldest(f->st, "resolved", &when, &cause), ==, 0);
 	ticket_new(f, "a@example.org", "resolved", "support", NULL, 300);
-	ticket_new(f, "a@example.org", "open", "support", NULL, 100);
-	ticket_new(f, "a@example.org", "resolved", "support", NULL, 200);
-	ticket_new(f, "a@example.org", "resolved", "support", NULL, 400);
-	g_assert_cmpint(ops->status_oldest(f->st, "resolved", &when, &cause), ==, 1);
-	g_assert_cmpint(when, ==, 200);
-	g_assert_cmpint(ops->status_before(f->st, "resolved", 300, &ids, &cause), ==, 0);
+	ticket_new(f, "a@example.org", "closed", "support", NULL, 100);
+	ticket_new(f, "a@example.org", "open", "support", NULL, 200);
+	ticket_new(f, "a@example.org", "pending", "support", NULL, 400);
+	g_assert_cmpint(ops->tickets_live(f->st, 0, 2, &ids, &cause), ==, 0);
 	got = ids_text(ids, NULL);
 	g_assert_cmpstr(got, ==, "1,3");
 	g_free(got);
-	g_assert_cmpint(ops->status_before(f->st, "resolved", 199, &ids, &cause), ==, 0);
+	g_assert_cmpint(ops->tickets_live(f->st, 3, 2, &ids, &cause), ==, 0);
 	got = ids_text(ids, NULL);
+	g_assert_cmpstr(got, ==, "4");
+	g_free(got);
+	g_assert_null(cause);
+}
+
+/* The unfired timers due by now, as "ticket:kind@due" words. */
+static char *
+timers_due(struct fixture *f, gint64 now)
+{
+	GArray	*due = NULL;
+	GString	*s = g_string_new(NULL);
+	char	*cause = NULL;
+
+	g_assert_cmpint(f->st->ops->timer_due(f->st, now, 100, &due, &cause),
+	    ==, 0);
+	g_assert_null(cause);
+	for (guint i = 0; i < due->len; i++) {
+		struct store_timer *t = &g_array_index(due, struct store_timer,
+		    i);
+
+		g_string_append_printf(s, "%s%" G_GINT64_FORMAT ":%s@%"
+		    G_GINT64_FORMAT, i ? " " : "", t->ticket_id, t->kind, t->due);
+	}
+	g_array_free(due, TRUE);
+	return g_string_free(s, FALSE);
+}
+
+static void
+timers_set(struct fixture *f, gint64 ticket, const char *kind, gint64 due,
+    gint64 basis)
+{
+	struct store_timer	 t = { 0, (char *)kind, due, basis };
+	char			*cause = NULL;
+
+	g_assert_cmpint(f->st->ops->timer_set(f->st, ticket, &t,
+	    kind != NULL, &cause), ==, 0);
+	g_assert_null(cause);
+}
+
+static void
+test_timers(struct fixture *f, gconstpointer data)
+{
+	const struct store_ops	*ops = f->st->ops;
+	char			*cause = NULL, *got;
+	gint64			 next = 0;
+
+	ticket_new(f, "a@example.org", "open", "support", NULL, 100);
+	ticket_new(f, "b@example.org", "open", "support", NULL, 100);
+	g_assert_cmpint(ops->timer_next(f->st, &next, &cause), ==, 0);
+	timers_set(f, 1, "first_response.warn", 500, 100);
+	timers_set(f, 2, "first_response.warn", 300, 100);
+	g_assert_cmpint(ops->timer_next(f->st, &next, &cause), ==, 1);
+	g_assert_cmpint(next, ==, 300);
+	got = timers_due(f, 500);
+	g_assert_cmpstr(got, ==, "2:first_response.warn@300 "
+	    "1:first_response.warn@500");
+	g_free(got);
+	/* Fired, it stays fired on the same clock, wherever it moves. */
+	g_assert_cmpint(ops->timer_fired(f->st, 2, "first_response.warn",
+	    &cause), ==, 0);
+	timers_set(f, 2, "first_response.warn", 200, 100);
+	got = timers_due(f, 1000);
+	g_assert_cmpstr(got, ==, "1:first_response.warn@500");
+	g_free(got);
+	/* ... and runs again on a new one. */
+	timers_set(f, 2, "first_response.warn", 700, 650);
+	got = timers_due(f, 1000);
+	g_assert_cmpstr(got, ==, "1:first_response.warn@500 "
+	    "2:first_response.warn@700");
+	g_free(got);
+	/* What is no longer wanted goes; a failed one is put off. */
+	timers_set(f, 1, NULL, 0, 0);
+	g_assert_cmpint(ops->timer_retry(f->st, 2, "first_response.warn", 900,
+	    &cause), ==, 0);
+	got = timers_due(f, 800);
 	g_assert_cmpstr(got, ==, "");
 	g_free(got);
+	g_assert_cmpint(ops->timer_next(f->st, &next, &cause), ==, 1);
+	g_assert_cmpint(next, ==, 900);
+	g_assert_cmpint(ops->timer_clear(f->st, 2, &cause), ==, 0);
+	g_assert_cmpint(ops->timer_next(f->st, &next, &cause), ==, 0);
 	g_assert_null(cause);
 }
 
@@ -757,7 +832,7 @@ static const char downgrade[] =
     "DROP INDEX tickets_assignee; DROP INDEX tickets_queue;"
     "DROP INDEX tags_tag; DROP TABLE ticket_links; DROP TABLE notify_pending;"
     "DROP INDEX messages_from; DROP INDEX tickets_requester_status;"
-    "DROP TABLE sla_waits; DROP TABLE sla_facts;"
+    "DROP TABLE sla_waits; DROP TABLE sla_facts; DROP TABLE timers;"
     "ALTER TABLE tickets DROP COLUMN assignee;"
     "ALTER TABLE tickets DROP COLUMN status_at;"
     "ALTER TABLE messages DROP COLUMN author;"
@@ -772,7 +847,6 @@ test_migration(struct fixture *f, gconstpointer data)
 	struct store_filter	 flt = { .requester = "old@example.org" };
 	struct store_ticket	*t;
 	char			*out, *cause = NULL;
-	gint64			 when = 0;
 
 	store_close(f->st);
 	if ((out = sqlite_shell(f, downgrade)) == NULL) {
@@ -784,14 +858,12 @@ test_migration(struct fixture *f, gconstpointer data)
 	f->st = store_open("sqlite", f->db, &cause);
 	g_assert_null(cause);
 	out = sqlite_shell(f, "PRAGMA user_version");
-	g_assert_cmpstr(out, ==, "9");
+	g_assert_cmpstr(out, ==, "10");
 	g_free(out);
 	t = ticket_fetch(f, 1);
 	g_assert_cmpint(t->status_at, ==, 250);
 	g_assert_null(t->assignee);
 	store_ticket_free(t);
-	g_assert_cmpint(f->st->ops->status_oldest(f->st, "resolved", &when, &cause), ==, 1);
-	g_assert_cmpint(when, ==, 250);
 	assert_found(f, &flt, "1");
 	ticket_new(f, "b@example.org", "new", "support", "alice", 300);
 	g_assert_cmpint(f->st->ops->link_add(f->st, 1, 2, &cause), ==, 0);
@@ -865,7 +937,8 @@ main(int argc, char **argv)
 	ADD("/store/ticket-update", test_ticket_update);
 	ADD("/store/tags", test_tags);
 	ADD("/store/links", test_links);
-	ADD("/store/resolved", test_resolved);
+	ADD("/store/live", test_live);
+	ADD("/store/timers", test_timers);
 	ADD("/store/authors", test_authors);
 	ADD("/store/migration", test_migration);
 	ADD("/store/requester-facts", test_requester_facts);
