@@ -407,7 +407,8 @@ struct store {
  * changed policy changes no fact already recorded. Times are unix
  * seconds; durations are wall-clock seconds and business seconds (over
  * the queue's hours and holidays). A met field is 1, 0, or -1 when no
- * policy set that target.
+ * policy set that target; a breach sets it to 0 before the answer or
+ * resolution comes.
  */
 struct store_sla {
 	char		*policy;		/* the [sla] of the last fact */
@@ -420,6 +421,7 @@ struct store_sla {
 	gint64		 resolution_business;
 	int		 resolution_met;
 	guint		 reopens;		/* resolved or closed, then open */
+	gint64		 reopened_at;		/* the last time; 0: never */
 	guint		 agent_replies;		/* public ones */
 	gint64		 waiting_since;		/* a customer mail, unanswered */
 	gint64		 paused_since;		/* pending or resolved since; 0 */

@@ -207,8 +207,10 @@ lc_sla_status(struct lc *lc, const char *from, const char *to, char **cause)
 		f->resolution_met = lc_sla_met(p, p ? p->resolution : 0,
 		    f->resolution_wall, f->resolution_business);
 		lc_sla_name(f, p);
-	} else if (lc_sla_done(from) && !lc_sla_done(to))
+	} else if (lc_sla_done(from) && !lc_sla_done(to)) {
 		f->reopens++;
+		f->reopened_at = lc->now;
+	}
 	if (strcmp(to, "pending") == 0 || strcmp(to, "resolved") == 0)
 		f->paused_since = lc->now;
 	lc->sla_state = LC_SLA_CHANGED;
@@ -1064,6 +1066,13 @@ lc_sla_timer_kind(const char *kind, int *breach)
 	return -1;
 }
 
+static void
+lc_sla_missed(struct lc *lc, int *met)
+{
+	*met = 0;
+	lc->sla_state = LC_SLA_CHANGED;
+}
+
 /*
  * A warning or a breach: its event, the breached tag, and the agents'
  * notification, kept in this transaction so that it fires once.
@@ -1093,6 +1102,11 @@ lc_sla_fire(struct lc *lc, int k, int breach, char **cause)
 	    g_strdup(text), cause);
 	if (rc == 0 && breach)
 		rc = lc_tag(lc, "breached", 1, cause);
+	/* A fact already: the answer or resolution can only come late. */
+	if (breach && k == SLA_FIRST_RESPONSE)
+		lc_sla_missed(lc, &lc->sla.first_response_met);
+	else if (breach && k == SLA_RESOLUTION)
+		lc_sla_missed(lc, &lc->sla.resolution_met);
 	if (rc == 0)
 		rc = lc_notify(lc, breach ? NOTIFY_SLA_BREACH : NOTIFY_SLA_WARN,
 		    text, cause);

@@ -239,14 +239,14 @@ static const char *stmt_sql[S_COUNT] = {
 	    "first_response_business, first_response_met, resolved_at, "
 	    "resolution_wall, resolution_business, resolution_met, reopens, "
 	    "agent_replies, paused_since, paused_wall, paused_business, "
-	    "waiting_since FROM sla_facts WHERE ticket_id = ?1",
+	    "waiting_since, reopened_at FROM sla_facts WHERE ticket_id = ?1",
 	[S_SLA_PUT] = "INSERT OR REPLACE INTO sla_facts (ticket_id, policy, "
 	    "first_response_at, first_response_wall, first_response_business, "
 	    "first_response_met, resolved_at, resolution_wall, "
 	    "resolution_business, resolution_met, reopens, agent_replies, "
-	    "paused_since, paused_wall, paused_business, waiting_since) VALUES "
-	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-	    "?16)",
+	    "paused_since, paused_wall, paused_business, waiting_since, "
+	    "reopened_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+	    "?12, ?13, ?14, ?15, ?16, ?17)",
 	[S_SLA_WAIT_ADD] = "INSERT INTO sla_waits (ticket_id, since, "
 	    "answered_at, wall, business, met) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[S_SLA_WAIT_LIST] = "SELECT since, answered_at, wall, business, met "
@@ -426,6 +426,8 @@ static const char *migrations[] = {
 	 * The deadline queue: what comes due on each ticket. A fired row
 	 * stays until its clock starts again, so that nothing fires twice.
 	 */
+	"ALTER TABLE sla_facts ADD COLUMN reopened_at INTEGER NOT NULL "
+	"DEFAULT 0;"
 	"CREATE TABLE timers ("
 	" ticket_id INTEGER NOT NULL REFERENCES tickets (id),"
 	" kind TEXT NOT NULL, due INTEGER NOT NULL, basis INTEGER NOT NULL,"
@@ -1939,6 +1941,7 @@ sqlite_sla_fill(struct store_sqlite *s, sqlite3_stmt *q, gpointer arg)
 	o->paused_wall = sqlite3_column_int64(q, 12);
 	o->paused_business = sqlite3_column_int64(q, 13);
 	o->waiting_since = sqlite3_column_int64(q, 14);
+	o->reopened_at = sqlite3_column_int64(q, 15);
 }
 
 static int
@@ -1968,7 +1971,7 @@ sqlite_sla_put(struct store *st, gint64 ticket, const struct store_sla *in,
 				    in->resolution_met, in->reopens,
 				    in->agent_replies, in->paused_since,
 				    in->paused_wall, in->paused_business,
-				    in->waiting_since };
+				    in->waiting_since, in->reopened_at };
 
 	sqlite3_bind_int64(q, 1, ticket);
 	bind_text(q, 2, in->policy);

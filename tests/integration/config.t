@@ -2,9 +2,11 @@
 # Configuration: "ticketd -n" and its file:line errors, and SIGHUP reload
 # by swap (a broken file keeps the running configuration).
 . "$(dirname "$0")/../lib.sh"
-plan 18
+plan 19
 
 check "the shipped conf/ticketd.conf is valid" "$BUILD/ticketd" -n -c conf/ticketd.conf
+{ ticketd_conf; printf '%s\n' "timezone = Asia/Bangkok" "holidays = $PWD/conf/holidays-th.txt"; } >"$TMP/holidays.conf"
+check "the shipped conf/holidays-th.txt is valid" "$BUILD/ticketd" -n -c "$TMP/holidays.conf"
 check "trace categories are accepted" "$BUILD/ticketd" -T lmtp,sql,ingest,mime,smtp,imap -n -c conf/ticketd.conf
 "$BUILD/ticketd" -T bogus -n -c conf/ticketd.conf 2>"$TMP/t.err"
 [ $? -eq 64 ] && grep -q 'unknown trace category: bogus' "$TMP/t.err"
