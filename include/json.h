@@ -19,6 +19,8 @@ void	json_key(struct json *, const char *key);	/* then one value */
 void	json_string(struct json *, const char *);	/* NULL -> null */
 void	json_int(struct json *, gint64);
 void	json_bool(struct json *, int);
+/* A number already written as JSON ("0.8333", "null"). */
+void	json_number(struct json *, const char *literal);
 void	json_time(struct json *, gint64 unix_seconds);	/* ISO 8601 UTC */
 
 #endif

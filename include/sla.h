@@ -101,6 +101,9 @@ void	 sla_deadlines(const struct sla_calendar *cal,
 	    const struct sla_clock *clock, gint64 due[SLA_KINDS],
 	    gint64 warn_at[SLA_KINDS]);
 
+/* "45s", "5m 00s", "2h 05m", "3d 04h": how long, for people. g_free. */
+char	*sla_duration_text(gint64 secs);
+
 /*
  * A promise to answer by t, for a customer writing at now, in language
  * lang ("th", else English), read in tz: "by Monday 10:00, Bangkok

@@ -158,6 +158,7 @@ struct store;
 struct store_sla;
 struct store_sla_wait;
 struct store_timer;
+struct store_report_ticket;
 
 struct store_ops {
 	const char	*name;
@@ -395,6 +396,26 @@ struct store_ops {
 			    const char *kind, gint64 due, char **cause);
 	/* The soonest unfired timer: 1 and *due, 0 when none, -1. */
 	int		 (*timer_next)(struct store *, gint64 *due, char **cause);
+
+	/*
+	 * What reports read, row by row: each(row, arg) for every ticket
+	 * of queue (NULL: any) created before to, its messages counted
+	 * when it was created at or after from (else 0); every wait
+	 * answered in [from, to); every tag of a ticket created before to.
+	 * The row's strings live until each returns.
+	 */
+	int		 (*report_tickets)(struct store *, gint64 from, gint64 to,
+			    const char *queue,
+			    void (*each)(const struct store_report_ticket *,
+			    gpointer), gpointer arg, char **cause);
+	int		 (*report_waits)(struct store *, gint64 from, gint64 to,
+			    const char *queue,
+			    void (*each)(const struct store_report_ticket *,
+			    const struct store_sla_wait *, gpointer),
+			    gpointer arg, char **cause);
+	int		 (*report_tags)(struct store *, gint64 to,
+			    void (*each)(gint64 ticket, const char *tag,
+			    gpointer), gpointer arg, char **cause);
 };
 
 struct store {
@@ -455,6 +476,18 @@ struct store_timer {
 };
 
 void		 store_timer_clear(gpointer);	/* a struct store_timer * */
+
+/* A ticket as reports read it; for a wait, only its first six fields. */
+struct store_report_ticket {
+	gint64		 id;
+	const char	*queue;
+	const char	*priority;
+	const char	*assignee;	/* NULL: none */
+	const char	*status;
+	gint64		 created_at;
+	guint		 messages;
+	struct store_sla sla;		/* policy: NULL */
+};
 
 /* requester_facts() counts open tickets up to this many. */
 #define STORE_FACTS_OPEN_MAX	100

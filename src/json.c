@@ -70,6 +70,13 @@ json_int(struct json *j, gint64 v)
 }
 
 void
+json_number(struct json *j, const char *literal)
+{
+	json_comma(j);
+	g_string_append(j->out, literal);
+}
+
+void
 json_bool(struct json *j, int v)
 {
 	json_comma(j);

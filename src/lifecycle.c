@@ -1036,23 +1036,6 @@ lc_timers(struct lc *lc, char **cause)
 	return lc->st->ops->timer_set(lc->st, lc->t->id, want, n, cause);
 }
 
-/* "2h 5m", "45s": how long, for people. */
-static char *
-lc_span(gint64 secs)
-{
-	if (secs < 0)
-		secs = 0;
-	if (secs >= 86400)
-		return g_strdup_printf("%" G_GINT64_FORMAT "d %" G_GINT64_FORMAT
-		    "h", secs / 86400, secs % 86400 / 3600);
-	if (secs >= 3600)
-		return g_strdup_printf("%" G_GINT64_FORMAT "h %" G_GINT64_FORMAT
-		    "m", secs / 3600, secs % 3600 / 60);
-	if (secs >= 60)
-		return g_strdup_printf("%" G_GINT64_FORMAT "m", (secs + 30) / 60);
-	return g_strdup_printf("%" G_GINT64_FORMAT "s", secs);
-}
-
 /* The SLA target of timer kind, and whether it is the breach. */
 static int
 lc_sla_timer_kind(const char *kind, int *breach)
@@ -1093,7 +1076,7 @@ lc_sla_fire(struct lc *lc, int k, int breach, char **cause)
 	    (!breach && due[k] <= lc->now))
 		return 0;
 	when = store_time_iso(due[k]);
-	left = lc_span(due[k] - lc->now);
+	left = sla_duration_text(due[k] - lc->now);
 	text = breach ? g_strdup_printf("%s breached: it was due at %s "
 	    "(policy %s)", lc_sla_kinds[k], when, p->name) :
 	    g_strdup_printf("%s due at %s (policy %s): %s left",

@@ -581,3 +581,19 @@ sla_format_promise(gint64 t, gint64 now, GTimeZone *tz, const char *lang)
 	return out;
 }
 
+
+char *
+sla_duration_text(gint64 secs)
+{
+	secs = MAX(secs, 0);
+	if (secs >= 86400)
+		return g_strdup_printf("%" G_GINT64_FORMAT "d %02" G_GINT64_FORMAT
+		    "h", secs / 86400, secs % 86400 / 3600);
+	if (secs >= 3600)
+		return g_strdup_printf("%" G_GINT64_FORMAT "h %02" G_GINT64_FORMAT
+		    "m", secs / 3600, secs % 3600 / 60);
+	if (secs >= 60)
+		return g_strdup_printf("%" G_GINT64_FORMAT "m %02" G_GINT64_FORMAT
+		    "s", secs / 60, secs % 60);
+	return g_strdup_printf("%" G_GINT64_FORMAT "s", secs);
+}

@@ -92,6 +92,9 @@ enum stmt {
 	S_TIMER_FIRED,
 	S_TIMER_NEXT,
 	S_TIMER_RETRY,
+	S_REPORT_TICKETS,
+	S_REPORT_WAITS,
+	S_REPORT_TAGS,
 	S_COUNT
 };
 
@@ -267,6 +270,26 @@ static const char *stmt_sql[S_COUNT] = {
 	    "HAVING count(*) > 0",
 	[S_TIMER_RETRY] = "UPDATE timers SET due = ?3 WHERE ticket_id = ?1 "
 	    "AND kind = ?2 AND fired = 0",
+	/* Messages are counted only where they are reported: a bounded cost. */
+	[S_REPORT_TICKETS] = "SELECT t.id, t.queue, t.priority, t.assignee, "
+	    "t.status, t.created_at, CASE WHEN t.created_at >= ?1 THEN "
+	    "(SELECT count(*) FROM messages m WHERE m.ticket_id = t.id) "
+	    "ELSE 0 END, coalesce(f.first_response_at, 0), "
+	    "coalesce(f.first_response_wall, 0), "
+	    "coalesce(f.first_response_business, 0), "
+	    "coalesce(f.first_response_met, -1), coalesce(f.resolved_at, 0), "
+	    "coalesce(f.resolution_wall, 0), coalesce(f.resolution_business, 0), "
+	    "coalesce(f.resolution_met, -1), coalesce(f.reopens, 0), "
+	    "coalesce(f.reopened_at, 0), coalesce(f.agent_replies, 0) "
+	    "FROM tickets t LEFT JOIN sla_facts f ON f.ticket_id = t.id "
+	    "WHERE t.created_at < ?2 AND (?3 IS NULL OR t.queue = ?3)",
+	[S_REPORT_WAITS] = "SELECT t.id, t.queue, t.priority, t.assignee, "
+	    "t.status, t.created_at, w.since, w.answered_at, w.wall, "
+	    "w.business, w.met FROM sla_waits w JOIN tickets t ON "
+	    "t.id = w.ticket_id WHERE w.answered_at >= ?1 AND "
+	    "w.answered_at < ?2 AND (?3 IS NULL OR t.queue = ?3)",
+	[S_REPORT_TAGS] = "SELECT g.ticket_id, g.tag FROM tags g JOIN tickets "
+	    "t ON t.id = g.ticket_id WHERE t.created_at < ?1",
 };
 
 /* Migration N brings user_version from N to N + 1. */
@@ -432,7 +455,8 @@ static const char *migrations[] = {
 	" ticket_id INTEGER NOT NULL REFERENCES tickets (id),"
 	" kind TEXT NOT NULL, due INTEGER NOT NULL, basis INTEGER NOT NULL,"
 	" fired INTEGER NOT NULL, PRIMARY KEY (ticket_id, kind)) WITHOUT ROWID;"
-	"CREATE INDEX timers_due ON timers (due) WHERE fired = 0;",
+	"CREATE INDEX timers_due ON timers (due) WHERE fired = 0;"
+	"CREATE INDEX sla_waits_answered ON sla_waits (answered_at);",
 };
 
 struct store_sqlite {
@@ -2120,6 +2144,136 @@ sqlite_timer_next(struct store *st, gint64 *due, char **cause)
 	    due, cause);
 }
 
+/* The ticket part of a report row, columns 0 to 5. */
+static void
+sqlite_report_ticket_fill(sqlite3_stmt *q, struct store_report_ticket *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->id = sqlite3_column_int64(q, 0);
+	r->queue = (const char *)sqlite3_column_text(q, 1);
+	r->priority = (const char *)sqlite3_column_text(q, 2);
+	r->assignee = (const char *)sqlite3_column_text(q, 3);
+	r->status = (const char *)sqlite3_column_text(q, 4);
+	r->created_at = sqlite3_column_int64(q, 5);
+}
+
+/* A report's rows, each handed to fn while the statement holds them. */
+static int
+sqlite_report_rows(struct store_sqlite *s, sqlite3_stmt *q, const char *what,
+    void (*row)(sqlite3_stmt *, gpointer), gpointer arg, char **cause)
+{
+	int	 rc;
+
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		row(q, arg);
+	sqlite3_reset(q);
+	if (rc == SQLITE_DONE)
+		return 0;
+	*cause = sqlite_cause(s, what);
+	return -1;
+}
+
+struct sqlite_report_each {
+	void	 (*ticket)(const struct store_report_ticket *, gpointer);
+	void	 (*wait)(const struct store_report_ticket *,
+		    const struct store_sla_wait *, gpointer);
+	void	 (*tag)(gint64, const char *, gpointer);
+	gpointer arg;
+};
+
+static void
+sqlite_report_ticket_row(sqlite3_stmt *q, gpointer arg)
+{
+	struct sqlite_report_each	*e = arg;
+	struct store_report_ticket	 r;
+	struct store_sla		*f = &r.sla;
+
+	sqlite_report_ticket_fill(q, &r);
+	r.messages = (guint)sqlite3_column_int64(q, 6);
+	f->first_response_at = sqlite3_column_int64(q, 7);
+	f->first_response_wall = sqlite3_column_int64(q, 8);
+	f->first_response_business = sqlite3_column_int64(q, 9);
+	f->first_response_met = sqlite3_column_int(q, 10);
+	f->resolved_at = sqlite3_column_int64(q, 11);
+	f->resolution_wall = sqlite3_column_int64(q, 12);
+	f->resolution_business = sqlite3_column_int64(q, 13);
+	f->resolution_met = sqlite3_column_int(q, 14);
+	f->reopens = (guint)sqlite3_column_int64(q, 15);
+	f->reopened_at = sqlite3_column_int64(q, 16);
+	f->agent_replies = (guint)sqlite3_column_int64(q, 17);
+	e->ticket(&r, e->arg);
+}
+
+static int
+sqlite_report_tickets(struct store *st, gint64 from, gint64 to,
+    const char *queue, void (*each)(const struct store_report_ticket *,
+    gpointer), gpointer arg, char **cause)
+{
+	struct store_sqlite		*s = (struct store_sqlite *)st;
+	sqlite3_stmt			*q = sqlite_stmt(s, S_REPORT_TICKETS);
+	struct sqlite_report_each	 e = { .ticket = each, .arg = arg };
+
+	sqlite3_bind_int64(q, 1, from);
+	sqlite3_bind_int64(q, 2, to);
+	bind_text(q, 3, queue);
+	return sqlite_report_rows(s, q, "report_tickets",
+	    sqlite_report_ticket_row, &e, cause);
+}
+
+static void
+sqlite_report_wait_row(sqlite3_stmt *q, gpointer arg)
+{
+	struct sqlite_report_each	*e = arg;
+	struct store_report_ticket	 r;
+	struct store_sla_wait		 w;
+
+	sqlite_report_ticket_fill(q, &r);
+	w.since = sqlite3_column_int64(q, 6);
+	w.answered_at = sqlite3_column_int64(q, 7);
+	w.wall = sqlite3_column_int64(q, 8);
+	w.business = sqlite3_column_int64(q, 9);
+	w.met = sqlite3_column_int(q, 10);
+	e->wait(&r, &w, e->arg);
+}
+
+static int
+sqlite_report_waits(struct store *st, gint64 from, gint64 to,
+    const char *queue, void (*each)(const struct store_report_ticket *,
+    const struct store_sla_wait *, gpointer), gpointer arg, char **cause)
+{
+	struct store_sqlite		*s = (struct store_sqlite *)st;
+	sqlite3_stmt			*q = sqlite_stmt(s, S_REPORT_WAITS);
+	struct sqlite_report_each	 e = { .wait = each, .arg = arg };
+
+	sqlite3_bind_int64(q, 1, from);
+	sqlite3_bind_int64(q, 2, to);
+	bind_text(q, 3, queue);
+	return sqlite_report_rows(s, q, "report_waits",
+	    sqlite_report_wait_row, &e, cause);
+}
+
+static void
+sqlite_report_tag_row(sqlite3_stmt *q, gpointer arg)
+{
+	struct sqlite_report_each	*e = arg;
+
+	e->tag(sqlite3_column_int64(q, 0),
+	    (const char *)sqlite3_column_text(q, 1), e->arg);
+}
+
+static int
+sqlite_report_tags(struct store *st, gint64 to, void (*each)(gint64,
+    const char *, gpointer), gpointer arg, char **cause)
+{
+	struct store_sqlite		*s = (struct store_sqlite *)st;
+	sqlite3_stmt			*q = sqlite_stmt(s, S_REPORT_TAGS);
+	struct sqlite_report_each	 e = { .tag = each, .arg = arg };
+
+	sqlite3_bind_int64(q, 1, to);
+	return sqlite_report_rows(s, q, "report_tags", sqlite_report_tag_row,
+	    &e, cause);
+}
+
 static int
 sqlite_notify_add(struct store *st, struct store_notify *n, char **cause)
 {
@@ -2241,4 +2395,7 @@ const struct store_ops store_sqlite_ops = {
 	.timer_fired = sqlite_timer_fired,
 	.timer_retry = sqlite_timer_retry,
 	.timer_next = sqlite_timer_next,
+	.report_tickets = sqlite_report_tickets,
+	.report_waits = sqlite_report_waits,
+	.report_tags = sqlite_report_tags,
 };

@@ -23,6 +23,7 @@
 #include "mime.h"
 #include "notify.h"
 #include "reply.h"
+#include "report.h"
 #include "rules.h"
 #include "source.h"
 #include "store.h"
@@ -43,6 +44,12 @@ static char	*opt_assignee = NULL;
 static char	*opt_tag = NULL;
 static char	*opt_rules = NULL;
 static gboolean	 opt_reply = FALSE;
+static char	*opt_from = NULL;
+static char	*opt_to = NULL;
+static char	*opt_by = NULL;
+static gboolean	 opt_csv = FALSE;
+static char	*opt_html = NULL;
+static char	*opt_mail = NULL;
 
 static const GOptionEntry ctl_options[] = {
 	{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &opt_conf,
@@ -69,6 +76,18 @@ static const GOptionEntry ctl_options[] = {
 	{ "rules", 0, 0, G_OPTION_ARG_FILENAME, &opt_rules,
 	    "rules test: this rule file or directory, not the configuration's",
 	    "PATH" },
+	{ "from", 0, 0, G_OPTION_ARG_STRING, &opt_from,
+	    "report: the first day (YYYY-MM-DD; default: a week ago)", "DATE" },
+	{ "to", 0, 0, G_OPTION_ARG_STRING, &opt_to,
+	    "report: the last day (default: yesterday)", "DATE" },
+	{ "by", 0, 0, G_OPTION_ARG_STRING, &opt_by,
+	    "report: a group each queue|agent|priority|tag|day|week", "WHAT" },
+	{ "csv", 0, 0, G_OPTION_ARG_NONE, &opt_csv,
+	    "report: print CSV", NULL },
+	{ "html", 0, 0, G_OPTION_ARG_FILENAME, &opt_html,
+	    "report: write the HTML page to FILE", "FILE" },
+	{ "mail", 0, 0, G_OPTION_ARG_STRING, &opt_mail,
+	    "report: mail it to ADDRESS through the outbox", "ADDRESS" },
 	{ "reply", 0, 0, G_OPTION_ARG_NONE, &opt_reply,
 	    "rules test: the mail is a follow-up (default: it opens a ticket)",
 	    NULL },
@@ -1587,6 +1606,223 @@ ctl_rules_test(struct store *st, struct conf *conf, int argc, char **argv)
 }
 
 /*
+ * report: the figures of whole days, in the time zone of --queue or of
+ * the first queue.
+ */
+
+/* The local midnight starting day (YYYY-MM-DD), or -1. */
+static gint64
+ctl_day_start(GTimeZone *tz, const char *day)
+{
+	int		 y, m, d, n = 0;
+	GDateTime	*t;
+	gint64		 secs;
+
+	if (sscanf(day, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 ||
+	    day[n] != '\0' || !g_date_valid_dmy(d, m, y))
+		return -1;
+	t = g_date_time_new(tz, y, m, d, 0, 0, 0);
+	secs = g_date_time_to_unix(t);
+	g_date_time_unref(t);
+	return secs;
+}
+
+/* The day n days from day's start, as the clock on the wall counts. */
+static gint64
+ctl_day_add(GTimeZone *tz, gint64 start, int n)
+{
+	GDateTime	*utc = g_date_time_new_from_unix_utc(start);
+	GDateTime	*local = g_date_time_to_timezone(utc, tz);
+	GDateTime	*later = g_date_time_add_days(local, n);
+	GDateTime	*mid = g_date_time_new(tz, g_date_time_get_year(later),
+			    g_date_time_get_month(later),
+			    g_date_time_get_day_of_month(later), 0, 0, 0);
+	gint64		 secs = g_date_time_to_unix(mid);
+
+	g_date_time_unref(mid);
+	g_date_time_unref(later);
+	g_date_time_unref(local);
+	g_date_time_unref(utc);
+	return secs;
+}
+
+static gint64
+ctl_today(GTimeZone *tz)
+{
+	GDateTime	*now = g_date_time_new_now(tz);
+	char		*day = g_date_time_format(now, "%Y-%m-%d");
+	gint64		 start = ctl_day_start(tz, day);
+
+	g_free(day);
+	g_date_time_unref(now);
+	return start;
+}
+
+static int
+ctl_report_query(const struct conf *conf, struct report_query *q)
+{
+	const struct conf_queue	*queue = conf->queues->pdata[0];
+
+	memset(q, 0, sizeof(*q));
+	if (opt_queue != NULL &&
+	    (queue = conf_queue_by_name(conf, opt_queue)) == NULL) {
+		fprintf(stderr, "ticketctl: no queue \"%s\"\n", opt_queue);
+		return EX_USAGE;
+	}
+	q->queue = opt_queue;
+	q->tz = queue->timezone;
+	if (opt_by != NULL && report_by_parse(opt_by, &q->by) != 0) {
+		fprintf(stderr, "ticketctl: --by: expected queue, agent, "
+		    "priority, tag, day or week, not \"%s\"\n", opt_by);
+		return EX_USAGE;
+	}
+	q->to = opt_to ? ctl_day_start(q->tz, opt_to) : ctl_today(q->tz);
+	if (opt_to != NULL && q->to != -1)
+		q->to = ctl_day_add(q->tz, q->to, 1);
+	q->from = opt_from ? ctl_day_start(q->tz, opt_from) :
+	    q->to == -1 ? -1 : ctl_day_add(q->tz, q->to, -7);
+	if (q->from == -1 || q->to == -1 || q->from >= q->to) {
+		fprintf(stderr, "ticketctl: --from and --to: expected dates "
+		    "YYYY-MM-DD, the first not after the last\n");
+		return EX_USAGE;
+	}
+	return EX_OK;
+}
+
+static int
+ctl_write_file(const char *path, const GString *s)
+{
+	GError	*error = NULL;
+
+	if (g_file_set_contents(path, s->str, (gssize)s->len, &error))
+		return EX_OK;
+	fprintf(stderr, "ticketctl: %s\n", error->message);
+	g_error_free(error);
+	return EX_CANTCREAT;
+}
+
+/*
+ * The report as a mail through the outbox: the text in the body, the
+ * page attached (mail clients do not draw inline SVG in a message).
+ */
+static int
+ctl_report_mail(struct store *st, const struct conf *conf,
+    const struct report *r, const GString *text, const GString *html)
+{
+	const struct conf_queue	*queue = r->q.queue ? conf_queue_by_name(conf,
+				    r->q.queue) : conf->queues->pdata[0];
+	struct mail_attachment	 a = { 0 };
+	struct mime_draft	 d = { 0 };
+	struct store_outbox	 o = { 0 };
+	GPtrArray		*atts = g_ptr_array_new();
+	GPtrArray		*headers = g_ptr_array_new();
+	char			*from = report_date_text(r, r->q.from);
+	char			*to = report_date_text(r, r->q.to - 1);
+	char			*cause = NULL, *msgid, *subject;
+	struct mail		*m;
+	int			 rc;
+
+	a.name = g_strdup_printf("ticketd-report-%s-%s.html", from, to);
+	a.type = "text/html";
+	a.content = g_bytes_new_static(html->str, html->len);
+	g_ptr_array_add(atts, &a);
+	g_ptr_array_add(headers, "Auto-Submitted");
+	g_ptr_array_add(headers, "auto-generated");
+	msgid = g_strdup_printf("report.%" G_GINT64_FORMAT ".%08x@%s",
+	    g_get_real_time(), g_random_int(), conf->hostname);
+	subject = g_strdup_printf("Support report %s to %s%s%s", from, to,
+	    r->q.queue ? ", queue " : "", r->q.queue ? r->q.queue : "");
+	d.from_name = queue->display_name;
+	d.from_addr = queue->addresses[0];
+	d.to_name = "";
+	d.to_addr = opt_mail;
+	d.subject = subject;
+	d.message_id = msgid;
+	d.headers = headers;
+	d.body = text->str;
+	d.attachments = atts;
+	d.date = g_get_real_time() / G_USEC_PER_SEC;
+	m = mime_build(&d);
+	o.kind = "report";
+	o.envelope_from = queue->addresses[0];
+	o.rcpt = opt_mail;
+	o.message_id = m->message_id;
+	o.data = m->raw;
+	o.created_at = d.date;
+	if ((rc = st->ops->begin(st, &cause)) == 0 &&
+	    (rc = st->ops->outbox_add(st, &o, &cause)) == 0)
+		rc = st->ops->commit(st, &cause);
+	if (rc != 0) {
+		st->ops->rollback(st);
+		fprintf(stderr, "ticketctl: %s\n", cause);
+		g_free(cause);
+	} else
+		printf("report queued to <%s>, outbox %" G_GINT64_FORMAT "\n",
+		    opt_mail, o.id);
+	mail_free(m);
+	g_bytes_unref(a.content);
+	g_free(a.name);
+	g_ptr_array_free(atts, TRUE);
+	g_ptr_array_free(headers, TRUE);
+	g_free(subject);
+	g_free(msgid);
+	g_free(from);
+	g_free(to);
+	return rc == 0 ? EX_OK : EX_TEMPFAIL;
+}
+
+static int
+ctl_report_out(struct store *st, const struct conf *conf,
+    const struct report *r)
+{
+	GString	*out = g_string_new(NULL), *html = NULL;
+	int	 rc = EX_OK;
+
+	if (opt_html != NULL || opt_mail != NULL) {
+		html = g_string_new(NULL);
+		report_html(r, "Support report", html);
+	}
+	if (opt_html != NULL)
+		rc = ctl_write_file(opt_html, html);
+	if (opt_json)
+		report_json(r, out);
+	else if (opt_csv)
+		report_csv(r, out);
+	else
+		report_text(r, out);
+	if (rc == EX_OK && opt_mail != NULL)
+		rc = ctl_report_mail(st, conf, r, out, html);
+	else if (rc == EX_OK)
+		fwrite(out->str, 1, out->len, stdout);
+	if (html != NULL)
+		g_string_free(html, TRUE);
+	g_string_free(out, TRUE);
+	return rc;
+}
+
+static int
+ctl_report_cmd(struct store *st, struct conf *conf, int argc, char **argv)
+{
+	struct report_query	 q;
+	struct report		*r;
+	char			*cause = NULL;
+	int			 rc;
+
+	if (argc != 1)
+		return EX_USAGE;
+	if ((rc = ctl_report_query(conf, &q)) != EX_OK)
+		return rc;
+	if ((r = report_make(st, conf, &q, &cause)) == NULL) {
+		fprintf(stderr, "ticketctl: %s\n", cause);
+		g_free(cause);
+		return EX_TEMPFAIL;
+	}
+	rc = ctl_report_out(st, conf, r);
+	report_free(r);
+	return rc;
+}
+
+/*
  * why: the ticket's events of type "rule", whose detail the pipeline
  * writes as "rule NAME (FILE:LINE): KEY = VALUE", grouped by rule in
  * order (a rule that fired again, on a later mail, is a new group), and
@@ -1785,6 +2021,9 @@ static const struct ctl_command {
 	{ "rules", "test", "rules test MAIL [--queue Q] [--reply] "
 	    "[--rules PATH] [--json]", ctl_rules_test, CTL_NO_STORE },
 	{ "why", NULL, "why N [--json]", ctl_why },
+	{ "report", NULL, "report [--from DATE] [--to DATE] [--queue Q] "
+	    "[--by queue|agent|priority|tag|day|week] [--json|--csv] "
+	    "[--html FILE] [--mail ADDRESS]", ctl_report_cmd },
 };
 
 static int
