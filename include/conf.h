@@ -146,6 +146,8 @@ struct conf {
 	guint		 close_after;	/* resolved -> closed, seconds (7d) */
 	guint		 pending_resolve; /* pending -> resolved, seconds (7d) */
 	guint		 pending_remind; /* pending: remind the customer (3d) */
+	int		 csat_send;	/* [csat] send: survey resolved tickets */
+	guint		 csat_delay;	/* ... this long after (1h) */
 
 	GPtrArray	*queues;	/* struct conf_queue *, file order */
 	GPtrArray	*imaps;		/* struct conf_imap *, file order */
@@ -171,6 +173,13 @@ void		 conf_unref(struct conf *);
  * The queue that owns address (case-insensitive; "local+ext@domain"
  * belongs to "local@domain"), or NULL. Owned by the conf.
  */
+/* The keys that sign our Message-IDs and tokens, newest first: n of them. */
+const guint8	*conf_msgid_keys(const struct conf *, gsize *n);
+/* "support+TOKEN@example.com", an address of one of our queues: TOKEN, or NULL. */
+char		*conf_address_token(const struct conf *, const char *addr);
+/* Queue q's first address with token in its local part, or NULL. */
+char		*conf_token_address(const struct conf *, const struct conf_queue *q,
+		    const char *token);
 const struct conf_queue *conf_queue_for_address(const struct conf *,
 		    const char *address);
 /*

@@ -127,6 +127,17 @@ int	 lifecycle_timer_fire(struct store *, const struct conf *,
 	    char **cause);
 
 /*
+ * Ticket id was rated (1 to 5; was: the rating before, 0 for none), in
+ * the open transaction: a low one (2 or less) tags it csat-low, and its
+ * assignee, or the queue's agents, hear of it with text; a better one
+ * takes the tag off. -1 and *cause on a store error.
+ */
+#define LIFECYCLE_CSAT_LOW	2
+#define LIFECYCLE_CSAT_LOW_TAG	"csat-low"
+int	 lifecycle_rated(struct store *, const struct conf *, gint64 id,
+	    int rating, int was, const char *text, gint64 now, char **cause);
+
+/*
  * Work out again the timers of up to limit tickets that are not closed,
  * those above *after by id; *after becomes the last one seen and *done
  * counts them. At start and after a reload: the conf may have changed.

@@ -35,6 +35,7 @@ enum notify_kind {
 	NOTIFY_ASSIGN,		/* the ticket was assigned */
 	NOTIFY_SLA_WARN,	/* an SLA target comes near */
 	NOTIFY_SLA_BREACH,	/* an SLA target passed: escalate hears too */
+	NOTIFY_CSAT_LOW,	/* the customer rated us 1 or 2 */
 };
 
 struct notify_event {

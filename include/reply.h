@@ -50,6 +50,8 @@ struct reply_mail {
 	int			 on_ticket;	/* also an "out" message */
 	gint64			 received_at;	/* what {{received}} shows */
 	gint64			 now;
+	char			**sent_msgid;	/* set to its Message-ID
+						   (g_free), or NULL */
 };
 
 /* What caused an acknowledgement: a mail that opened a new ticket. */
@@ -127,6 +129,20 @@ int		 reply_canned(struct store *, const struct conf *, gint64 id,
 int		 reply_canned_auto(struct store *, const struct conf *,
 		    gint64 id, const char *name, gint64 now, char **why,
 		    char **cause);
+
+/*
+ * The same for any automatic mail of a template to the requester: of
+ * kind (the outbox's), with vars over the ticket's, and *sent_msgid set
+ * to its Message-ID when sent_msgid is not NULL.
+ */
+struct reply_auto {
+	const char			*kind;
+	const struct template_vars	*vars;
+	char				**sent_msgid;
+};
+int		 reply_auto_send(struct store *, const struct conf *,
+		    gint64 id, const char *name, const struct reply_auto *,
+		    gint64 now, char **why, char **cause);
 
 /*
  * Fill conf->msgid_keys, before the conf is shared: the key that signs

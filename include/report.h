@@ -4,12 +4,13 @@
  * numbers), and their JSON, CSV and HTML forms.
  *
  * Which tickets count where:
- *  - created, first response, messages per ticket, arrivals and CSAT:
- *    the tickets created in the period;
+ *  - created, first response, messages per ticket and arrivals: the
+ *    tickets created in the period;
  *  - resolved, resolution and one-touch: the tickets whose (last)
  *    resolution falls in the period;
  *  - reopened: those reopened (last) in the period;
  *  - next response: the waits answered in the period;
+ *  - satisfaction: the last ratings given in the period;
  *  - backlog: the tickets open at the end of the period, aged from
  *    their creation.
  * Durations are seconds; time statistics use the nearest rank (the

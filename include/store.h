@@ -159,6 +159,7 @@ struct store_sla;
 struct store_sla_wait;
 struct store_timer;
 struct store_report_ticket;
+struct store_csat;
 
 struct store_ops {
 	const char	*name;
@@ -416,6 +417,18 @@ struct store_ops {
 	int		 (*report_tags)(struct store *, gint64 to,
 			    void (*each)(gint64 ticket, const char *tag,
 			    gpointer), gpointer arg, char **cause);
+
+	/*
+	 * A ticket's satisfaction survey and rating (struct store_csat):
+	 * 1 and *out, or 0 and *out zeroed; csat_put() writes it whole.
+	 * csat_by_msgid(): 1 and *ticket when msgid is a survey's.
+	 */
+	int		 (*csat_get)(struct store *, gint64 ticket,
+			    struct store_csat *out, char **cause);
+	int		 (*csat_put)(struct store *, gint64 ticket,
+			    const struct store_csat *, char **cause);
+	int		 (*csat_by_msgid)(struct store *, const char *msgid,
+			    gint64 *ticket, char **cause);
 };
 
 struct store {
@@ -487,7 +500,21 @@ struct store_report_ticket {
 	gint64		 created_at;
 	guint		 messages;
 	struct store_sla sla;		/* policy: NULL */
+	int		 csat_rating;	/* 0: none */
+	gint64		 csat_rated_at;
+	const char	*csat_comment;	/* or NULL */
 };
+
+/* The survey a ticket's customer was sent, and the last rating. */
+struct store_csat {
+	gint64		 survey_at;	/* 0: none sent */
+	char		*survey_msgid;
+	int		 rating;	/* 1 to 5; 0: none yet */
+	char		*comment;	/* or NULL */
+	gint64		 rated_at;
+};
+
+void		 store_csat_clear(struct store_csat *);
 
 /* requester_facts() counts open tickets up to this many. */
 #define STORE_FACTS_OPEN_MAX	100

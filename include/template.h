@@ -30,6 +30,11 @@ enum template_var {
 	TV_AGENT,		/* the agent who acted */
 	TV_ERROR,		/* what was wrong with an agent's commands */
 	TV_REPLY_BY,		/* "by Monday 10:00, Bangkok time" */
+	TV_CSAT_1,		/* a satisfaction survey's mailto: links, */
+	TV_CSAT_2,		/*   one for each rating */
+	TV_CSAT_3,
+	TV_CSAT_4,
+	TV_CSAT_5,
 	TV_COUNT
 };
 

@@ -105,4 +105,17 @@ char	*thread_token_make(const guint8 key[THREAD_KEY_LEN], gint64 id,
 int	 thread_token_verify_any(const guint8 *keys, gsize n,
 	    const char *token, gint64 *id, char **agent);
 
+/*
+ * A satisfaction rating's token, "s42.5.MAC", for the local part of a
+ * reply address: ticket id, rating 1 to 5, and the time of the survey
+ * it belongs to under the MAC. Free with g_free.
+ */
+char	*thread_csat_token_make(const guint8 key[THREAD_KEY_LEN], gint64 id,
+	    int rating, gint64 survey_at);
+/* 1 with *id and *rating when token is shaped like one (any case). */
+int	 thread_csat_token_parse(const char *token, gint64 *id, int *rating);
+/* 1 when one of n keys signed token for the survey of survey_at. */
+int	 thread_csat_token_verify_any(const guint8 *keys, gsize n,
+	    const char *token, gint64 survey_at);
+
 #endif

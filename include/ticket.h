@@ -20,6 +20,8 @@
 
 #include <glib.h>
 
+#include "csat.h"
+
 #include "thread.h"
 
 struct conf;
@@ -79,6 +81,8 @@ struct ticket_decision {
 	const struct conf_agent	*agent_who;	/* AGENT, or the COPY's */
 	char			*agent_why;	/* why a claim was refused */
 	char			*agent_queue;	/* AGENT: the ticket's queue */
+	struct csat_rating	 csat;		/* FOLLOW_UP: a rating, when
+						   csat.rating is set */
 };
 
 struct ticket_result {

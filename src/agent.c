@@ -53,42 +53,14 @@ claims_add(struct agent_claims *c, gint64 ticket, char *agent,
 	g_free(agent);
 }
 
-static const guint8 *
-agent_keys(const struct conf *conf, gsize *n)
-{
-	gsize	 len = 0;
-	const guint8 *keys = conf->msgid_keys == NULL ? NULL :
-			    g_bytes_get_data(conf->msgid_keys, &len);
-
-	*n = len / THREAD_KEY_LEN;
-	return keys;
-}
-
-/* "support+TOKEN@example.com" for one of our queues: the token, or NULL. */
-static char *
-agent_address_token(const struct conf *conf, const char *addr)
-{
-	const char	*at = strrchr(addr, '@');
-	const char	*delim;
-	char		*base, *token = NULL;
-
-	if (at == NULL || conf->recipient_delimiter == '\0' ||
-	    (delim = memchr(addr, conf->recipient_delimiter, at - addr)) == NULL)
-		return NULL;
-	base = g_strdup_printf("%.*s%s", (int)(delim - addr), addr, at);
-	if (conf_queue_for_address(conf, base) != NULL)
-		token = g_strndup(delim + 1, at - delim - 1);
-	g_free(base);
-	return token;
-}
 
 static void
 claims_from_address(const struct conf *conf, struct agent_claims *c,
     const char *addr)
 {
 	gsize		 n;
-	const guint8	*keys = agent_keys(conf, &n);
-	char		*token = agent_address_token(conf, addr), *agent;
+	const guint8	*keys = conf_msgid_keys(conf, &n);
+	char		*token = conf_address_token(conf, addr), *agent;
 	gint64		 id;
 
 	if (token == NULL)
@@ -117,7 +89,7 @@ claims_from_msgids(const struct conf *conf, struct agent_claims *c,
     const struct mail *m)
 {
 	gsize		 n;
-	const guint8	*keys = agent_keys(conf, &n);
+	const guint8	*keys = conf_msgid_keys(conf, &n);
 	char		*agent = NULL;
 	gint64		 id;
 
@@ -310,16 +282,13 @@ char *
 agent_reply_address(const struct conf *conf, const struct conf_queue *q,
     gint64 id, const char *agent)
 {
-	const char	*addr = q->addresses[0], *at = strrchr(addr, '@');
 	char		*token, *out;
 
-	if (conf->msgid_keys == NULL || at == NULL)
+	if (conf->msgid_keys == NULL)
 		return NULL;
 	token = thread_token_make(g_bytes_get_data(conf->msgid_keys, NULL), id,
 	    agent);
-	out = g_strdup_printf("%.*s%c%s%s", (int)(at - addr), addr,
-	    conf->recipient_delimiter ? conf->recipient_delimiter : '+', token,
-	    at);
+	out = conf_token_address(conf, q, token);
 	g_free(token);
 	return out;
 }

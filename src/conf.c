@@ -53,6 +53,7 @@ enum conf_scope {
 	SCOPE_AGENTS,
 	SCOPE_AGENT,
 	SCOPE_SLA,
+	SCOPE_CSAT,
 };
 
 struct conf_key {
@@ -105,6 +106,8 @@ static const struct conf_key conf_keys[] = {
 	{ SCOPE_SMTP, "retry_max", CONF_DURATION, C(smtp_retry_max), 1, 604800 },
 	{ SCOPE_SMTP, "queue_lifetime", CONF_DURATION, C(smtp_queue_lifetime),
 	    60, 60 * 86400 },
+	{ SCOPE_CSAT, "send", CONF_BOOL, C(csat_send), 0, 0 },
+	{ SCOPE_CSAT, "delay", CONF_DURATION, C(csat_delay), 0, 30 * 86400 },
 	{ SCOPE_AUTOREPLY, "per_address", CONF_LIMITS, C(limit_address), 0, 0 },
 	{ SCOPE_AUTOREPLY, "per_ticket", CONF_LIMITS, C(limit_ticket), 0, 0 },
 	{ SCOPE_AUTOREPLY, "bounce_suppress", CONF_DURATION, C(bounce_suppress),
@@ -390,6 +393,7 @@ conf_new(const char *path)
 	c->close_after = 7 * 86400;
 	c->pending_resolve = 7 * 86400;
 	c->pending_remind = 3 * 86400;
+	c->csat_delay = 3600;
 	c->queues = g_ptr_array_new_with_free_func((GDestroyNotify)conf_queue_free);
 	c->imaps = g_ptr_array_new_with_free_func((GDestroyNotify)conf_imap_free);
 	c->agents = g_ptr_array_new_with_free_func((GDestroyNotify)conf_agent_free);
@@ -959,7 +963,7 @@ static const struct {
 } conf_plain[] = {
 	{ "ticketd", SCOPE_TICKETD }, { "lmtp", SCOPE_LMTP },
 	{ "smtp", SCOPE_SMTP }, { "autoreply", SCOPE_AUTOREPLY },
-	{ "agents", SCOPE_AGENTS },
+	{ "agents", SCOPE_AGENTS }, { "csat", SCOPE_CSAT },
 };
 
 static int
@@ -1155,6 +1159,11 @@ static const char *const conf_agent_templates[] = {
 	"command-error",
 };
 
+/* What a satisfaction survey needs: the survey, and who hears of a low one. */
+static const char *const conf_csat_templates[] = {
+	"csat-survey", "notify-csat-low",
+};
+
 /* What warnings and breaches are told with. */
 static const char *const conf_sla_templates[] = {
 	"notify-sla-warn", "notify-sla-breach",
@@ -1174,6 +1183,9 @@ conf_check_templates(struct conf_parse *p)
 		if (c->smtp_url != NULL && acks)
 			conf_error(p, "[ticketd] templates is not set, but queues "
 			    "send acknowledgements");
+		if (c->csat_send)
+			conf_error(p, "[csat] send = yes, but [ticketd] "
+			    "templates is not set");
 		return;
 	}
 	if ((c->templates = template_load(c->templates_dir, &cause)) == NULL) {
@@ -1192,6 +1204,12 @@ conf_check_templates(struct conf_parse *p)
 			conf_error(p, "[ticketd] templates: %s has no %s.LANG.txt, "
 			    "but agents are configured", c->templates_dir,
 			    conf_agent_templates[i]);
+	for (gsize i = 0; c->csat_send && i < G_N_ELEMENTS(conf_csat_templates);
+	    i++)
+		if (!template_exists(c->templates, conf_csat_templates[i]))
+			conf_error(p, "[csat] send = yes, but %s has no "
+			    "%s.LANG.txt", c->templates_dir,
+			    conf_csat_templates[i]);
 	for (gsize i = 0; c->slas->len > 0 &&
 	    i < G_N_ELEMENTS(conf_sla_templates); i++)
 		if (!template_exists(c->templates, conf_sla_templates[i]))
@@ -1593,6 +1611,45 @@ conf_agent_serves(const struct conf_agent *a, const char *queue)
 		if (queue != NULL && strcmp(*q, queue) == 0)
 			return 1;
 	return 0;
+}
+
+const guint8 *
+conf_msgid_keys(const struct conf *c, gsize *n)
+{
+	gsize		 len = 0;
+	const guint8	*keys = c->msgid_keys == NULL ? NULL :
+			    g_bytes_get_data(c->msgid_keys, &len);
+
+	*n = len / THREAD_KEY_LEN;
+	return keys;
+}
+
+char *
+conf_address_token(const struct conf *c, const char *addr)
+{
+	const char	*at = strrchr(addr, '@'), *delim;
+	char		*base, *token = NULL;
+
+	if (at == NULL || c->recipient_delimiter == '\0' ||
+	    (delim = memchr(addr, c->recipient_delimiter, at - addr)) == NULL)
+		return NULL;
+	base = g_strdup_printf("%.*s%s", (int)(delim - addr), addr, at);
+	if (conf_queue_for_address(c, base) != NULL)
+		token = g_strndup(delim + 1, at - delim - 1);
+	g_free(base);
+	return token;
+}
+
+char *
+conf_token_address(const struct conf *c, const struct conf_queue *q,
+    const char *token)
+{
+	const char	*addr = q->addresses[0], *at = strrchr(addr, '@');
+
+	if (at == NULL)
+		return NULL;
+	return g_strdup_printf("%.*s%c%s%s", (int)(at - addr), addr,
+	    c->recipient_delimiter ? c->recipient_delimiter : '+', token, at);
 }
 
 const struct conf_queue *

@@ -10,6 +10,7 @@
 
 #include "agent.h"
 #include "conf.h"
+#include "csat.h"
 #include "lifecycle.h"
 #include "log.h"
 #include "mime.h"
@@ -915,7 +916,7 @@ lifecycle_rules(struct store *st, const struct conf *conf, gint64 id,
  * kept as its rows of the deadline queue (timer.c fires them).
  */
 
-#define LC_TIMERS	(2 * SLA_KINDS + 3)
+#define LC_TIMERS	(2 * SLA_KINDS + 4)
 
 static const char *const lc_sla_kinds[SLA_KINDS] = {
 	[SLA_FIRST_RESPONSE] = "first_response",
@@ -1006,9 +1007,15 @@ lc_status_timers(struct lc *lc, struct store_timer *want, guint *n)
 		if (c->pending_resolve != 0)
 			lc_want(want, n, "pending_resolve",
 			    since + c->pending_resolve, since);
-	} else if (strcmp(lc->t->status, "resolved") == 0 &&
-	    c->close_after != 0)
-		lc_want(want, n, "close_after", since + c->close_after, since);
+	} else if (strcmp(lc->t->status, "resolved") == 0) {
+		if (c->close_after != 0)
+			lc_want(want, n, "close_after", since + c->close_after,
+			    since);
+		/* One survey a ticket: the clock never starts again. */
+		if (c->csat_send)
+			lc_want(want, n, "csat_survey", since + c->csat_delay,
+			    0);
+	}
 }
 
 static int
@@ -1121,6 +1128,23 @@ lc_remind(struct lc *lc, char **cause)
 	}
 }
 
+/* Resolved for [csat] delay: ask the customer how we did. */
+static int
+lc_survey(struct lc *lc, char **cause)
+{
+	char	*why = NULL;
+
+	switch (csat_survey(lc->st, lc->conf, lc->t->id, lc->now, &why,
+	    cause)) {
+	case 1:
+		return 0;
+	case 0:
+		return lc_event(lc, "csat_skipped", why, cause);
+	default:
+		return -1;
+	}
+}
+
 static int
 lc_timer_status(struct lc *lc, const char *to, guint after, const char *key,
     char **cause)
@@ -1143,6 +1167,8 @@ lc_timer_act(struct lc *lc, const char *kind, char **cause)
 		return lc_sla_fire(lc, k, breach, cause);
 	if (strcmp(kind, "pending_remind") == 0)
 		return lc_remind(lc, cause);
+	if (strcmp(kind, "csat_survey") == 0)
+		return lc_survey(lc, cause);
 	if (strcmp(kind, "pending_resolve") == 0)
 		return lc_timer_status(lc, "resolved", c->pending_resolve, kind,
 		    cause);
@@ -1189,6 +1215,25 @@ lifecycle_timer_fire(struct store *st, const struct conf *conf,
 			    cause);
 	} else if (rc == 0)
 		rc = lc_timers(&lc, cause);
+	lc_done(&lc);
+	return rc;
+}
+
+int
+lifecycle_rated(struct store *st, const struct conf *conf, gint64 id,
+    int rating, int was, const char *text, gint64 now, char **cause)
+{
+	struct lc	 lc = { st, conf, NULL, NULL, "satisfaction", now, 0, 0 };
+	int		 low = rating <= LIFECYCLE_CSAT_LOW, rc;
+
+	if (lc_load(&lc, id, cause) != 0)
+		return -1;
+	rc = lc_tag(&lc, LIFECYCLE_CSAT_LOW_TAG, low, cause);
+	if (rc == 0)
+		rc = lc_save(&lc, cause);
+	/* Told once as it turns low, not again for each repeat. */
+	if (rc == 0 && low && (was == 0 || was > LIFECYCLE_CSAT_LOW))
+		rc = lc_notify(&lc, NOTIFY_CSAT_LOW, text, cause);
 	lc_done(&lc);
 	return rc;
 }

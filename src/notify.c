@@ -27,12 +27,15 @@ static const char *const notify_templates[] = {
 	[NOTIFY_ASSIGN] = "notify-assign",
 	[NOTIFY_SLA_WARN] = "notify-sla-warn",
 	[NOTIFY_SLA_BREACH] = "notify-sla-breach",
+	[NOTIFY_CSAT_LOW] = "notify-csat-low",
 };
 
+/* About the ticket as a whole: for its assignee, or everyone when none. */
 static int
-notify_is_sla(enum notify_kind kind)
+notify_is_alert(enum notify_kind kind)
 {
-	return kind == NOTIFY_SLA_WARN || kind == NOTIFY_SLA_BREACH;
+	return kind == NOTIFY_SLA_WARN || kind == NOTIFY_SLA_BREACH ||
+	    kind == NOTIFY_CSAT_LOW;
 }
 
 static int
@@ -59,7 +62,7 @@ notify_wants(const struct conf_agent *a, const struct notify_event *ev)
 		return 0;
 	case CONF_NOTIFY_ASSIGNED:
 		/* A deadline on nobody's ticket is everyone's. */
-		if (assignee == NULL && notify_is_sla(ev->kind))
+		if (assignee == NULL && notify_is_alert(ev->kind))
 			return 1;
 		return assignee != NULL && strcmp(assignee, a->name) == 0;
 	case CONF_NOTIFY_ALL:
@@ -84,7 +87,7 @@ notify_audience(struct store *st, const struct conf *conf,
 		return 0;
 	}
 	*names = g_ptr_array_new_with_free_func(g_free);
-	if ((ev->kind == NOTIFY_REPLY || notify_is_sla(ev->kind)) &&
+	if ((ev->kind == NOTIFY_REPLY || notify_is_alert(ev->kind)) &&
 	    assignee != NULL &&
 	    conf_agent_by_name(conf, assignee) != NULL) {
 		g_ptr_array_add(*names, g_strdup(assignee));

@@ -139,13 +139,10 @@ reply_keys_load(struct conf *conf, struct store *st, char **cause)
 int
 reply_msgid_verify(const struct conf *conf, const char *msgid, gint64 *id)
 {
-	gsize	 len;
-	const guint8 *keys;
+	gsize		 n;
+	const guint8	*keys = conf_msgid_keys(conf, &n);
 
-	if (conf->msgid_keys == NULL)
-		return 0;
-	keys = g_bytes_get_data(conf->msgid_keys, &len);
-	return thread_msgid_verify_any(keys, len / THREAD_KEY_LEN, msgid, id);
+	return thread_msgid_verify_any(keys, n, msgid, id);
 }
 
 /* Is addr (lower case) named in the To or Cc text as a whole address? */
@@ -363,6 +360,7 @@ reply_event_type(const char *kind)
 		{ "ack", "ack_queued" }, { "reply", "reply_queued" },
 		{ "agent_reply", "agent_reply_queued" },
 		{ "notify", "notified" }, { "agent_error", "agent_error_queued" },
+		{ "csat", "csat_queued" },
 	};
 
 	for (gsize i = 0; i < G_N_ELEMENTS(types); i++)
@@ -474,6 +472,8 @@ reply_send(struct store *st, const struct conf *conf,
 	what = rm->template ? g_strdup_printf("%s \"%s\" (%s)", rm->kind,
 	    rm->template, out.lang) : g_strdup(rm->kind);
 	ret = reply_store(st, rm, sent, what, cause);
+	if (ret == 0 && rm->sent_msgid != NULL)
+		*rm->sent_msgid = g_strdup(sent->message_id);
 	g_free(what);
 	g_free(body);
 	template_output_clear(&out);
@@ -609,7 +609,7 @@ reply_queue_of(const struct conf *conf, const struct store_ticket *t)
 static int
 reply_canned_send(struct store *st, const struct conf *conf,
     struct store_ticket *t, const char *name, const char *author,
-    int automatic, gint64 now, char **cause)
+    const struct reply_auto *au, gint64 now, char **cause)
 {
 	struct reply_mail	 rm = { 0 };
 	struct mail		*parent;
@@ -630,7 +630,10 @@ reply_canned_send(struct store *st, const struct conf *conf,
 	rm.on_ticket = 1;
 	rm.received_at = received;
 	rm.now = now;
-	if (automatic) {
+	if (au != NULL) {
+		rm.kind = au->kind;
+		rm.vars = au->vars;
+		rm.sent_msgid = au->sent_msgid;
 		rm.automatic = 1;
 		rm.envelope_from = conf->ack_envelope_sender;
 	}
@@ -666,7 +669,7 @@ reply_canned(struct store *st, const struct conf *conf, gint64 id,
 
 	if (reply_canned_ticket(st, conf, id, name, &t, cause) != 0)
 		return -1;
-	ret = reply_canned_send(st, conf, t, name, author, 0, now, cause);
+	ret = reply_canned_send(st, conf, t, name, author, NULL, now, cause);
 	store_ticket_free(t);
 	return ret;
 }
@@ -674,6 +677,16 @@ reply_canned(struct store *st, const struct conf *conf, gint64 id,
 int
 reply_canned_auto(struct store *st, const struct conf *conf, gint64 id,
     const char *name, gint64 now, char **why, char **cause)
+{
+	struct reply_auto	 au = { "reply", NULL, NULL };
+
+	return reply_auto_send(st, conf, id, name, &au, now, why, cause);
+}
+
+int
+reply_auto_send(struct store *st, const struct conf *conf, gint64 id,
+    const char *name, const struct reply_auto *au, gint64 now, char **why,
+    char **cause)
 {
 	struct store_ticket	*t = NULL;
 	int			 ret;
@@ -687,7 +700,7 @@ reply_canned_auto(struct store *st, const struct conf *conf, gint64 id,
 		ret = -1;
 	else if (*why != NULL)
 		ret = 0;
-	else if ((ret = reply_canned_send(st, conf, t, name, NULL, 1, now,
+	else if ((ret = reply_canned_send(st, conf, t, name, NULL, au, now,
 	    cause)) == 0)
 		ret = st->ops->autoreply_add(st, t->requester_addr, t->id, now,
 		    cause) == 0 ? 1 : -1;

@@ -414,6 +414,31 @@ report_resolved(struct report_pass *p, const struct store_report_ticket *t)
 	    report_day_of(p, f->resolved_at)).resolved++;
 }
 
+/* A rating given in the period: the low ones with their comments. */
+static void
+report_rated(struct report_pass *p, const struct store_report_ticket *t)
+{
+	struct report_acc	*accs[REPORT_MAX_ACCS];
+	guint			 n = report_accs(p, t, t->csat_rated_at, accs);
+
+	if (t->csat_rating < 1 || t->csat_rating > 5)
+		return;
+	for (guint i = 0; i < n; i++) {
+		struct report_figures	*fig = accs[i]->fig;
+		struct report_low_score	*l;
+
+		fig->csat_count++;
+		fig->csat[t->csat_rating - 1]++;
+		if (t->csat_rating > 2)
+			continue;
+		l = g_new0(struct report_low_score, 1);
+		l->ticket = t->id;
+		l->rating = t->csat_rating;
+		l->comment = g_strdup(t->csat_comment ? t->csat_comment : "");
+		g_ptr_array_add(fig->csat_low, l);
+	}
+}
+
 static void
 report_ticket(const struct store_report_ticket *t, gpointer arg)
 {
@@ -426,6 +451,8 @@ report_ticket(const struct store_report_ticket *t, gpointer arg)
 		report_created(p, t);
 	if (report_in(r, t->sla.resolved_at))
 		report_resolved(p, t);
+	if (report_in(r, t->csat_rated_at))
+		report_rated(p, t);
 	if (report_in(r, t->sla.reopened_at)) {
 		n = report_accs(p, t, t->sla.reopened_at, accs);
 		for (guint i = 0; i < n; i++)

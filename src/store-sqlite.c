@@ -95,6 +95,9 @@ enum stmt {
 	S_REPORT_TICKETS,
 	S_REPORT_WAITS,
 	S_REPORT_TAGS,
+	S_CSAT_GET,
+	S_CSAT_PUT,
+	S_CSAT_BY_MSGID,
 	S_COUNT
 };
 
@@ -280,8 +283,10 @@ static const char *stmt_sql[S_COUNT] = {
 	    "coalesce(f.first_response_met, -1), coalesce(f.resolved_at, 0), "
 	    "coalesce(f.resolution_wall, 0), coalesce(f.resolution_business, 0), "
 	    "coalesce(f.resolution_met, -1), coalesce(f.reopens, 0), "
-	    "coalesce(f.reopened_at, 0), coalesce(f.agent_replies, 0) "
+	    "coalesce(f.reopened_at, 0), coalesce(f.agent_replies, 0), "
+	    "coalesce(c.rating, 0), coalesce(c.rated_at, 0), c.comment "
 	    "FROM tickets t LEFT JOIN sla_facts f ON f.ticket_id = t.id "
+	    "LEFT JOIN csat c ON c.ticket_id = t.id "
 	    "WHERE t.created_at < ?2 AND (?3 IS NULL OR t.queue = ?3)",
 	[S_REPORT_WAITS] = "SELECT t.id, t.queue, t.priority, t.assignee, "
 	    "t.status, t.created_at, w.since, w.answered_at, w.wall, "
@@ -290,6 +295,12 @@ static const char *stmt_sql[S_COUNT] = {
 	    "w.answered_at < ?2 AND (?3 IS NULL OR t.queue = ?3)",
 	[S_REPORT_TAGS] = "SELECT g.ticket_id, g.tag FROM tags g JOIN tickets "
 	    "t ON t.id = g.ticket_id WHERE t.created_at < ?1",
+	[S_CSAT_GET] = "SELECT survey_at, survey_msgid, rating, comment, "
+	    "rated_at FROM csat WHERE ticket_id = ?1",
+	[S_CSAT_PUT] = "INSERT OR REPLACE INTO csat (ticket_id, survey_at, "
+	    "survey_msgid, rating, comment, rated_at) VALUES (?1, ?2, ?3, ?4, "
+	    "?5, ?6)",
+	[S_CSAT_BY_MSGID] = "SELECT ticket_id FROM csat WHERE survey_msgid = ?1",
 };
 
 /* Migration N brings user_version from N to N + 1. */
@@ -456,7 +467,14 @@ static const char *migrations[] = {
 	" kind TEXT NOT NULL, due INTEGER NOT NULL, basis INTEGER NOT NULL,"
 	" fired INTEGER NOT NULL, PRIMARY KEY (ticket_id, kind)) WITHOUT ROWID;"
 	"CREATE INDEX timers_due ON timers (due) WHERE fired = 0;"
-	"CREATE INDEX sla_waits_answered ON sla_waits (answered_at);",
+	"CREATE INDEX sla_waits_answered ON sla_waits (answered_at);"
+	/* Satisfaction: the survey sent, and the last rating. */
+	"CREATE TABLE csat ("
+	" ticket_id INTEGER PRIMARY KEY REFERENCES tickets (id),"
+	" survey_at INTEGER NOT NULL, survey_msgid TEXT,"
+	" rating INTEGER NOT NULL, comment TEXT, rated_at INTEGER NOT NULL);"
+	"CREATE INDEX csat_survey_msgid ON csat (survey_msgid);"
+	"CREATE INDEX csat_rated_at ON csat (rated_at);",
 };
 
 struct store_sqlite {
@@ -2201,6 +2219,9 @@ sqlite_report_ticket_row(sqlite3_stmt *q, gpointer arg)
 	f->reopens = (guint)sqlite3_column_int64(q, 15);
 	f->reopened_at = sqlite3_column_int64(q, 16);
 	f->agent_replies = (guint)sqlite3_column_int64(q, 17);
+	r.csat_rating = sqlite3_column_int(q, 18);
+	r.csat_rated_at = sqlite3_column_int64(q, 19);
+	r.csat_comment = (const char *)sqlite3_column_text(q, 20);
 	e->ticket(&r, e->arg);
 }
 
@@ -2272,6 +2293,58 @@ sqlite_report_tags(struct store *st, gint64 to, void (*each)(gint64,
 	sqlite3_bind_int64(q, 1, to);
 	return sqlite_report_rows(s, q, "report_tags", sqlite_report_tag_row,
 	    &e, cause);
+}
+
+static void
+sqlite_csat_fill(struct store_sqlite *s, sqlite3_stmt *q, gpointer arg)
+{
+	struct store_csat	*c = arg;
+
+	c->survey_at = sqlite3_column_int64(q, 0);
+	c->survey_msgid = column_text(q, 1);
+	c->rating = sqlite3_column_int(q, 2);
+	c->comment = column_text(q, 3);
+	c->rated_at = sqlite3_column_int64(q, 4);
+}
+
+static int
+sqlite_csat_get(struct store *st, gint64 ticket, struct store_csat *out,
+    char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_CSAT_GET);
+
+	memset(out, 0, sizeof(*out));
+	sqlite3_bind_int64(q, 1, ticket);
+	return sqlite_lookup_row(s, q, "csat_get", sqlite_csat_fill, out,
+	    cause);
+}
+
+static int
+sqlite_csat_put(struct store *st, gint64 ticket, const struct store_csat *c,
+    char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_CSAT_PUT);
+
+	sqlite3_bind_int64(q, 1, ticket);
+	sqlite3_bind_int64(q, 2, c->survey_at);
+	bind_text(q, 3, c->survey_msgid);
+	sqlite3_bind_int(q, 4, c->rating);
+	bind_text(q, 5, c->comment);
+	sqlite3_bind_int64(q, 6, c->rated_at);
+	return sqlite_done(s, q, "csat_put", cause);
+}
+
+static int
+sqlite_csat_by_msgid(struct store *st, const char *msgid, gint64 *ticket,
+    char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_CSAT_BY_MSGID);
+
+	bind_text(q, 1, msgid);
+	return sqlite_lookup_int(s, q, "csat_by_msgid", ticket, cause);
 }
 
 static int
@@ -2398,4 +2471,7 @@ const struct store_ops store_sqlite_ops = {
 	.report_tickets = sqlite_report_tickets,
 	.report_waits = sqlite_report_waits,
 	.report_tags = sqlite_report_tags,
+	.csat_get = sqlite_csat_get,
+	.csat_put = sqlite_csat_put,
+	.csat_by_msgid = sqlite_csat_by_msgid,
 };

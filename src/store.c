@@ -140,6 +140,14 @@ store_sla_clear(struct store_sla *sla)
 }
 
 void
+store_csat_clear(struct store_csat *c)
+{
+	g_free(c->survey_msgid);
+	g_free(c->comment);
+	memset(c, 0, sizeof(*c));
+}
+
+void
 store_timer_clear(gpointer p)
 {
 	struct store_timer	*t = p;

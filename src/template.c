@@ -40,6 +40,11 @@ static const char *const var_names[TV_COUNT] = {
 	[TV_AGENT] = "agent",
 	[TV_ERROR] = "error",
 	[TV_REPLY_BY] = "reply_by",
+	[TV_CSAT_1] = "csat_1",
+	[TV_CSAT_2] = "csat_2",
+	[TV_CSAT_3] = "csat_3",
+	[TV_CSAT_4] = "csat_4",
+	[TV_CSAT_5] = "csat_5",
 };
 
 static const char *const flag_names[TF_COUNT] = {

@@ -20,6 +20,8 @@
 #define TOKEN_PREFIX	"a"
 #define TOKEN_DOMAIN	"reply-token:"
 #define TOKEN_MAC_OCTETS 10
+#define CSAT_PREFIX	"s"
+#define CSAT_DOMAIN	"csat-token:"
 
 /*
  * Reply and forward prefixes as mail clients write them in various
@@ -582,4 +584,80 @@ thread_token_verify_any(const guint8 *keys, gsize nkeys, const char *token,
 
 	g_free(t);
 	return rc;
+}
+
+/*
+ * Satisfaction tokens: "s42.5.MAC", one per rating of a ticket's
+ * survey. The MAC covers the survey's time too, so a token of an
+ * earlier survey, or of another ticket or rating, does not verify.
+ */
+
+static void
+csat_mac(const guint8 key[THREAD_KEY_LEN], gint64 id, int rating,
+    gint64 survey_at, guint8 mac[MAC_OCTETS])
+{
+	char	*text = g_strdup_printf(CSAT_DOMAIN "%" G_GINT64_FORMAT ".%d.%"
+		    G_GINT64_FORMAT, id, rating, survey_at);
+
+	msgid_mac(key, text, strlen(text), mac);
+	g_free(text);
+}
+
+char *
+thread_csat_token_make(const guint8 key[THREAD_KEY_LEN], gint64 id,
+    int rating, gint64 survey_at)
+{
+	GString	*s = g_string_new(NULL);
+	guint8	 mac[MAC_OCTETS];
+
+	csat_mac(key, id, rating, survey_at, mac);
+	g_string_printf(s, CSAT_PREFIX "%" G_GINT64_FORMAT ".%d.", id, rating);
+	msgid_hex(s, mac, TOKEN_MAC_OCTETS);
+	return g_string_free(s, FALSE);
+}
+
+/* The MAC's hex when token is shaped "sID.R.MAC" (lower case), or NULL. */
+static const char *
+csat_token_shape(const char *t, gint64 *id, int *rating)
+{
+	const char	*p;
+
+	if (!g_str_has_prefix(t, CSAT_PREFIX) ||
+	    (*id = token_ticket(t + strlen(CSAT_PREFIX), &p)) == 0 ||
+	    p[0] < '1' || p[0] > '5' || p[1] != '.' ||
+	    !msgid_hex_run(p + 2, TOKEN_MAC_OCTETS * 2) ||
+	    p[2 + TOKEN_MAC_OCTETS * 2] != '\0')
+		return NULL;
+	*rating = p[0] - '0';
+	return p + 2;
+}
+
+int
+thread_csat_token_parse(const char *token, gint64 *id, int *rating)
+{
+	char	*t = g_ascii_strdown(token, -1);
+	int	 shaped = csat_token_shape(t, id, rating) != NULL;
+
+	g_free(t);
+	return shaped;
+}
+
+int
+thread_csat_token_verify_any(const guint8 *keys, gsize nkeys,
+    const char *token, gint64 survey_at)
+{
+	char		*t = g_ascii_strdown(token, -1);
+	const char	*hex;
+	guint8		 mac[MAC_OCTETS];
+	gint64		 id;
+	int		 rating, ok = 0;
+
+	if ((hex = csat_token_shape(t, &id, &rating)) != NULL)
+		for (gsize i = 0; i < nkeys && !ok; i++) {
+			csat_mac(keys + i * THREAD_KEY_LEN, id, rating,
+			    survey_at, mac);
+			ok = msgid_mac_equal(mac, hex, TOKEN_MAC_OCTETS);
+		}
+	g_free(t);
+	return ok;
 }

@@ -122,6 +122,7 @@ ticket_decision_clear(struct ticket_decision *d)
 	g_free(d->agent_queue);
 	if (d->related != NULL)
 		g_array_free(d->related, TRUE);
+	csat_rating_clear(&d->csat);
 	memset(d, 0, sizeof *d);
 }
 
@@ -418,6 +419,22 @@ ticket_check_closed(struct store *st, struct ticket_decision *d, char **cause)
 	return 0;
 }
 
+/* A satisfaction rating joins the ticket it rates, closed or not. */
+static int
+ticket_match_rating(struct store *st, const struct ticket_mail *tm,
+    struct ticket_decision *d, char **cause)
+{
+	int	 found;
+
+	if ((found = csat_recognise(st, tm->conf, tm->mail, tm->deliveries,
+	    &d->csat, cause)) != 1)
+		return found;
+	d->outcome = TICKET_FOLLOW_UP;
+	d->ticket_id = d->csat.ticket;
+	d->how = "satisfaction rating";
+	return 1;
+}
+
 int
 ticket_decide(struct store *st,
     const struct ticket_mail *tm, struct ticket_decision *d, char **cause)
@@ -429,7 +446,8 @@ ticket_decide(struct store *st,
 	memset(d, 0, sizeof *d);
 	d->sender = g_utf8_strdown(sender, -1);
 	if ((found = ticket_find_duplicate(st, tm, d, cause)) != 0 ||
-	    (found = ticket_match_agent(st, tm, d, cause)) != 0)
+	    (found = ticket_match_agent(st, tm, d, cause)) != 0 ||
+	    (found = ticket_match_rating(st, tm, d, cause)) != 0)
 		return found < 0 ? -1 : 0;
 	if (d->agent == AGENT_COPY)
 		found = ticket_match_copy(st, tm, d, cause);
@@ -839,7 +857,8 @@ ticket_gets_rules(const struct ticket_decision *d)
 		return 0;
 	case TICKET_FOLLOW_UP:
 	case TICKET_NEW:
-		return !d->bounce && d->agent != AGENT_COPY;
+		return !d->bounce && d->agent != AGENT_COPY &&
+		    d->csat.rating == 0;
 	}
 	g_assert_not_reached();
 }
@@ -918,6 +937,48 @@ ticket_record_new(struct store *st, const struct ticket_mail *tm,
 	return rc;
 }
 
+/*
+ * A rating: kept with its mail, and nothing else a customer's mail
+ * does: the resolved ticket stays resolved, and only a low rating is
+ * told to the agents.
+ */
+static int
+ticket_record_rating(struct store *st, const struct ticket_mail *tm,
+    const struct ticket_decision *d, char **cause)
+{
+	const struct csat_rating *r = &d->csat;
+	gint64			 id;
+	char			*text;
+	int			 was, rc;
+
+	if (ticket_add_message(st, tm, d, &id, cause) != 0 ||
+	    csat_record(st, r, tm->received_at, &was, cause) != 0)
+		return -1;
+	text = g_strdup_printf("%d of 5 from <%s>%s%s", r->rating,
+	    tm->mail->from_addr, *r->comment ? ":\n\n" : "", r->comment);
+	rc = lifecycle_rated(st, tm->conf, r->ticket, r->rating, was, text,
+	    tm->received_at, cause);
+	g_free(text);
+	return rc;
+}
+
+/* A rating's token that counts nothing: said where the mail went. */
+static int
+ticket_note_csat_refused(struct store *st, const struct ticket_mail *tm,
+    const struct ticket_decision *d, char **cause)
+{
+	const char	*msgid = tm->mail->message_id;
+
+	if (d->csat.refused == NULL || d->outcome == TICKET_DUPLICATE)
+		return 0;
+	log_warn("ticket %" G_GINT64_FORMAT ": mail <%s> from <%s> counts as "
+	    "no rating: %s", d->ticket_id, msgid ? msgid : "",
+	    tm->mail->from_addr, d->csat.refused);
+	return ticket_event(st, d->ticket_id, tm->received_at, "csat_refused",
+	    g_strdup_printf("mail <%s> from <%s> counts as no rating: %s",
+	    msgid ? msgid : "", tm->mail->from_addr, d->csat.refused), cause);
+}
+
 static int
 ticket_record(struct store *st, const struct ticket_mail *tm,
     struct ticket_decision *d, const struct rules_result *rr,
@@ -931,6 +992,8 @@ ticket_record(struct store *st, const struct ticket_mail *tm,
 	case TICKET_AGENT:
 		return ticket_agent_mail(st, tm, d, cause);
 	case TICKET_FOLLOW_UP:
+		if (d->csat.rating != 0)
+			return ticket_record_rating(st, tm, d, cause);
 		if (d->bounce && bounce_apply(st, tm->conf, tm->dsn,
 		    d->ticket_id, tm->received_at, cause) != 0)
 			return -1;
@@ -963,6 +1026,8 @@ ticket_file(struct store *st, const struct ticket_mail *tm,
 		rules_decide(tm->rules, d.outcome == TICKET_FOLLOW_UP, &rr,
 		    NULL);
 	rc = ticket_record(st, tm, &d, rules ? &rr : NULL, res, cause);
+	if (rc == 0)
+		rc = ticket_note_csat_refused(st, tm, &d, cause);
 	if (rules)
 		rules_result_clear(&rr);
 	/* Notifications and agents' mail may have queued mail as well. */

@@ -422,6 +422,7 @@ struct ctl_view {
 	GArray			*links;		/* gint64 */
 	struct store_sla	 sla;
 	GArray			*waits;		/* struct store_sla_wait */
+	struct store_csat	 csat;
 	const struct conf	*conf;		/* for the deadlines */
 };
 
@@ -440,6 +441,7 @@ ctl_view_clear(struct ctl_view *v)
 	store_sla_clear(&v->sla);
 	if (v->waits != NULL)
 		g_array_free(v->waits, TRUE);
+	store_csat_clear(&v->csat);
 }
 
 /* A moment, or null for none (0). */
@@ -552,6 +554,28 @@ ctl_sla_json(struct json *j, const struct conf *conf,
 	json_close(j, '}');
 }
 
+/* The survey and the last rating, or null when none was sent. */
+static void
+ctl_csat_json(struct json *j, const struct store_csat *c)
+{
+	json_key(j, "csat");
+	if (c->survey_at == 0) {
+		json_string(j, NULL);
+		return;
+	}
+	json_open(j, '{');
+	ctl_json_when(j, "survey_at", c->survey_at);
+	json_key(j, "rating");
+	if (c->rating != 0)
+		json_int(j, c->rating);
+	else
+		json_string(j, NULL);
+	json_key(j, "comment");
+	json_string(j, c->rating != 0 ? c->comment : NULL);
+	ctl_json_when(j, "rated_at", c->rated_at);
+	json_close(j, '}');
+}
+
 static void
 ctl_show_json(const struct ctl_view *v)
 {
@@ -568,6 +592,7 @@ ctl_show_json(const struct ctl_view *v)
 	ctl_json_array(&j, "events", v->events, ctl_event_json);
 	ctl_json_array(&j, "outbox", v->outbox, ctl_outbox_json);
 	ctl_sla_json(&j, v->conf, v->t, &v->sla, v->waits);
+	ctl_csat_json(&j, &v->csat);
 	json_close(&j, '}');
 	printf("%s\n", j.out->str);
 	g_string_free(j.out, TRUE);
@@ -688,7 +713,8 @@ ctl_show(struct store *st, struct conf *conf, int argc, char **argv)
 	    st->ops->outbox_list(st, id, &v.outbox, &cause) != 0 ||
 	    st->ops->link_list(st, id, &v.links, &cause) != 0 ||
 	    st->ops->sla_get(st, id, &v.sla, &cause) == -1 ||
-	    st->ops->sla_wait_list(st, id, &v.waits, &cause) != 0)
+	    st->ops->sla_wait_list(st, id, &v.waits, &cause) != 0 ||
+	    st->ops->csat_get(st, id, &v.csat, &cause) == -1)
 		rc = ctl_fail(id, cause, EX_SOFTWARE);
 	else if (opt_json)
 		ctl_show_json(&v);

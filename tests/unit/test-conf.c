@@ -605,6 +605,28 @@ test_sla_errors(void)
 }
 
 static void
+test_csat(void)
+{
+	struct conf	*c = load_ok(base);
+	char		*path, *cause;
+
+	g_assert_cmpint(c->csat_send, ==, 0);
+	g_assert_cmpuint(c->csat_delay, ==, 3600);
+	g_assert_cmpuint(c->pending_remind, ==, 3 * 86400);
+	conf_unref(c);
+	c = load_ok(HEAD "[csat]\nsend = no\ndelay = 2d\n");
+	g_assert_cmpuint(c->csat_delay, ==, 2 * 86400);
+	conf_unref(c);
+	cause = load_error(HEAD "[csat]\nsend = yes\n", &path);
+	g_assert_nonnull(strstr(cause, ": [csat] send = yes, but [ticketd] "
+	    "templates is not set"));
+	g_free(cause);
+	g_free(path);
+	expect_error(HEAD "[csat]\ndelay = 31d\n", 6, "delay:");
+	expect_error(HEAD "[csat]\nsend = perhaps\n", 6, "send:");
+}
+
+static void
 test_holidays(void)
 {
 	char		*hol = write_conf("# Thai\n2026-12-31 New Year's Eve\n");
@@ -655,5 +677,6 @@ main(int argc, char **argv)
 	g_test_add_func("/conf/sla", test_sla);
 	g_test_add_func("/conf/sla-errors", test_sla_errors);
 	g_test_add_func("/conf/holidays", test_holidays);
+	g_test_add_func("/conf/csat", test_csat);
 	return g_test_run();
 }

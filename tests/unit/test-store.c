@@ -833,6 +833,7 @@ static const char downgrade[] =
     "DROP INDEX tags_tag; DROP TABLE ticket_links; DROP TABLE notify_pending;"
     "DROP INDEX messages_from; DROP INDEX tickets_requester_status;"
     "DROP TABLE sla_waits; DROP TABLE sla_facts; DROP TABLE timers;"
+    "DROP TABLE csat;"
     "ALTER TABLE tickets DROP COLUMN assignee;"
     "ALTER TABLE tickets DROP COLUMN status_at;"
     "ALTER TABLE messages DROP COLUMN author;"

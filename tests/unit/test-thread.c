@@ -375,6 +375,44 @@ test_subject_reply(void)
 	g_free(s);
 }
 
+static void
+test_csat_token(void)
+{
+	guint8	 other[THREAD_KEY_LEN];
+	char	*t, *upper, *forged;
+	gint64	 id = 0;
+	int	 rating = 0;
+
+	memset(other, 8, sizeof other);
+	t = thread_csat_token_make(key, 42, 4, 1000);
+	g_assert_true(g_str_has_prefix(t, "s42.4."));
+	g_assert_true(thread_csat_token_parse(t, &id, &rating));
+	g_assert_cmpint(id, ==, 42);
+	g_assert_cmpint(rating, ==, 4);
+	g_assert_true(thread_csat_token_verify_any(key, 1, t, 1000));
+	/* Some MTAs change the case of local parts. */
+	upper = g_ascii_strup(t, -1);
+	g_assert_true(thread_csat_token_verify_any(key, 1, upper, 1000));
+	/* Another survey, key, rating or ticket: no. */
+	g_assert_false(thread_csat_token_verify_any(key, 1, t, 1001));
+	g_assert_false(thread_csat_token_verify_any(other, 1, t, 1000));
+	forged = g_strdup(t);
+	forged[4] = '5';
+	g_assert_false(thread_csat_token_verify_any(key, 1, forged, 1000));
+	forged[4] = '4';
+	forged[1] = '3';
+	g_assert_false(thread_csat_token_verify_any(key, 1, forged, 1000));
+	/* Not shaped like one: an agent's token, a rating of 6, a short MAC. */
+	g_assert_false(thread_csat_token_parse("a42.somchai.0123456789abcdef0123",
+	    &id, &rating));
+	g_assert_false(thread_csat_token_parse("s42.6.0123456789abcdef0123", &id,
+	    &rating));
+	g_assert_false(thread_csat_token_parse("s42.4.0123", &id, &rating));
+	g_free(forged);
+	g_free(upper);
+	g_free(t);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -395,5 +433,6 @@ main(int argc, char **argv)
 	g_test_add_func("/thread/msgid/garbage", test_msgid_garbage);
 	g_test_add_func("/thread/msgid/agent", test_msgid_agent);
 	g_test_add_func("/thread/token", test_token);
+	g_test_add_func("/thread/csat-token", test_csat_token);
 	return g_test_run();
 }
