@@ -118,6 +118,7 @@ bench: tests
 	BUILD=$(BUILD) sh tests/bench/imap.sh
 	BUILD=$(BUILD) sh tests/bench/agents.sh
 	BUILD=$(BUILD) sh tests/bench/rules.sh
+	BUILD=$(BUILD) sh tests/bench/sla.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man5 \

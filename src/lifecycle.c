@@ -917,6 +917,7 @@ lifecycle_rules(struct store *st, const struct conf *conf, gint64 id,
  */
 
 #define LC_TIMERS	(2 * SLA_KINDS + 4)
+#define LC_SLA_STALE	86400	/* seconds late: a breach mails nobody */
 
 static const char *const lc_sla_kinds[SLA_KINDS] = {
 	[SLA_FIRST_RESPONSE] = "first_response",
@@ -1067,14 +1068,40 @@ lc_sla_missed(struct lc *lc, int *met)
  * A warning or a breach: its event, the breached tag, and the agents'
  * notification, kept in this transaction so that it fires once.
  */
+/* What a warning or breach says: the target, when it is due, and how long is left. */
+static char *
+lc_sla_text(int k, int breach, gint64 due, gint64 now, const char *policy)
+{
+	char	*when = store_time_iso(due), *left, *text;
+
+	if (breach) {
+		text = g_strdup_printf("%s breached: it was due at %s (policy "
+		    "%s)", lc_sla_kinds[k], when, policy);
+		g_free(when);
+		return text;
+	}
+	left = sla_duration_text(due - now);
+	text = g_strdup_printf("%s due at %s (policy %s): %s left",
+	    lc_sla_kinds[k], when, policy, left);
+	g_free(left);
+	g_free(when);
+	return text;
+}
+
+/*
+ * A warning or a breach: its event, the breached tag, and the agents'
+ * notification, kept in this transaction so that it fires once. A
+ * breach found more than LC_SLA_STALE late (mail imported with its old
+ * dates, a long outage) is recorded, but mails nobody: it is history.
+ */
 static int
 lc_sla_fire(struct lc *lc, int k, int breach, char **cause)
 {
 	gint64			 due[SLA_KINDS], warn[SLA_KINDS];
 	const struct store_sla	*f = lc_sla(lc, cause);
 	const struct conf_sla	*p;
-	char			*when, *left, *text;
-	int			 rc;
+	char			*text;
+	int			 rc, stale;
 
 	if (f == NULL)
 		return -1;
@@ -1082,14 +1109,11 @@ lc_sla_fire(struct lc *lc, int k, int breach, char **cause)
 	if ((p = lifecycle_deadlines(lc->conf, lc->t, f, due, warn)) == NULL ||
 	    (!breach && due[k] <= lc->now))
 		return 0;
-	when = store_time_iso(due[k]);
-	left = sla_duration_text(due[k] - lc->now);
-	text = breach ? g_strdup_printf("%s breached: it was due at %s "
-	    "(policy %s)", lc_sla_kinds[k], when, p->name) :
-	    g_strdup_printf("%s due at %s (policy %s): %s left",
-	    lc_sla_kinds[k], when, p->name, left);
-	rc = lc_event(lc, breach ? "sla_breach" : "sla_warning",
-	    g_strdup(text), cause);
+	text = lc_sla_text(k, breach, due[k], lc->now, p->name);
+	stale = lc->now - due[k] > LC_SLA_STALE;
+	rc = lc_event(lc, breach ? "sla_breach" : "sla_warning", stale ?
+	    g_strdup_printf("%s; found more than a day late, nobody was "
+	    "mailed", text) : g_strdup(text), cause);
 	if (rc == 0 && breach)
 		rc = lc_tag(lc, "breached", 1, cause);
 	/* A fact already: the answer or resolution can only come late. */
@@ -1097,12 +1121,10 @@ lc_sla_fire(struct lc *lc, int k, int breach, char **cause)
 		lc_sla_missed(lc, &lc->sla.first_response_met);
 	else if (breach && k == SLA_RESOLUTION)
 		lc_sla_missed(lc, &lc->sla.resolution_met);
-	if (rc == 0)
+	if (rc == 0 && !stale)
 		rc = lc_notify(lc, breach ? NOTIFY_SLA_BREACH : NOTIFY_SLA_WARN,
 		    text, cause);
 	g_free(text);
-	g_free(left);
-	g_free(when);
 	return rc;
 }
 

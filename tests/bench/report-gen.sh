@@ -17,7 +17,7 @@ set -eu
 conf=$1 n=$2 days=$3 end=${4:-$(date +%s)}
 BUILD=${BUILD:-build}
 db=$(sed -n 's/^database *= *//p' "$conf" | head -1)
-"$BUILD/ticketctl" -c "$conf" list >/dev/null
+"$BUILD/ticketctl" -c "$conf" list >/dev/null 2>&1
 sqlite3 "$db" <<EOF
 PRAGMA journal_mode = WAL;
 PRAGMA synchronous = OFF;

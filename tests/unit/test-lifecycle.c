@@ -371,12 +371,31 @@ events_of(struct fixture *f, gint64 id, const char *type)
 	return n;
 }
 
+/* Has ticket id an event of type whose detail ends in tail? */
+static int
+has_detail(struct fixture *f, gint64 id, const char *type, const char *tail)
+{
+	GPtrArray	*ev;
+	char		*cause = NULL;
+	int		 found = 0;
+
+	g_assert_cmpint(f->st->ops->event_list(f->st, id, &ev, &cause), ==, 0);
+	for (guint i = 0; i < ev->len; i++) {
+		const struct store_event *e = ev->pdata[i];
+
+		found |= strcmp(e->type, type) == 0 &&
+		    g_str_has_suffix(e->detail, tail);
+	}
+	g_ptr_array_free(ev, TRUE);
+	return found;
+}
+
 #define EVER	G_MAXINT64
 
 static void
 test_timers(struct fixture *f, gconstpointer data)
 {
-	gint64	 id = ticket_new(f), after = 0;
+	gint64	 id = ticket_new(f), after = 0, old;
 	guint	 done;
 	char	*cause = NULL, *got;
 
@@ -424,6 +443,18 @@ test_timers(struct fixture *f, gconstpointer data)
 	got = timers_of(f, id, EVER);
 	g_assert_cmpstr(got, ==, "close_after@6500");
 	g_free(got);
+	/* A breach found a day late is history: recorded, nobody mailed. */
+	old = ticket_new(f);
+	g_assert_cmpint(f->st->ops->begin(f->st, &cause), ==, 0);
+	after = old - 1;
+	g_assert_cmpint(lifecycle_timers_rebuild(f->st, f->conf, &after, 1,
+	    &done, &cause), ==, 0);
+	g_assert_cmpint(f->st->ops->commit(f->st, &cause), ==, 0);
+	g_assert_cmpint(fire(f, old, "first_response.breach", 4600 + 86401), ==,
+	    1);
+	g_assert_cmpuint(events_of(f, old, "sla_breach"), ==, 1);
+	g_assert_true(has_detail(f, old, "sla_breach", "; found more than a "
+	    "day late, nobody was mailed"));
 	/* Closed: nothing more is to come, fired or not. */
 	g_assert_cmpint(fire(f, id, "close_after", 6500), ==, 1);
 	g_assert_cmpstr((got = status_of(f, id)), ==, "closed");
