@@ -128,6 +128,12 @@ struct report {
 	char			*fr_target_policy;
 };
 
+/*
+ * The nearest rank of pct of v[0..n), n > 0: the smallest value with pct
+ * percent of them at or below it. Reorders v.
+ */
+gint64		 report_nearest_rank(gint64 *v, guint n, guint pct);
+
 /* "queue", "agent", ... as --by names them: 0 and *by, or -1. */
 int		 report_by_parse(const char *name, enum report_by *by);
 

@@ -195,6 +195,8 @@ csat_token(struct store *st, const struct conf *conf, const char *addr,
 		g_free(token);
 		return 0;
 	}
+	/* The same address may come as a recipient and on To. */
+	g_clear_pointer(&r->refused, g_free);
 	if ((found = st->ops->csat_get(st, id, &c, cause)) < 0)
 		rc = -1;
 	else if (found == 0 || c.survey_at == 0)

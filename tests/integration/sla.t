@@ -6,7 +6,7 @@
 # firing at once on start, a priority change by ticketctl moving a
 # deadline, and the reminder of a pending ticket.
 . "$(dirname "$0")/../lib.sh"
-plan 27
+plan 29
 
 SINK=$TMP/sink
 eval "$("$PEERS/smtp-sink.sh" start "$SINK")" || exit 1
@@ -143,3 +143,15 @@ wait_for 10 has_event "$t4" reminded "pending for 3s (pending_remind)"
 ok $? "the reminder: $(events "$t4" reminded)"
 wait_for 10 mail_to ona@example.org "still waiting for your answer"
 ok $? "the customer has it"
+
+# 7. A reload that changes a policy moves the deadlines of open tickets:
+# billing's first response, 1 h, becomes 4 s.
+customer pat@example.org 'Card declined' billing
+t5=$id
+reloads=$(grep -c ': reloaded$' "$TICKETD_LOG")
+sed -i '/^\[sla billing\]$/,/^\[/ s/^first_response = 1h$/first_response = 4s/' "$TMP/t.conf"
+kill -HUP "$TICKETD_PID"
+wait_for 10 sh -c "[ \$(grep -c ': reloaded\$' '$TICKETD_LOG') -gt $reloads ]"
+ok $? "reloaded"
+wait_for 15 has_event "$t5" sla_breach "policy billing)"
+ok $? "the open ticket's deadline moved with the policy: $(events "$t5" sla_breach)"

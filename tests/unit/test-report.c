@@ -4,6 +4,7 @@
  * statistics, the shares, the backlog and its ages, the groups, the
  * days and hours, and the JSON and CSV that carry them.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "mime.h"
@@ -281,11 +282,44 @@ test_forms(struct fixture *f, gconstpointer data)
 	report_free(r);
 }
 
+static int
+cmp64(gconstpointer a, gconstpointer b)
+{
+	gint64	 x = *(const gint64 *)a, y = *(const gint64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Selection gives what sorting gives, duplicates and all. */
+static void
+test_rank(void)
+{
+	GRand	*rand = g_rand_new_with_seed(42);
+
+	for (int round = 0; round < 500; round++) {
+		guint	 n = g_rand_int_range(rand, 1, 300);
+		guint	 pct = g_rand_int_range(rand, 1, 101);
+		gint64	*v = g_new(gint64, n), *sorted = g_new(gint64, n);
+		gint32	 spread = g_rand_boolean(rand) ? 5 : 100000;
+		guint	 rank = (n * pct + 99) / 100;
+
+		for (guint i = 0; i < n; i++)
+			v[i] = sorted[i] = g_rand_int_range(rand, 0, spread);
+		qsort(sorted, n, sizeof(*sorted), (GCompareFunc)cmp64);
+		g_assert_cmpint(report_nearest_rank(v, n, pct), ==,
+		    sorted[MAX(rank, 1) - 1]);
+		g_free(v);
+		g_free(sorted);
+	}
+	g_rand_free(rand);
+}
+
 int
 main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	mime_init();
+	g_test_add_func("/report/rank", test_rank);
 	g_test_add("/report/total", struct fixture, NULL, fixture_setup,
 	    test_total, fixture_teardown);
 	g_test_add("/report/groups", struct fixture, NULL, fixture_setup,
