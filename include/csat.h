@@ -54,8 +54,9 @@ void	 csat_rating_clear(struct csat_rating *);
 
 /*
  * The words of a reply to a survey, quotes stripped: 1, *rating and
- * *comment (g_free) when they begin with a rating, "4", "4 - quick and
- * kind", "4/5"; else 0.
+ * *comment (g_free) when their first line is a rating: "4", "4.",
+ * "4/5", "4 out of 5", or "4 - quick and kind" (the comment goes on in
+ * the lines after); else 0, as for "4 days later it broke again".
  */
 int	 csat_reply_rating(const char *text, int *rating, char **comment);
 

@@ -114,6 +114,10 @@ typedef int (*ingest_task_fn)(struct store *, gpointer arg,
 			    int *queued_mail, char **cause);
 void			 ingest_task(struct ingest *, ingest_task_fn fn,
 			    gpointer arg, GDestroyNotify free_arg);
+/* The same, told whether it committed (0 too when dropped): done frees arg. */
+void			 ingest_task_then(struct ingest *, ingest_task_fn fn,
+			    gpointer arg,
+			    void (*done)(gpointer arg, int committed));
 
 /* Import mode: parse and store jobs (struct ingest_job *) in one commit. */
 void			 ingest_run_batch(struct store *, GPtrArray *jobs);

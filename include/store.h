@@ -458,8 +458,8 @@ struct store_sla {
 	gint64		 reopened_at;		/* the last time; 0: never */
 	guint		 agent_replies;		/* public ones */
 	gint64		 waiting_since;		/* a customer mail, unanswered */
-	gint64		 paused_since;		/* pending or resolved since; 0 */
-	gint64		 paused_wall;		/* pending or resolved, all told */
+	gint64		 paused_since;		/* pending, resolved or closed since; 0 */
+	gint64		 paused_wall;		/* pending, resolved or closed, all told */
 	gint64		 paused_business;
 };
 

@@ -1179,6 +1179,9 @@ conf_check_templates(struct conf_parse *p)
 
 	for (guint i = 0; i < c->queues->len; i++)
 		acks |= ((struct conf_queue *)c->queues->pdata[i])->acknowledge;
+	if (c->csat_send && c->recipient_delimiter == '\0')
+		conf_error(p, "[csat] send = yes, but [lmtp] recipient_delimiter "
+		    "is empty: the rating links are subaddresses");
 	if (c->templates_dir == NULL) {
 		if (c->smtp_url != NULL && acks)
 			conf_error(p, "[ticketd] templates is not set, but queues "

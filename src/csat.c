@@ -71,12 +71,25 @@ static int
 csat_unwanted(struct store *st, const struct conf *conf, gint64 id,
     char **why, char **cause)
 {
-	struct mail	*m;
-	char		*return_path;
-	const char	*reason = NULL;
-	int		 said;
+	struct mail		*m;
+	struct store_csat	 c;
+	char			*return_path;
+	const char		*reason = NULL;
+	int			 said;
 
 	*why = NULL;
+	if (conf->templates == NULL ||
+	    !template_exists(conf->templates, CSAT_TEMPLATE)) {
+		*why = g_strdup("no " CSAT_TEMPLATE " template");
+		return 0;
+	}
+	if (st->ops->csat_get(st, id, &c, cause) < 0)
+		return -1;
+	if (c.survey_at != 0) {
+		*why = g_strdup("a survey went before: one a ticket");
+		store_csat_clear(&c);
+		return 0;
+	}
 	if (csat_first_mail(st, conf, id, &m, &return_path, cause) != 0 ||
 	    csat_rule_no_ack(st, id, &said, cause) != 0)
 		return -1;
@@ -122,8 +135,10 @@ csat_sent(struct store *st, gint64 id, gint64 now, char *msgid, char **cause)
 	struct store_csat	 c;
 	int			 rc;
 
-	if (st->ops->csat_get(st, id, &c, cause) < 0)
+	if (st->ops->csat_get(st, id, &c, cause) < 0) {
+		g_free(msgid);
 		return -1;
+	}
 	c.survey_at = now;
 	g_free(c.survey_msgid);
 	c.survey_msgid = msgid;
@@ -237,21 +252,60 @@ csat_from_tokens(struct store *st, const struct conf *conf,
 	return rc;
 }
 
+static const char *
+csat_blank(const char *p)
+{
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return p;
+}
+
+/*
+ * What follows the digit on the first line: nothing, "/5", "of 5",
+ * "out of 5" (then "." or "!" at most), or a dash or colon and the
+ * start of the comment. The line's words after it, or NULL when the
+ * line is not a rating ("4 days later it broke again").
+ */
+static const char *
+csat_after_digit(const char *p)
+{
+	static const char *const outof[] = { "/", "of", "out of" };
+	static const char *const dashes[] = { "-", ":", "\u2013", "\u2014" };
+
+	p = csat_blank(p);
+	for (gsize i = 0; i < G_N_ELEMENTS(dashes); i++)
+		if (g_str_has_prefix(p, dashes[i]))
+			return csat_blank(p + strlen(dashes[i]));
+	for (gsize i = 0; i < G_N_ELEMENTS(outof); i++)
+		if (g_str_has_prefix(p, outof[i])) {
+			p = csat_blank(p + strlen(outof[i]));
+			if (*p++ != '5')
+				return NULL;
+			break;
+		}
+	if (*p == '.' || *p == '!')
+		p++;
+	p = csat_blank(p);
+	return *p == '\0' ? p : NULL;
+}
+
 int
 csat_reply_rating(const char *text, int *rating, char **comment)
 {
-	const char	*p = text;
+	const char	*nl = strchr(text, '\n'), *words;
+	char		*first = g_strndup(text, nl ? (gsize)(nl - text) :
+			    strlen(text));
 
-	if (*p < '1' || *p > '5' || g_ascii_isdigit(p[1]))
+	g_strstrip(first);
+	if (first[0] < '1' || first[0] > '5' ||
+	    (words = csat_after_digit(first + 1)) == NULL) {
+		g_free(first);
 		return 0;
-	*rating = *p - '0';
-	for (p++; *p == ' ' || *p == '\t' || *p == '-' || *p == ':' ||
-	    *p == '.' || *p == ',' || *p == '/'; p++)
-		;
-	/* "4/5" and "4 of 5" are a 4 too. */
-	if (g_str_has_prefix(p, "5") || g_str_has_prefix(p, "of 5"))
-		p += *p == '5' ? 1 : 4;
-	*comment = g_strstrip(g_strdup(p));
+	}
+	*rating = first[0] - '0';
+	*comment = g_strstrip(g_strdup_printf("%s\n%s", words, nl ? nl + 1 :
+	    ""));
+	g_free(first);
 	return 1;
 }
 
@@ -287,9 +341,14 @@ csat_recognise(struct store *st, const struct conf *conf,
 	int	 rc;
 
 	memset(r, 0, sizeof(*r));
-	if ((rc = csat_from_tokens(st, conf, m, recipients, r, cause)) != 0)
-		return rc;
-	return csat_from_reply(st, m, r, cause);
+	/* A machine answering the survey (a vacation notice) rates nothing. */
+	if (reply_automatic(m) != NULL)
+		return 0;
+	if ((rc = csat_from_tokens(st, conf, m, recipients, r, cause)) == 0)
+		rc = csat_from_reply(st, m, r, cause);
+	if (rc == 1)
+		g_clear_pointer(&r->refused, g_free);
+	return rc;
 }
 
 void

@@ -75,6 +75,7 @@ struct ingest_task {
 	ingest_task_fn		 fn;
 	gpointer		 arg;
 	GDestroyNotify		 free_arg;
+	void			 (*done)(gpointer arg, int committed);
 };
 
 struct ingest_job *
@@ -362,11 +363,21 @@ ingest_outbox_ready(struct ingest *in, GPtrArray *batch)
 }
 
 static void
+ingest_task_free(struct ingest_task *t, int committed)
+{
+	if (t->done != NULL)
+		t->done(t->arg, committed);
+	else if (t->free_arg != NULL)
+		t->free_arg(t->arg);
+	g_free(t);
+}
+
+static void
 ingest_run_task(struct ingest *in, struct ingest_task *t)
 {
 	struct store	*st = in->store;
 	char		*cause = NULL;
-	int		 queued = 0;
+	int		 queued = 0, committed = 1;
 
 	if (st->ops->begin(st, &cause) != 0 ||
 	    t->fn(st, t->arg, &queued, &cause) != 0 ||
@@ -374,18 +385,16 @@ ingest_run_task(struct ingest *in, struct ingest_task *t)
 		st->ops->rollback(st);
 		log_warn("ingest: task failed, rolled back: %s", cause);
 		g_free(cause);
-		queued = 0;
+		queued = committed = 0;
 	}
 	if (queued && in->outbox_ready != NULL)
 		in->outbox_ready(in->outbox_arg);
-	if (t->free_arg != NULL)
-		t->free_arg(t->arg);
-	g_free(t);
+	ingest_task_free(t, committed);
 }
 
-void
-ingest_task(struct ingest *in, ingest_task_fn fn, gpointer arg,
-    GDestroyNotify free_arg)
+static void
+ingest_task_push(struct ingest *in, ingest_task_fn fn, gpointer arg,
+    GDestroyNotify free_arg, void (*done)(gpointer, int))
 {
 	struct ingest_task	*t = g_new0(struct ingest_task, 1);
 
@@ -393,7 +402,22 @@ ingest_task(struct ingest *in, ingest_task_fn fn, gpointer arg,
 	t->fn = fn;
 	t->arg = arg;
 	t->free_arg = free_arg;
+	t->done = done;
 	g_async_queue_push(in->ready, t);
+}
+
+void
+ingest_task(struct ingest *in, ingest_task_fn fn, gpointer arg,
+    GDestroyNotify free_arg)
+{
+	ingest_task_push(in, fn, arg, free_arg, NULL);
+}
+
+void
+ingest_task_then(struct ingest *in, ingest_task_fn fn, gpointer arg,
+    void (*done)(gpointer arg, int committed))
+{
+	ingest_task_push(in, fn, arg, NULL, done);
 }
 
 /*
@@ -595,9 +619,7 @@ ingest_stop(struct ingest *in)
 	/* Tasks queued after the marker: what they would do is kept. */
 	while ((task = g_async_queue_try_pop(in->ready)) != NULL) {
 		g_assert(task->job.is_task);
-		if (task->free_arg != NULL)
-			task->free_arg(task->arg);
-		g_free(task);
+		ingest_task_free(task, 0);
 	}
 	g_async_queue_unref(in->ready);
 	g_hash_table_destroy(in->parked);

@@ -69,8 +69,8 @@ lc_replace(char **field, const char *value)
 
 /*
  * SLA facts, recorded as they happen: the first public reply of an
- * agent, each resolution, reopening, and the time spent pending or
- * resolved, which the resolution time does not count.
+ * agent, each resolution, reopening, and the time spent pending,
+ * resolved or closed, which the resolution time does not count.
  */
 
 static struct store_sla *
@@ -212,7 +212,7 @@ lc_sla_status(struct lc *lc, const char *from, const char *to, char **cause)
 		f->reopens++;
 		f->reopened_at = lc->now;
 	}
-	if (strcmp(to, "pending") == 0 || strcmp(to, "resolved") == 0)
+	if (strcmp(to, "pending") == 0 || lc_sla_done(to))
 		f->paused_since = lc->now;
 	lc->sla_state = LC_SLA_CHANGED;
 	return 0;
@@ -917,7 +917,7 @@ lifecycle_rules(struct store *st, const struct conf *conf, gint64 id,
  */
 
 #define LC_TIMERS	(2 * SLA_KINDS + 4)
-#define LC_SLA_STALE	86400	/* seconds late: a breach mails nobody */
+#define LC_SLA_STALE	86400	/* seconds late: a timer mails nobody */
 
 static const char *const lc_sla_kinds[SLA_KINDS] = {
 	[SLA_FIRST_RESPONSE] = "first_response",
@@ -1008,15 +1008,30 @@ lc_status_timers(struct lc *lc, struct store_timer *want, guint *n)
 		if (c->pending_resolve != 0)
 			lc_want(want, n, "pending_resolve",
 			    since + c->pending_resolve, since);
-	} else if (strcmp(lc->t->status, "resolved") == 0) {
-		if (c->close_after != 0)
-			lc_want(want, n, "close_after", since + c->close_after,
-			    since);
-		/* One survey a ticket: the clock never starts again. */
-		if (c->csat_send)
-			lc_want(want, n, "csat_survey", since + c->csat_delay,
-			    0);
-	}
+	} else if (strcmp(lc->t->status, "resolved") == 0 &&
+	    c->close_after != 0)
+		lc_want(want, n, "close_after", since + c->close_after, since);
+}
+
+/*
+ * The survey, [csat] delay after the ticket was resolved (or closed),
+ * however soon it closes. One a ticket: its clock never starts again,
+ * so once fired it stays fired.
+ */
+static int
+lc_survey_timer(struct lc *lc, struct store_timer *want, guint *n,
+    char **cause)
+{
+	const struct store_sla	*f;
+
+	if (!lc->conf->csat_send || !lc_sla_done(lc->t->status))
+		return 0;
+	if ((f = lc_sla(lc, cause)) == NULL)
+		return -1;
+	if (f->resolved_at != 0)
+		lc_want(want, n, "csat_survey", f->resolved_at +
+		    lc->conf->csat_delay, 0);
+	return 0;
 }
 
 static int
@@ -1024,21 +1039,23 @@ lc_timers_want(struct lc *lc, struct store_timer *want, guint *n,
     char **cause)
 {
 	*n = 0;
-	if (lc_sla_timers(lc, want, n, cause) != 0)
+	if (lc_sla_timers(lc, want, n, cause) != 0 ||
+	    lc_survey_timer(lc, want, n, cause) != 0)
 		return -1;
 	lc_status_timers(lc, want, n);
 	return 0;
 }
 
-/* A closed ticket has nothing more to come. */
+/*
+ * Fired timers stay, closed or not: a ticket opened again must not fire
+ * them a second time.
+ */
 static int
 lc_timers(struct lc *lc, char **cause)
 {
 	struct store_timer	 want[LC_TIMERS];
 	guint			 n;
 
-	if (strcmp(lc->t->status, "closed") == 0)
-		return lc->st->ops->timer_clear(lc->st, lc->t->id, cause);
 	if (lc_timers_want(lc, want, &n, cause) != 0)
 		return -1;
 	return lc->st->ops->timer_set(lc->st, lc->t->id, want, n, cause);
@@ -1180,13 +1197,20 @@ lc_timer_status(struct lc *lc, const char *to, guint after, const char *key,
 }
 
 static int
-lc_timer_act(struct lc *lc, const char *kind, char **cause)
+lc_timer_act(struct lc *lc, const struct store_timer *tm, char **cause)
 {
 	const struct conf	*c = lc->conf;
+	const char		*kind = tm->kind;
 	int			 k, breach;
 
 	if ((k = lc_sla_timer_kind(kind, &breach)) >= 0)
 		return lc_sla_fire(lc, k, breach, cause);
+	/* Mail to the customer a day late (an upgrade, an outage) is noise. */
+	if ((strcmp(kind, "pending_remind") == 0 ||
+	    strcmp(kind, "csat_survey") == 0) && lc->now - tm->due > LC_SLA_STALE)
+		return lc_event(lc, strcmp(kind, "csat_survey") == 0 ?
+		    "csat_skipped" : "remind_skipped", g_strdup("found more "
+		    "than a day late"), cause);
 	if (strcmp(kind, "pending_remind") == 0)
 		return lc_remind(lc, cause);
 	if (strcmp(kind, "csat_survey") == 0)
@@ -1229,7 +1253,7 @@ lifecycle_timer_fire(struct store *st, const struct conf *conf,
 	if ((rc = lc_timers_want(&lc, want, &n, cause)) == 0 &&
 	    lc_timer_stands(tm, want, n, now)) {
 		*fired = 1;
-		rc = lc_timer_act(&lc, tm->kind, cause);
+		rc = lc_timer_act(&lc, tm, cause);
 		if (rc == 0)
 			rc = lc_save(&lc, cause);
 		if (rc == 0)
@@ -1260,6 +1284,29 @@ lifecycle_rated(struct store *st, const struct conf *conf, gint64 id,
 	return rc;
 }
 
+/* One ticket's timers; one that fails is logged and keeps its old ones. */
+static int
+lc_timers_again(struct store *st, const struct conf *conf, gint64 id,
+    char **cause)
+{
+	struct lc	 lc = { st, conf, NULL, NULL, "timer", 0, 0, 0 };
+	char		*why = NULL;
+	int		 rc;
+
+	if (st->ops->savepoint(st, cause) != 0)
+		return -1;
+	if ((rc = lc_load(&lc, id, &why)) == 0)
+		rc = lc_timers(&lc, &why);
+	lc_done(&lc);
+	if (rc == 0)
+		return st->ops->release(st, cause);
+	st->ops->rollback_savepoint(st);
+	log_warn("ticket %" G_GINT64_FORMAT ": timers not worked out again: %s",
+	    id, why ? why : "unknown error");
+	g_free(why);
+	return 0;
+}
+
 int
 lifecycle_timers_rebuild(struct store *st, const struct conf *conf,
     gint64 *after, guint limit, guint *done, char **cause)
@@ -1271,13 +1318,9 @@ lifecycle_timers_rebuild(struct store *st, const struct conf *conf,
 	if (st->ops->tickets_live(st, *after, limit, &ids, cause) != 0)
 		return -1;
 	for (guint i = 0; i < ids->len && rc == 0; i++) {
-		struct lc lc = { st, conf, NULL, NULL, "timer", 0, 0, 0 };
-
 		*after = g_array_index(ids, gint64, i);
-		if ((rc = lc_load(&lc, *after, cause)) == 0)
-			rc = lc_timers(&lc, cause);
-		lc_done(&lc);
-		*done += rc == 0;
+		rc = lc_timers_again(st, conf, *after, cause);
+		(*done)++;
 	}
 	g_array_free(ids, TRUE);
 	return rc;

@@ -143,6 +143,7 @@ report_local(GTimeZone *tz, gint64 t)
 /* A day of the period: its start, key, week and weekday. */
 struct report_day_info {
 	gint64		 start;
+	gint64		 length;	/* 86400, but on a DST change */
 	char		*key;		/* "2026-11-23" */
 	char		*week_key;	/* its Monday's */
 	guint		 week;		/* in r->weeks */
@@ -186,6 +187,8 @@ report_days(struct report_pass *p)
 		g_array_append_val(r->days, d);
 		next = g_date_time_add_days(day, 1);
 		t = report_local_midnight(r->q.tz, next);
+		g_array_index(p->days, struct report_day_info,
+		    p->days->len - 1).length = t - di.start;
 		g_date_time_unref(next);
 		g_date_time_unref(monday);
 		g_date_time_unref(day);
@@ -356,6 +359,24 @@ report_share_add(struct report_share *s, int met)
 	s->met += met == 1;
 }
 
+static gint64
+report_offset(GTimeZone *tz, gint64 t)
+{
+	return g_time_zone_get_offset(tz, g_time_zone_find_interval(tz,
+	    G_TIME_TYPE_UNIVERSAL, t));
+}
+
+/* The hour on the clock at t, on day di: the zone asked only on a DST day. */
+static guint
+report_hour(GTimeZone *tz, const struct report_day_info *di, gint64 t)
+{
+	gint64	 secs = t - di->start;
+
+	if (di->length != 86400)
+		secs += report_offset(tz, t) - report_offset(tz, di->start);
+	return (guint)CLAMP(secs / 3600, 0, 23);
+}
+
 static void
 report_created(struct report_pass *p, const struct store_report_ticket *t)
 {
@@ -383,7 +404,7 @@ report_created(struct report_pass *p, const struct store_report_ticket *t)
 	g_array_index(p->r->days, struct report_day, day).created++;
 	report_share_add(&g_array_index(p->r->weeks, struct report_week,
 	    di->week).first_response_target, f->first_response_met);
-	hour = (guint)MIN(23, (t->created_at - di->start) / 3600);
+	hour = report_hour(p->r->q.tz, di, t->created_at);
 	p->r->hour_of_week[di->weekday][hour]++;
 	if (f->first_response_at != 0)
 		for (guint b = 0; b < REPORT_FR_BUCKETS; b++)
@@ -540,9 +561,9 @@ report_select(gint64 *v, guint n, guint k)
 gint64
 report_nearest_rank(gint64 *v, guint n, guint pct)
 {
-	guint	 rank = (n * pct + 99) / 100;
+	guint64	 rank = ((guint64)n * pct + 99) / 100;
 
-	return report_select(v, n, MAX(rank, 1) - 1);
+	return report_select(v, n, (guint)MAX(rank, 1) - 1);
 }
 
 static void
@@ -976,21 +997,31 @@ static const char report_csv_head[] = "group,created,resolved,reopened,"
     "resolution_p90,resolution_within_target,next_response_within_target,"
     "one_touch,messages_per_ticket,csat_count,csat_average\n";
 
-/* A field: quoted when it must be (RFC 4180), empty for null. */
+/* A number as the JSON has it: empty for null. */
 static void
 report_csv_field(GString *out, const char *v, int last)
 {
-	if (strcmp(v, "null") != 0 && strpbrk(v, ",\"\r\n") != NULL) {
-		g_string_append_c(out, '"');
-		for (const char *c = v; *c; c++) {
-			if (*c == '"')
-				g_string_append_c(out, '"');
-			g_string_append_c(out, *c);
-		}
-		g_string_append_c(out, '"');
-	} else if (strcmp(v, "null") != 0)
+	if (strcmp(v, "null") != 0)
 		g_string_append(out, v);
 	g_string_append_c(out, last ? '\n' : ',');
+}
+
+/*
+ * A group's name: quoted (RFC 4180), and never read as a formula by a
+ * spreadsheet ("=cmd|..." gets a quote mark in front).
+ */
+static void
+report_csv_text(GString *out, const char *v)
+{
+	g_string_append_c(out, '"');
+	if (*v != '\0' && strchr("=+-@", *v) != NULL)
+		g_string_append_c(out, '\'');
+	for (const char *c = v; *c; c++) {
+		if (*c == '"')
+			g_string_append_c(out, '"');
+		g_string_append_c(out, *c);
+	}
+	g_string_append(out, "\",");
 }
 
 static void
@@ -1012,7 +1043,7 @@ report_csv_row(GString *out, const struct report_figures *f)
 {
 	char	*average;
 
-	report_csv_field(out, f->key ? f->key : "total", 0);
+	report_csv_text(out, f->key ? f->key : "total");
 	report_csv_take(out, g_strdup_printf("%u", f->created));
 	report_csv_take(out, g_strdup_printf("%u", f->resolved));
 	report_csv_take(out, g_strdup_printf("%u", f->reopened));

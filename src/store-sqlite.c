@@ -269,8 +269,8 @@ static const char *stmt_sql[S_COUNT] = {
 	    "WHERE fired = 0 AND due <= ?1 ORDER BY due, ticket_id LIMIT ?2",
 	[S_TIMER_FIRED] = "UPDATE timers SET fired = 1 WHERE ticket_id = ?1 "
 	    "AND kind = ?2",
-	[S_TIMER_NEXT] = "SELECT min(due) FROM timers WHERE fired = 0 "
-	    "HAVING count(*) > 0",
+	[S_TIMER_NEXT] = "SELECT due FROM timers WHERE fired = 0 ORDER BY due "
+	    "LIMIT 1",
 	[S_TIMER_RETRY] = "UPDATE timers SET due = ?3 WHERE ticket_id = ?1 "
 	    "AND kind = ?2 AND fired = 0",
 	/* Messages are counted only where they are reported: a bounded cost. */
@@ -462,6 +462,11 @@ static const char *migrations[] = {
 	 */
 	"ALTER TABLE sla_facts ADD COLUMN reopened_at INTEGER NOT NULL "
 	"DEFAULT 0;"
+	/* What the status events already say, for the reports. */
+	"UPDATE sla_facts SET reopened_at = coalesce((SELECT max(e.at) FROM "
+	"events e WHERE e.ticket_id = sla_facts.ticket_id AND e.type IN "
+	"('reopened', 'status') AND (e.detail LIKE 'resolved -> open %' OR "
+	"e.detail LIKE 'closed -> open %')), 0) WHERE reopens > 0;"
 	"CREATE TABLE timers ("
 	" ticket_id INTEGER NOT NULL REFERENCES tickets (id),"
 	" kind TEXT NOT NULL, due INTEGER NOT NULL, basis INTEGER NOT NULL,"

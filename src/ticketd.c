@@ -301,12 +301,17 @@ ticketd_start(struct ticketd *td)
 	    (reader = store_open("sqlite", td->conf->database, &cause)) == NULL ||
 	    (td->outbox = outbox_start(td->conf, &cause)) == NULL ||
 	    (td->ingest = ingest_start(st, reader, NULL, outbox_wake,
-	    td->outbox, &cause)) == NULL ||
-	    (td->timer = timer_start(td->conf, td->ingest, &cause)) == NULL) {
+	    td->outbox, &cause)) == NULL) {
 		log_warn("%s", cause);
 		g_free(cause);
 		store_close(reader);
 		store_close(st);
+		return -1;
+	}
+	/* The stores are the pipeline's now: ticketd_stop() closes them. */
+	if ((td->timer = timer_start(td->conf, td->ingest, &cause)) == NULL) {
+		log_warn("%s", cause);
+		g_free(cause);
 		return -1;
 	}
 	td->sources = g_ptr_array_new();

@@ -23,6 +23,7 @@
 #define TIMER_REBUILD	500	/* tickets worked out again per writer task */
 #define TIMER_RETRY	60	/* seconds before a failed timer fires again */
 #define TIMER_BACKOFF	5	/* seconds after a task that was rolled back */
+#define TIMER_FLUSH	60	/* seconds: notifications ticketctl left kept */
 
 struct timer {
 	struct ingest	*ingest;
@@ -40,6 +41,7 @@ struct timer {
 	gint64		 rebuild_after;	/* ... above this ticket id */
 	guint		 rebuilt;
 	gint64		 rebuild_started;
+	gint64		 flushed;	/* monotonic: the last fire task */
 };
 
 /* One writer task of ours. */
@@ -135,11 +137,12 @@ timer_rebuilt(struct timer *t, const struct timer_task *tt)
 
 /* On the writer, after the commit or rollback (or at ingest_stop()). */
 static void
-timer_task_done(gpointer arg)
+timer_task_done(gpointer arg, int committed)
 {
 	struct timer_task	*tt = arg;
 	struct timer		*t = tt->t;
 
+	tt->ok = tt->ok && committed;
 	g_mutex_lock(&t->lock);
 	t->busy = 0;
 	t->failed = !tt->ok;
@@ -162,7 +165,9 @@ timer_submit(struct timer *t, ingest_task_fn fn)
 	tt->generation = t->generation;
 	tt->after = t->rebuild_after;
 	t->busy = 1;
-	ingest_task(t->ingest, fn, tt, timer_task_done);
+	if (fn == timer_fire_task)
+		t->flushed = g_get_monotonic_time();
+	ingest_task_then(t->ingest, fn, tt, timer_task_done);
 }
 
 /* Under the lock: sleep for us at most, or until woken. */
@@ -177,30 +182,44 @@ timer_sleep(struct timer *t, gint64 us)
 	t->woken = 0;
 }
 
-/* Fire what is due, or sleep until the soonest timer or TIMER_POLL. */
-static void
-timer_next(struct timer *t)
+/*
+ * Fire what is due: 1 when a task went. Also every TIMER_FLUSH, for the
+ * notifications another process kept. *next: the soonest, or 0.
+ */
+static int
+timer_fire_due(struct timer *t, gint64 *next)
 {
-	gint64	 due = 0, now, wait = TIMER_POLL * G_USEC_PER_SEC;
+	gint64	 due = 0;
 	char	*cause = NULL;
 	int	 found;
 
+	*next = 0;
 	g_mutex_unlock(&t->lock);
 	found = t->reader->ops->timer_next(t->reader, &due, &cause);
 	g_mutex_lock(&t->lock);
 	if (found < 0) {
 		log_warn("timers: %s", cause);
 		g_free(cause);
-		timer_sleep(t, TIMER_BACKOFF * G_USEC_PER_SEC);
-		return;
+		t->failed = 1;
+		return 0;
 	}
-	now = g_get_real_time();
-	if (found == 1 && due * G_USEC_PER_SEC <= now) {
+	if ((found == 1 && due * G_USEC_PER_SEC <= g_get_real_time()) ||
+	    g_get_monotonic_time() - t->flushed >= TIMER_FLUSH * G_USEC_PER_SEC) {
 		timer_submit(t, timer_fire_task);
-		return;
+		return 1;
 	}
-	if (found == 1)
-		wait = MIN(wait, due * G_USEC_PER_SEC - now);
+	*next = found == 1 ? due : 0;
+	return 0;
+}
+
+/* Sleep until the soonest timer, or TIMER_POLL at most. */
+static void
+timer_wait(struct timer *t, gint64 next)
+{
+	gint64	 wait = TIMER_POLL * G_USEC_PER_SEC;
+
+	if (next != 0)
+		wait = MIN(wait, next * G_USEC_PER_SEC - g_get_real_time());
 	timer_sleep(t, wait);
 }
 
@@ -209,6 +228,8 @@ timer_thread(gpointer arg)
 {
 	struct timer	*t = arg;
 
+	gint64		 next;
+
 	g_mutex_lock(&t->lock);
 	while (!t->stopping) {
 		if (t->busy)
@@ -216,10 +237,13 @@ timer_thread(gpointer arg)
 		else if (t->failed) {
 			t->failed = 0;
 			timer_sleep(t, TIMER_BACKOFF * G_USEC_PER_SEC);
-		} else if (t->rebuild)
+		} else if (timer_fire_due(t, &next) || t->failed)
+			continue;
+		/* A rebuild goes a chunk at a time, what is due in between. */
+		else if (t->rebuild)
 			timer_submit(t, timer_rebuild_task);
 		else
-			timer_next(t);
+			timer_wait(t, next);
 	}
 	g_mutex_unlock(&t->lock);
 	return NULL;

@@ -67,7 +67,7 @@ is "$(j '[.days[].created] | add')" "$(j .total.created)" "and in the days"
 ctl report --from 2026-11-09 --to 2026-11-22 --json | cmp -s - "$TMP/r.json"
 ok $? "a second run gives the same numbers"
 ctl report --from 2026-11-09 --to 2026-11-22 --csv >"$TMP/r.csv"
-is "$(sed -n 2p "$TMP/r.csv" | cut -d, -f1-5,11)" "total,$(j '[.total | .created, .resolved, .reopened, .backlog, .first_response.median] | join(",")')" "the CSV's total row"
+is "$(sed -n 2p "$TMP/r.csv" | cut -d, -f1-5,11)" "\"total\",$(j '[.total | .created, .resolved, .reopened, .backlog, .first_response.median] | join(",")')" "the CSV's total row"
 ctl report --from 2026-11-09 --to 2026-11-22 --by queue --json >"$TMP/q.json"
 is "$(jq '[.groups[].created] | add' "$TMP/q.json") $(jq -r '[.groups[].key] | join(",")' "$TMP/q.json")" "$(j .total.created) billing,support" \
     "by queue: the groups add up"

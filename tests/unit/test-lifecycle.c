@@ -455,14 +455,50 @@ test_timers(struct fixture *f, gconstpointer data)
 	g_assert_cmpuint(events_of(f, old, "sla_breach"), ==, 1);
 	g_assert_true(has_detail(f, old, "sla_breach", "; found more than a "
 	    "day late, nobody was mailed"));
-	/* Closed: nothing more is to come, fired or not. */
+	/* Closed: nothing more is to come. */
 	g_assert_cmpint(fire(f, id, "close_after", 6500), ==, 1);
 	g_assert_cmpstr((got = status_of(f, id)), ==, "closed");
 	g_free(got);
 	got = timers_of(f, id, EVER);
 	g_assert_cmpstr(got, ==, "");
 	g_free(got);
+	/*
+	 * Opened again at 7000: the breach that fired stays fired, and the
+	 * resolution clock left out 2000 s pending, resolved and closed.
+	 */
+	act_at(f, id, NULL, NULL, "open", 7000);
+	got = timers_of(f, id, EVER);
+	g_assert_cmpstr(got, ==, "resolution.warn@8760 resolution.breach@10200");
+	g_free(got);
 	g_assert_null(cause);
+}
+
+/* Closed before the survey was due, it still goes: once, and not a day late. */
+static void
+test_survey_timer(struct fixture *f, gconstpointer data)
+{
+	gint64	 id = ticket_new(f), late = ticket_new(f);
+	char	*got;
+
+	/* [csat] send = yes needs templates, which this fixture has not. */
+	f->conf->csat_send = 1;
+	f->conf->csat_delay = 3600;
+	f->conf->close_after = 100;
+	act_at(f, id, NULL, NULL, "resolved", 2000);
+	g_assert_cmpint(fire(f, id, "close_after", 2100), ==, 1);
+	got = timers_of(f, id, EVER);
+	g_assert_cmpstr(got, ==, "csat_survey@5600");
+	g_free(got);
+	/* No template here: the survey is skipped, and said so; once. */
+	g_assert_cmpint(fire(f, id, "csat_survey", 5600), ==, 1);
+	g_assert_cmpuint(events_of(f, id, "csat_skipped"), ==, 1);
+	got = timers_of(f, id, EVER);
+	g_assert_cmpstr(got, ==, "");
+	g_free(got);
+	act_at(f, late, NULL, NULL, "resolved", 2000);
+	g_assert_cmpint(fire(f, late, "csat_survey", 5600 + 86401), ==, 1);
+	g_assert_true(has_detail(f, late, "csat_skipped", "found more than a day "
+	    "late"));
 }
 
 int
@@ -478,5 +514,7 @@ main(int argc, char **argv)
 	    fixture_setup, test_sla_facts, fixture_teardown);
 	g_test_add("/lifecycle/timers", struct fixture, sla_conf,
 	    fixture_setup, test_timers, fixture_teardown);
+	g_test_add("/lifecycle/survey-timer", struct fixture, sla_conf,
+	    fixture_setup, test_survey_timer, fixture_teardown);
 	return g_test_run();
 }

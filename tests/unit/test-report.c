@@ -275,11 +275,53 @@ test_forms(struct fixture *f, gconstpointer data)
 	g_string_truncate(out, 0);
 	report_csv(r, out);
 	g_assert_true(g_str_has_prefix(out->str, "group,created,"));
-	g_assert_nonnull(strstr(out->str, "\ntotal,4,3,1,3,1,0,1,1,3,1800,"
+	g_assert_nonnull(strstr(out->str, "\n\"total\",4,3,1,3,1,0,1,1,3,1800,"
 	    "7200,3200.0,7200,0.6667,1,3,86400,345600,0.3333,0.5000,0.6667,"
 	    "0.75,0,\n"));
+	g_assert_nonnull(strstr(out->str, "\n\"low\",1,"));
 	g_string_free(out, TRUE);
 	report_free(r);
+}
+
+/* A tag that reads as a formula stays text in a spreadsheet. */
+static void
+test_csv_formula(struct fixture *f, gconstpointer data)
+{
+	struct report	*r;
+	GString		*out = g_string_new(NULL);
+	char		*cause = NULL;
+
+	week(f);
+	g_assert_cmpint(f->st->ops->tag_add(f->st, 1, "=cmd|' /c calc'!A0",
+	    &cause), ==, 1);
+	r = make(f, REPORT_BY_TAG);
+	report_csv(r, out);
+	g_assert_nonnull(strstr(out->str, "\n\"'=cmd|' /c calc'!A0\",1,"));
+	g_string_free(out, TRUE);
+	report_free(r);
+}
+
+/* The Sunday Berlin turns its clocks back: 25 hours, 10:00 is 10:00. */
+static void
+test_dst_hours(struct fixture *f, gconstpointer data)
+{
+	GDateTime		*at = g_date_time_new_utc(2026, 10, 25, 9, 0, 0);
+	struct report_query	 q = { 0 };
+	struct report		*r;
+	char			*cause = NULL;
+
+	ticket(f, "support", "normal", "new", g_date_time_to_unix(at));
+	q.tz = g_time_zone_new_identifier("Europe/Berlin");
+	g_assert_nonnull(q.tz);
+	q.from = g_date_time_to_unix(at) - 9 * H - 2 * H;	/* local midnight */
+	q.to = q.from + 25 * H;
+	r = report_make(f->st, f->conf, &q, &cause);
+	g_assert_null(cause);
+	g_assert_cmpuint(r->days->len, ==, 1);
+	g_assert_cmpuint(r->hour_of_week[6][10], ==, 1);
+	report_free(r);
+	g_time_zone_unref(q.tz);
+	g_date_time_unref(at);
 }
 
 static int
@@ -326,5 +368,9 @@ main(int argc, char **argv)
 	    test_groups, fixture_teardown);
 	g_test_add("/report/forms", struct fixture, NULL, fixture_setup,
 	    test_forms, fixture_teardown);
+	g_test_add("/report/csv-formula", struct fixture, NULL, fixture_setup,
+	    test_csv_formula, fixture_teardown);
+	g_test_add("/report/dst-hours", struct fixture, NULL, fixture_setup,
+	    test_dst_hours, fixture_teardown);
 	return g_test_run();
 }

@@ -912,6 +912,41 @@ test_requester_facts(struct fixture *f, gconstpointer data)
 	store_close(reader);
 }
 
+/*
+ * Migration 10 on a database at version 9 with a ticket reopened after
+ * its resolution: the reopening's time comes from its status event.
+ */
+static void
+test_migration_10(struct fixture *f, gconstpointer data)
+{
+	struct store_sla	 sla;
+	char			*out, *cause = NULL;
+
+	ticket_new(f, "a@example.org", "open", "support", NULL, 100);
+	store_close(f->st);
+	if ((out = sqlite_shell(f, "DROP TABLE timers; DROP TABLE csat;"
+	    "DROP INDEX sla_waits_answered;"
+	    "ALTER TABLE sla_facts DROP COLUMN reopened_at;"
+	    "INSERT INTO sla_facts VALUES (1, 'p', 0, 0, 0, -1, 300, 200, 200, "
+	    "1, 1, 0, 0, 0, 0, 0);"
+	    "INSERT INTO events (ticket_id, at, type, detail) VALUES "
+	    "(1, 300, 'status', 'open -> resolved by admin (ticketctl): x'), "
+	    "(1, 777, 'reopened', 'resolved -> open by ticketd (customer "
+	    "mail): y'), (1, 900, 'reopened', 'pending -> open by x: z');"
+	    "PRAGMA user_version = 9;")) == NULL) {
+		f->st = store_open("sqlite", f->db, &cause);
+		g_test_skip("no sqlite3 shell");
+		return;
+	}
+	g_free(out);
+	f->st = store_open("sqlite", f->db, &cause);
+	g_assert_null(cause);
+	g_assert_cmpint(f->st->ops->sla_get(f->st, 1, &sla, &cause), ==, 1);
+	g_assert_cmpint(sla.reopened_at, ==, 777);
+	g_assert_cmpuint(sla.reopens, ==, 1);
+	store_sla_clear(&sla);
+}
+
 #define ADD(name, fn) g_test_add(name, struct fixture, NULL, fixture_setup, \
 	fn, fixture_teardown)
 
@@ -942,6 +977,7 @@ main(int argc, char **argv)
 	ADD("/store/timers", test_timers);
 	ADD("/store/authors", test_authors);
 	ADD("/store/migration", test_migration);
+	ADD("/store/migration-10", test_migration_10);
 	ADD("/store/requester-facts", test_requester_facts);
 	g_test_add_func("/store/open-failure", test_open_failure);
 	return g_test_run();
