@@ -21,7 +21,7 @@ BUILD	?= build
 SANFLAGS =
 endif
 
-PKGS	 = gmime-3.0 uchardet sqlite3 libpcre2-8 glib-2.0 gio-2.0 gio-unix-2.0 libxml-2.0 libcurl gnutls
+PKGS	 = gmime-3.0 uchardet libsystemd sqlite3 libpcre2-8 glib-2.0 gio-2.0 gio-unix-2.0 libxml-2.0 libcurl gnutls
 WFLAGS	 = -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wmissing-prototypes \
 	   -Wstrict-prototypes -Wshadow -Wno-missing-field-initializers -Iinclude \
 	   $(shell pkg-config --cflags $(PKGS))

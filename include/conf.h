@@ -13,6 +13,8 @@
 #ifndef CONF_H
 #define CONF_H
 
+#include <sys/types.h>
+
 #include <glib.h>
 
 #include "sla.h"
@@ -112,6 +114,8 @@ struct conf {
 	char		*rules_path;	/* a rule file or directory, or NULL */
 	struct rules	*rules;		/* loaded from it; NULL without */
 	GBytes		*secret;	/* from secret_file, or NULL */
+	char		*user;		/* drop to it when started as root */
+	char		*syslog_facility;	/* "mail" (log_facility()) */
 	/*
 	 * Our Message-ID keys, THREAD_KEY_LEN octets each, newest first:
 	 * the first signs, every one verifies. Not from the file: set by
@@ -168,6 +172,15 @@ struct conf	*conf_load_buffer(const char *path, const char *text,
 		    gsize len, char **cause);
 struct conf	*conf_ref(struct conf *);
 void		 conf_unref(struct conf *);
+/* "90", "30s", "5m", "2h", "1d": seconds, or -1. */
+gint64		 conf_parse_duration(const char *);
+/*
+ * The user a daemon started as root becomes: 1 and its ids with
+ * [ticketd] user; 0 when not root or no user is set; -1 and *cause when
+ * the user is gone or is root itself.
+ */
+int		 conf_user_ids(const struct conf *, uid_t *, gid_t *,
+		    char **cause);
 
 /*
  * The queue that owns address (case-insensitive; "local+ext@domain"

@@ -11,6 +11,8 @@
 #ifndef DBLOCK_H
 #define DBLOCK_H
 
+#include <sys/types.h>
+
 struct dblock;
 
 /*
@@ -20,6 +22,13 @@ struct dblock;
  */
 int		 dblock_take(const char *database, struct dblock **lock,
 		    char **cause);
+/* Give the lock file to the user the daemon becomes; -1 and errno. */
+int		 dblock_chown(struct dblock *, uid_t, gid_t);
+/*
+ * Who holds database's lock: 1 and *pid when a daemon runs on it, 0
+ * when none does, -1 and *cause when the lock file cannot be read.
+ */
+int		 dblock_holder(const char *database, long *pid, char **cause);
 /* Let go: close the lock file (it stays, holding the last pid). */
 void		 dblock_release(struct dblock *);
 

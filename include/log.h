@@ -20,6 +20,10 @@ enum log_trace {
 void	 log_open(const char *ident, int use_syslog);
 /* Parse "lmtp,sql" into the trace mask. -1 and *cause on an unknown name. */
 int	 log_set_trace(const char *list, char **cause);
+/* The syslog facility called name (LOG_MAIL for "mail"), or -1. */
+int	 log_facility(const char *name);
+/* With syslog, log to the facility called name from now on. */
+void	 log_set_facility(const char *name);
 int	 log_tracing(enum log_trace);
 
 void	 log_info(const char *fmt, ...) G_GNUC_PRINTF(1, 2);

@@ -18,7 +18,15 @@ struct source_ops {
 	const char	*name;
 	/* Does the config ask for this source at all? */
 	int		 (*wanted)(const struct conf *);
-	struct source	*(*start)(struct conf *, struct ingest *, char **cause);
+	/*
+	 * Bind what may need root: called before ticketd drops its
+	 * privileges, and takes no mail yet.
+	 */
+	struct source	*(*open)(struct conf *, char **cause);
+	/* Hand mail to ingest from now on; -1 and *cause if it cannot. */
+	int		 (*start)(struct source *, struct ingest *, char **cause);
+	/* What it listens on or reads from, one line each, for status. */
+	void		 (*describe)(struct source *, GPtrArray *lines);
 	/* Use conf for new work from now on; work under way keeps its own. */
 	void		 (*reload)(struct source *, struct conf *);
 	/* Stop taking new work; work under way finishes through ingest. */

@@ -39,6 +39,13 @@ struct store_ticket {
  * Which tickets ticket_find() returns; NULL or 0 fields match any, and
  * a NULL filter matches every ticket.
  */
+/* What ticket_find orders by; then by id. */
+enum store_sort {
+	STORE_SORT_ID,
+	STORE_SORT_UPDATED,
+	STORE_SORT_PRIORITY,	/* urgent first, when ascending */
+};
+
 struct store_filter {
 	const char	*const *statuses; /* NULL-terminated: one of these
 					     (an empty list matches none) */
@@ -47,8 +54,11 @@ struct store_filter {
 	const char	*tag;
 	const char	*requester;	/* address, any case */
 	gint64		 exclude;	/* leave this ticket out */
-	int		 newest_first;	/* else oldest (lowest id) first */
+	gint64		 since;		/* updated at or after; 0: any */
+	enum store_sort	 sort;
+	int		 descending;	/* else ascending: oldest, urgent first */
 	guint		 limit;		/* 0: no limit */
+	guint		 offset;	/* rows to skip first */
 };
 
 struct store_attachment {
@@ -117,6 +127,16 @@ struct store_notify {
 	char		*text;		/* the new words, or NULL */
 	gint64		 message_id;	/* the mail it is about (row), or 0 */
 	gint64		 created_at;
+};
+
+/* The outbox at a glance, for ticketctl status. */
+struct store_outbox_summary {
+	guint		 queued;	/* never tried yet */
+	guint		 deferred;	/* queued again after a failure */
+	guint		 sending;
+	guint		 failed;	/* given up on */
+	guint		 failed_since;
+	gint64		 oldest_unsent;	/* its created_at; 0 when none */
 };
 
 /* A mail waiting for, or done with, the SMTP sender. */
@@ -244,6 +264,21 @@ struct store_ops {
 	/* Every outbox row (ticket 0) or a ticket's, oldest first. */
 	int		 (*outbox_list)(struct store *, gint64 ticket_id,
 			    GPtrArray **out, char **cause);
+	/* How the outbox stands; failed_since counts failures since since. */
+	int		 (*outbox_summary)(struct store *, gint64 since,
+			    struct store_outbox_summary *, char **cause);
+	/* Outbox row id: 1 and *out, 0 when there is none, or -1. */
+	int		 (*outbox_get)(struct store *, gint64 id,
+			    struct store_outbox **out, char **cause);
+	/*
+	 * An admin's retry (queued now, a new lifetime, for a queued,
+	 * failed or cancelled row) or cancel (of a queued row, not one
+	 * being sent): 1 and the row after, 0 when no such row was in a
+	 * state for it, -1.
+	 */
+	int		 (*outbox_admin)(struct store *, gint64 id, int cancel,
+			    gint64 now, struct store_outbox **out,
+			    char **cause);
 	/* Automatic replies since a time: to address, and about ticket. */
 	int		 (*autoreply_count)(struct store *, const char *address,
 			    gint64 ticket_id, gint64 since, guint *to_address,

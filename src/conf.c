@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <grp.h>
+#include <pwd.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include "agent.h"
 #include "conf.h"
 #include "inifile.h"
+#include "log.h"
 #include "mime.h"
 #include "sender.h"
 #include "rules.h"
@@ -40,6 +42,8 @@ enum conf_type {
 	CONF_ENUM,		/* one of conf_key.choices, stored as its index */
 	CONF_MODE,		/* octal permission bits, e.g. 0660 */
 	CONF_GROUP,		/* a group name or number, stored as a gid */
+	CONF_USER,		/* a user's name, checked to exist */
+	CONF_FACILITY,		/* a syslog facility's name */
 	CONF_PERCENT,		/* "80%" or "80", from min to max */
 };
 
@@ -80,6 +84,9 @@ static const struct conf_key conf_keys[] = {
 	{ SCOPE_TICKETD, "templates", CONF_STRING, C(templates_dir), 0, 0 },
 	{ SCOPE_TICKETD, "rules", CONF_STRING, C(rules_path), 0, 0 },
 	{ SCOPE_TICKETD, "secret_file", CONF_SECRET, C(secret), 0, 0 },
+	{ SCOPE_TICKETD, "user", CONF_USER, C(user), 0, 0 },
+	{ SCOPE_TICKETD, "syslog_facility", CONF_FACILITY, C(syslog_facility),
+	    0, 0 },
 	{ SCOPE_TICKETD, "pending_remind", CONF_DURATION, C(pending_remind),
 	    0, 365 * 86400 },
 	{ SCOPE_TICKETD, "pending_resolve", CONF_DURATION, C(pending_resolve),
@@ -247,8 +254,7 @@ conf_sla_free(struct conf_sla *s)
 	g_free(s);
 }
 
-/* "90", "30s", "5m", "2h", "1d": seconds, or -1. */
-static gint64
+gint64
 conf_parse_duration(const char *value)
 {
 	char	*end;
@@ -376,6 +382,7 @@ conf_new(const char *path)
 	c->hostname = g_strdup(g_get_host_name());
 	c->subject_tag = g_strdup("[#{id}]");
 	c->fallback_charset = g_strdup("windows-1252");
+	c->syslog_facility = g_strdup("mail");
 	c->lmtp_max_sessions = 100;
 	c->lmtp_timeout = 300;
 	c->lmtp_max_message_size = 50 * 1024 * 1024;
@@ -418,6 +425,8 @@ conf_unref(struct conf *c)
 	g_free(c->hostname);
 	g_free(c->subject_tag);
 	g_free(c->fallback_charset);
+	g_free(c->user);
+	g_free(c->syslog_facility);
 	g_strfreev(c->lmtp_listen);
 	g_free(c->templates_dir);
 	if (c->templates != NULL)
@@ -707,6 +716,33 @@ conf_set_group(struct conf_parse *p, const struct conf_key *k,
 }
 
 static void
+conf_set_user(struct conf_parse *p, const struct conf_key *k,
+    const char *value, void *field)
+{
+	errno = 0;
+	if (getpwnam(value) == NULL) {
+		conf_error(p, "%s: no such user \"%s\"%s%s", k->name, value,
+		    errno != 0 ? ": " : "", errno != 0 ? g_strerror(errno) : "");
+		return;
+	}
+	g_free(*(char **)field);
+	*(char **)field = g_strdup(value);
+}
+
+static void
+conf_set_facility(struct conf_parse *p, const struct conf_key *k,
+    const char *value, void *field)
+{
+	if (log_facility(value) == -1) {
+		conf_error(p, "%s: unknown syslog facility \"%s\" (mail, "
+		    "daemon, user or local0 to local7)", k->name, value);
+		return;
+	}
+	g_free(*(char **)field);
+	*(char **)field = g_strdup(value);
+}
+
+static void
 conf_set_percent(struct conf_parse *p, const struct conf_key *k,
     const char *value, void *field)
 {
@@ -777,6 +813,12 @@ conf_set(struct conf_parse *p, const struct conf_key *k, const char *value)
 		return;
 	case CONF_GROUP:
 		conf_set_group(p, k, value, field);
+		return;
+	case CONF_USER:
+		conf_set_user(p, k, value, field);
+		return;
+	case CONF_FACILITY:
+		conf_set_facility(p, k, value, field);
 		return;
 	case CONF_PERCENT:
 		conf_set_percent(p, k, value, field);
@@ -1468,6 +1510,28 @@ conf_load_buffer(const char *path, const char *text, gsize len, char **cause)
 	}
 	g_string_free(p.errors, TRUE);
 	return p.conf;
+}
+
+int
+conf_user_ids(const struct conf *conf, uid_t *uid, gid_t *gid, char **cause)
+{
+	struct passwd	*pw;
+
+	if (geteuid() != 0 || conf->user == NULL)
+		return 0;
+	if ((pw = getpwnam(conf->user)) == NULL) {
+		*cause = g_strdup_printf("%s: user: no such user \"%s\"",
+		    conf->path, conf->user);
+		return -1;
+	}
+	if (pw->pw_uid == 0) {
+		*cause = g_strdup_printf("%s: user: \"%s\" is root; name an "
+		    "unprivileged user", conf->path, conf->user);
+		return -1;
+	}
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+	return 1;
 }
 
 /* The nearest directory of path that exists. */

@@ -73,6 +73,39 @@ dblock_take(const char *database, struct dblock **lock, char **cause)
 	return 1;
 }
 
+int
+dblock_chown(struct dblock *lock, uid_t uid, gid_t gid)
+{
+	return fchown(lock->fd, uid, gid);
+}
+
+int
+dblock_holder(const char *database, long *pid, char **cause)
+{
+	struct flock	 fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	char		*path = g_strconcat(database, ".lock", NULL);
+	int		 fd, rc = 0;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		if (errno != ENOENT) {
+			*cause = g_strdup_printf("%s: %s", path,
+			    g_strerror(errno));
+			rc = -1;
+		}
+	} else if (fcntl(fd, F_GETLK, &fl) == -1) {
+		*cause = g_strdup_printf("%s: lock: %s", path,
+		    g_strerror(errno));
+		rc = -1;
+	} else if (fl.l_type != F_UNLCK) {
+		*pid = fl.l_pid;
+		rc = 1;
+	}
+	if (fd != -1)
+		close(fd);
+	g_free(path);
+	return rc;
+}
+
 void
 dblock_release(struct dblock *lock)
 {

@@ -27,6 +27,39 @@ static const struct {
 	{ "imap", TRACE_IMAP },
 };
 
+static const struct {
+	const char	*name;
+	int		 facility;
+} log_facilities[] = {
+	{ "mail", LOG_MAIL }, { "daemon", LOG_DAEMON }, { "user", LOG_USER },
+	{ "local0", LOG_LOCAL0 }, { "local1", LOG_LOCAL1 },
+	{ "local2", LOG_LOCAL2 }, { "local3", LOG_LOCAL3 },
+	{ "local4", LOG_LOCAL4 }, { "local5", LOG_LOCAL5 },
+	{ "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 },
+};
+
+int
+log_facility(const char *name)
+{
+	for (gsize i = 0; i < G_N_ELEMENTS(log_facilities); i++)
+		if (strcmp(name, log_facilities[i].name) == 0)
+			return log_facilities[i].facility;
+	return -1;
+}
+
+void
+log_set_facility(const char *name)
+{
+	int	 facility = log_facility(name);
+
+	if (!log_syslog || facility == -1)
+		return;
+	g_mutex_lock(&log_lock);
+	closelog();
+	openlog(log_ident, LOG_PID | LOG_NDELAY, facility);
+	g_mutex_unlock(&log_lock);
+}
+
 void
 log_open(const char *ident, int use_syslog)
 {

@@ -113,7 +113,7 @@ notify_history(struct store *st, const struct store_ticket *t, char **cause)
 	f.statuses = open;
 	f.requester = t->requester_addr;
 	f.exclude = t->id;
-	f.newest_first = 1;
+	f.descending = 1;
 	f.limit = NOTIFY_HISTORY;
 	if (st->ops->ticket_find(st, &f, &found, cause) != 0) {
 		g_string_free(s, TRUE);

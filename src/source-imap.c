@@ -25,6 +25,7 @@
 #include "log.h"
 #include "reply.h"
 #include "source.h"
+#include "status.h"
 #include "store.h"
 
 #define IMAP_IDLE_MAX		(28 * 60)	/* RFC 2177: under 29 minutes */
@@ -71,6 +72,7 @@ static int	imap_is_stopping(struct imap_account *);
 struct source_imap {
 	struct source		 source;	/* must be first */
 	struct ingest		*ingest;
+	struct conf		*conf;		/* from open to start */
 	GPtrArray		*accounts;	/* struct imap_account *, running */
 	GPtrArray		*retired;	/* stopping after a reload */
 };
@@ -660,14 +662,18 @@ imap_session(struct imap_account *a, struct imap *imap)
 
 	if (imap_prepare_folders(a, imap, &cause) != 0)
 		goto fail;
-	while (!imap_is_stopping(a))
-		if (imap_pass(a, imap, &blocked, &cause) != 0 ||
-		    (!imap_is_stopping(a) &&
-		    imap_wait(a, imap, blocked, &cause) != 0))
+	while (!imap_is_stopping(a)) {
+		if (imap_pass(a, imap, &blocked, &cause) != 0)
 			goto fail;
+		status_imap(a->cfg->name, STATUS_IMAP_CONNECTED, NULL);
+		if (!imap_is_stopping(a) &&
+		    imap_wait(a, imap, blocked, &cause) != 0)
+			goto fail;
+	}
 	return;
 fail:
 	log_warn("%s: %s", a->origin, cause);
+	status_imap(a->cfg->name, STATUS_IMAP_FAILED, cause);
 	g_free(cause);
 }
 
@@ -683,6 +689,8 @@ imap_account_thread(gpointer arg)
 		if ((imap = imap_account_connect(a, &cause)) == NULL) {
 			log_warn("%s: %s; retrying in %us", a->origin, cause,
 			    backoff);
+			status_imap(a->cfg->name, STATUS_IMAP_FAILED,
+			    cause);
 			g_free(cause);
 			cause = NULL;
 			imap_sleep(a, backoff);
@@ -769,29 +777,53 @@ imap_account_stop(struct imap_account *a)
 	g_mutex_unlock(&a->lock);
 }
 
+/* Nothing needs privileges: the accounts start with the mail. */
 static struct source *
-imap_start(struct conf *conf, struct ingest *ingest, char **cause)
+imap_open(struct conf *conf, char **cause)
 {
 	struct source_imap	*src = g_new0(struct source_imap, 1);
 
 	src->source.ops = &source_imap_ops;
-	src->ingest = ingest;
+	src->conf = conf_ref(conf);
 	src->accounts = g_ptr_array_new_with_free_func(
 	    (GDestroyNotify)imap_account_free);
 	src->retired = g_ptr_array_new_with_free_func(
 	    (GDestroyNotify)imap_account_free);
+	return &src->source;
+}
+
+/* An account that cannot start is stopped with the others by the caller. */
+static int
+imap_start(struct source *s, struct ingest *ingest, char **cause)
+{
+	struct source_imap	*src = (struct source_imap *)s;
+	struct conf		*conf = src->conf;
+
+	src->ingest = ingest;
 	for (guint i = 0; i < conf->imaps->len; i++) {
 		struct imap_account *a = imap_account_spawn(src, conf,
 		    conf->imaps->pdata[i], cause);
 
-		if (a == NULL) {
-			imap_stop(&src->source);
-			imap_free(&src->source);
-			return NULL;
-		}
+		if (a == NULL)
+			return -1;
 		g_ptr_array_add(src->accounts, a);
 	}
-	return &src->source;
+	g_clear_pointer(&src->conf, conf_unref);
+	return 0;
+}
+
+static void
+imap_describe(struct source *s, GPtrArray *lines)
+{
+	struct source_imap	*src = (struct source_imap *)s;
+
+	for (guint i = 0; i < src->accounts->len; i++) {
+		const struct imap_account *a = src->accounts->pdata[i];
+
+		g_ptr_array_add(lines, g_strdup_printf("imap %s (%s:%u %s)",
+		    a->main_cfg->name, a->main_cfg->host, a->main_cfg->port,
+		    a->main_cfg->mailbox));
+	}
 }
 
 static int
@@ -907,13 +939,17 @@ imap_free(struct source *s)
 
 	g_ptr_array_free(src->accounts, TRUE);
 	g_ptr_array_free(src->retired, TRUE);
+	if (src->conf != NULL)
+		conf_unref(src->conf);
 	g_free(src);
 }
 
 const struct source_ops source_imap_ops = {
 	.name = "imap",
 	.wanted = imap_wanted,
+	.open = imap_open,
 	.start = imap_start,
+	.describe = imap_describe,
 	.reload = imap_reload,
 	.stop = imap_stop,
 	.free = imap_free,

@@ -377,8 +377,35 @@ lmtp_unix_clear(const struct sockaddr_un *sun, char **cause)
 }
 
 /*
+ * Bound as root for a daemon about to become [ticketd] user: the socket
+ * is that user's, so that it can remove it when it stops.
+ */
+static int
+lmtp_socket_owner(const char *path, const struct conf *conf, char **cause)
+{
+	uid_t	 uid;
+	gid_t	 gid;
+
+	switch (conf_user_ids(conf, &uid, &gid, cause)) {
+	case 0:
+		return 0;
+	case 1:
+		if (chown(path, uid, gid) == 0)
+			return 0;
+		*cause = g_strdup_printf("chown: %s", g_strerror(errno));
+		return -1;
+	case -1:
+		return -1;
+	}
+	g_assert_not_reached();
+}
+
+/*
  * Mode and group are set between bind and listen: until listen, every
  * connect is refused, so the socket is never open wider than asked.
+ * Bound here, before ticketd drops its privileges; lmtp_start() listens
+ * once the pipeline can take mail, so a client that gets through finds
+ * a daemon ready.
  */
 static int
 lmtp_listen_unix(struct lmtp_listener *l, const struct conf *conf,
@@ -404,14 +431,15 @@ lmtp_listen_unix(struct lmtp_listener *l, const struct conf *conf,
 		goto unlink;
 	l->dev = sb.st_dev;
 	l->ino = sb.st_ino;
+	if (lmtp_socket_owner(l->unix_path, conf, cause) != 0)
+		goto unlink;
 	if (conf->lmtp_socket_gid >= 0 && chown(l->unix_path, -1,
 	    conf->lmtp_socket_gid) == -1) {
 		*cause = g_strdup_printf("socket_group %" G_GINT64_FORMAT ": %s",
 		    conf->lmtp_socket_gid, g_strerror(errno));
 		goto unlink;
 	}
-	if (chmod(l->unix_path, conf->lmtp_socket_mode) == -1 ||
-	    listen(fd, 128) == -1)
+	if (chmod(l->unix_path, conf->lmtp_socket_mode) == -1)
 		goto unlink;
 	return fd;
 unlink:
@@ -452,8 +480,7 @@ lmtp_listen_tcp(const char *spec, char **cause)
 	    SOCK_CLOEXEC, 0);
 	if (fd == -1 ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == -1 ||
-	    bind(fd, res->ai_addr, res->ai_addrlen) == -1 ||
-	    listen(fd, 128) == -1) {
+	    bind(fd, res->ai_addr, res->ai_addrlen) == -1) {
 		*cause = g_strdup(g_strerror(errno));
 		if (fd != -1)
 			close(fd);
@@ -484,9 +511,7 @@ lmtp_listener_open(struct lmtp_server *srv, const char *spec, char **cause)
 		g_free(l);
 		return -1;
 	}
-	l->watch = g_unix_fd_add(l->fd, G_IO_IN, lmtp_accept, l);
 	g_ptr_array_add(srv->listeners, l);
-	log_info("lmtp %s: listening", spec);
 	return 0;
 }
 
@@ -512,13 +537,12 @@ lmtp_wanted(const struct conf *conf)
 }
 
 static struct source *
-lmtp_start(struct conf *conf, struct ingest *ingest, char **cause)
+lmtp_open(struct conf *conf, char **cause)
 {
 	struct lmtp_server	*srv = g_new0(struct lmtp_server, 1);
 
 	srv->source.ops = &source_lmtp_ops;
 	srv->conf = conf_ref(conf);
-	srv->ingest = ingest;
 	srv->listeners = g_ptr_array_new_with_free_func(
 	    (GDestroyNotify)lmtp_listener_close);
 	srv->conns = g_hash_table_new(NULL, NULL);
@@ -530,8 +554,40 @@ lmtp_start(struct conf *conf, struct ingest *ingest, char **cause)
 			g_free(srv);
 			return NULL;
 		}
-	srv->sweep = g_timeout_add_seconds(1, lmtp_sweep, srv);
 	return &srv->source;
+}
+
+static int
+lmtp_start(struct source *src, struct ingest *ingest, char **cause)
+{
+	struct lmtp_server	*srv = (struct lmtp_server *)src;
+
+	srv->ingest = ingest;
+	for (guint i = 0; i < srv->listeners->len; i++) {
+		struct lmtp_listener *l = srv->listeners->pdata[i];
+
+		if (listen(l->fd, 128) == -1) {
+			*cause = g_strdup_printf("lmtp %s: listen: %s", l->name,
+			    g_strerror(errno));
+			return -1;
+		}
+		l->watch = g_unix_fd_add(l->fd, G_IO_IN, lmtp_accept, l);
+		log_info("lmtp %s: listening", l->name);
+	}
+	srv->sweep = g_timeout_add_seconds(1, lmtp_sweep, srv);
+	return 0;
+}
+
+static void
+lmtp_describe(struct source *src, GPtrArray *lines)
+{
+	struct lmtp_server	*srv = (struct lmtp_server *)src;
+
+	for (guint i = 0; i < srv->listeners->len; i++) {
+		struct lmtp_listener *l = srv->listeners->pdata[i];
+
+		g_ptr_array_add(lines, g_strdup_printf("lmtp %s", l->name));
+	}
 }
 
 static void
@@ -579,7 +635,9 @@ lmtp_free(struct source *src)
 const struct source_ops source_lmtp_ops = {
 	.name = "lmtp",
 	.wanted = lmtp_wanted,
+	.open = lmtp_open,
 	.start = lmtp_start,
+	.describe = lmtp_describe,
 	.reload = lmtp_reload,
 	.stop = lmtp_stop,
 	.free = lmtp_free,

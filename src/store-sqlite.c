@@ -52,6 +52,10 @@ enum stmt {
 	S_OUTBOX_ADD,
 	S_OUTBOX_CLAIM,
 	S_OUTBOX_UNCLAIM,
+	S_OUTBOX_SUMMARY,
+	S_OUTBOX_GET,
+	S_OUTBOX_RETRY,
+	S_OUTBOX_CANCEL,
 	S_OUTBOX_NEXT,
 	S_OUTBOX_UPDATE,
 	S_OUTBOX_LIST,
@@ -183,6 +187,14 @@ static const char *stmt_sql[S_COUNT] = {
 	[S_OUTBOX_UNCLAIM] = "UPDATE outbox SET status = 'queued' "
 	    "WHERE status = 'sending' AND claimed_by IS NOT ?1 "
 	    "RETURNING " OUTBOX_COLUMNS,
+	/* Deferred: queued again after a failed attempt. */
+	[S_OUTBOX_SUMMARY] = "SELECT "
+	    "total(status = 'queued' AND attempts = 0), "
+	    "total(status = 'queued' AND attempts > 0), "
+	    "total(status = 'sending'), total(status = 'failed'), "
+	    "total(status = 'failed' AND next_attempt_at >= ?1), "
+	    "min(CASE WHEN status <> 'failed' THEN created_at END) "
+	    "FROM outbox WHERE status IN ('queued', 'sending', 'failed')",
 	[S_OUTBOX_NEXT] = "SELECT min(next_attempt_at) FROM outbox "
 	    "WHERE status = 'queued' HAVING count(*) > 0",
 	[S_OUTBOX_UPDATE] = "UPDATE outbox SET status = ?2, attempts = ?3, "
@@ -215,6 +227,16 @@ static const char *stmt_sql[S_COUNT] = {
 	[S_TICKET_ATTENTION] = "UPDATE tickets SET attention = 1 WHERE id = ?1",
 	[S_OUTBOX_BY_MSGID] = "SELECT " OUTBOX_COLUMNS " FROM outbox "
 	    "WHERE message_id = ?1 ORDER BY id LIMIT 1",
+	[S_OUTBOX_GET] = "SELECT " OUTBOX_COLUMNS " FROM outbox WHERE id = ?1",
+	/* A new lifetime, or the sender gives up on it at once. */
+	[S_OUTBOX_RETRY] = "UPDATE outbox SET status = 'queued', attempts = 0, "
+	    "created_at = ?2, next_attempt_at = ?2, last_error = NULL "
+	    "WHERE id = ?1 AND status IN ('queued', 'failed', 'cancelled') "
+	    "RETURNING " OUTBOX_COLUMNS,
+	/* Only a row no sender holds: one being sent may yet be accepted. */
+	[S_OUTBOX_CANCEL] = "UPDATE outbox SET status = 'cancelled', "
+	    "last_error = 'cancelled by an admin' "
+	    "WHERE id = ?1 AND status = 'queued' RETURNING " OUTBOX_COLUMNS,
 	[S_OUTBOX_REPORT] = "UPDATE outbox SET status = ?2, last_error = ?3 "
 	    "WHERE id = ?1 AND (?2 = 'failed' OR status IN ('sent', 'delayed'))",
 	[S_BOUNCE_ADD] = "INSERT INTO bounces (address, ticket_id, at, status) "
@@ -1498,6 +1520,30 @@ sqlite_outbox_list(struct store *st, gint64 ticket, GPtrArray **out,
 }
 
 static int
+sqlite_outbox_summary(struct store *st, gint64 since,
+    struct store_outbox_summary *sum, char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_OUTBOX_SUMMARY);
+	int			 rc;
+
+	sqlite3_bind_int64(q, 1, since);
+	if ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		sum->queued = sqlite3_column_int64(q, 0);
+		sum->deferred = sqlite3_column_int64(q, 1);
+		sum->sending = sqlite3_column_int64(q, 2);
+		sum->failed = sqlite3_column_int64(q, 3);
+		sum->failed_since = sqlite3_column_int64(q, 4);
+		sum->oldest_unsent = sqlite3_column_int64(q, 5);
+	}
+	sqlite3_reset(q);
+	if (rc == SQLITE_ROW)
+		return 0;
+	*cause = sqlite_cause(s, "outbox_summary");
+	return -1;
+}
+
+static int
 sqlite_count(struct store_sqlite *s, sqlite3_stmt *q, guint *n, char **cause)
 {
 	gint64	 v = 0;
@@ -1561,6 +1607,32 @@ sqlite_outbox_by_msgid(struct store *st, const char *msgid,
 	bind_text(q, 1, msgid);
 	return sqlite_lookup_one(s, q, "outbox_by_msgid", sqlite_outbox_row,
 	    (gpointer *)out, cause);
+}
+
+static int
+sqlite_outbox_get(struct store *st, gint64 id, struct store_outbox **out,
+    char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_OUTBOX_GET);
+
+	sqlite3_bind_int64(q, 1, id);
+	return sqlite_lookup_one(s, q, "outbox_get", sqlite_outbox_row,
+	    (gpointer *)out, cause);
+}
+
+static int
+sqlite_outbox_admin(struct store *st, gint64 id, int cancel, gint64 now,
+    struct store_outbox **out, char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, cancel ? S_OUTBOX_CANCEL :
+				    S_OUTBOX_RETRY);
+
+	sqlite3_bind_int64(q, 1, id);
+	sqlite3_bind_int64(q, 2, now);
+	return sqlite_lookup_one(s, q, cancel ? "outbox_cancel" :
+	    "outbox_retry", sqlite_outbox_row, (gpointer *)out, cause);
 }
 
 static int
@@ -1809,6 +1881,28 @@ query_statuses(struct sqlite_query *qb, const char *const *statuses)
 }
 
 static void
+query_order(struct sqlite_query *qb, const struct store_filter *f)
+{
+	const char	*dir = f->descending ? " DESC" : "";
+
+	switch (f->sort) {
+	case STORE_SORT_ID:
+		g_string_append(qb->sql, " ORDER BY ");
+		break;
+	case STORE_SORT_UPDATED:
+		g_string_append_printf(qb->sql, " ORDER BY t.updated_at%s, ",
+		    dir);
+		break;
+	case STORE_SORT_PRIORITY:
+		g_string_append_printf(qb->sql, " ORDER BY CASE t.priority "
+		    "WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' "
+		    "THEN 2 ELSE 3 END%s, ", dir);
+		break;
+	}
+	g_string_append_printf(qb->sql, "t.id%s", dir);
+}
+
+static void
 query_filter(struct sqlite_query *qb, const struct store_filter *f)
 {
 	g_string_append(qb->sql, "SELECT " TICKET_COLUMNS " FROM tickets t "
@@ -1830,10 +1924,13 @@ query_filter(struct sqlite_query *qb, const struct store_filter *f)
 		    f->requester, 0);
 	if (f->exclude != 0)
 		query_add(qb, " AND t.id <> ?", NULL, f->exclude);
-	g_string_append(qb->sql, f->newest_first ? " ORDER BY t.id DESC" :
-	    " ORDER BY t.id");
-	if (f->limit > 0)
-		query_add(qb, " LIMIT ?", NULL, f->limit);
+	if (f->since != 0)
+		query_add(qb, " AND t.updated_at >= ?", NULL, f->since);
+	query_order(qb, f);
+	if (f->limit > 0 || f->offset > 0)
+		query_add(qb, " LIMIT ?", NULL, f->limit > 0 ? (gint64)f->limit : -1);
+	if (f->offset > 0)
+		query_add(qb, " OFFSET ?", NULL, f->offset);
 }
 
 /* Prepare the built statement and bind its values: NULL and *cause. */
@@ -2436,6 +2533,9 @@ const struct store_ops store_sqlite_ops = {
 	.outbox_next = sqlite_outbox_next,
 	.outbox_update = sqlite_outbox_update,
 	.outbox_list = sqlite_outbox_list,
+	.outbox_summary = sqlite_outbox_summary,
+	.outbox_get = sqlite_outbox_get,
+	.outbox_admin = sqlite_outbox_admin,
 	.autoreply_count = sqlite_autoreply_count,
 	.autoreply_add = sqlite_autoreply_add,
 	.autoreply_count_pair = sqlite_autoreply_count_pair,

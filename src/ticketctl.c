@@ -15,8 +15,11 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include <glib/gstdio.h>
+
 #include "agent.h"
 #include "conf.h"
+#include "dblock.h"
 #include "json.h"
 #include "lifecycle.h"
 #include "log.h"
@@ -25,7 +28,9 @@
 #include "reply.h"
 #include "report.h"
 #include "rules.h"
+#include "sla.h"
 #include "source.h"
+#include "status.h"
 #include "store.h"
 #include "template.h"
 #include "ticket.h"
@@ -50,6 +55,10 @@ static char	*opt_by = NULL;
 static gboolean	 opt_csv = FALSE;
 static char	*opt_html = NULL;
 static char	*opt_mail = NULL;
+static char	*opt_since = NULL;
+static gint	 opt_limit = 0;
+static gint	 opt_offset = 0;
+static char	*opt_sort = NULL;
 
 static const GOptionEntry ctl_options[] = {
 	{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &opt_conf,
@@ -91,6 +100,15 @@ static const GOptionEntry ctl_options[] = {
 	{ "reply", 0, 0, G_OPTION_ARG_NONE, &opt_reply,
 	    "rules test: the mail is a follow-up (default: it opens a ticket)",
 	    NULL },
+	{ "since", 0, 0, G_OPTION_ARG_STRING, &opt_since,
+	    "list: tickets updated since DATE (YYYY-MM-DD) or for DURATION "
+	    "(7d, 12h)", "WHEN" },
+	{ "limit", 0, 0, G_OPTION_ARG_INT, &opt_limit,
+	    "list: at most N tickets", "N" },
+	{ "offset", 0, 0, G_OPTION_ARG_INT, &opt_offset,
+	    "list: skip the first N (the next page)", "N" },
+	{ "sort", 0, 0, G_OPTION_ARG_STRING, &opt_sort,
+	    "list: id|updated|priority, or -id ... for descending", "KEY" },
 	{ NULL }
 };
 
@@ -136,11 +154,11 @@ ctl_ticket_fields(struct json *j, const struct store_ticket *t,
 }
 
 /*
- * Print rows (freed here) as a JSON array, or a line each for people.
- * NULL rows means the store failed, and cause says why.
+ * Print rows (freed here) as a JSON array, or for people a header line
+ * and a line each. NULL rows means the store failed, and cause says why.
  */
 static int
-ctl_print_rows(GPtrArray *rows, char *cause,
+ctl_print_rows(GPtrArray *rows, char *cause, const char *header,
     void (*json_row)(struct json *, gconstpointer),
     void (*text_row)(gconstpointer))
 {
@@ -152,6 +170,8 @@ ctl_print_rows(GPtrArray *rows, char *cause,
 		g_string_free(j.out, TRUE);
 		return EX_SOFTWARE;
 	}
+	if (!opt_json)
+		printf("%s\n", header);
 	json_open(&j, '[');
 	for (guint i = 0; i < rows->len; i++)
 		if (opt_json)
@@ -183,9 +203,13 @@ ctl_ticket_text(gconstpointer row)
 {
 	const struct store_ticket *t = row;
 
-	printf("%6" G_GINT64_FORMAT "  %-8s %-10s %-30s %s\n", t->id, t->status,
-	    t->queue, t->requester_addr, t->subject);
+	printf("%6" G_GINT64_FORMAT "  %-8s %-8s %-10s %-30s %s\n", t->id,
+	    t->status, t->priority, t->queue, t->requester_addr, t->subject);
 }
+
+#define CTL_TICKET_HEADER	"TICKET  STATUS   PRIORITY QUEUE      " \
+	"REQUESTER                      SUBJECT"
+
 
 /* The tickets f selects, as list prints them. */
 static int
@@ -195,7 +219,8 @@ ctl_find(struct store *st, const struct store_filter *f)
 	char		*cause = NULL;
 
 	st->ops->ticket_find(st, f, &tickets, &cause);
-	return ctl_print_rows(tickets, cause, ctl_ticket_json, ctl_ticket_text);
+	return ctl_print_rows(tickets, cause, CTL_TICKET_HEADER,
+	    ctl_ticket_json, ctl_ticket_text);
 }
 
 /*
@@ -231,6 +256,41 @@ ctl_status_filter(char **given)
 	return (char **)g_ptr_array_free(out, FALSE);
 }
 
+static gint64	 ctl_day_start(GTimeZone *, const char *);
+
+/* --since: a local date in the first queue's zone, or a span before now. */
+static int
+ctl_since(const struct conf *conf, const char *arg, gint64 *since)
+{
+	const struct conf_queue	*queue = conf->queues->pdata[0];
+	gint64			 span = conf_parse_duration(arg);
+
+	if (span >= 0)
+		*since = g_get_real_time() / G_USEC_PER_SEC - span;
+	else if ((*since = ctl_day_start(queue->timezone, arg)) < 0) {
+		fprintf(stderr, "ticketctl: --since: \"%s\" is neither a date "
+		    "(YYYY-MM-DD) nor a duration (7d, 12h)\n", arg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+ctl_sort(const char *arg, struct store_filter *f)
+{
+	static const char *const keys[] = { "id", "updated", "priority", NULL };
+
+	f->descending = arg[0] == '-';
+	for (guint i = 0; keys[i] != NULL; i++)
+		if (strcmp(arg + f->descending, keys[i]) == 0) {
+			f->sort = i;
+			return 0;
+		}
+	fprintf(stderr, "ticketctl: --sort: \"%s\": id, updated or priority, "
+	    "with - before it for descending\n", arg);
+	return -1;
+}
+
 static int
 ctl_list(struct store *st, struct conf *conf, int argc, char **argv)
 {
@@ -238,15 +298,21 @@ ctl_list(struct store *st, struct conf *conf, int argc, char **argv)
 	char			**statuses = NULL;
 	int			 rc;
 
-	if (argc != 1)
+	if (argc != 1 || opt_limit < 0 || opt_offset < 0)
 		return EX_USAGE;
-	if (opt_status != NULL && (statuses = ctl_status_filter(opt_status)) ==
-	    NULL)
+	if ((opt_status != NULL && (statuses = ctl_status_filter(opt_status)) ==
+	    NULL) || (opt_since != NULL && ctl_since(conf, opt_since,
+	    &f.since) != 0) || (opt_sort != NULL && ctl_sort(opt_sort,
+	    &f) != 0)) {
+		g_strfreev(statuses);
 		return EX_DATAERR;
+	}
 	f.statuses = (const char *const *)statuses;
 	f.queue = opt_queue;
 	f.assignee = g_strcmp0(opt_assignee, "none") == 0 ? "" : opt_assignee;
 	f.tag = opt_tag;
+	f.limit = opt_limit;
+	f.offset = opt_offset;
 	rc = ctl_find(st, &f);
 	g_strfreev(statuses);
 	return rc;
@@ -261,7 +327,7 @@ ctl_customer(struct store *st, struct conf *conf, int argc, char **argv)
 	if (argc != 2)
 		return EX_USAGE;
 	f.requester = argv[1];
-	f.newest_first = 1;
+	f.descending = 1;
 	return ctl_find(st, &f);
 }
 
@@ -676,6 +742,15 @@ ctl_fail(gint64 id, char *cause, int status)
 	return status;
 }
 
+/* Print "ticketctl: cause" and free it; returns status. */
+static int
+ctl_error(char *cause, int status)
+{
+	fprintf(stderr, "ticketctl: %s\n", cause);
+	g_free(cause);
+	return status;
+}
+
 /* Ticket id into *t: EX_OK, or the status to exit with. */
 static int
 ctl_ticket_get(struct store *st, gint64 id, struct store_ticket **t)
@@ -1058,9 +1133,14 @@ ctl_one(struct store *st, struct conf *conf, int argc, char **argv,
 	return ctl_act_commands(st, conf, argv[1], cmds);
 }
 
+static int	 ctl_health(struct store *, struct conf *);
+
+/* "status": the daemon's health; "status N STATUS": a ticket's. */
 static int
 ctl_status(struct store *st, struct conf *conf, int argc, char **argv)
 {
+	if (argc == 1)
+		return ctl_health(st, conf);
 	return ctl_one(st, conf, argc, argv, AGENT_CMD_STATUS);
 }
 
@@ -1106,11 +1186,15 @@ ctl_outbox_text(gconstpointer row)
 {
 	const struct store_outbox *o = row;
 
-	printf("%6" G_GINT64_FORMAT "  ticket %-6" G_GINT64_FORMAT
-	    " %-6s %-7s %2u  %s%s%s\n", o->id, o->ticket_id, o->kind, o->status,
-	    o->attempts, o->rcpt, o->last_error ? "  " : "",
+	printf("%6" G_GINT64_FORMAT "  %6" G_GINT64_FORMAT
+	    "  %-8s %-9s %8u  %s%s%s\n", o->id, o->ticket_id, o->kind,
+	    o->status, o->attempts, o->rcpt, o->last_error ? "  " : "",
 	    o->last_error ? o->last_error : "");
 }
+
+#define CTL_OUTBOX_HEADER	"    ID  TICKET  KIND     STATUS    " \
+	"ATTEMPTS  RECIPIENT  ERROR"
+
 
 static int
 ctl_outbox(struct store *st, struct conf *conf, int argc, char **argv)
@@ -1121,7 +1205,87 @@ ctl_outbox(struct store *st, struct conf *conf, int argc, char **argv)
 	if (argc != 1)
 		return EX_USAGE;
 	st->ops->outbox_list(st, 0, &rows, &cause);
-	return ctl_print_rows(rows, cause, ctl_outbox_json, ctl_outbox_text);
+	return ctl_print_rows(rows, cause, CTL_OUTBOX_HEADER, ctl_outbox_json,
+	    ctl_outbox_text);
+}
+
+/*
+ * Why an admin's retry or cancel of outbox row id did not apply: it is
+ * not there, or not in a state for it.
+ */
+static int
+ctl_outbox_refused(struct store *st, gint64 id, const char *verb)
+{
+	struct store_outbox	*o = NULL;
+	char			*cause = NULL;
+
+	switch (st->ops->outbox_get(st, id, &o, &cause)) {
+	case -1:
+		return ctl_error(cause, EX_SOFTWARE);
+	case 0:
+		fprintf(stderr, "ticketctl: outbox %" G_GINT64_FORMAT ": no "
+		    "such mail\n", id);
+		return EX_DATAERR;
+	case 1:
+		break;
+	}
+	fprintf(stderr, "ticketctl: outbox %" G_GINT64_FORMAT ": %s: cannot "
+	    "%s it%s\n", id, o->status, verb, strcmp(o->status, "sending") ==
+	    0 ? " while it is being sent; try again in a moment" : "");
+	store_outbox_free(o);
+	return EX_DATAERR;
+}
+
+/* outbox retry|cancel ID, with an event on the mail's ticket. */
+static int
+ctl_outbox_admin(struct store *st, int argc, char **argv, int cancel)
+{
+	const char		*verb = cancel ? "cancel" : "retry";
+	struct store_outbox	*o = NULL;
+	char			*cause = NULL, *detail, *end;
+	gint64			 id, now = g_get_real_time() / G_USEC_PER_SEC;
+	int			 rc;
+
+	if (argc != 2)
+		return EX_USAGE;
+	if ((id = g_ascii_strtoll(argv[1], &end, 10)) <= 0 || *end != '\0') {
+		fprintf(stderr, "ticketctl: not an outbox id: %s\n", argv[1]);
+		return EX_USAGE;
+	}
+	if (st->ops->begin(st, &cause) != 0)
+		return ctl_error(cause, EX_TEMPFAIL);
+	if ((rc = st->ops->outbox_admin(st, id, cancel, now, &o,
+	    &cause)) != 1) {
+		st->ops->rollback(st);
+		return rc == 0 ? ctl_outbox_refused(st, id, verb) :
+		    ctl_error(cause, EX_SOFTWARE);
+	}
+	detail = g_strdup_printf("%s to <%s>, outbox %" G_GINT64_FORMAT
+	    ", by an admin", o->kind, o->rcpt, id);
+	if ((o->ticket_id > 0 && st->ops->event_add(st, o->ticket_id, now,
+	    cancel ? "send_cancelled" : "send_retried", detail,
+	    &cause) != 0) || st->ops->commit(st, &cause) != 0) {
+		st->ops->rollback(st);
+		rc = ctl_error(cause, EX_TEMPFAIL);
+	} else {
+		printf("outbox %" G_GINT64_FORMAT ": %s\n", id, o->status);
+		rc = EX_OK;
+	}
+	g_free(detail);
+	store_outbox_free(o);
+	return rc;
+}
+
+static int
+ctl_outbox_retry(struct store *st, struct conf *conf, int argc, char **argv)
+{
+	return ctl_outbox_admin(st, argc, argv, 0);
+}
+
+static int
+ctl_outbox_cancel(struct store *st, struct conf *conf, int argc, char **argv)
+{
+	return ctl_outbox_admin(st, argc, argv, 1);
 }
 
 static int
@@ -1133,6 +1297,16 @@ ctl_import(struct store *st, struct conf *conf, int argc, char **argv)
 
 	if (argc != 2)
 		return EX_USAGE;
+	if (conf_imap_by_name(conf, argv[1]) == NULL) {
+		fprintf(stderr, "ticketctl: import: no [imap %s] in %s%s",
+		    argv[1], conf->path, conf->imaps->len > 0 ?
+		    "; its accounts are:" : " (it has no [imap] accounts)");
+		for (guint i = 0; i < conf->imaps->len; i++)
+			fprintf(stderr, " %s", ((struct conf_imap *)
+			    conf->imaps->pdata[i])->name);
+		fprintf(stderr, "\n");
+		return EX_USAGE;
+	}
 	mime_init();
 	rc = source_imap_import(conf, st, argv[1], opt_archive, &n, &cause);
 	printf("imap %s: %u messages imported%s\n", argv[1], n,
@@ -1146,6 +1320,292 @@ ctl_import(struct store *st, struct conf *conf, int argc, char **argv)
 	return EX_OK;
 }
 
+
+/*
+ * status: the daemon's health, from its lock, its status file
+ * (status.h) and the database.
+ */
+
+#define CTL_STUCK_AFTER	3600	/* an unsent mail this old needs a look */
+
+struct ctl_health {
+	int				 running;
+	long				 pid;
+	struct status_view		*view;	/* the running daemon's */
+	struct store_outbox_summary	 outbox;
+	gint64				 db_size, wal_size;
+	GPtrArray			*problems;	/* char * */
+	gint64				 now;
+};
+
+static const struct status_account *
+ctl_health_account(const struct ctl_health *h, const char *name)
+{
+	for (guint i = 0; h->view != NULL && i < h->view->accounts->len; i++) {
+		const struct status_account *a = h->view->accounts->pdata[i];
+
+		if (strcmp(a->name, name) == 0)
+			return a;
+	}
+	return NULL;
+}
+
+static gint64
+ctl_file_size(const char *path, const char *suffix)
+{
+	char		*p = g_strconcat(path, suffix, NULL);
+	GStatBuf	 sb;
+	gint64		 size = g_stat(p, &sb) == 0 ? (gint64)sb.st_size : 0;
+
+	g_free(p);
+	return size;
+}
+
+static void
+ctl_health_problems(struct ctl_health *h, const struct conf *conf)
+{
+	const struct store_outbox_summary *o = &h->outbox;
+
+	if (!h->running) {
+		g_ptr_array_add(h->problems, g_strdup("ticketd is not running"));
+		return;
+	}
+	if (h->view != NULL && h->view->reload_at != 0 && !h->view->reload_ok)
+		g_ptr_array_add(h->problems, g_strdup("the last reload failed: "
+		    "ticketd runs the configuration before it (ticketd -n "
+		    "tells what is wrong)"));
+	for (guint i = 0; i < conf->imaps->len; i++) {
+		const struct conf_imap *cfg = conf->imaps->pdata[i];
+		const struct status_account *a = ctl_health_account(h,
+		    cfg->name);
+
+		if (a != NULL && !a->connected && a->last_error_at != 0)
+			g_ptr_array_add(h->problems, g_strdup_printf("imap %s: "
+			    "not connected: %s", cfg->name, a->last_error ?
+			    a->last_error : "unknown error"));
+	}
+	if (o->failed_since > 0)
+		g_ptr_array_add(h->problems, g_strdup_printf("outbox: %u "
+		    "mail%s failed for good in the last day (ticketctl outbox)",
+		    o->failed_since, o->failed_since == 1 ? "" : "s"));
+	if (o->oldest_unsent != 0 && h->now - o->oldest_unsent >=
+	    CTL_STUCK_AFTER) {
+		char	*age = sla_duration_text(h->now - o->oldest_unsent);
+
+		g_ptr_array_add(h->problems, g_strdup_printf("outbox: the "
+		    "oldest unsent mail has waited %s", age));
+		g_free(age);
+	}
+}
+
+static int
+ctl_health_gather(struct store *st, const struct conf *conf,
+    struct ctl_health *h)
+{
+	char	*cause = NULL;
+
+	h->now = g_get_real_time() / G_USEC_PER_SEC;
+	h->problems = g_ptr_array_new_with_free_func(g_free);
+	if ((h->running = dblock_holder(conf->database, &h->pid,
+	    &cause)) == -1 ||
+	    (h->running == 1 && status_read(conf->database, &h->view,
+	    &cause) == -1) ||
+	    st->ops->outbox_summary(st, h->now - 86400, &h->outbox,
+	    &cause) != 0)
+		return ctl_error(cause, EX_SOFTWARE);
+	/* A file a daemon left behind when it was killed is not this one's. */
+	if (h->view != NULL && h->view->pid != h->pid)
+		g_clear_pointer(&h->view, status_view_free);
+	h->db_size = ctl_file_size(conf->database, "");
+	h->wal_size = ctl_file_size(conf->database, "-wal");
+	ctl_health_problems(h, conf);
+	return EX_OK;
+}
+
+static void
+ctl_health_json_imap(struct json *j, const struct ctl_health *h,
+    const struct conf *conf)
+{
+	json_key(j, "imap");
+	json_open(j, '[');
+	for (guint i = 0; i < conf->imaps->len; i++) {
+		const struct conf_imap *cfg = conf->imaps->pdata[i];
+		const struct status_account *a = ctl_health_account(h,
+		    cfg->name);
+
+		json_open(j, '{');
+		json_key(j, "name");
+		json_string(j, cfg->name);
+		json_key(j, "connected");
+		json_bool(j, a != NULL && a->connected);
+		ctl_json_when(j, "last_ok", a ? a->last_ok : 0);
+		ctl_json_when(j, "last_error_at", a ? a->last_error_at : 0);
+		json_key(j, "last_error");
+		json_string(j, a ? a->last_error : NULL);
+		json_close(j, '}');
+	}
+	json_close(j, ']');
+}
+
+static void
+ctl_health_json_outbox(struct json *j, const struct store_outbox_summary *o)
+{
+	json_key(j, "outbox");
+	json_open(j, '{');
+	json_key(j, "queued");
+	json_int(j, o->queued);
+	json_key(j, "deferred");
+	json_int(j, o->deferred);
+	json_key(j, "sending");
+	json_int(j, o->sending);
+	json_key(j, "failed");
+	json_int(j, o->failed);
+	json_key(j, "failed_last_day");
+	json_int(j, o->failed_since);
+	ctl_json_when(j, "oldest_unsent_at", o->oldest_unsent);
+	json_close(j, '}');
+}
+
+static void
+ctl_health_json(const struct ctl_health *h, const struct conf *conf)
+{
+	const struct status_view *v = h->view;
+	struct json	 j = { g_string_new(NULL), 0 };
+
+	json_open(&j, '{');
+	json_key(&j, "running");
+	json_bool(&j, h->running);
+	json_key(&j, "pid");
+	h->running ? json_int(&j, h->pid) : json_string(&j, NULL);
+	ctl_json_when(&j, "started_at", v ? v->started : 0);
+	json_key(&j, "listeners");
+	json_open(&j, '[');
+	for (char **l = v ? v->listeners : NULL; l && *l; l++)
+		json_string(&j, *l);
+	json_close(&j, ']');
+	json_key(&j, "reload");
+	json_open(&j, '{');
+	ctl_json_when(&j, "at", v ? v->reload_at : 0);
+	json_key(&j, "ok");
+	v && v->reload_at ? json_bool(&j, v->reload_ok) :
+	    json_string(&j, NULL);
+	json_key(&j, "error");
+	json_string(&j, v ? v->reload_error : NULL);
+	json_close(&j, '}');
+	ctl_health_json_imap(&j, h, conf);
+	ctl_health_json_outbox(&j, &h->outbox);
+	json_key(&j, "database");
+	json_open(&j, '{');
+	json_key(&j, "path");
+	json_string(&j, conf->database);
+	json_key(&j, "size_bytes");
+	json_int(&j, h->db_size + h->wal_size);
+	json_close(&j, '}');
+	json_key(&j, "problems");
+	json_open(&j, '[');
+	for (guint i = 0; i < h->problems->len; i++)
+		json_string(&j, h->problems->pdata[i]);
+	json_close(&j, ']');
+	json_close(&j, '}');
+	printf("%s\n", j.out->str);
+	g_string_free(j.out, TRUE);
+}
+
+/* "2026-11-28 09:12:03 +07 (3 hours 5 minutes ago)", or "never". */
+static char *
+ctl_when_text(const struct conf *conf, gint64 t, gint64 now)
+{
+	const struct conf_queue	*queue = conf->queues->pdata[0];
+	GDateTime		*utc, *local;
+	char			*day, *ago, *text;
+
+	if (t == 0)
+		return g_strdup("never");
+	utc = g_date_time_new_from_unix_utc(t);
+	local = g_date_time_to_timezone(utc, queue->timezone);
+	day = g_date_time_format(local, "%Y-%m-%d %H:%M:%S %Z");
+	ago = sla_duration_text(MAX(now - t, 0));
+	text = g_strdup_printf("%s (%s ago)", day, ago);
+	g_free(ago);
+	g_free(day);
+	g_date_time_unref(local);
+	g_date_time_unref(utc);
+	return text;
+}
+
+static void
+ctl_health_text_imap(const struct ctl_health *h, const struct conf *conf)
+{
+	for (guint i = 0; i < conf->imaps->len; i++) {
+		const struct conf_imap *cfg = conf->imaps->pdata[i];
+		const struct status_account *a = ctl_health_account(h,
+		    cfg->name);
+		char	*ok = ctl_when_text(conf, a ? a->last_ok : 0, h->now);
+		char	*bad = ctl_when_text(conf, a ? a->last_error_at : 0,
+			    h->now);
+
+		printf("imap %s: %s; last success %s; last error %s%s%s\n",
+		    cfg->name, a && a->connected ? "connected" :
+		    "not connected", ok, bad, a && a->last_error ? ": " : "",
+		    a && a->last_error ? a->last_error : "");
+		g_free(ok);
+		g_free(bad);
+	}
+}
+
+static void
+ctl_health_text(const struct ctl_health *h, const struct conf *conf)
+{
+	const struct status_view		*v = h->view;
+	const struct store_outbox_summary	*o = &h->outbox;
+	char					*when, *list;
+
+	when = ctl_when_text(conf, v ? v->started : 0, h->now);
+	if (h->running)
+		printf("ticketd: running, pid %ld, started %s\n", h->pid, when);
+	else
+		printf("ticketd: not running\n");
+	g_free(when);
+	list = v && v->listeners ? g_strjoinv(", ", v->listeners) : NULL;
+	printf("listening: %s\n", list ? list : "-");
+	g_free(list);
+	when = ctl_when_text(conf, v ? v->reload_at : 0, h->now);
+	printf("last reload: %s%s\n", when, v == NULL || v->reload_at == 0 ?
+	    "" : v->reload_ok ? ", ok" : ", FAILED");
+	g_free(when);
+	ctl_health_text_imap(h, conf);
+	when = ctl_when_text(conf, o->oldest_unsent, h->now);
+	printf("outbox: %u queued, %u deferred, %u sending, %u failed (%u in "
+	    "the last day); oldest unsent: %s\n", o->queued, o->deferred,
+	    o->sending, o->failed, o->failed_since, when);
+	g_free(when);
+	printf("database: %s, %.1f MB\n", conf->database,
+	    (h->db_size + h->wal_size) / 1e6);
+	for (guint i = 0; i < h->problems->len; i++)
+		printf("problem: %s\n", (char *)h->problems->pdata[i]);
+}
+
+/*
+ * 0 when all is well, 1 when something needs the admin, 3 when the
+ * daemon is not running (as LSB init scripts' status does).
+ */
+static int
+ctl_health(struct store *st, struct conf *conf)
+{
+	struct ctl_health	 h = { 0 };
+	int			 rc;
+
+	if ((rc = ctl_health_gather(st, conf, &h)) == EX_OK) {
+		if (opt_json)
+			ctl_health_json(&h, conf);
+		else
+			ctl_health_text(&h, conf);
+		rc = !h.running ? 3 : h.problems->len > 0 ? 1 : 0;
+	}
+	status_view_free(h.view);
+	g_ptr_array_free(h.problems, TRUE);
+	return rc;
+}
 
 /*
  * rules check, rules test, why
@@ -2028,8 +2488,11 @@ static const struct ctl_command {
 			    char **argv);
 	int		 flags;
 } ctl_commands[] = {
+	{ "status", NULL, "status [--json]", ctl_status },
 	{ "list", NULL, "list [--status S[,S...]] [--queue Q] "
-	    "[--assignee AGENT|none] [--tag TAG] [--json]", ctl_list },
+	    "[--assignee AGENT|none] [--tag TAG] [--since DATE|SPAN] "
+	    "[--sort [-]id|updated|priority] [--limit N] [--offset N] [--json]",
+	    ctl_list },
 	{ "show", NULL, "show N [--json]", ctl_show },
 	{ "customer", NULL, "customer ADDRESS [--json]", ctl_customer },
 	{ "reply", NULL, "reply N [FILE|-] [--note | --canned NAME] [--as AGENT] "
@@ -2040,6 +2503,8 @@ static const struct ctl_command {
 	{ "tag", NULL, "tag N [+]TAG|-TAG ... [--as AGENT] [--json]", ctl_tag },
 	{ "priority", NULL, "priority N urgent|high|normal|low [--as AGENT] [--json]",
 	    ctl_priority },
+	{ "outbox", "retry", "outbox retry ID", ctl_outbox_retry },
+	{ "outbox", "cancel", "outbox cancel ID", ctl_outbox_cancel },
 	{ "outbox", NULL, "outbox [--json]", ctl_outbox },
 	{ "import", NULL, "import NAME [--archive]", ctl_import },
 	{ "rules", "check", "rules check [FILE...] [--json]", ctl_rules_check,
@@ -2052,13 +2517,39 @@ static const struct ctl_command {
 	    "[--html FILE] [--mail ADDRESS]", ctl_report_cmd },
 };
 
-static int
-ctl_usage(void)
+/* The commands' usage lines, for --help and after a wrong command. */
+static char *
+ctl_commands_text(void)
 {
-	fprintf(stderr, "usage: ticketctl [-c FILE] COMMAND\ncommands:\n");
+	GString	*out = g_string_new("Commands:\n");
+
 	for (gsize i = 0; i < G_N_ELEMENTS(ctl_commands); i++)
-		fprintf(stderr, "  %s\n", ctl_commands[i].usage);
+		g_string_append_printf(out, "  %s\n", ctl_commands[i].usage);
+	g_string_append(out, "\nSee ticketctl(8).");
+	return g_string_free(out, FALSE);
+}
+
+static int
+ctl_usage(const char *unknown)
+{
+	char	*text = ctl_commands_text();
+
+	if (unknown != NULL)
+		fprintf(stderr, "ticketctl: unknown command: %s\n", unknown);
+	fprintf(stderr, "usage: ticketctl [-c FILE] COMMAND [ARGS]\n%s\n",
+	    text);
+	g_free(text);
 	return EX_USAGE;
+}
+
+/* After EX_USAGE: every form of the command called name. */
+static void
+ctl_usage_of(const char *name)
+{
+	for (gsize i = 0; i < G_N_ELEMENTS(ctl_commands); i++)
+		if (strcmp(ctl_commands[i].name, name) == 0)
+			fprintf(stderr, "usage: ticketctl %s\n",
+			    ctl_commands[i].usage);
 }
 
 /* What one argument is, before GOption sees it. */
@@ -2137,7 +2628,7 @@ ctl_parse_args(int argc, char **argv, GPtrArray *words)
 	GOptionContext	*ctx;
 	GPtrArray	*opts = g_ptr_array_new();
 	GError		*error = NULL;
-	char		**v;
+	char		**v, *commands;
 	int		 n, rc = EX_OK;
 
 	ctl_split_args(argc, argv, opts, words);
@@ -2145,12 +2636,15 @@ ctl_parse_args(int argc, char **argv, GPtrArray *words)
 	v = (char **)opts->pdata;
 	ctx = g_option_context_new("COMMAND [ARGS] - ticketd admin tool");
 	g_option_context_add_main_entries(ctx, ctl_options, NULL);
+	commands = ctl_commands_text();
+	g_option_context_set_description(ctx, commands);
 	if (!g_option_context_parse(ctx, &n, &v, &error)) {
 		fprintf(stderr, "ticketctl: %s\n", error->message);
 		g_error_free(error);
 		rc = EX_USAGE;
 	}
 	g_option_context_free(ctx);
+	g_free(commands);
 	g_ptr_array_free(opts, TRUE);
 	return rc;
 }
@@ -2180,7 +2674,7 @@ ctl_main(int argc, char **argv)
 	int			 status;
 
 	if ((cmd = ctl_command_find(argc, argv)) == NULL)
-		return ctl_usage();
+		return ctl_usage(argc > 1 ? argv[1] : NULL);
 	log_open("ticketctl", 0);
 	/* A server that hangs up mid-import is an error, not a death. */
 	signal(SIGPIPE, SIG_IGN);
@@ -2202,7 +2696,7 @@ ctl_main(int argc, char **argv)
 		argc--, argv++;
 	status = cmd->run(st, conf, argc - 1, argv + 1);
 	if (status == EX_USAGE)
-		fprintf(stderr, "usage: ticketctl %s\n", cmd->usage);
+		ctl_usage_of(cmd->name);
 	if (st != NULL)
 		store_close(st);
 	if (conf != NULL)

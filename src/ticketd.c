@@ -8,10 +8,19 @@
  * *.rules), which a GFileMonitor sees: the reload runs once the files
  * have been quiet for TICKETD_RULES_QUIET ms, so that an editor's
  * save (write, rename, chmod) reloads once.
+ *
+ * Started as root, it takes the database's lock and binds its sockets,
+ * then becomes [ticketd] user before it opens anything else, as Postfix
+ * and OpenSMTPD do. Under systemd (Type=notify) it says READY=1 once it
+ * takes mail, keeps STATUS= current and feeds the watchdog; libsystemd
+ * is included here and nowhere else.
  */
+#include <sys/types.h>
 #include <sys/stat.h>
 
+#include <grp.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
@@ -19,6 +28,7 @@
 
 #include <gio/gio.h>
 #include <glib-unix.h>
+#include <systemd/sd-daemon.h>
 
 #include "conf.h"
 #include "dblock.h"
@@ -29,6 +39,7 @@
 #include "reply.h"
 #include "smtp.h"
 #include "source.h"
+#include "status.h"
 #include "store.h"
 #include "timer.h"
 
@@ -145,6 +156,41 @@ ticketd_load_keys(struct ticketd *td, struct conf *conf)
 
 static void	 ticketd_rules_watch(struct ticketd *);
 
+/* systemd's STATUS= line, with a state change ("READY=1") or none. */
+static void
+ticketd_notify(const char *state, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*text;
+
+	va_start(ap, fmt);
+	text = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	sd_notifyf(0, "%s%sSTATUS=%s", state != NULL ? state : "",
+	    state != NULL ? "\n" : "", text);
+	g_free(text);
+}
+
+/* "lmtp 127.0.0.1:2424, imap support (...)": what takes mail now. */
+static void
+ticketd_announce(struct ticketd *td, const char *state)
+{
+	GPtrArray	*lines = g_ptr_array_new_with_free_func(g_free);
+	char		*list;
+
+	for (guint i = 0; i < td->sources->len; i++) {
+		struct source *src = g_ptr_array_index(td->sources, i);
+
+		src->ops->describe(src, lines);
+	}
+	status_listeners(lines);
+	g_ptr_array_add(lines, NULL);
+	list = g_strjoinv(", ", (char **)lines->pdata);
+	ticketd_notify(state, "Taking mail: %s", *list ? list : "no sources");
+	g_free(list);
+	g_ptr_array_free(lines, TRUE);
+}
+
 static gboolean
 ticketd_reload(gpointer arg)
 {
@@ -152,10 +198,15 @@ ticketd_reload(gpointer arg)
 	struct conf	*conf;
 
 	log_info("%s: reloading", td->conf_path);
+	ticketd_notify("RELOADING=1", "Reloading %s", td->conf_path);
 	if ((conf = ticketd_load(td->conf_path)) == NULL ||
 	    ticketd_load_keys(td, conf) != 0) {
 		log_warn("%s: reload failed, keeping the running configuration",
 		    td->conf_path);
+		status_reload(0, "the new configuration has errors; "
+		    "ticketd -n tells which");
+		ticketd_notify("READY=1", "Reload failed, running the old "
+		    "configuration: see ticketd -n");
 		if (conf != NULL)
 			conf_unref(conf);
 		return G_SOURCE_CONTINUE;
@@ -169,6 +220,9 @@ ticketd_reload(gpointer arg)
 	    conf->lmtp_socket_gid != td->conf->lmtp_socket_gid)
 		log_warn("%s: lmtp listen or socket changed: takes effect on "
 		    "restart", td->conf_path);
+	if (g_strcmp0(conf->user, td->conf->user) != 0)
+		log_warn("%s: user changed: takes effect on restart",
+		    td->conf_path);
 	for (guint i = 0; i < td->sources->len; i++) {
 		struct source *src = g_ptr_array_index(td->sources, i);
 
@@ -176,10 +230,13 @@ ticketd_reload(gpointer arg)
 	}
 	outbox_reload(td->outbox, conf);
 	timer_reload(td->timer, conf);
+	log_set_facility(conf->syslog_facility);
 	conf_unref(td->conf);
 	td->conf = conf;
 	ticketd_rules_watch(td);
 	log_info("%s: reloaded", td->conf_path);
+	status_reload(1, NULL);
+	ticketd_announce(td, "READY=1");
 	return G_SOURCE_CONTINUE;
 }
 
@@ -277,16 +334,86 @@ ticketd_rules_watch(struct ticketd *td)
 	log_info("%s: watching the rules for changes", path);
 }
 
+/* A directory we create for the database belongs to the user we become. */
 static int
-ticketd_prepare_database(const char *path)
+ticketd_prepare_database(const struct conf *conf)
 {
-	char	*dir = g_path_get_dirname(path);
-	int	 rc = g_mkdir_with_parents(dir, 0750);
+	char	*dir = g_path_get_dirname(conf->database);
+	char	*cause = NULL;
+	int	 existed = g_file_test(dir, G_FILE_TEST_IS_DIR), rc;
+	uid_t	 uid;
+	gid_t	 gid;
 
-	if (rc != 0)
+	if ((rc = g_mkdir_with_parents(dir, 0750)) != 0)
 		log_warn("%s: cannot create: %s", dir, g_strerror(errno));
+	else if (!existed && (rc = conf_user_ids(conf, &uid, &gid,
+	    &cause)) == 1 && (rc = chown(dir, uid, gid)) != 0)
+		log_warn("%s: chown: %s", dir, g_strerror(errno));
+	if (rc == -1 && cause != NULL) {
+		log_warn("%s", cause);
+		g_free(cause);
+	}
 	g_free(dir);
-	return rc;
+	return rc == -1 ? -1 : 0;
+}
+
+/*
+ * Become [ticketd] user for good: its groups too, which socket_group
+ * and the database's permissions are written for.
+ */
+static int
+ticketd_drop(struct ticketd *td)
+{
+	char	*cause = NULL;
+	uid_t	 uid;
+	gid_t	 gid;
+
+	switch (conf_user_ids(td->conf, &uid, &gid, &cause)) {
+	case 0:
+		if (geteuid() == 0)
+			log_warn("running as root: set [ticketd] user");
+		return 0;
+	case -1:
+		log_warn("%s", cause);
+		g_free(cause);
+		return -1;
+	case 1:
+		break;
+	}
+	if (dblock_chown(td->lock, uid, gid) != 0 ||
+	    initgroups(td->conf->user, gid) != 0 || setgid(gid) != 0 ||
+	    setuid(uid) != 0) {
+		log_warn("cannot become %s: %s", td->conf->user,
+		    g_strerror(errno));
+		return -1;
+	}
+	if (setuid(0) != -1)
+		fatal(EX_SOFTWARE, "became %s, yet could become root again",
+		    td->conf->user);
+	log_info("running as %s", td->conf->user);
+	return 0;
+}
+
+/* Bind what needs root: the sources' sockets. */
+static int
+ticketd_open_sources(struct ticketd *td)
+{
+	char	*cause = NULL;
+
+	td->sources = g_ptr_array_new();
+	for (const struct source_ops **ops = source_backends; *ops; ops++) {
+		struct source	*src;
+
+		if (!(*ops)->wanted(td->conf))
+			continue;
+		if ((src = (*ops)->open(td->conf, &cause)) == NULL) {
+			log_warn("%s", cause);
+			g_free(cause);
+			return -1;
+		}
+		g_ptr_array_add(td->sources, src);
+	}
+	return 0;
 }
 
 static int
@@ -314,18 +441,14 @@ ticketd_start(struct ticketd *td)
 		g_free(cause);
 		return -1;
 	}
-	td->sources = g_ptr_array_new();
-	for (const struct source_ops **ops = source_backends; *ops; ops++) {
-		struct source	*src;
+	for (guint i = 0; i < td->sources->len; i++) {
+		struct source *src = g_ptr_array_index(td->sources, i);
 
-		if (!(*ops)->wanted(td->conf))
-			continue;
-		if ((src = (*ops)->start(td->conf, td->ingest, &cause)) == NULL) {
+		if (src->ops->start(src, td->ingest, &cause) != 0) {
 			log_warn("%s", cause);
 			g_free(cause);
 			return -1;
 		}
-		g_ptr_array_add(td->sources, src);
 	}
 	return 0;
 }
@@ -392,18 +515,36 @@ ticketd_lock(struct ticketd *td)
 	g_assert_not_reached();
 }
 
+/* systemd's watchdog, fed from the main loop at half its interval. */
+static gboolean
+ticketd_watchdog(gpointer arg)
+{
+	sd_notify(0, "WATCHDOG=1");
+	return G_SOURCE_CONTINUE;
+}
+
+static void
+ticketd_watchdog_start(void)
+{
+	guint64	 usec;
+
+	if (sd_watchdog_enabled(0, &usec) > 0)
+		g_timeout_add(MAX(usec / 2000, 1), ticketd_watchdog, NULL);
+}
+
 static int
 ticketd_run(struct ticketd *td)
 {
 	int	 status;
 
-	if (ticketd_prepare_database(td->conf->database) != 0)
+	if (ticketd_prepare_database(td->conf) != 0)
 		return EX_CANTCREAT;
 	if ((status = ticketd_lock(td)) != EX_OK)
 		return status;
 	signal(SIGPIPE, SIG_IGN);
 	td->loop = g_main_loop_new(NULL, FALSE);
-	if (ticketd_start(td) != 0) {
+	if (ticketd_open_sources(td) != 0 || ticketd_drop(td) != 0 ||
+	    ticketd_start(td) != 0) {
 		ticketd_stop(td);
 		g_main_loop_unref(td->loop);
 		dblock_release(td->lock);
@@ -413,10 +554,16 @@ ticketd_run(struct ticketd *td)
 	g_unix_signal_add(SIGINT, ticketd_quit, td);
 	g_unix_signal_add(SIGHUP, ticketd_reload, td);
 	ticketd_rules_watch(td);
+	status_open(td->conf->database, td->conf_path);
 	log_info("started, database %s", td->conf->database);
+	ticketd_announce(td, "READY=1");
+	ticketd_watchdog_start();
 	g_main_loop_run(td->loop);
+	ticketd_notify("STOPPING=1", "Stopping: committing and answering "
+	    "the mail under way");
 	ticketd_rules_unwatch(td);
 	ticketd_stop(td);
+	status_close();
 	g_main_loop_unref(td->loop);
 	dblock_release(td->lock);
 	log_info("stopped");
@@ -426,7 +573,7 @@ ticketd_run(struct ticketd *td)
 static int
 ticketd_deliver(struct conf *conf)
 {
-	if (ticketd_prepare_database(conf->database) != 0)
+	if (ticketd_prepare_database(conf) != 0)
 		return EX_TEMPFAIL;
 	return source_pipe_deliver(conf, STDIN_FILENO, opt_recipient,
 	    opt_sender);
@@ -463,6 +610,7 @@ main(int argc, char **argv)
 	if ((td.conf = ticketd_load(td.conf_path)) == NULL)
 		/* A delivery the MTA may retry must not bounce for our typo. */
 		return deliver ? EX_TEMPFAIL : EX_CONFIG;
+	log_set_facility(td.conf->syslog_facility);
 	mime_init();
 	smtp_init();
 	status = deliver ? ticketd_deliver(td.conf) : ticketd_run(&td);

@@ -4,7 +4,7 @@
 # admin or --as an agent, each an event that names who; bad values and
 # agents change nothing; list filters and customer; the --json shapes.
 . "$(dirname "$0")/../lib.sh"
-plan 68
+plan 75
 
 SINK=$TMP/sink
 eval "$("$PEERS/smtp-sink.sh" start "$SINK")" || exit 1
@@ -207,8 +207,21 @@ is "$(ids list --tag vip --status closed)" "[]" "no ticket passes every filter"
 ctl list --status frozen >/dev/null 2>&1
 [ $? -eq 65 ]
 ok $? "list --status with an unknown status is refused"
-is "$(ctl list --status closed)" "$(printf '%6d  %-8s %-10s %-30s %s' "$t1" closed support nok@example.org 'Printer broken')" \
-	"list prints a line per ticket, as before"
+is "$(ctl list --status closed)" "$(printf '%s\n%6d  %-8s %-8s %-10s %-30s %s' \
+	'TICKET  STATUS   PRIORITY QUEUE      REQUESTER                      SUBJECT' \
+	"$t1" closed high support nok@example.org 'Printer broken')" \
+	"list prints a header row, then a line per ticket"
+is "$(ids list --sort priority)" "[$t2,$t1,$t3,$t4,$t5]" "list --sort priority: urgent first, then by number"
+is "$(ids list --sort -id --limit 2)" "[$t5,$t4]" "list --sort -id --limit: the newest page"
+is "$(ids list --limit 2 --offset 2)" "[$t3,$t4]" "list --offset: the next page"
+is "$(ids list --since 1h --status pending)" "[$t3,$t4]" "list --since SPAN: tickets updated since"
+is "$(ids list --since 2099-01-01)" "[]" "list --since DATE in the future: none"
+ctl list --since yesterday >/dev/null 2>&1
+[ $? -eq 65 ]
+ok $? "list --since with neither a date nor a span is refused"
+ctl list --sort size >/dev/null 2>&1
+[ $? -eq 65 ]
+ok $? "list --sort with an unknown key is refused"
 is "$(ids customer NOK@example.org)" "[$t5,$t4,$t1]" "customer ADDRESS: that requester's tickets, newest first"
 
 # 9. JSON shapes.

@@ -521,7 +521,7 @@ test_find(struct fixture *f, gconstpointer data)
 	flt.exclude = 3;
 	assert_found(f, &flt, "1,5");
 	flt.exclude = 0;
-	flt.newest_first = 1;
+	flt.descending = 1;
 	assert_found(f, &flt, "5,3,1");
 	flt.limit = 2;
 	assert_found(f, &flt, "5,3");
