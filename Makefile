@@ -11,6 +11,15 @@
 
 PREFIX	?= /usr/local
 DESTDIR	?=
+SBINDIR	?= $(PREFIX)/sbin
+DATADIR	?= $(PREFIX)/share
+MANDIR	?= $(DATADIR)/man
+SYSCONFDIR ?= /etc
+LOCALSTATEDIR ?= /var
+UNITDIR	?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+TICKETD_USER ?= ticketd
 CC	?= cc
 
 ifeq ($(SANITIZE),1)
@@ -58,6 +67,16 @@ all: $(BUILD)/ticketd $(BUILD)/ticketctl
 $(BUILD)/obj/%.o: src/%.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+# The configuration both programs read unless told otherwise; they are
+# built again when SYSCONFDIR changes.
+$(BUILD)/obj/ticketd.o $(BUILD)/obj/ticketctl.o: CFLAGS += \
+	-DTICKETD_CONF='"$(SYSCONFDIR)/ticketd/ticketd.conf"'
+$(BUILD)/obj/ticketd.o $(BUILD)/obj/ticketctl.o: $(BUILD)/sysconfdir
+
+$(BUILD)/sysconfdir: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(SYSCONFDIR)' | cmp -s - $@ || echo '$(SYSCONFDIR)' >$@
 
 $(BUILD)/libticketd.a: $(LIBOBJ)
 	rm -f $@
@@ -120,15 +139,41 @@ bench: tests
 	BUILD=$(BUILD) sh tests/bench/rules.sh
 	BUILD=$(BUILD) sh tests/bench/sla.sh
 
+# Paths into the unit, the sysusers and tmpfiles entries and the example
+# configuration, which make install writes with absolute paths.
+INSTALL_SED = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	-e 's|@LOCALSTATEDIR@|$(LOCALSTATEDIR)|g' -e 's|@USER@|$(TICKETD_USER)|g'
+CONF_SED = sed -e 's|^database = var/|database = $(LOCALSTATEDIR)/lib/ticketd/|' \
+	-e 's|^templates = templates |templates = $(DATADIR)/ticketd/templates |' \
+	-e 's|^rules = conf/rules |rules = $(SYSCONFDIR)/ticketd/rules |' \
+	-e 's|^holidays = conf/|holidays = $(SYSCONFDIR)/ticketd/|' \
+	-e 's|^;user = ticketd |user = $(TICKETD_USER) |' \
+	-e 's|^; Relative paths are taken .*|; Installed by make install; see ticketd.conf(5).|'
+ETC	 = $(DESTDIR)$(SYSCONFDIR)/ticketd
+SHARE	 = $(DESTDIR)$(DATADIR)/ticketd
+
+# An admin's configuration, rules and holidays are never overwritten; the
+# examples under share/ticketd are.
 install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man5 \
-		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/ticketd/templates
-	install -m 755 $(BUILD)/ticketd $(BUILD)/ticketctl $(DESTDIR)$(PREFIX)/sbin/
-	install -m 644 man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
-	install -m 644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
-	cp -R templates/. $(DESTDIR)$(PREFIX)/share/ticketd/templates/
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(SHARE)/templates $(SHARE)/rules $(ETC) $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR)
+	install -m 755 $(BUILD)/ticketd $(BUILD)/ticketctl $(DESTDIR)$(SBINDIR)/
+	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 644 templates/* $(SHARE)/templates/
+	install -m 644 conf/rules/*.rules $(SHARE)/rules/
+	install -m 644 conf/holidays-th.txt $(SHARE)/
+	$(CONF_SED) conf/ticketd.conf >$(SHARE)/ticketd.conf.example
+	test -e $(ETC)/ticketd.conf || install -m 644 $(SHARE)/ticketd.conf.example $(ETC)/ticketd.conf
+	test -e $(ETC)/rules || { install -d $(ETC)/rules && \
+		install -m 644 conf/rules/*.rules $(ETC)/rules/; }
+	test -e $(ETC)/holidays-th.txt || install -m 644 conf/holidays-th.txt $(ETC)/
+	$(INSTALL_SED) contrib/systemd/ticketd.service.in >$(DESTDIR)$(UNITDIR)/ticketd.service
+	$(INSTALL_SED) contrib/systemd/ticketd.sysusers.in >$(DESTDIR)$(SYSUSERSDIR)/ticketd.conf
+	$(INSTALL_SED) contrib/systemd/ticketd.tmpfiles.in >$(DESTDIR)$(TMPFILESDIR)/ticketd.conf
 
 clean:
 	rm -rf build build-san $(FUZZBUILD)
 
-.PHONY: all tests deps check bench fuzz fuzz-build install clean
+.PHONY: all tests deps check bench fuzz fuzz-build install clean FORCE

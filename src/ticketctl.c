@@ -35,7 +35,9 @@
 #include "template.h"
 #include "ticket.h"
 
-#define TICKETCTL_CONF	"/etc/ticketd/ticketd.conf"
+#ifndef TICKETD_CONF
+#define TICKETD_CONF	"/etc/ticketd/ticketd.conf"	/* make sets it */
+#endif
 
 static char	*opt_conf = NULL;
 static gboolean	 opt_json = FALSE;
@@ -62,7 +64,7 @@ static char	*opt_sort = NULL;
 
 static const GOptionEntry ctl_options[] = {
 	{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &opt_conf,
-	    "Configuration file (default " TICKETCTL_CONF ")", "FILE" },
+	    "Configuration file (default " TICKETD_CONF ")", "FILE" },
 	{ "json", 'j', 0, G_OPTION_ARG_NONE, &opt_json,
 	    "Print JSON", NULL },
 	{ "canned", 0, 0, G_OPTION_ARG_STRING, &opt_canned,
@@ -1673,7 +1675,7 @@ ctl_rules_check(struct store *st, struct conf *conf, int argc, char **argv)
 	char		*cause = NULL;
 	guint		 n = 0;
 
-	if ((conf = conf_load(opt_conf ? opt_conf : TICKETCTL_CONF,
+	if ((conf = conf_load(opt_conf ? opt_conf : TICKETD_CONF,
 	    &cause)) == NULL)
 		return ctl_rules_report(0, cause);
 	if (argc == 1 && conf->rules != NULL)
@@ -2679,7 +2681,7 @@ ctl_main(int argc, char **argv)
 	/* A server that hangs up mid-import is an error, not a death. */
 	signal(SIGPIPE, SIG_IGN);
 	if (!(cmd->flags & CTL_OWN_CONF) && (conf = conf_load(opt_conf ?
-	    opt_conf : TICKETCTL_CONF, &cause)) == NULL) {
+	    opt_conf : TICKETD_CONF, &cause)) == NULL) {
 		fprintf(stderr, "%s\n", cause);
 		g_free(cause);
 		return EX_CONFIG;

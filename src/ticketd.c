@@ -43,7 +43,9 @@
 #include "store.h"
 #include "timer.h"
 
-#define TICKETD_CONF	"/etc/ticketd/ticketd.conf"
+#ifndef TICKETD_CONF
+#define TICKETD_CONF	"/etc/ticketd/ticketd.conf"	/* make sets it */
+#endif
 #define TICKETD_RULES_QUIET	200	/* ms after a rule file's last change */
 
 struct ticketd {
