@@ -35,7 +35,7 @@ conf >"$TMP/t.conf"
 ctl() { "$BUILD/ticketctl" -c "$TMP/t.conf" "$@"; }
 health() { ctl status --json | jq -r "$1"; }
 
-"$PEERS/notify-listen" "$TMP/notify" >"$TMP/notify.log" &
+"$PEERS/dgram-listen" "$TMP/notify" >"$TMP/notify.log" &
 pids="$pids $!"
 wait_for 10 test -S "$TMP/notify"
 notified() { grep -Eq "$1" "$TMP/notify.log"; }
