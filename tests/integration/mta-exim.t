@@ -111,14 +111,17 @@ send up-tcp support@example.com && send up-unix billing@example.com &&
 wait_for 30 nlogged ' Completed' 6
 ok $? "with ticketd up, new mail is delivered at once"
 
-is "$(sqlite3 "$TMP/tickets.db" "SELECT m.message_id, t.queue FROM messages m
-    JOIN tickets t ON t.id = m.ticket_id ORDER BY m.message_id")" \
-"down-tag@customer.test|support
-down-tcp@customer.test|support
-down-unix@customer.test|billing
-up-tag@customer.test|support
-up-tcp@customer.test|support
-up-unix@customer.test|billing" "each mail is stored once, in its address's queue"
+# The deliveries' addresses are the LMTP RCPT TOs, tags included.
+is "$(sqlite3 "$TMP/tickets.db" "SELECT m.message_id, t.queue, d.address FROM messages m
+    JOIN tickets t ON t.id = m.ticket_id JOIN deliveries d ON d.message_id = m.id
+    ORDER BY m.message_id")" \
+"down-tag@customer.test|support|support+urgent@example.com
+down-tcp@customer.test|support|support@example.com
+down-unix@customer.test|billing|billing@example.com
+up-tag@customer.test|support|support+s42.5.MAC@example.com
+up-tcp@customer.test|support|support@example.com
+up-unix@customer.test|billing|billing@example.com" \
+    "each mail is stored once, in its address's queue, for the whole address"
 is "$("$BUILD/ticketctl" -c "$TMP/t.conf" list --json | jq length)" 6 "six tickets"
 # "=> support@example.com <support+urgent@example.com>": the address as
 # given is in <> when routing changed it.

@@ -109,16 +109,18 @@ ok $? "with ticketd up, new mail is delivered at once"
 # Exactly once: one message row per mail, each its own ticket in the
 # queue its route leads to, one "sent" per recipient, no duplicate.
 DB=$TMP/db/tickets.db
-is "$(sqlite3 "$DB" "SELECT m.message_id, t.queue, m.source FROM messages m
-    JOIN tickets t ON t.id = m.ticket_id ORDER BY m.message_id")" \
-"down-pipe@customer.test|sales|pipe
-down-tag@customer.test|support|lmtp
-down-tcp@customer.test|support|lmtp
-down-unix@customer.test|billing|lmtp
-up-pipe@customer.test|sales|pipe
-up-tag@customer.test|support|lmtp
-up-tcp@customer.test|support|lmtp
-up-unix@customer.test|billing|lmtp" "each mail is stored once, in its route's queue"
+is "$(sqlite3 "$DB" "SELECT m.message_id, t.queue, m.source, d.address FROM messages m
+    JOIN tickets t ON t.id = m.ticket_id JOIN deliveries d ON d.message_id = m.id
+    ORDER BY m.message_id")" \
+"down-pipe@customer.test|sales|pipe|sales@example.com
+down-tag@customer.test|support|lmtp|support+urgent@example.com
+down-tcp@customer.test|support|lmtp|support@example.com
+down-unix@customer.test|billing|lmtp|billing@example.com
+up-pipe@customer.test|sales|pipe|sales@example.com
+up-tag@customer.test|support|lmtp|support+s42.5.MAC@example.com
+up-tcp@customer.test|support|lmtp|support@example.com
+up-unix@customer.test|billing|lmtp|billing@example.com" \
+    "each mail is stored once, in its route's queue, for the whole address"
 is "$("$BUILD/ticketctl" -c "$TMP/t.conf" list --json | jq length)" 8 "eight tickets"
 is "$(sed -n 's/.*to=<\([^>]*\)>.*status=sent.*/\1/p' "$PF/maillog" | sort | uniq -c |
     awk '{ print $2, $1 }')" "billing@example.com 2
