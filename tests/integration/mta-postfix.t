@@ -10,9 +10,9 @@
 # delivers each mail exactly once. The stock chrooted lmtp service fails
 # on the socket as contrib/postfix/README.md says.
 . "$(dirname "$0")/../lib.sh"
+[ "$(id -u)" -eq 0 ] || { echo "1..0 # SKIP Postfix must be started as root"; exit 0; }
 plan 16
 
-[ "$(id -u)" -eq 0 ] || { echo "1..0 # SKIP Postfix must be started as root"; exit 0; }
 CONTRIB=${TESTS%/tests}/contrib/postfix
 PF=$TMP/postfix
 SOCK=$TMP/run/lmtp
@@ -53,12 +53,14 @@ set -- $(sed -e '/^#/d' -e '/^$/d' -e "s|/etc/postfix/|$PF/etc/|g" "$CONTRIB/mai
     "mynetworks = 127.0.0.2/32"
 unset IFS
 
-export POSTFIX_MASTER_CF="$TMP/master.extra"
+POSTFIX_PORT=$(freeport)
+export POSTFIX_PORT POSTFIX_MASTER_CF="$TMP/master.extra"
 cleanup "'$PEERS/postfix.sh' stop '$PF'"
-eval "$("$PEERS/postfix.sh" start "$PF" "$@")" || { echo "Bail out! Postfix did not start"; exit 1; }
+"$PEERS/postfix.sh" start "$PF" "$@" >/dev/null || { echo "Bail out! Postfix did not start"; exit 1; }
 # The mynetworks override makes every Postfix command warn.
 pq() { postqueue -c "$PF/etc" "$@" 2>>"$TMP/postqueue.log"; }
 queued() { pq -j | grep -c '"queue_id"'; }
+sent_at_least() { [ "$(grep -c 'status=sent' "$PF/maillog")" -ge "$1" ]; }
 
 # send ID RCPT: one mail by SMTP to the private Postfix.
 send() {
@@ -94,7 +96,7 @@ is "$(queued)" 4 "and the four stay in Postfix's queue"
 mv "$TMP/t.ready" "$TMP/t.conf"
 start_ticketd "$TMP/t.conf" || { echo "Bail out! ticketd did not start"; exit 1; }
 pq -f
-wait_for 30 sh -c "[ \$(grep -Ec 'status=sent' '$PF/maillog') -ge 4 ]"
+wait_for 30 sent_at_least 4
 ok $? "after ticketd starts and a queue flush all four are sent"
 queue_empty() { [ "$(queued)" -eq 0 ]; }
 wait_for 10 queue_empty
@@ -103,7 +105,7 @@ ok $? "and the queue is empty"
 # ticketd is up: mail goes straight through each route.
 send up-tcp support@example.com && send up-unix billing@example.com &&
     send up-pipe sales@example.com && send up-tag support+s42.5.MAC@example.com
-wait_for 30 sh -c "[ \$(grep -Ec 'status=sent' '$PF/maillog') -ge 8 ]"
+wait_for 30 sent_at_least 8
 ok $? "with ticketd up, new mail is delivered at once"
 
 # Exactly once: one message row per mail, each its own ticket in the

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Install the Debian packages that the build, the tests and the benchmarks
-# need.  Idempotent: when dpkg already knows every package as installed we
-# touch neither apt nor the network, so `make deps` is cheap to repeat.
+# need.  Idempotent: when dpkg already knows every package as installed,
+# the .debs below are in their cache and the users exist, we touch
+# neither apt nor the network, so `make deps` is cheap to repeat.
 set -eu
 
 PKGS="build-essential pkg-config libgmime-3.0-dev libetpan-dev libgnutls28-dev
@@ -50,7 +51,8 @@ fetch_debs() {
 	$SUDO mkdir -p "$DEB_CACHE"
 	# shellcheck disable=SC2086
 	for p in $need; do $SUDO rm -f "$DEB_CACHE/${p}_"*.deb; done
-	# apt's sandbox user cannot write there: download as the caller.
+	# apt warns that its sandbox user _apt cannot write there and
+	# downloads as the caller: harmless.
 	# shellcheck disable=SC2086
 	(cd "$DEB_CACHE" && $SUDO apt-get download -q $need)
 }
