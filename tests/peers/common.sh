@@ -105,3 +105,21 @@ dovecot_failed() {
 	if [ -s "$2/start.log" ]; then cat "$2/start.log" >&2
 	else tail -n 20 "$2/dovecot.log" >&2 2>/dev/null || :; fi
 }
+
+# deb_root DIR PKG...: unpack the Debian packages PKG into DIR (dpkg -x),
+# from the .debs that deps.sh fetched into $DEB_CACHE: OpenSMTPD and Exim
+# conflict with Postfix, so the tests run them from such a root.
+DEB_CACHE=${DEB_CACHE:-/var/cache/ticketd-tests}
+deb_root() {
+	_dr=$1
+	shift
+	mkdir -p "$_dr"
+	for _p; do
+		_deb=$(ls "$DEB_CACHE/${_p}"_*.deb 2>/dev/null | tail -n 1)
+		if [ -z "$_deb" ]; then
+			echo "$0: no $_p package in $DEB_CACHE (make deps)" >&2
+			return 1
+		fi
+		dpkg -x "$_deb" "$_dr" || return 1
+	done
+}

@@ -9,7 +9,9 @@
 #       DIR/maillog. Local delivery knows the system's users only, and
 #       accepts any local address at RCPT, so mail to an unknown user of
 #       mydestination (mta.example.test, localhost) is accepted and then
-#       bounced. POSTFIX_PORT in the environment picks the port.
+#       bounced. POSTFIX_PORT in the environment picks the port;
+#       POSTFIX_MASTER_CF names a file appended to DIR/etc/master.cf
+#       (extra services, such as contrib/postfix/master.cf's).
 #   postfix.sh stop DIR
 #       stop it and every process it started; also after a failed start.
 #   postfix.sh wait DIR REGEX [SECS]
@@ -114,6 +116,7 @@ start() {
 	port=${POSTFIX_PORT:-$(freeport)}
 	config "$port" "$@" >"$dir/etc/main.cf"
 	master_cf "$port" >"$dir/etc/master.cf"
+	[ -z "${POSTFIX_MASTER_CF:-}" ] || cat "$POSTFIX_MASTER_CF" >>"$dir/etc/master.cf"
 	# Creates the queue's subdirectories with their owners and modes.
 	postfix -c "$dir/etc" check >"$dir/start.log" 2>&1 &&
 	    postfix -c "$dir/etc" start >>"$dir/start.log" 2>&1 &&
