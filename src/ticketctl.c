@@ -1307,7 +1307,7 @@ ctl_import(struct store *st, struct conf *conf, int argc, char **argv)
 			fprintf(stderr, " %s", ((struct conf_imap *)
 			    conf->imaps->pdata[i])->name);
 		fprintf(stderr, "\n");
-		return EX_USAGE;
+		return EX_DATAERR;
 	}
 	mime_init();
 	rc = source_imap_import(conf, st, argv[1], opt_archive, &n, &cause);
@@ -1373,9 +1373,9 @@ ctl_health_problems(struct ctl_health *h, const struct conf *conf)
 		return;
 	}
 	if (h->view != NULL && h->view->reload_at != 0 && !h->view->reload_ok)
-		g_ptr_array_add(h->problems, g_strdup("the last reload failed: "
-		    "ticketd runs the configuration before it (ticketd -n "
-		    "tells what is wrong)"));
+		g_ptr_array_add(h->problems, g_strdup_printf("the last reload "
+		    "failed, the configuration before it still runs: %s",
+		    h->view->reload_error ? h->view->reload_error : "?"));
 	for (guint i = 0; i < conf->imaps->len; i++) {
 		const struct conf_imap *cfg = conf->imaps->pdata[i];
 		const struct status_account *a = ctl_health_account(h,

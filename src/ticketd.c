@@ -87,8 +87,9 @@ static const GOptionEntry ticketd_options[] = {
 	{ NULL }
 };
 
+/* Load path, logging each error; the first into *first when asked. */
 static struct conf *
-ticketd_load(const char *path)
+ticketd_load(const char *path, char **first)
 {
 	struct conf	*conf;
 	char		*cause = NULL;
@@ -98,6 +99,8 @@ ticketd_load(const char *path)
 
 		for (char **l = lines; *l != NULL; l++)
 			log_warn("%s", *l);
+		if (first != NULL)
+			*first = g_strdup(lines[0]);
 		g_strfreev(lines);
 		g_free(cause);
 	}
@@ -198,17 +201,19 @@ ticketd_reload(gpointer arg)
 {
 	struct ticketd	*td = arg;
 	struct conf	*conf;
+	char		*error = NULL;
 
 	log_info("%s: reloading", td->conf_path);
 	ticketd_notify("RELOADING=1", "Reloading %s", td->conf_path);
-	if ((conf = ticketd_load(td->conf_path)) == NULL ||
+	if ((conf = ticketd_load(td->conf_path, &error)) == NULL ||
 	    ticketd_load_keys(td, conf) != 0) {
 		log_warn("%s: reload failed, keeping the running configuration",
 		    td->conf_path);
-		status_reload(0, "the new configuration has errors; "
-		    "ticketd -n tells which");
+		status_reload(0, error != NULL ? error : "the new Message-ID "
+		    "keys do not load (see the log)");
 		ticketd_notify("READY=1", "Reload failed, running the old "
 		    "configuration: see ticketd -n");
+		g_free(error);
 		if (conf != NULL)
 			conf_unref(conf);
 		return G_SOURCE_CONTINUE;
@@ -609,7 +614,7 @@ main(int argc, char **argv)
 	td.conf_path = opt_conf ? opt_conf : TICKETD_CONF;
 	if (opt_check)
 		return ticketd_check(td.conf_path);
-	if ((td.conf = ticketd_load(td.conf_path)) == NULL)
+	if ((td.conf = ticketd_load(td.conf_path, NULL)) == NULL)
 		/* A delivery the MTA may retry must not bounce for our typo. */
 		return deliver ? EX_TEMPFAIL : EX_CONFIG;
 	log_set_facility(td.conf->syslog_facility);

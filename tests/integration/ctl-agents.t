@@ -4,7 +4,7 @@
 # admin or --as an agent, each an event that names who; bad values and
 # agents change nothing; list filters and customer; the --json shapes.
 . "$(dirname "$0")/../lib.sh"
-plan 75
+plan 77
 
 SINK=$TMP/sink
 eval "$("$PEERS/smtp-sink.sh" start "$SINK")" || exit 1
@@ -219,6 +219,10 @@ is "$(ids list --since 2099-01-01)" "[]" "list --since DATE in the future: none"
 ctl list --since yesterday >/dev/null 2>&1
 [ $? -eq 65 ]
 ok $? "list --since with neither a date nor a span is refused"
+out=$(ctl import suport 2>&1)
+is "$?" 65 "import of an account that is not configured is refused"
+is "$out" "ticketctl: import: no [imap suport] in $TMP/t.conf (it has no [imap] accounts)" \
+	"and says so, not 'run import again'"
 ctl list --sort size >/dev/null 2>&1
 [ $? -eq 65 ]
 ok $? "list --sort with an unknown key is refused"

@@ -90,8 +90,8 @@ wait_for 10 sh -c "[ \"\$($BUILD/ticketctl -c '$TMP/good.conf' status --json | j
 ok $? "status: the reload failed"
 good status >"$TMP/out" 2>&1
 is "$?" 1 "status exits 1 after a failed reload"
-grep -q '^problem: the last reload failed' "$TMP/out"
-ok $? "and names the problem"
+grep -q "^problem: the last reload failed, the configuration before it still runs: $TMP/t.conf:[0-9]*: .*bogus" "$TMP/out"
+ok $? "and names the problem, with the first error as file:line"
 cp "$TMP/good.conf" "$TMP/t.conf"
 kill -HUP "$TICKETD_PID"
 wait_for 10 sh -c "[ \"\$($BUILD/ticketctl -c '$TMP/t.conf' status --json | jq -r .reload.ok)\" = true ]"
