@@ -26,6 +26,7 @@
 #include "reply.h"
 #include "source.h"
 #include "store.h"
+#include "tally.h"
 
 #define IMAP_IDLE_MAX		(28 * 60)	/* RFC 2177: under 29 minutes */
 #define IMAP_BACKOFF_MAX	60
@@ -668,6 +669,7 @@ imap_session(struct imap_account *a, struct imap *imap)
 	return;
 fail:
 	log_warn("%s: %s", a->origin, cause);
+	tally_imap_error(a->cfg->name);
 	g_free(cause);
 }
 
@@ -683,6 +685,7 @@ imap_account_thread(gpointer arg)
 		if ((imap = imap_account_connect(a, &cause)) == NULL) {
 			log_warn("%s: %s; retrying in %us", a->origin, cause,
 			    backoff);
+			tally_imap_error(a->cfg->name);
 			g_free(cause);
 			cause = NULL;
 			imap_sleep(a, backoff);

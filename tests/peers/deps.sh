@@ -7,7 +7,8 @@ set -eu
 PKGS="build-essential pkg-config libgmime-3.0-dev libetpan-dev libgnutls28-dev
 libsqlite3-dev libcurl4-gnutls-dev libpcre2-dev libxml2-dev libuchardet-dev sqlite3 swaks postfix
 dovecot-imapd dovecot-lmtpd dovecot-sieve dovecot-submissiond openssl jq perl mutt s-nail
-clang libclang-rt-14-dev strace chromium fonts-thai-tlwg"
+clang libclang-rt-14-dev strace chromium fonts-thai-tlwg libmicrohttpd-dev
+prometheus curl"
 
 missing=
 for p in $PKGS; do
