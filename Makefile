@@ -30,10 +30,13 @@ BUILD	?= build
 SANFLAGS =
 endif
 
-PKGS	 = gmime-3.0 uchardet libsystemd sqlite3 libpcre2-8 glib-2.0 gio-2.0 gio-unix-2.0 libxml-2.0 libcurl gnutls
+PKGS	 = gmime-3.0 uchardet libsystemd sqlite3 libpcre2-8 glib-2.0 gio-2.0 gio-unix-2.0 libxml-2.0 libcurl gnutls \
+	   libmicrohttpd
+# What ticketd_build_info reports.
+VERSION	?= $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 WFLAGS	 = -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wmissing-prototypes \
 	   -Wstrict-prototypes -Wshadow -Wno-missing-field-initializers -Iinclude \
-	   $(shell pkg-config --cflags $(PKGS))
+	   -DTICKETD_VERSION='"$(VERSION)"' $(shell pkg-config --cflags $(PKGS))
 CFLAGS	?= -O2 -g
 CFLAGS	+= $(WFLAGS) $(SANFLAGS)
 LDLIBS	+= -letpan $(shell pkg-config --libs $(PKGS)) -lm

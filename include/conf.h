@@ -132,6 +132,9 @@ struct conf {
 	guint		 lmtp_socket_mode;	/* of unix: listeners, 0660 */
 	gint64		 lmtp_socket_gid;	/* their group; -1: ours */
 
+	char		*metrics_listen; /* "host:port"; NULL: no endpoint */
+	guint		 metrics_listen_line;	/* where it was set */
+
 	char		*smtp_url;	/* NULL: no outgoing mail */
 	int		 smtp_starttls;
 	char		*smtp_user;

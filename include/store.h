@@ -180,6 +180,7 @@ struct store_sla_wait;
 struct store_timer;
 struct store_report_ticket;
 struct store_csat;
+struct store_stats;
 
 struct store_ops {
 	const char	*name;
@@ -464,6 +465,18 @@ struct store_ops {
 			    const struct store_csat *, char **cause);
 	int		 (*csat_by_msgid)(struct store *, const char *msgid,
 			    gint64 *ticket, char **cause);
+
+	/*
+	 * The gauges of the metrics endpoint (struct store_stats), part by
+	 * part, each one read added to out->read. SLA at risk: tickets not
+	 * closed with an unfired breach timer due by at_risk, or whose
+	 * warning fired and breach has not. A part that fails, or that
+	 * would go on past timeout_ms (waiting for a lock included), ends
+	 * it: -1 and *cause, out keeping the parts read before.
+	 */
+	int		 (*stats)(struct store *, gint64 at_risk,
+			    guint timeout_ms, struct store_stats *out,
+			    char **cause);
 };
 
 struct store {
@@ -550,6 +563,32 @@ struct store_csat {
 };
 
 void		 store_csat_clear(struct store_csat *);
+
+/* A count of tickets by status (NULL in at_risk) and queue. */
+struct store_stats_count {
+	char		*status;
+	char		*queue;
+	gint64		 count;
+};
+
+enum {
+	STORE_STATS_TICKETS	= 1 << 0,
+	STORE_STATS_OUTBOX	= 1 << 1,
+	STORE_STATS_SLA		= 1 << 2,
+};
+
+/* What stats() read; set it to zero first, free with store_stats_clear(). */
+struct store_stats {
+	int		 read;		/* STORE_STATS_* parts read */
+	GPtrArray	*tickets;	/* store_stats_count: not closed */
+	gint64		 outbox_queued;	/* never tried yet */
+	gint64		 outbox_deferred; /* tried, waiting for a retry */
+	gint64		 outbox_sending; /* claimed by a sender */
+	GPtrArray	*at_risk;	/* store_stats_count, by queue */
+};
+
+void		 store_stats_clear(struct store_stats *);
+void		 store_stats_count_free(gpointer);	/* store_stats_count */
 
 /* requester_facts() counts open tickets up to this many. */
 #define STORE_FACTS_OPEN_MAX	100

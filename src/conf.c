@@ -58,6 +58,7 @@ enum conf_scope {
 	SCOPE_AGENT,
 	SCOPE_SLA,
 	SCOPE_CSAT,
+	SCOPE_METRICS,
 };
 
 struct conf_key {
@@ -94,6 +95,7 @@ static const struct conf_key conf_keys[] = {
 	{ SCOPE_TICKETD, "close_after", CONF_DURATION, C(close_after),
 	    0, 365 * 86400 },
 	{ SCOPE_LMTP, "listen", CONF_LIST, C(lmtp_listen), 0, 0 },
+	{ SCOPE_METRICS, "listen", CONF_STRING, C(metrics_listen), 0, 0 },
 	{ SCOPE_LMTP, "max_sessions", CONF_UINT, C(lmtp_max_sessions), 1, 100000 },
 	{ SCOPE_LMTP, "timeout", CONF_UINT, C(lmtp_timeout), 1, 86400 },
 	{ SCOPE_LMTP, "max_message_size", CONF_SIZE, C(lmtp_max_message_size),
@@ -428,6 +430,7 @@ conf_unref(struct conf *c)
 	g_free(c->user);
 	g_free(c->syslog_facility);
 	g_strfreev(c->lmtp_listen);
+	g_free(c->metrics_listen);
 	g_free(c->templates_dir);
 	if (c->templates != NULL)
 		template_set_free(c->templates);
@@ -929,6 +932,9 @@ conf_key_done(struct conf_parse *p, const struct conf_key *k)
 	if (k->scope == SCOPE_TICKETD && k->offset == offsetof(struct conf,
 	    database))
 		p->conf->database_line = p->line;
+	if (k->scope == SCOPE_METRICS && k->offset == offsetof(struct conf,
+	    metrics_listen))
+		p->conf->metrics_listen_line = p->line;
 	if (k->scope == SCOPE_QUEUE && k->offset ==
 	    offsetof(struct conf_queue, addresses))
 		for (char **a = p->queue->addresses; *a != NULL; a++)
@@ -1006,6 +1012,7 @@ static const struct {
 	{ "ticketd", SCOPE_TICKETD }, { "lmtp", SCOPE_LMTP },
 	{ "smtp", SCOPE_SMTP }, { "autoreply", SCOPE_AUTOREPLY },
 	{ "agents", SCOPE_AGENTS }, { "csat", SCOPE_CSAT },
+	{ "metrics", SCOPE_METRICS },
 };
 
 static int
@@ -1137,6 +1144,27 @@ conf_listen_valid(const char *l)
 		return 0;
 	return conf_parse_uint(colon + 1, 0, &port) == 0 &&
 	    port >= 1 && port <= 65535;
+}
+
+/* [metrics] listen: TCP only, an empty value turns it off. */
+static void
+conf_check_metrics(struct conf_parse *p)
+{
+	struct conf	*c = p->conf;
+
+	if (c->metrics_listen == NULL)
+		return;
+	if (*c->metrics_listen == '\0') {
+		g_clear_pointer(&c->metrics_listen, g_free);
+		return;
+	}
+	if (g_str_has_prefix(c->metrics_listen, "unix:") ||
+	    !conf_listen_valid(c->metrics_listen)) {
+		p->line = c->metrics_listen_line;
+		conf_error(p, "[metrics] listen: \"%s\" is not host:port "
+		    "(e.g. 127.0.0.1:9425 or [::1]:9425)", c->metrics_listen);
+		p->line = 0;
+	}
 }
 
 static void
@@ -1421,6 +1449,7 @@ conf_check(struct conf_parse *p)
 			if (!conf_listen_valid(*l))
 				conf_error(p, "[lmtp] listen: \"%s\" is neither "
 				    "host:port nor unix:/path", *l);
+	conf_check_metrics(p);
 	if (thread_tag_check(c->subject_tag, &cause) != 0) {
 		conf_error(p, "[ticketd] subject_tag: %s", cause);
 		g_free(cause);

@@ -37,6 +37,7 @@
 #include "rules.h"
 #include "sla.h"
 #include "store.h"
+#include "tally.h"
 #include "template.h"
 #include "thread.h"
 #include "ticket.h"
@@ -146,6 +147,11 @@ ingest_store(struct store *st, struct ingest_job *job, char **cause)
 	job->ticket_id = res.ticket_id;
 	job->queued_mail = res.queued_mail;
 	job->notified = res.notified;
+	/* In the job's savepoint: counted once the batch commits. */
+	tally_count(tally_source_slot(job->source), 1);
+	tally_count(res.outcome == TICKET_DUPLICATE ? TALLY_DUPLICATES :
+	    res.outcome == TICKET_NEW ? TALLY_TICKETS_CREATED :
+	    res.outcome == TICKET_AGENT ? TALLY_AGENT_MAILS : TALLY_FOLLOW_UPS, 1);
 	switch (res.outcome) {
 	case TICKET_DUPLICATE:
 		job->status = INGEST_DUPLICATE;
@@ -220,12 +226,16 @@ ingest_store_one(struct store *st, struct ingest_job *job)
 		job->cause = cause;
 		return;
 	}
+	tally_savepoint();
 	job->new_ticket = 0;
 	job->queued_mail = 0;
 	if (ingest_store(st, job, &cause) == 0 &&
-	    st->ops->release(st, &cause) == 0)
+	    st->ops->release(st, &cause) == 0) {
+		tally_release();
 		return;
+	}
 	st->ops->rollback_savepoint(st);
+	tally_rollback_savepoint();
 	job->status = INGEST_TEMPFAIL;
 	job->queued_mail = 0;
 	job->cause = cause;
@@ -266,6 +276,7 @@ ingest_batch_done(gpointer data)
 static void
 ingest_commit_batch(struct store *st, GPtrArray *batch)
 {
+	gint64	 start = g_get_monotonic_time();
 	char	*cause = NULL;
 
 	if (st->ops->begin(st, &cause) != 0) {
@@ -273,12 +284,18 @@ ingest_commit_batch(struct store *st, GPtrArray *batch)
 		g_free(cause);
 		return;
 	}
+	tally_begin();
 	for (guint i = 0; i < batch->len; i++)
 		ingest_store_one(st, g_ptr_array_index(batch, i));
 	if (st->ops->commit(st, &cause) != 0) {
 		st->ops->rollback(st);
+		tally_rollback();
 		ingest_fail_all(batch, cause);
 		g_free(cause);
+	} else {
+		tally_commit();
+		tally_observe(TALLY_COMMIT_SECONDS, g_get_monotonic_time() -
+		    start);
 	}
 	log_trace(TRACE_INGEST, "ingest: committed %u mails", batch->len);
 }
@@ -379,14 +396,17 @@ ingest_run_task(struct ingest *in, struct ingest_task *t)
 	char		*cause = NULL;
 	int		 queued = 0, committed = 1;
 
+	tally_begin();
 	if (st->ops->begin(st, &cause) != 0 ||
 	    t->fn(st, t->arg, &queued, &cause) != 0 ||
 	    st->ops->commit(st, &cause) != 0) {
 		st->ops->rollback(st);
+		tally_rollback();
 		log_warn("ingest: task failed, rolled back: %s", cause);
 		g_free(cause);
 		queued = committed = 0;
-	}
+	} else
+		tally_commit();
 	if (queued && in->outbox_ready != NULL)
 		in->outbox_ready(in->outbox_arg);
 	ingest_task_free(t, committed);

@@ -19,6 +19,7 @@
 #include "rules.h"
 #include "sla.h"
 #include "store.h"
+#include "tally.h"
 #include "template.h"
 #include "thread.h"
 
@@ -156,6 +157,9 @@ lc_sla_reply(struct lc *lc, char **cause)
 		f->first_response_met = lc_sla_met(p, p ? p->first_response : 0,
 		    f->first_response_wall, f->first_response_business);
 		lc_sla_name(f, p);
+		/* On the writer, counted when the transaction commits. */
+		tally_observe(TALLY_FIRST_RESPONSE_SECONDS,
+		    f->first_response_wall);
 	}
 	lc->sla_state = LC_SLA_CHANGED;
 	return 0;

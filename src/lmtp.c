@@ -21,6 +21,7 @@
 #include "ingest.h"
 #include "lmtp.h"
 #include "log.h"
+#include "tally.h"
 
 #define LMTP_LINE_MAX		1000	/* command octets with CRLF */
 #define LMTP_MAX_ERRORS		20
@@ -60,10 +61,12 @@ static void G_GNUC_PRINTF(2, 3)
 lmtp_reply(struct lmtp_session *s, const char *fmt, ...)
 {
 	va_list	 ap;
+	gsize	 at = s->out->len;
 
 	va_start(ap, fmt);
 	g_string_append_vprintf(s->out, fmt, ap);
 	va_end(ap);
+	tally_lmtp_reply(s->out->str + at);
 	g_string_append(s->out, "\r\n");
 }
 

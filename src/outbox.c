@@ -23,6 +23,7 @@
 #include "outbox.h"
 #include "sender.h"
 #include "store.h"
+#include "tally.h"
 
 #define OUTBOX_BATCH	32
 #define OUTBOX_POLL	1	/* seconds: mail queued by other processes */
@@ -168,6 +169,8 @@ outbox_sent(struct outbox *ob, struct store_outbox *o, gint64 now)
 	o->attempts++;
 	log_info("outbox %" G_GINT64_FORMAT ": %s <%s> sent to <%s>", o->id,
 	    o->kind, o->message_id, o->rcpt);
+	if (strcmp(o->kind, "ack") == 0)
+		tally_count(TALLY_ACK_SENT, 1);
 	outbox_mark(ob, o, "sent", "sent", g_strdup_printf("%s to <%s>, "
 	    "outbox %" G_GINT64_FORMAT, o->kind, o->rcpt, o->id));
 }
@@ -178,6 +181,8 @@ outbox_failed(struct outbox *ob, struct store_outbox *o, const char *why)
 	log_warn("ticket %" G_GINT64_FORMAT ": outbox %" G_GINT64_FORMAT
 	    ": %s to <%s> failed for good: %s", o->ticket_id, o->id, o->kind,
 	    o->rcpt, why);
+	if (strcmp(o->kind, "ack") == 0)
+		tally_count(TALLY_ACK_FAILED, 1);
 	outbox_mark(ob, o, "failed", "send_failed", g_strdup_printf("%s to "
 	    "<%s>, outbox %" G_GINT64_FORMAT ": %s", o->kind, o->rcpt, o->id,
 	    why));
@@ -197,6 +202,7 @@ outbox_deferred(struct outbox *ob, struct conf *conf, struct store_outbox *o,
 		return;
 	}
 	o->next_attempt_at = now + outbox_backoff(conf, o->attempts);
+	tally_count(TALLY_OUTBOX_DEFERRALS, 1);
 	log_warn("outbox %" G_GINT64_FORMAT ": %s to <%s> deferred, attempt %u, "
 	    "next in %" G_GINT64_FORMAT "s: %s", o->id, o->kind, o->rcpt,
 	    o->attempts, o->next_attempt_at - now, o->last_error);

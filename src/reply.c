@@ -17,6 +17,7 @@
 #include "reply.h"
 #include "sla.h"
 #include "store.h"
+#include "tally.h"
 #include "template.h"
 #include "thread.h"
 
@@ -513,6 +514,7 @@ reply_suppressed(struct store *st, gint64 ticket, gint64 now, const char *why,
 {
 	log_info("ticket %" G_GINT64_FORMAT ": no acknowledgement: %s", ticket,
 	    why);
+	tally_count(TALLY_ACK_SUPPRESSED, 1);
 	return st->ops->event_add(st, ticket, now, "ack_suppressed", why, cause);
 }
 

@@ -27,6 +27,7 @@
 #include "source.h"
 #include "status.h"
 #include "store.h"
+#include "tally.h"
 
 #define IMAP_IDLE_MAX		(28 * 60)	/* RFC 2177: under 29 minutes */
 #define IMAP_BACKOFF_MAX	60
@@ -674,6 +675,7 @@ imap_session(struct imap_account *a, struct imap *imap)
 fail:
 	log_warn("%s: %s", a->origin, cause);
 	status_imap(a->cfg->name, STATUS_IMAP_FAILED, cause);
+	tally_imap_error(a->cfg->name);
 	g_free(cause);
 }
 
@@ -691,6 +693,7 @@ imap_account_thread(gpointer arg)
 			    backoff);
 			status_imap(a->cfg->name, STATUS_IMAP_FAILED,
 			    cause);
+			tally_imap_error(a->cfg->name);
 			g_free(cause);
 			cause = NULL;
 			imap_sleep(a, backoff);

@@ -17,7 +17,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -25,9 +24,11 @@
 
 #include "conf.h"
 #include "ingest.h"
+#include "listen.h"
 #include "lmtp.h"
 #include "log.h"
 #include "source.h"
+#include "tally.h"
 
 #define LMTP_READ_SIZE		65536
 
@@ -235,6 +236,7 @@ lmtp_conn_new(struct lmtp_server *srv, int fd)
 	c->last_active = lmtp_now();
 	c->session = lmtp_session_new(srv->conf, c->id, lmtp_conn_submit, c);
 	g_hash_table_add(srv->conns, c);
+	tally_count(TALLY_LMTP_SESSIONS, 1);
 	log_trace(TRACE_LMTP, "lmtp %u: connected", c->id);
 	lmtp_conn_update(c);
 }
@@ -256,6 +258,7 @@ lmtp_accept(gint fd, GIOCondition cond, gpointer arg)
 			    "refusing a client", l->name,
 			    srv->conf->lmtp_max_sessions);
 			/* The client is told if it can be; no retry. */
+			tally_lmtp_reply(busy);
 			if (write(cfd, busy, sizeof busy - 1) < 0)
 				log_trace(TRACE_LMTP, "lmtp %s: write: %s",
 				    l->name, g_strerror(errno));
@@ -456,41 +459,6 @@ fail:
 }
 
 static int
-lmtp_listen_tcp(const char *spec, char **cause)
-{
-	const char		*colon = strrchr(spec, ':');
-	char			*host = g_strndup(spec, colon - spec);
-	struct addrinfo		 hints = { .ai_socktype = SOCK_STREAM,
-				    .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
-	struct addrinfo		*res;
-	int			 fd = -1, on = 1, rc;
-
-	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
-		memmove(host, host + 1, strlen(host));
-		host[strlen(host) - 1] = '\0';
-	}
-	if ((rc = getaddrinfo(*host ? host : NULL, colon + 1, &hints,
-	    &res)) != 0) {
-		*cause = g_strdup(gai_strerror(rc));
-		g_free(host);
-		return -1;
-	}
-	g_free(host);
-	fd = socket(res->ai_family, res->ai_socktype | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0);
-	if (fd == -1 ||
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == -1 ||
-	    bind(fd, res->ai_addr, res->ai_addrlen) == -1) {
-		*cause = g_strdup(g_strerror(errno));
-		if (fd != -1)
-			close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	return fd;
-}
-
-static int
 lmtp_listener_open(struct lmtp_server *srv, const char *spec, char **cause)
 {
 	struct lmtp_listener	*l = g_new0(struct lmtp_listener, 1);
@@ -502,7 +470,7 @@ lmtp_listener_open(struct lmtp_server *srv, const char *spec, char **cause)
 		l->unix_path = g_strdup(spec + 5);
 		l->fd = lmtp_listen_unix(l, srv->conf, &why);
 	} else
-		l->fd = lmtp_listen_tcp(spec, &why);
+		l->fd = listen_bind_tcp(spec, &why);
 	if (l->fd == -1) {
 		*cause = g_strdup_printf("lmtp %s: %s", spec, why);
 		g_free(why);

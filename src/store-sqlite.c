@@ -102,8 +102,14 @@ enum stmt {
 	S_CSAT_GET,
 	S_CSAT_PUT,
 	S_CSAT_BY_MSGID,
+	S_STATS_TICKETS,
+	S_STATS_OUTBOX,
+	S_STATS_AT_RISK,
 	S_COUNT
 };
+
+#define SQLITE_BUSY_MS	10000	/* wait this long for another's lock */
+#define SQLITE_STATS_STEPS 1000	/* VM steps between deadline checks */
 
 #define TICKET_COLUMNS "t.id, t.subject, t.requester_name, t.requester_addr, " \
 	"t.status, t.queue, t.priority, t.created_at, t.updated_at, " \
@@ -323,6 +329,20 @@ static const char *stmt_sql[S_COUNT] = {
 	    "survey_msgid, rating, comment, rated_at) VALUES (?1, ?2, ?3, ?4, "
 	    "?5, ?6)",
 	[S_CSAT_BY_MSGID] = "SELECT ticket_id FROM csat WHERE survey_msgid = ?1",
+	[S_STATS_TICKETS] = "SELECT status, queue, count(*) FROM tickets "
+	    "WHERE status IN ('new', 'open', 'pending', 'resolved') "
+	    "GROUP BY queue, status ORDER BY queue, status",
+	[S_STATS_OUTBOX] = "SELECT coalesce(sum(status = 'queued' AND "
+	    "attempts = 0), 0), coalesce(sum(status = 'queued' AND attempts > 0), "
+	    "0), coalesce(sum(status = 'sending'), 0) FROM outbox "
+	    "WHERE status IN ('queued', 'sending')",
+	[S_STATS_AT_RISK] = "SELECT NULL, t.queue, count(DISTINCT t.id) "
+	    "FROM timers b JOIN tickets t ON t.id = b.ticket_id "
+	    "WHERE b.fired = 0 AND b.kind LIKE '%.breach' AND "
+	    "t.status <> 'closed' AND (b.due <= ?1 OR EXISTS (SELECT 1 FROM "
+	    "timers w WHERE w.ticket_id = b.ticket_id AND w.fired = 1 AND "
+	    "w.kind = replace(b.kind, '.breach', '.warn'))) "
+	    "GROUP BY t.queue ORDER BY t.queue",
 };
 
 /* Migration N brings user_version from N to N + 1. */
@@ -677,7 +697,7 @@ sqlite_open(const char *path, char **cause)
 		sqlite_close(&s->store);
 		return NULL;
 	}
-	sqlite3_busy_timeout(s->db, 10000);
+	sqlite3_busy_timeout(s->db, SQLITE_BUSY_MS);
 	if (sqlite_exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
 	    " PRAGMA foreign_keys = ON;", cause) != 0 ||
 	    sqlite_migrate(s, cause) != 0) {
@@ -2501,6 +2521,90 @@ sqlite_notify_delete(struct store *st, gint64 id, char **cause)
 	return sqlite_done(s, q, "notify_delete", cause);
 }
 
+/* sqlite3's progress handler: non-zero interrupts the statement. */
+static int
+sqlite_past(void *arg)
+{
+	return g_get_monotonic_time() >= *(gint64 *)arg;
+}
+
+static gpointer
+sqlite_stats_row(struct store_sqlite *s, sqlite3_stmt *q)
+{
+	struct store_stats_count	*c = g_new0(struct store_stats_count, 1);
+
+	c->status = column_text(q, 0);
+	c->queue = column_text(q, 1);
+	c->count = sqlite3_column_int64(q, 2);
+	return c;
+}
+
+static int
+sqlite_stats_outbox(struct store_sqlite *s, struct store_stats *out,
+    char **cause)
+{
+	sqlite3_stmt	*q = sqlite_stmt(s, S_STATS_OUTBOX);
+	int		 rc = sqlite3_step(q);
+
+	if (rc == SQLITE_ROW) {
+		out->outbox_queued = sqlite3_column_int64(q, 0);
+		out->outbox_deferred = sqlite3_column_int64(q, 1);
+		out->outbox_sending = sqlite3_column_int64(q, 2);
+	}
+	sqlite3_reset(q);
+	return sqlite_found(s, rc, "stats outbox", cause) == 1 ? 0 : -1;
+}
+
+/* Wait for a lock no longer than what is left until then. */
+static void
+sqlite_budget(struct store_sqlite *s, gint64 until)
+{
+	sqlite3_busy_timeout(s->db, MAX(1, (until - g_get_monotonic_time()) /
+	    1000));
+}
+
+/* Each part bounded by what is left of the time: a lock, a slow disk. */
+static int
+sqlite_stats_parts(struct store_sqlite *s, gint64 at_risk, gint64 until,
+    struct store_stats *out, char **cause)
+{
+	sqlite3_stmt	*q;
+
+	sqlite_budget(s, until);
+	if (sqlite_collect(s, sqlite_stmt(s, S_STATS_TICKETS), "stats tickets",
+	    sqlite_stats_row, store_stats_count_free, &out->tickets, cause) != 0)
+		return -1;
+	out->read |= STORE_STATS_TICKETS;
+	sqlite_budget(s, until);
+	if (sqlite_stats_outbox(s, out, cause) != 0)
+		return -1;
+	out->read |= STORE_STATS_OUTBOX;
+	sqlite_budget(s, until);
+	q = sqlite_stmt(s, S_STATS_AT_RISK);
+	sqlite3_bind_int64(q, 1, at_risk);
+	if (sqlite_collect(s, q, "stats at risk", sqlite_stats_row,
+	    store_stats_count_free, &out->at_risk, cause) != 0)
+		return -1;
+	out->read |= STORE_STATS_SLA;
+	return 0;
+}
+
+static int
+sqlite_stats(struct store *st, gint64 at_risk, guint timeout_ms,
+    struct store_stats *out, char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	gint64			 until = g_get_monotonic_time() +
+				    (gint64)timeout_ms * 1000;
+	int			 rc;
+
+	sqlite3_progress_handler(s->db, SQLITE_STATS_STEPS, sqlite_past, &until);
+	rc = sqlite_stats_parts(s, at_risk, until, out, cause);
+	sqlite3_progress_handler(s->db, 0, NULL, NULL);
+	sqlite3_busy_timeout(s->db, SQLITE_BUSY_MS);
+	return rc;
+}
+
 const struct store_ops store_sqlite_ops = {
 	.name = "sqlite",
 	.open = sqlite_open,
@@ -2579,4 +2683,5 @@ const struct store_ops store_sqlite_ops = {
 	.csat_get = sqlite_csat_get,
 	.csat_put = sqlite_csat_put,
 	.csat_by_msgid = sqlite_csat_by_msgid,
+	.stats = sqlite_stats,
 };

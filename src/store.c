@@ -140,6 +140,26 @@ store_sla_clear(struct store_sla *sla)
 }
 
 void
+store_stats_count_free(gpointer p)
+{
+	struct store_stats_count	*c = p;
+
+	g_free(c->status);
+	g_free(c->queue);
+	g_free(c);
+}
+
+void
+store_stats_clear(struct store_stats *s)
+{
+	if (s->tickets != NULL)
+		g_ptr_array_free(s->tickets, TRUE);
+	if (s->at_risk != NULL)
+		g_ptr_array_free(s->at_risk, TRUE);
+	memset(s, 0, sizeof(*s));
+}
+
+void
 store_csat_clear(struct store_csat *c)
 {
 	g_free(c->survey_msgid);

@@ -23,6 +23,7 @@
 #include "reply.h"
 #include "rules.h"
 #include "store.h"
+#include "tally.h"
 #include "template.h"
 #include "ticket.h"
 
@@ -890,6 +891,7 @@ ticket_rules_error(struct store *st, const struct ticket_mail *tm,
 
 	log_warn("rules: %s (mail <%s>, ticket %" G_GINT64_FORMAT ")", error,
 	    msgid ? msgid : "", ticket);
+	tally_count(TALLY_RULE_ERRORS, 1);
 	return st->ops->event_add(st, ticket, tm->received_at, "rules_error",
 	    error, cause);
 }

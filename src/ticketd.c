@@ -34,6 +34,7 @@
 #include "dblock.h"
 #include "ingest.h"
 #include "log.h"
+#include "metrics.h"
 #include "mime.h"
 #include "outbox.h"
 #include "reply.h"
@@ -56,6 +57,7 @@ struct ticketd {
 	struct ingest	*ingest;
 	struct outbox	*outbox;
 	struct timer	*timer;		/* the deadline queue */
+	struct metrics	*metrics;	/* GET /metrics, idle when off */
 	GPtrArray	*sources;	/* struct source * */
 	GFileMonitor	*rules_monitor;	/* on the conf's rules, or NULL */
 	char		*rules_watched;	/* the path it watches */
@@ -238,6 +240,7 @@ ticketd_reload(gpointer arg)
 	outbox_reload(td->outbox, conf);
 	timer_reload(td->timer, conf);
 	log_set_facility(conf->syslog_facility);
+	metrics_reload(td->metrics, conf);
 	conf_unref(td->conf);
 	td->conf = conf;
 	ticketd_rules_watch(td);
@@ -443,7 +446,8 @@ ticketd_start(struct ticketd *td)
 		return -1;
 	}
 	/* The stores are the pipeline's now: ticketd_stop() closes them. */
-	if ((td->timer = timer_start(td->conf, td->ingest, &cause)) == NULL) {
+	if ((td->timer = timer_start(td->conf, td->ingest, &cause)) == NULL ||
+	    (td->metrics = metrics_start(td->conf, &cause)) == NULL) {
 		log_warn("%s", cause);
 		g_free(cause);
 		return -1;
@@ -467,6 +471,7 @@ ticketd_start(struct ticketd *td)
 static void
 ticketd_stop(struct ticketd *td)
 {
+	metrics_stop(td->metrics);
 	for (guint i = 0; td->sources && i < td->sources->len; i++) {
 		struct source *src = g_ptr_array_index(td->sources, i);
 

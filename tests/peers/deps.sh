@@ -9,7 +9,8 @@ PKGS="build-essential pkg-config libgmime-3.0-dev libetpan-dev libgnutls28-dev
 libsqlite3-dev libcurl4-gnutls-dev libpcre2-dev libxml2-dev libuchardet-dev sqlite3 swaks postfix
 dovecot-imapd dovecot-lmtpd dovecot-sieve dovecot-submissiond openssl jq perl mutt s-nail
 clang libclang-rt-14-dev strace chromium fonts-thai-tlwg libsystemd-dev systemd
-libevent-2.1-7 libgnutls-dane0 libidn12 libnsl2 libdb5.3 adduser"
+libevent-2.1-7 libgnutls-dane0 libidn12 libnsl2 libdb5.3 adduser
+libmicrohttpd-dev prometheus curl"
 
 # OpenSMTPD and Exim conflict with Postfix: the tests run them unpacked
 # from their .debs (dpkg -x), fetched here into a cache outside the

@@ -604,6 +604,28 @@ test_sla_errors(void)
 	    "resolution = 2h\n", 7, "[sla x] is already at line 5");
 }
 
+/* [metrics] listen: host:port, [IPv6]:port, off when empty; no unix:. */
+static void
+test_metrics(void)
+{
+	struct conf	*c = load_ok(HEAD "[metrics]\nlisten = [::1]:9425\n");
+
+	g_assert_cmpstr(c->metrics_listen, ==, "[::1]:9425");
+	g_assert_cmpuint(c->metrics_listen_line, ==, 6);
+	conf_unref(c);
+	c = load_ok(HEAD "[metrics]\nlisten =\n");
+	g_assert_null(c->metrics_listen);
+	conf_unref(c);
+	c = load_ok(HEAD);
+	g_assert_null(c->metrics_listen);
+	conf_unref(c);
+	expect_error(HEAD "[metrics]\nlisten = 9425\n", 6,
+	    "[metrics] listen: \"9425\" is not host:port");
+	expect_error(HEAD "[metrics]\nlisten = unix:/run/m\n", 6,
+	    "[metrics] listen: \"unix:/run/m\" is not host:port");
+	expect_error(HEAD "[metrics]\nport = 1\n", 6, "port");
+}
+
 static void
 test_csat(void)
 {
@@ -678,5 +700,6 @@ main(int argc, char **argv)
 	g_test_add_func("/conf/sla-errors", test_sla_errors);
 	g_test_add_func("/conf/holidays", test_holidays);
 	g_test_add_func("/conf/csat", test_csat);
+	g_test_add_func("/conf/metrics", test_metrics);
 	return g_test_run();
 }

@@ -950,6 +950,79 @@ test_migration_10(struct fixture *f, gconstpointer data)
 #define ADD(name, fn) g_test_add(name, struct fixture, NULL, fixture_setup, \
 	fn, fixture_teardown)
 
+
+static void
+timer_put(struct fixture *f, gint64 ticket, const char *kind, gint64 due)
+{
+	struct store_timer	 t = { ticket, (char *)kind, due, 1 };
+	char			*cause = NULL;
+
+	g_assert_cmpint(f->st->ops->timer_set(f->st, ticket, &t, 1, &cause),
+	    ==, 0);
+}
+
+static gint64
+stats_count(const GPtrArray *rows, const char *status, const char *queue)
+{
+	for (guint i = 0; i < rows->len; i++) {
+		const struct store_stats_count *c = rows->pdata[i];
+
+		if (g_strcmp0(c->status, status) == 0 &&
+		    strcmp(c->queue, queue) == 0)
+			return c->count;
+	}
+	return 0;
+}
+
+/* The metrics' gauges: tickets by queue and status, SLA at risk, the bound. */
+static void
+test_stats(struct fixture *f, gconstpointer data)
+{
+	struct store_stats	 st = { 0 };
+	struct store_timer	 two[2] = { { 0, "first_response.warn", 500, 1 },
+				    { 0, "first_response.breach", 90000, 1 } };
+	gint64			 a, b, c;
+	char			*cause = NULL;
+
+	a = ticket_new(f, "a@example.org", "new", "support", NULL, 100);
+	b = ticket_new(f, "b@example.org", "open", "support", NULL, 100);
+	c = ticket_new(f, "c@example.org", "new", "billing", NULL, 100);
+	ticket_new(f, "d@example.org", "closed", "support", NULL, 100);
+	/* a: breach due by the horizon; b: warned, breach far; c: far. */
+	timer_put(f, a, "first_response.breach", 1000);
+	two[0].ticket_id = two[1].ticket_id = b;
+	g_assert_cmpint(f->st->ops->timer_set(f->st, b, two, 2, &cause), ==, 0);
+	g_assert_cmpint(f->st->ops->timer_fired(f->st, b, "first_response.warn",
+	    &cause), ==, 0);
+	timer_put(f, c, "resolution.breach", 90000);
+	g_assert_cmpint(f->st->ops->stats(f->st, 3600, 2000, &st, &cause), ==, 0);
+	g_assert_cmpint(st.read, ==, STORE_STATS_TICKETS | STORE_STATS_OUTBOX |
+	    STORE_STATS_SLA);
+	g_assert_cmpint(stats_count(st.tickets, "new", "support"), ==, 1);
+	g_assert_cmpint(stats_count(st.tickets, "open", "support"), ==, 1);
+	g_assert_cmpint(stats_count(st.tickets, "new", "billing"), ==, 1);
+	g_assert_cmpint(stats_count(st.tickets, "closed", "support"), ==, 0);
+	g_assert_cmpint(stats_count(st.at_risk, NULL, "support"), ==, 2);
+	g_assert_cmpint(stats_count(st.at_risk, NULL, "billing"), ==, 0);
+	g_assert_cmpint(st.outbox_queued + st.outbox_deferred +
+	    st.outbox_sending, ==, 0);
+	store_stats_clear(&st);
+
+	/* No time at all: interrupted, nothing read, and the handle still works. */
+	g_assert_cmpint(f->st->ops->begin(f->st, &cause), ==, 0);
+	for (int i = 0; i < 3000; i++)
+		ticket_new(f, "e@example.org", "new", "support", NULL, 100);
+	g_assert_cmpint(f->st->ops->commit(f->st, &cause), ==, 0);
+	g_assert_cmpint(f->st->ops->stats(f->st, 3600, 0, &st, &cause), ==, -1);
+	g_assert_nonnull(strstr(cause, "interrupt"));
+	g_assert_cmpint(st.read, ==, 0);
+	g_clear_pointer(&cause, g_free);
+	store_stats_clear(&st);
+	g_assert_cmpint(f->st->ops->stats(f->st, 3600, 2000, &st, &cause), ==, 0);
+	g_assert_cmpint(stats_count(st.tickets, "new", "support"), ==, 3001);
+	store_stats_clear(&st);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -980,5 +1053,6 @@ main(int argc, char **argv)
 	ADD("/store/migration-10", test_migration_10);
 	ADD("/store/requester-facts", test_requester_facts);
 	g_test_add_func("/store/open-failure", test_open_failure);
+	ADD("/store/stats", test_stats);
 	return g_test_run();
 }
