@@ -581,9 +581,7 @@ enum {
 struct store_stats {
 	int		 read;		/* STORE_STATS_* parts read */
 	GPtrArray	*tickets;	/* store_stats_count: not closed */
-	gint64		 outbox_queued;	/* never tried yet */
-	gint64		 outbox_deferred; /* tried, waiting for a retry */
-	gint64		 outbox_sending; /* claimed by a sender */
+	struct store_outbox_summary outbox;	/* failed_since: unset */
 	GPtrArray	*at_risk;	/* store_stats_count, by queue */
 };
 

@@ -108,8 +108,9 @@ metrics_format_outbox(GString *out, const struct store_stats *st)
 	    "tried), deferred (waiting for a retry), sending.", "gauge");
 	g_string_append_printf(out, "%s{state=\"queued\"} %" G_GINT64_FORMAT
 	    "\n%s{state=\"deferred\"} %" G_GINT64_FORMAT "\n%s{state=\"sending\"} %"
-	    G_GINT64_FORMAT "\n", name, st->outbox_queued, name,
-	    st->outbox_deferred, name, st->outbox_sending);
+	    G_GINT64_FORMAT "\n", name, (gint64)st->outbox.queued,
+	    name, (gint64)st->outbox.deferred, name,
+	    (gint64)st->outbox.sending);
 }
 
 static void

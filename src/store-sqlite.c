@@ -103,7 +103,6 @@ enum stmt {
 	S_CSAT_PUT,
 	S_CSAT_BY_MSGID,
 	S_STATS_TICKETS,
-	S_STATS_OUTBOX,
 	S_STATS_AT_RISK,
 	S_COUNT
 };
@@ -332,10 +331,6 @@ static const char *stmt_sql[S_COUNT] = {
 	[S_STATS_TICKETS] = "SELECT status, queue, count(*) FROM tickets "
 	    "WHERE status IN ('new', 'open', 'pending', 'resolved') "
 	    "GROUP BY queue, status ORDER BY queue, status",
-	[S_STATS_OUTBOX] = "SELECT coalesce(sum(status = 'queued' AND "
-	    "attempts = 0), 0), coalesce(sum(status = 'queued' AND attempts > 0), "
-	    "0), coalesce(sum(status = 'sending'), 0) FROM outbox "
-	    "WHERE status IN ('queued', 'sending')",
 	[S_STATS_AT_RISK] = "SELECT NULL, t.queue, count(DISTINCT t.id) "
 	    "FROM timers b JOIN tickets t ON t.id = b.ticket_id "
 	    "WHERE b.fired = 0 AND b.kind LIKE '%.breach' AND "
@@ -2543,16 +2538,7 @@ static int
 sqlite_stats_outbox(struct store_sqlite *s, struct store_stats *out,
     char **cause)
 {
-	sqlite3_stmt	*q = sqlite_stmt(s, S_STATS_OUTBOX);
-	int		 rc = sqlite3_step(q);
-
-	if (rc == SQLITE_ROW) {
-		out->outbox_queued = sqlite3_column_int64(q, 0);
-		out->outbox_deferred = sqlite3_column_int64(q, 1);
-		out->outbox_sending = sqlite3_column_int64(q, 2);
-	}
-	sqlite3_reset(q);
-	return sqlite_found(s, rc, "stats outbox", cause) == 1 ? 0 : -1;
+	return sqlite_outbox_summary(&s->store, 0, &out->outbox, cause);
 }
 
 /* Wait for a lock no longer than what is left until then. */

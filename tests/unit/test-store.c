@@ -1004,8 +1004,8 @@ test_stats(struct fixture *f, gconstpointer data)
 	g_assert_cmpint(stats_count(st.tickets, "closed", "support"), ==, 0);
 	g_assert_cmpint(stats_count(st.at_risk, NULL, "support"), ==, 2);
 	g_assert_cmpint(stats_count(st.at_risk, NULL, "billing"), ==, 0);
-	g_assert_cmpint(st.outbox_queued + st.outbox_deferred +
-	    st.outbox_sending, ==, 0);
+	g_assert_cmpint(st.outbox.queued + st.outbox.deferred +
+	    st.outbox.sending, ==, 0);
 	store_stats_clear(&st);
 
 	/* No time at all: interrupted, nothing read, and the handle still works. */
