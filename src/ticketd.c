@@ -549,6 +549,8 @@ ticketd_run(struct ticketd *td)
 {
 	int	 status;
 
+	/* Mail is private: nothing we make is for other users to read. */
+	umask(umask(0) | 027);
 	if (ticketd_prepare_database(td->conf) != 0)
 		return EX_CANTCREAT;
 	if ((status = ticketd_lock(td)) != EX_OK)

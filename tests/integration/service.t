@@ -40,10 +40,10 @@ pids="$pids $!"
 wait_for 10 test -S "$TMP/notify"
 notified() { grep -Eq "$1" "$TMP/notify.log"; }
 
-# 1. Started as root, with the umask systemd's UMask=0027 sets.
-umask 027
-NOTIFY_SOCKET=$TMP/notify WATCHDOG_USEC=200000 start_ticketd "$TMP/t.conf" || exit 1
+# 1. Started as root, with a umask that lets everyone read: ticketd
+# tightens it itself (the unit's UMask=0027 does too).
 umask 022
+NOTIFY_SOCKET=$TMP/notify WATCHDOG_USEC=200000 start_ticketd "$TMP/t.conf" || exit 1
 wait_for 10 notified '^READY=1\|STATUS=Taking mail: lmtp 127.0.0.1:[0-9]+, lmtp unix:'
 ok $? "READY=1 once it takes mail, with STATUS naming the listeners"
 is "$(awk '/^Uid:/ { print $2, $3, $4, $5 }' "/proc/$TICKETD_PID/status")" \
@@ -51,7 +51,7 @@ is "$(awk '/^Uid:/ { print $2, $3, $4, $5 }' "/proc/$TICKETD_PID/status")" \
 log_has 'running as nobody'
 ok $? "and says so in the log"
 is "$(stat -c '%U %a' "$TMP/db")" "nobody 750" "the database's directory is made for that user"
-is "$(stat -c '%U %a' "$TMP/db/tickets.db")" "nobody 640" "the database is the user's and honours the umask"
+is "$(stat -c '%U %a' "$TMP/db/tickets.db")" "nobody 640" "the database is the user's, not readable by others"
 is "$(stat -c '%U' "$TMP/db/tickets.db.lock")" "nobody" "so is the lock"
 is "$(stat -c '%U %a' "$TMP/run/lmtp")" "nobody 660" "the socket, bound as root, is the user's"
 swaks --socket "$TMP/run/lmtp" --protocol LMTP --to support@example.com --from ann@example.org \
