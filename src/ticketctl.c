@@ -1137,13 +1137,26 @@ ctl_one(struct store *st, struct conf *conf, int argc, char **argv,
 
 static int	 ctl_health(struct store *, struct conf *);
 
-/* "status": the daemon's health; "status N STATUS": a ticket's. */
+static int	 ctl_store_open(const struct conf *, struct store **);
+
+/*
+ * "status": the daemon's health, without making a database that is not
+ * there yet (ticketctl run as root would own it); "status N STATUS": a
+ * ticket's.
+ */
 static int
-ctl_status(struct store *st, struct conf *conf, int argc, char **argv)
+ctl_status(struct store *none, struct conf *conf, int argc, char **argv)
 {
-	if (argc == 1)
-		return ctl_health(st, conf);
-	return ctl_one(st, conf, argc, argv, AGENT_CMD_STATUS);
+	struct store	*st = NULL;
+	int		 rc;
+
+	if ((argc > 1 || g_file_test(conf->database, G_FILE_TEST_EXISTS)) &&
+	    (rc = ctl_store_open(conf, &st)) != EX_OK)
+		return rc;
+	rc = argc == 1 ? ctl_health(st, conf) :
+	    ctl_one(st, conf, argc, argv, AGENT_CMD_STATUS);
+	store_close(st);
+	return rc;
 }
 
 static int
@@ -1411,9 +1424,9 @@ ctl_health_gather(struct store *st, const struct conf *conf,
 	if ((h->running = dblock_holder(conf->database, &h->pid,
 	    &cause)) == -1 ||
 	    (h->running == 1 && status_read(conf->database, &h->view,
-	    &cause) == -1) ||
+	    &cause) == -1) || (st != NULL &&
 	    st->ops->outbox_summary(st, h->now - 86400, &h->outbox,
-	    &cause) != 0)
+	    &cause) != 0))
 		return ctl_error(cause, EX_SOFTWARE);
 	/* A file a daemon left behind when it was killed is not this one's. */
 	if (h->view != NULL && h->view->pid != h->pid)
@@ -2490,7 +2503,7 @@ static const struct ctl_command {
 			    char **argv);
 	int		 flags;
 } ctl_commands[] = {
-	{ "status", NULL, "status [--json]", ctl_status },
+	{ "status", NULL, "status [--json]", ctl_status, CTL_NO_STORE },
 	{ "list", NULL, "list [--status S[,S...]] [--queue Q] "
 	    "[--assignee AGENT|none] [--tag TAG] [--since DATE|SPAN] "
 	    "[--sort [-]id|updated|priority] [--limit N] [--offset N] [--json]",
@@ -2665,6 +2678,19 @@ ctl_command_find(int argc, char **argv)
 	return NULL;
 }
 
+static int
+ctl_store_open(const struct conf *conf, struct store **st)
+{
+	char	*cause = NULL;
+
+	if ((*st = store_open("sqlite", conf->database, &cause)) == NULL) {
+		fprintf(stderr, "ticketctl: %s\n", cause);
+		g_free(cause);
+		return EX_UNAVAILABLE;
+	}
+	return EX_OK;
+}
+
 /* The command of argv[1] on the store and configuration named. */
 static int
 ctl_main(int argc, char **argv)
@@ -2687,11 +2713,9 @@ ctl_main(int argc, char **argv)
 		return EX_CONFIG;
 	}
 	if (!(cmd->flags & CTL_NO_STORE) &&
-	    (st = store_open("sqlite", conf->database, &cause)) == NULL) {
-		fprintf(stderr, "ticketctl: %s\n", cause);
-		g_free(cause);
+	    (status = ctl_store_open(conf, &st)) != EX_OK) {
 		conf_unref(conf);
-		return EX_UNAVAILABLE;
+		return status;
 	}
 	/* A command with two words sees the second as its argv[0]. */
 	if (cmd->sub != NULL)

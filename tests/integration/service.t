@@ -8,7 +8,7 @@
 # monitoring; `ticketctl outbox cancel|retry` against a real smtp-sink.
 . "$(dirname "$0")/../lib.sh"
 if [ "$(id -u)" -ne 0 ]; then echo "1..0 # SKIP needs root to drop privileges"; exit 0; fi
-plan 38
+plan 40
 
 DOVE=$TMP/dovecot
 cleanup '"$PEERS/dovecot.sh" stop "$DOVE"'
@@ -39,6 +39,11 @@ health() { ctl status --json | jq -r "$1"; }
 pids="$pids $!"
 wait_for 10 test -S "$TMP/notify"
 notified() { grep -Eq "$1" "$TMP/notify.log"; }
+
+# 0. Before the first start: not running, and no database made by root.
+ctl status >"$TMP/out" 2>&1
+is "$?" 3 "status before the first start: not running"
+check "status makes no database" test ! -e "$TMP/db/tickets.db"
 
 # 1. Started as root, with a umask that lets everyone read: ticketd
 # tightens it itself (the unit's UMask=0027 does too).
