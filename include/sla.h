@@ -101,6 +101,11 @@ void	 sla_deadlines(const struct sla_calendar *cal,
 	    const struct sla_clock *clock, gint64 due[SLA_KINDS],
 	    gint64 warn_at[SLA_KINDS]);
 
+/* The start of day's date in tz (a DST change may make it not 00:00). */
+gint64	 sla_local_midnight(GTimeZone *, GDateTime *day);
+/* t (unix seconds) on tz's clocks; g_date_time_unref. */
+GDateTime *sla_local_time(GTimeZone *, gint64 t);
+
 /* "45s", "5m 00s", "2h 05m", "3d 04h": how long, for people. g_free. */
 char	*sla_duration_text(gint64 secs);
 

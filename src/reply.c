@@ -242,8 +242,8 @@ reply_vars(const struct conf *conf, const struct reply_mail *rm,
     struct template_vars *v, GPtrArray *keep)
 {
 	const struct store_ticket *t = rm->ticket;
-	GDateTime	*utc = g_date_time_new_from_unix_utc(rm->received_at);
-	GDateTime	*local = g_date_time_to_timezone(utc, rm->queue->timezone);
+	GDateTime	*local = sla_local_time(rm->queue->timezone,
+			    rm->received_at);
 
 	memset(v, 0, sizeof *v);
 	v->value[TV_TICKET_ID] = reply_keep(keep, g_strdup_printf("%" G_GINT64_FORMAT, t->id));
@@ -275,7 +275,6 @@ reply_vars(const struct conf *conf, const struct reply_mail *rm,
 	for (int i = 0; rm->vars != NULL && i < TF_COUNT; i++)
 		v->flag[i] = v->flag[i] || rm->vars->flag[i];
 	g_date_time_unref(local);
-	g_date_time_unref(utc);
 }
 
 /* Template headers other than Subject go out as they are. */

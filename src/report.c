@@ -105,40 +105,16 @@ report_csat_text(const struct report_figures *f)
 char *
 report_date_text(const struct report *r, gint64 t)
 {
-	GDateTime	*utc = g_date_time_new_from_unix_utc(t);
-	GDateTime	*local = g_date_time_to_timezone(utc, r->q.tz);
+	GDateTime	*local = sla_local_time(r->q.tz, t);
 	char		*s = g_date_time_format(local, "%Y-%m-%d");
 
 	g_date_time_unref(local);
-	g_date_time_unref(utc);
 	return s;
 }
 
 /*
  * The days of the period.
  */
-
-static gint64
-report_local_midnight(GTimeZone *tz, GDateTime *day)
-{
-	GDateTime	*m = g_date_time_new(tz, g_date_time_get_year(day),
-			    g_date_time_get_month(day),
-			    g_date_time_get_day_of_month(day), 0, 0, 0);
-	gint64		 t = g_date_time_to_unix(m);
-
-	g_date_time_unref(m);
-	return t;
-}
-
-static GDateTime *
-report_local(GTimeZone *tz, gint64 t)
-{
-	GDateTime	*utc = g_date_time_new_from_unix_utc(t);
-	GDateTime	*local = g_date_time_to_timezone(utc, tz);
-
-	g_date_time_unref(utc);
-	return local;
-}
 
 /* A day of the period: its start, key, week and weekday. */
 struct report_day_info {
@@ -170,14 +146,14 @@ report_days(struct report_pass *p)
 	while (t < r->q.to) {
 		struct report_day d = { t, 0, 0 };
 
-		day = report_local(r->q.tz, t);
+		day = sla_local_time(r->q.tz, t);
 		di.start = t;
 		di.weekday = (guint)g_date_time_get_day_of_week(day) - 1;
 		monday = g_date_time_add_days(day, -(gint)di.weekday);
 		di.key = g_date_time_format(day, "%Y-%m-%d");
 		di.week_key = g_date_time_format(monday, "%Y-%m-%d");
 		if (di.weekday == 0 || r->weeks->len == 0) {
-			struct report_week w = { report_local_midnight(r->q.tz,
+			struct report_week w = { sla_local_midnight(r->q.tz,
 			    monday), { 0, 0 } };
 
 			g_array_append_val(r->weeks, w);
@@ -186,7 +162,7 @@ report_days(struct report_pass *p)
 		g_array_append_val(p->days, di);
 		g_array_append_val(r->days, d);
 		next = g_date_time_add_days(day, 1);
-		t = report_local_midnight(r->q.tz, next);
+		t = sla_local_midnight(r->q.tz, next);
 		g_array_index(p->days, struct report_day_info,
 		    p->days->len - 1).length = t - di.start;
 		g_date_time_unref(next);

@@ -548,8 +548,7 @@ zone_city(GTimeZone *tz, GDateTime *at)
 char *
 sla_format_promise(gint64 t, gint64 now, GTimeZone *tz, const char *lang)
 {
-	GDateTime	*utc = g_date_time_new_from_unix_utc(t);
-	GDateTime	*at = g_date_time_to_timezone(utc, tz);
+	GDateTime	*at = sla_local_time(tz, t);
 	int		 wd = g_date_time_get_day_of_week(at) - 1;
 	int		 day = g_date_time_get_day_of_month(at);
 	int		 month = g_date_time_get_month(at) - 1;
@@ -577,10 +576,30 @@ sla_format_promise(gint64 t, gint64 now, GTimeZone *tz, const char *lang)
 	g_free(city);
 	g_free(hm);
 	g_date_time_unref(at);
-	g_date_time_unref(utc);
 	return out;
 }
 
+gint64
+sla_local_midnight(GTimeZone *tz, GDateTime *day)
+{
+	GDateTime	*m = g_date_time_new(tz, g_date_time_get_year(day),
+			    g_date_time_get_month(day),
+			    g_date_time_get_day_of_month(day), 0, 0, 0);
+	gint64		 t = g_date_time_to_unix(m);
+
+	g_date_time_unref(m);
+	return t;
+}
+
+GDateTime *
+sla_local_time(GTimeZone *tz, gint64 t)
+{
+	GDateTime	*utc = g_date_time_new_from_unix_utc(t);
+	GDateTime	*local = g_date_time_to_timezone(utc, tz);
+
+	g_date_time_unref(utc);
+	return local;
+}
 
 char *
 sla_duration_text(gint64 secs)

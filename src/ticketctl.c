@@ -1531,20 +1531,18 @@ static char *
 ctl_when_text(const struct conf *conf, gint64 t, gint64 now)
 {
 	const struct conf_queue	*queue = conf->queues->pdata[0];
-	GDateTime		*utc, *local;
+	GDateTime		*local;
 	char			*day, *ago, *text;
 
 	if (t == 0)
 		return g_strdup("never");
-	utc = g_date_time_new_from_unix_utc(t);
-	local = g_date_time_to_timezone(utc, queue->timezone);
+	local = sla_local_time(queue->timezone, t);
 	day = g_date_time_format(local, "%Y-%m-%d %H:%M:%S %Z");
 	ago = sla_duration_text(MAX(now - t, 0));
 	text = g_strdup_printf("%s (%s ago)", day, ago);
 	g_free(ago);
 	g_free(day);
 	g_date_time_unref(local);
-	g_date_time_unref(utc);
 	return text;
 }
 
@@ -2132,18 +2130,12 @@ ctl_day_start(GTimeZone *tz, const char *day)
 static gint64
 ctl_day_add(GTimeZone *tz, gint64 start, int n)
 {
-	GDateTime	*utc = g_date_time_new_from_unix_utc(start);
-	GDateTime	*local = g_date_time_to_timezone(utc, tz);
+	GDateTime	*local = sla_local_time(tz, start);
 	GDateTime	*later = g_date_time_add_days(local, n);
-	GDateTime	*mid = g_date_time_new(tz, g_date_time_get_year(later),
-			    g_date_time_get_month(later),
-			    g_date_time_get_day_of_month(later), 0, 0, 0);
-	gint64		 secs = g_date_time_to_unix(mid);
+	gint64		 secs = sla_local_midnight(tz, later);
 
-	g_date_time_unref(mid);
 	g_date_time_unref(later);
 	g_date_time_unref(local);
-	g_date_time_unref(utc);
 	return secs;
 }
 
@@ -2151,10 +2143,8 @@ static gint64
 ctl_today(GTimeZone *tz)
 {
 	GDateTime	*now = g_date_time_new_now(tz);
-	char		*day = g_date_time_format(now, "%Y-%m-%d");
-	gint64		 start = ctl_day_start(tz, day);
+	gint64		 start = sla_local_midnight(tz, now);
 
-	g_free(day);
 	g_date_time_unref(now);
 	return start;
 }
