@@ -2293,21 +2293,6 @@ sqlite_report_ticket_fill(sqlite3_stmt *q, struct store_report_ticket *r)
 }
 
 /* A report's rows, each handed to fn while the statement holds them. */
-static int
-sqlite_report_rows(struct store_sqlite *s, sqlite3_stmt *q, const char *what,
-    void (*row)(sqlite3_stmt *, gpointer), gpointer arg, char **cause)
-{
-	int	 rc;
-
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-		row(q, arg);
-	sqlite3_reset(q);
-	if (rc == SQLITE_DONE)
-		return 0;
-	*cause = sqlite_cause(s, what);
-	return -1;
-}
-
 struct sqlite_report_each {
 	void	 (*ticket)(const struct store_report_ticket *, gpointer);
 	void	 (*wait)(const struct store_report_ticket *,
@@ -2317,7 +2302,8 @@ struct sqlite_report_each {
 };
 
 static void
-sqlite_report_ticket_row(sqlite3_stmt *q, gpointer arg)
+sqlite_report_ticket_row(struct store_sqlite *s, sqlite3_stmt *q,
+    gpointer arg)
 {
 	struct sqlite_report_each	*e = arg;
 	struct store_report_ticket	 r;
@@ -2354,12 +2340,13 @@ sqlite_report_tickets(struct store *st, gint64 from, gint64 to,
 	sqlite3_bind_int64(q, 1, from);
 	sqlite3_bind_int64(q, 2, to);
 	bind_text(q, 3, queue);
-	return sqlite_report_rows(s, q, "report_tickets",
+	return sqlite_each(s, q, "report_tickets",
 	    sqlite_report_ticket_row, &e, cause);
 }
 
 static void
-sqlite_report_wait_row(sqlite3_stmt *q, gpointer arg)
+sqlite_report_wait_row(struct store_sqlite *s, sqlite3_stmt *q,
+    gpointer arg)
 {
 	struct sqlite_report_each	*e = arg;
 	struct store_report_ticket	 r;
@@ -2386,12 +2373,13 @@ sqlite_report_waits(struct store *st, gint64 from, gint64 to,
 	sqlite3_bind_int64(q, 1, from);
 	sqlite3_bind_int64(q, 2, to);
 	bind_text(q, 3, queue);
-	return sqlite_report_rows(s, q, "report_waits",
+	return sqlite_each(s, q, "report_waits",
 	    sqlite_report_wait_row, &e, cause);
 }
 
 static void
-sqlite_report_tag_row(sqlite3_stmt *q, gpointer arg)
+sqlite_report_tag_row(struct store_sqlite *s, sqlite3_stmt *q,
+    gpointer arg)
 {
 	struct sqlite_report_each	*e = arg;
 
@@ -2408,7 +2396,7 @@ sqlite_report_tags(struct store *st, gint64 to, void (*each)(gint64,
 	struct sqlite_report_each	 e = { .tag = each, .arg = arg };
 
 	sqlite3_bind_int64(q, 1, to);
-	return sqlite_report_rows(s, q, "report_tags", sqlite_report_tag_row,
+	return sqlite_each(s, q, "report_tags", sqlite_report_tag_row,
 	    &e, cause);
 }
 
