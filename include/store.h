@@ -153,6 +153,33 @@ struct store_message_in {
 						   mail's (quotes stripped), or NULL */
 };
 
+/*
+ * What search() looks for: messages holding every term (search.h: each
+ * folded, NULL-terminated) in their subject, body or addresses.
+ */
+struct store_search {
+	char *const	*terms;
+	const char	*queue;		/* tickets of this queue only, or NULL */
+	guint		 limit;
+	guint		 scan;		/* when no term can use the index: how
+					   many of the newest messages are read */
+};
+
+/* A message search() found, with what a list of hits shows. */
+struct store_hit {
+	gint64		 message_id;
+	gint64		 ticket_id;
+	char		*status;	/* the ticket's */
+	char		*queue;		/* the ticket's */
+	char		*subject;	/* the message's, as the rest */
+	char		*from_name;
+	char		*from_addr;
+	char		*date;		/* Date: header, ISO 8601 UTC, or NULL */
+	gint64		 received_at;
+	char		*body;
+	double		 rank;		/* lower is better; 0 for a scan */
+};
+
 struct store;
 
 struct store_sla;
@@ -429,6 +456,15 @@ struct store_ops {
 			    const struct store_csat *, char **cause);
 	int		 (*csat_by_msgid)(struct store *, const char *msgid,
 			    gint64 *ticket, char **cause);
+
+	/*
+	 * Full-text search: the messages holding every term, best first
+	 * (the index's rank, then the newest), at most q->limit, as
+	 * struct store_hit in *hits. Each message is indexed in the
+	 * transaction that stores it.
+	 */
+	int		 (*search)(struct store *, const struct store_search *q,
+			    GPtrArray **hits, char **cause);
 };
 
 struct store {
@@ -549,6 +585,7 @@ void		 store_delivery_free(struct store_delivery *);
 void		 store_referrer_free(struct store_referrer *);
 void		 store_outbox_free(struct store_outbox *);
 void		 store_notify_free(struct store_notify *);
+void		 store_hit_free(struct store_hit *);
 
 /* Unix seconds, UTC, as "2026-11-23T01:27:58Z". Free with g_free. */
 char		*store_time_iso(gint64 t);

@@ -15,6 +15,7 @@
 
 #include "log.h"
 #include "mime.h"
+#include "search.h"
 #include "store.h"
 
 enum stmt {
@@ -98,6 +99,7 @@ enum stmt {
 	S_CSAT_GET,
 	S_CSAT_PUT,
 	S_CSAT_BY_MSGID,
+	S_FTS_INSERT,
 	S_COUNT
 };
 
@@ -109,6 +111,20 @@ enum stmt {
 #define OUTBOX_COLUMNS "id, ticket_id, kind, envelope_from, rcpt, " \
 	"message_id, data, status, attempts, created_at, next_attempt_at, " \
 	"sent_at, last_error, claimed_by, claimed_at"
+
+/*
+ * What the full-text index holds of message m: its subject, its body and
+ * its addresses, folded by search_fold() (the SQL function ticketd_fold,
+ * see sqlite_open), as the query's terms are. The index keeps no copy of
+ * the text (content=''): the messages table has it.
+ */
+#define FTS_SUBJECT	"ticketd_fold(m.subject)"
+#define FTS_BODY	"ticketd_fold(m.body)"
+#define FTS_ADDRESSES	"ticketd_fold(m.from_name || ' <' || m.from_addr || " \
+	"'> ' || m.to_addrs || ' ' || m.cc_addrs)"
+#define FTS_INSERT	"INSERT INTO messages_fts (rowid, subject, body, " \
+	"addresses) SELECT m.id, " FTS_SUBJECT ", " FTS_BODY ", " \
+	FTS_ADDRESSES " FROM messages m"
 
 static const char *stmt_sql[S_COUNT] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
@@ -301,6 +317,7 @@ static const char *stmt_sql[S_COUNT] = {
 	    "survey_msgid, rating, comment, rated_at) VALUES (?1, ?2, ?3, ?4, "
 	    "?5, ?6)",
 	[S_CSAT_BY_MSGID] = "SELECT ticket_id FROM csat WHERE survey_msgid = ?1",
+	[S_FTS_INSERT] = FTS_INSERT " WHERE m.id = ?1",
 };
 
 /* Migration N brings user_version from N to N + 1. */
@@ -480,6 +497,19 @@ static const char *migrations[] = {
 	" rating INTEGER NOT NULL, comment TEXT, rated_at INTEGER NOT NULL);"
 	"CREATE INDEX csat_survey_msgid ON csat (survey_msgid);"
 	"CREATE INDEX csat_rated_at ON csat (rated_at);",
+	/*
+	 * Full-text search over every message, old ones included. The
+	 * trigram tokenizer makes substrings of Thai and Japanese, which
+	 * have no spaces, findable; a term of more than three characters
+	 * is a phrase of trigrams, and phrases need positions, so
+	 * detail=full. The subject weighs most, then the addresses.
+	 */
+	"CREATE VIRTUAL TABLE messages_fts USING fts5 (subject, body, "
+	"addresses, content='', detail=full, "
+	"tokenize='trigram case_sensitive 0');"
+	"INSERT INTO messages_fts (messages_fts, rank) VALUES ('rank', "
+	"'bm25(3.0, 1.0, 2.0)');"
+	FTS_INSERT ";",
 };
 
 struct store_sqlite {
@@ -642,6 +672,19 @@ sqlite_close(struct store *st)
 	g_free(s);
 }
 
+/* ticketd_fold(text): search_fold() in SQL, for the full-text index. */
+static void
+sqlite_fold(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const unsigned char	*text = sqlite3_value_text(argv[0]);
+
+	if (text == NULL)
+		sqlite3_result_null(ctx);
+	else
+		sqlite3_result_text(ctx, search_fold((const char *)text), -1,
+		    g_free);
+}
+
 static struct store *
 sqlite_open(const char *path, char **cause)
 {
@@ -656,6 +699,14 @@ sqlite_open(const char *path, char **cause)
 		return NULL;
 	}
 	sqlite3_busy_timeout(s->db, 10000);
+	/* Before migrating: the migration that makes the index uses it. */
+	if (sqlite3_create_function_v2(s->db, "ticketd_fold", 1, SQLITE_UTF8 |
+	    SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL, sqlite_fold, NULL,
+	    NULL, NULL) != SQLITE_OK) {
+		*cause = sqlite_cause(s, "ticketd_fold");
+		sqlite_close(&s->store);
+		return NULL;
+	}
 	if (sqlite_exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
 	    " PRAGMA foreign_keys = ON;", cause) != 0 ||
 	    sqlite_migrate(s, cause) != 0) {
@@ -1109,6 +1160,11 @@ sqlite_message_add(struct store *st, const struct store_message_in *in,
 	if (rc != 0)
 		return -1;
 	*id = sqlite3_last_insert_rowid(s->db);
+
+	q = sqlite_stmt(s, S_FTS_INSERT);
+	sqlite3_bind_int64(q, 1, *id);
+	if (sqlite_done(s, q, "fts_add", cause) != 0)
+		return -1;
 
 	q = sqlite_stmt(s, S_RAW_INSERT);
 	raw = g_bytes_get_data(m->raw, &len);
@@ -1839,13 +1895,13 @@ query_filter(struct sqlite_query *qb, const struct store_filter *f)
 /* Prepare the built statement and bind its values: NULL and *cause. */
 static sqlite3_stmt *
 query_prepare(struct store_sqlite *s, const struct sqlite_query *qb,
-    char **cause)
+    const char *what, char **cause)
 {
 	sqlite3_stmt	*q;
 
 	log_trace(TRACE_SQL, "sql: %s", qb->sql->str);
 	if (sqlite3_prepare_v2(s->db, qb->sql->str, -1, &q, NULL) != SQLITE_OK) {
-		*cause = sqlite_cause(s, "ticket_find");
+		*cause = sqlite_cause(s, what);
 		return NULL;
 	}
 	for (guint i = 0; i < qb->values->len; i++) {
@@ -1879,12 +1935,92 @@ sqlite_ticket_find(struct store *st, const struct store_filter *f,
 	qb.sql = g_string_new(NULL);
 	qb.values = g_array_new(FALSE, FALSE, sizeof(struct sqlite_value));
 	query_filter(&qb, f != NULL ? f : &all);
-	if ((q = query_prepare(s, &qb, cause)) != NULL) {
+	if ((q = query_prepare(s, &qb, "ticket_find", cause)) != NULL) {
 		rc = sqlite_tickets_collect(s, q, "ticket_find", out, cause);
 		sqlite3_finalize(q);
 	}
 	g_string_free(qb.sql, TRUE);
 	g_array_free(qb.values, TRUE);
+	return rc;
+}
+
+#define HIT_COLUMNS "m.id, m.ticket_id, t.status, t.queue, m.subject, " \
+	"m.from_name, m.from_addr, m.date, m.received_at, m.body"
+
+/* A term too short for the index, looked for in the folded text itself. */
+#define FTS_HAS "instr(" FTS_SUBJECT " || char(10) || " FTS_BODY \
+	" || char(10) || " FTS_ADDRESSES ", ?) > 0"
+
+/*
+ * search's statement. The index finds what the long terms match, best
+ * rank first; each short term then filters those, so a LIMIT stops
+ * early. With no long term, a bounded window of the newest messages is
+ * read and filtered instead of the whole table.
+ */
+static void
+query_search(struct sqlite_query *qb, const struct store_search *q,
+    const char *match)
+{
+	if (match != NULL)
+		query_add(qb, "SELECT " HIT_COLUMNS ", messages_fts.rank FROM "
+		    "messages_fts JOIN messages m ON m.id = messages_fts.rowid "
+		    "JOIN tickets t ON t.id = m.ticket_id WHERE messages_fts "
+		    "MATCH ?", match, 0);
+	else
+		query_add(qb, "SELECT " HIT_COLUMNS ", 0 FROM (SELECT * FROM "
+		    "messages ORDER BY id DESC LIMIT ?) m JOIN tickets t ON "
+		    "t.id = m.ticket_id WHERE 1", NULL, q->scan);
+	if (q->queue != NULL)
+		query_add(qb, " AND t.queue = ?", q->queue, 0);
+	for (char *const *term = q->terms; *term != NULL; term++)
+		if (!search_indexed(*term))
+			query_add(qb, " AND " FTS_HAS, *term, 0);
+	g_string_append(qb->sql, match != NULL ?
+	    " ORDER BY messages_fts.rank, m.id DESC" : " ORDER BY m.id DESC");
+	query_add(qb, " LIMIT ?", NULL, q->limit);
+}
+
+static gpointer
+sqlite_hit_row(struct store_sqlite *s, sqlite3_stmt *q)
+{
+	struct store_hit	*h = g_new0(struct store_hit, 1);
+
+	h->message_id = sqlite3_column_int64(q, 0);
+	h->ticket_id = sqlite3_column_int64(q, 1);
+	h->status = column_text(q, 2);
+	h->queue = column_text(q, 3);
+	h->subject = column_text(q, 4);
+	h->from_name = column_text(q, 5);
+	h->from_addr = column_text(q, 6);
+	h->date = column_text(q, 7);
+	h->received_at = sqlite3_column_int64(q, 8);
+	h->body = column_text(q, 9);
+	h->rank = sqlite3_column_double(q, 10);
+	return h;
+}
+
+/* Built per call, as ticket_find's: the terms decide its shape. */
+static int
+sqlite_search(struct store *st, const struct store_search *sq,
+    GPtrArray **out, char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	struct sqlite_query	 qb;
+	sqlite3_stmt		*q;
+	char			*match = search_fts5_match(sq->terms);
+	int			 rc = -1;
+
+	qb.sql = g_string_new(NULL);
+	qb.values = g_array_new(FALSE, FALSE, sizeof(struct sqlite_value));
+	query_search(&qb, sq, match);
+	if ((q = query_prepare(s, &qb, "search", cause)) != NULL) {
+		rc = sqlite_collect(s, q, "search", sqlite_hit_row,
+		    (GDestroyNotify)store_hit_free, out, cause);
+		sqlite3_finalize(q);
+	}
+	g_string_free(qb.sql, TRUE);
+	g_array_free(qb.values, TRUE);
+	g_free(match);
 	return rc;
 }
 
@@ -2479,4 +2615,5 @@ const struct store_ops store_sqlite_ops = {
 	.csat_get = sqlite_csat_get,
 	.csat_put = sqlite_csat_put,
 	.csat_by_msgid = sqlite_csat_by_msgid,
+	.search = sqlite_search,
 };

@@ -25,6 +25,7 @@
 #include "reply.h"
 #include "report.h"
 #include "rules.h"
+#include "search.h"
 #include "source.h"
 #include "store.h"
 #include "template.h"
@@ -50,6 +51,7 @@ static char	*opt_by = NULL;
 static gboolean	 opt_csv = FALSE;
 static char	*opt_html = NULL;
 static char	*opt_mail = NULL;
+static gint	 opt_limit = 20;
 
 static const GOptionEntry ctl_options[] = {
 	{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &opt_conf,
@@ -91,6 +93,8 @@ static const GOptionEntry ctl_options[] = {
 	{ "reply", 0, 0, G_OPTION_ARG_NONE, &opt_reply,
 	    "rules test: the mail is a follow-up (default: it opens a ticket)",
 	    NULL },
+	{ "limit", 0, 0, G_OPTION_ARG_INT, &opt_limit,
+	    "search: at most N messages (default 20)", "N" },
 	{ NULL }
 };
 
@@ -2016,6 +2020,129 @@ ctl_why(struct store *st, struct conf *conf, int argc, char **argv)
 	return EX_OK;
 }
 
+/*
+ * search: messages holding every term of the query (search.h), one row
+ * per message, best first. When every term is too short for the index,
+ * only the newest CTL_SEARCH_SCAN messages are read, and stderr says so.
+ */
+#define CTL_SEARCH_SCAN		50000
+#define CTL_SEARCH_SUBJECT	30	/* characters of subject shown */
+#define CTL_SEARCH_SNIPPET	60
+
+static void
+ctl_hit_json(struct json *j, const struct store_hit *h, const char *snippet)
+{
+	json_open(j, '{');
+	json_key(j, "ticket");
+	json_int(j, h->ticket_id);
+	json_key(j, "message");
+	json_int(j, h->message_id);
+	json_key(j, "status");
+	json_string(j, h->status);
+	json_key(j, "queue");
+	json_string(j, h->queue);
+	json_key(j, "subject");
+	json_string(j, h->subject);
+	json_key(j, "from");
+	json_string(j, h->from_addr);
+	json_key(j, "from_name");
+	json_string(j, h->from_name);
+	json_key(j, "date");
+	json_string(j, h->date);
+	json_key(j, "received_at");
+	json_time(j, h->received_at);
+	json_key(j, "snippet");
+	json_string(j, snippet);
+	json_close(j, '}');
+}
+
+/* One line: the subject cut and padded by characters, not octets. */
+static void
+ctl_hit_text(const struct store_hit *h, const char *snippet)
+{
+	GDateTime	*t = g_date_time_new_from_unix_utc(h->received_at);
+	char		*day = g_date_time_format(t, "%Y-%m-%d %H:%M");
+	char		*subject = g_utf8_substring(h->subject, 0,
+			    CTL_SEARCH_SUBJECT);
+	glong		 pad = CTL_SEARCH_SUBJECT - g_utf8_strlen(subject, -1);
+
+	printf("%6" G_GINT64_FORMAT "  %-8s %-10s %-16s  %s%*s  %s\n",
+	    h->ticket_id, h->status, h->queue, day, subject, (int)pad, "",
+	    snippet);
+	g_free(subject);
+	g_free(day);
+	g_date_time_unref(t);
+}
+
+static void
+ctl_hits_print(GPtrArray *hits, char *const *terms)
+{
+	struct json	 j = { g_string_new(NULL), 0 };
+	char		*snippet;
+
+	if (!opt_json)
+		printf("%6s  %-8s %-10s %-16s  %-*s  %s\n", "ticket", "status",
+		    "queue", "date", CTL_SEARCH_SUBJECT, "subject", "snippet");
+	json_open(&j, '[');
+	for (guint i = 0; i < hits->len; i++) {
+		const struct store_hit *h = hits->pdata[i];
+
+		snippet = search_snippet(h->body, terms, CTL_SEARCH_SNIPPET);
+		if (opt_json)
+			ctl_hit_json(&j, h, snippet);
+		else
+			ctl_hit_text(h, snippet);
+		g_free(snippet);
+	}
+	json_close(&j, ']');
+	if (opt_json)
+		printf("%s\n", j.out->str);
+	g_string_free(j.out, TRUE);
+}
+
+static int
+ctl_search(struct store *st, struct conf *conf, int argc, char **argv)
+{
+	struct store_search	 q = { .queue = opt_queue,
+				    .scan = CTL_SEARCH_SCAN };
+	GPtrArray		*hits = NULL;
+	char			*query, **terms, *match, *cause = NULL;
+	int			 rc = EX_OK;
+
+	if (argc < 2)
+		return EX_USAGE;
+	if (opt_limit <= 0) {
+		fprintf(stderr, "ticketctl: search: --limit must be 1 or "
+		    "more\n");
+		return EX_USAGE;
+	}
+	query = g_strjoinv(" ", argv + 1);
+	terms = search_parse(query, &cause);
+	g_free(query);
+	if (terms == NULL) {
+		fprintf(stderr, "ticketctl: search: %s\n", cause);
+		g_free(cause);
+		return EX_DATAERR;
+	}
+	q.terms = terms;
+	q.limit = opt_limit;
+	if ((match = search_fts5_match(terms)) == NULL)
+		fprintf(stderr, "ticketctl: search: every term is shorter than "
+		    "%d characters: only the newest %d messages are searched\n",
+		    SEARCH_TRIGRAM, CTL_SEARCH_SCAN);
+	g_free(match);
+	if (st->ops->search(st, &q, &hits, &cause) != 0) {
+		fprintf(stderr, "ticketctl: search: %s\n", cause);
+		g_free(cause);
+		rc = EX_SOFTWARE;
+	} else {
+		ctl_hits_print(hits, terms);
+		g_ptr_array_free(hits, TRUE);
+	}
+	g_strfreev(terms);
+	return rc;
+}
+
 /* What ctl_main() leaves to a command. */
 #define CTL_OWN_CONF	0x1	/* loads (and reports) the configuration */
 #define CTL_NO_STORE	0x2	/* opens the store itself, if at all */
@@ -2047,6 +2174,8 @@ static const struct ctl_command {
 	{ "rules", "test", "rules test MAIL [--queue Q] [--reply] "
 	    "[--rules PATH] [--json]", ctl_rules_test, CTL_NO_STORE },
 	{ "why", NULL, "why N [--json]", ctl_why },
+	{ "search", NULL, "search QUERY... [--queue Q] [--limit N] [--json]",
+	    ctl_search },
 	{ "report", NULL, "report [--from DATE] [--to DATE] [--queue Q] "
 	    "[--by queue|agent|priority|tag|day|week] [--json|--csv] "
 	    "[--html FILE] [--mail ADDRESS]", ctl_report_cmd },

@@ -14,6 +14,7 @@
 #include "reply.h"
 #include "ingest.h"
 #include "mime.h"
+#include "search.h"
 #include "store.h"
 #include "thread.h"
 
@@ -833,7 +834,7 @@ static const char downgrade[] =
     "DROP INDEX tags_tag; DROP TABLE ticket_links; DROP TABLE notify_pending;"
     "DROP INDEX messages_from; DROP INDEX tickets_requester_status;"
     "DROP TABLE sla_waits; DROP TABLE sla_facts; DROP TABLE timers;"
-    "DROP TABLE csat;"
+    "DROP TABLE csat; DROP TABLE messages_fts;"
     "ALTER TABLE tickets DROP COLUMN assignee;"
     "ALTER TABLE tickets DROP COLUMN status_at;"
     "ALTER TABLE messages DROP COLUMN author;"
@@ -859,7 +860,7 @@ test_migration(struct fixture *f, gconstpointer data)
 	f->st = store_open("sqlite", f->db, &cause);
 	g_assert_null(cause);
 	out = sqlite_shell(f, "PRAGMA user_version");
-	g_assert_cmpstr(out, ==, "10");
+	g_assert_cmpstr(out, ==, "11");
 	g_free(out);
 	t = ticket_fetch(f, 1);
 	g_assert_cmpint(t->status_at, ==, 250);
@@ -925,6 +926,7 @@ test_migration_10(struct fixture *f, gconstpointer data)
 	ticket_new(f, "a@example.org", "open", "support", NULL, 100);
 	store_close(f->st);
 	if ((out = sqlite_shell(f, "DROP TABLE timers; DROP TABLE csat;"
+	    "DROP TABLE messages_fts;"
 	    "DROP INDEX sla_waits_answered;"
 	    "ALTER TABLE sla_facts DROP COLUMN reopened_at;"
 	    "INSERT INTO sla_facts VALUES (1, 'p', 0, 0, 0, -1, 300, 200, 200, "
@@ -945,6 +947,68 @@ test_migration_10(struct fixture *f, gconstpointer data)
 	g_assert_cmpint(sla.reopened_at, ==, 777);
 	g_assert_cmpuint(sla.reopens, ==, 1);
 	store_sla_clear(&sla);
+}
+
+/* The message ids search finds for query, comma-separated. */
+static char *
+search_ids(struct fixture *f, const char *query, const char *queue)
+{
+	char			**terms, *cause = NULL;
+	struct store_search	 q = { .queue = queue, .limit = 10, .scan = 100 };
+	GPtrArray		*hits = NULL;
+	GString			*out = g_string_new(NULL);
+
+	terms = search_parse(query, &cause);
+	g_assert_nonnull(terms);
+	q.terms = terms;
+	g_assert_cmpint(f->st->ops->search(f->st, &q, &hits, &cause), ==, 0);
+	g_assert_null(cause);
+	for (guint i = 0; i < hits->len; i++)
+		g_string_append_printf(out, "%s%" G_GINT64_FORMAT, i ? "," : "",
+		    ((struct store_hit *)hits->pdata[i])->message_id);
+	g_ptr_array_free(hits, TRUE);
+	g_strfreev(terms);
+	return g_string_free(out, FALSE);
+}
+
+#define assert_search(f, query, queue, want) do {			\
+	char *got_ = search_ids(f, query, queue);			\
+	g_assert_cmpstr(got_, ==, want);				\
+	g_free(got_);							\
+} while (0)
+
+/*
+ * A message is indexed in the transaction that stores it: one undone
+ * with its savepoint is not found; the rest are, by long terms, short
+ * ones, both, and within a queue.
+ */
+static void
+test_search(struct fixture *f, gconstpointer data)
+{
+	char	*cause = NULL, *want;
+	gint64	 t1, t2, m1, m2;
+
+	t1 = ticket_new(f, "a@example.org", "open", "support", NULL, 100);
+	t2 = ticket_new(f, "b@example.org", "open", "billing", NULL, 100);
+	g_assert_cmpint(f->st->ops->begin(f->st, &cause), ==, 0);
+	m1 = message_new(f, t1, "k1", NULL, "The giraffe neck is long");
+	g_assert_cmpint(f->st->ops->savepoint(f->st, &cause), ==, 0);
+	message_new(f, t1, "k2", NULL, "A zebra crossing");
+	f->st->ops->rollback_savepoint(f->st);
+	m2 = message_new(f, t2, "k3", NULL, "Giraffe QA report");
+	g_assert_cmpint(f->st->ops->commit(f->st, &cause), ==, 0);
+	assert_search(f, "zebra", NULL, "");
+	want = g_strdup_printf("%" G_GINT64_FORMAT, m1);
+	assert_search(f, "giraffe neck", NULL, want);
+	assert_search(f, "giraffe", "support", want);
+	g_free(want);
+	want = g_strdup_printf("%" G_GINT64_FORMAT, m2);
+	assert_search(f, "qa giraffe", NULL, want);
+	assert_search(f, "qa", NULL, want);
+	g_free(want);
+	want = g_strdup_printf("%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT, m2, m1);
+	assert_search(f, "a@example", NULL, want);
+	g_free(want);
 }
 
 #define ADD(name, fn) g_test_add(name, struct fixture, NULL, fixture_setup, \
@@ -979,6 +1043,7 @@ main(int argc, char **argv)
 	ADD("/store/migration", test_migration);
 	ADD("/store/migration-10", test_migration_10);
 	ADD("/store/requester-facts", test_requester_facts);
+	ADD("/store/search", test_search);
 	g_test_add_func("/store/open-failure", test_open_failure);
 	return g_test_run();
 }
