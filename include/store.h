@@ -161,6 +161,8 @@ struct store_search {
 	char *const	*terms;
 	const char	*queue;		/* tickets of this queue only, or NULL */
 	guint		 limit;
+	guint		 ranked;	/* how many of the newest matches are
+					   ranked to find the best */
 	guint		 scan;		/* when no term can use the index: how
 					   many of the newest messages are read */
 };
@@ -459,9 +461,9 @@ struct store_ops {
 
 	/*
 	 * Full-text search: the messages holding every term, best first
-	 * (the index's rank, then the newest), at most q->limit, as
-	 * struct store_hit in *hits. Each message is indexed in the
-	 * transaction that stores it.
+	 * (the index's rank, then the newest) among the newest q->ranked
+	 * of them, at most q->limit, as struct store_hit in *hits. Each
+	 * message is indexed in the transaction that stores it.
 	 */
 	int		 (*search)(struct store *, const struct store_search *q,
 			    GPtrArray **hits, char **cause);

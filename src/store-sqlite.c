@@ -1952,17 +1952,20 @@ sqlite_ticket_find(struct store *st, const struct store_filter *f,
 	" || char(10) || " FTS_ADDRESSES ", ?) > 0"
 
 /*
- * search's statement. The index finds what the long terms match, best
- * rank first; each short term then filters those, so a LIMIT stops
- * early. With no long term, a bounded window of the newest messages is
- * read and filtered instead of the whole table.
+ * search's statement. The index finds what the long terms match,
+ * newest first, and each short term and the queue filter those; the
+ * newest q->ranked that pass are ranked, and the best q->limit of them
+ * kept. Ranking (bm25) costs about 2 us a message, so a word in half of
+ * a million messages would take a second to rank in full. With no long
+ * term, a window of the newest q->scan messages is read and filtered.
  */
 static void
 query_search(struct sqlite_query *qb, const struct store_search *q,
     const char *match)
 {
 	if (match != NULL)
-		query_add(qb, "SELECT " HIT_COLUMNS ", messages_fts.rank FROM "
+		query_add(qb, "SELECT " HIT_COLUMNS ", r.rank FROM (SELECT "
+		    "messages_fts.rowid AS id, messages_fts.rank AS rank FROM "
 		    "messages_fts JOIN messages m ON m.id = messages_fts.rowid "
 		    "JOIN tickets t ON t.id = m.ticket_id WHERE messages_fts "
 		    "MATCH ?", match, 0);
@@ -1975,8 +1978,13 @@ query_search(struct sqlite_query *qb, const struct store_search *q,
 	for (char *const *term = q->terms; *term != NULL; term++)
 		if (!search_indexed(*term))
 			query_add(qb, " AND " FTS_HAS, *term, 0);
-	g_string_append(qb->sql, match != NULL ?
-	    " ORDER BY messages_fts.rank, m.id DESC" : " ORDER BY m.id DESC");
+	if (match != NULL) {
+		query_add(qb, " ORDER BY messages_fts.rowid DESC LIMIT ?) r "
+		    "JOIN messages m ON m.id = r.id JOIN tickets t ON "
+		    "t.id = m.ticket_id", NULL, q->ranked);
+		g_string_append(qb->sql, " ORDER BY r.rank, m.id DESC");
+	} else
+		g_string_append(qb->sql, " ORDER BY m.id DESC");
 	query_add(qb, " LIMIT ?", NULL, q->limit);
 }
 

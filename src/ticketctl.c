@@ -2022,10 +2022,12 @@ ctl_why(struct store *st, struct conf *conf, int argc, char **argv)
 
 /*
  * search: messages holding every term of the query (search.h), one row
- * per message, best first. When every term is too short for the index,
- * only the newest CTL_SEARCH_SCAN messages are read, and stderr says so.
+ * per message, best first among the newest CTL_SEARCH_RANKED that match.
+ * When every term is too short for the index, only the newest
+ * CTL_SEARCH_SCAN messages are read, and stderr says so.
  */
-#define CTL_SEARCH_SCAN		50000
+#define CTL_SEARCH_RANKED	10000
+#define CTL_SEARCH_SCAN		10000
 #define CTL_SEARCH_SUBJECT	30	/* characters of subject shown */
 #define CTL_SEARCH_SNIPPET	60
 
@@ -2104,6 +2106,7 @@ static int
 ctl_search(struct store *st, struct conf *conf, int argc, char **argv)
 {
 	struct store_search	 q = { .queue = opt_queue,
+				    .ranked = CTL_SEARCH_RANKED,
 				    .scan = CTL_SEARCH_SCAN };
 	GPtrArray		*hits = NULL;
 	char			*query, **terms, *match, *cause = NULL;

@@ -954,7 +954,8 @@ static char *
 search_ids(struct fixture *f, const char *query, const char *queue)
 {
 	char			**terms, *cause = NULL;
-	struct store_search	 q = { .queue = queue, .limit = 10, .scan = 100 };
+	struct store_search	 q = { .queue = queue, .limit = 10, .ranked = 100,
+				    .scan = 100 };
 	GPtrArray		*hits = NULL;
 	GString			*out = g_string_new(NULL);
 
