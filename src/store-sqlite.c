@@ -1947,9 +1947,13 @@ sqlite_ticket_find(struct store *st, const struct store_filter *f,
 #define HIT_COLUMNS "m.id, m.ticket_id, t.status, t.queue, m.subject, " \
 	"m.from_name, m.from_addr, m.date, m.received_at, m.body"
 
-/* A term too short for the index, looked for in the folded text itself. */
-#define FTS_HAS "instr(" FTS_SUBJECT " || char(10) || " FTS_BODY \
-	" || char(10) || " FTS_ADDRESSES ", ?) > 0"
+/*
+ * A term too short for the index, looked for in the folded text itself:
+ * the three columns folded in one call, as a fold costs per call too.
+ */
+#define FTS_HAS "instr(ticketd_fold(m.subject || char(10) || m.body || " \
+	"char(10) || m.from_name || ' <' || m.from_addr || '> ' || " \
+	"m.to_addrs || ' ' || m.cc_addrs), ?) > 0"
 
 /*
  * search's statement. The index finds what the long terms match,
