@@ -2064,8 +2064,9 @@ ctl_hit_text(const struct store_hit *h, const char *snippet)
 {
 	GDateTime	*t = g_date_time_new_from_unix_utc(h->received_at);
 	char		*day = g_date_time_format(t, "%Y-%m-%d %H:%M");
+	/* g_utf8_substring() reads past a string shorter than its end. */
 	char		*subject = g_utf8_substring(h->subject, 0,
-			    CTL_SEARCH_SUBJECT);
+			    MIN(CTL_SEARCH_SUBJECT, g_utf8_strlen(h->subject, -1)));
 	glong		 pad = CTL_SEARCH_SUBJECT - g_utf8_strlen(subject, -1);
 
 	printf("%6" G_GINT64_FORMAT "  %-8s %-10s %-16s  %s%*s  %s\n",
