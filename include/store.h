@@ -165,6 +165,16 @@ struct store_search {
 					   ranked to find the best */
 	guint		 scan;		/* when no term can use the index: how
 					   many of the newest messages are read */
+	guint		 tail;		/* how many of the newest messages not
+					   yet indexed are read instead */
+};
+
+/* What search() says about how far it looked. */
+struct store_search_note {
+	gint64		 unread;	/* messages past the index, too many
+					   to read (0: the result is exact) */
+	int		 window;	/* no term could use the index: only
+					   the newest q->scan were read */
 };
 
 /* A message search() found, with what a list of hits shows. */
@@ -179,7 +189,7 @@ struct store_hit {
 	char		*date;		/* Date: header, ISO 8601 UTC, or NULL */
 	gint64		 received_at;
 	char		*body;
-	double		 rank;		/* lower is better; 0 for a scan */
+	double		 rank;		/* search_rank(): lower is better */
 };
 
 struct store;
@@ -461,12 +471,29 @@ struct store_ops {
 
 	/*
 	 * Full-text search: the messages holding every term, best first
-	 * (the index's rank, then the newest) among the newest q->ranked
-	 * of them, at most q->limit, as struct store_hit in *hits. Each
-	 * message is indexed in the transaction that stores it.
+	 * (search_rank(), then the newest) among the newest q->ranked
+	 * matches in the index and the newest q->tail messages past it,
+	 * at most q->limit, as struct store_hit in *hits; *note says
+	 * what was left unread.
 	 */
 	int		 (*search)(struct store *, const struct store_search *q,
-			    GPtrArray **hits, char **cause);
+			    GPtrArray **hits, struct store_search_note *note,
+			    char **cause);
+	/*
+	 * Index messages not yet in the full-text index, oldest first,
+	 * in the caller's transaction: at most max, fewer once budget_us
+	 * microseconds are spent (0: no bound); *indexed: how many.
+	 * Messages are indexed apart from the transaction that stores
+	 * them, so that mail is not slowed by it (indexer.c).
+	 */
+	int		 (*search_index)(struct store *, guint max,
+			    gint64 budget_us, guint *indexed, char **cause);
+	/*
+	 * The newest message in the index (*mark; everything up to it is)
+	 * and the newest message (*last); 0 for none.
+	 */
+	int		 (*search_backlog)(struct store *, gint64 *mark,
+			    gint64 *last, char **cause);
 };
 
 struct store {

@@ -3,6 +3,7 @@
  * them, and the snippet shown beside a hit (see search.h). Pure
  * functions: the stores run the query, and ticketctl prints it.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "fold.h"
@@ -100,29 +101,139 @@ search_indexed(const char *term)
 	return g_utf8_strlen(term, -1) >= SEARCH_TRIGRAM;
 }
 
+gboolean
+search_expandable(const char *term)
+{
+	return g_utf8_strlen(term, -1) == SEARCH_TRIGRAM - 1;
+}
+
+/* One FTS5 string: double quotes doubled, so no operator gets in. */
+static void
+search_quote(GString *out, const char *text)
+{
+	g_string_append_c(out, '"');
+	for (const char *p = text; *p != '\0'; p++) {
+		if (*p == '"')
+			g_string_append_c(out, '"');
+		g_string_append_c(out, *p);
+	}
+	g_string_append_c(out, '"');
+}
+
+static void
+search_phrase_add(GString *phrases, guint term)
+{
+	if (phrases != NULL)
+		g_string_append_printf(phrases, "%s%u", phrases->len > 0 ?
+		    " " : "", term);
+}
+
 char *
-search_fts5_match(char *const *terms)
+search_fts5_match(char *const *terms, char **const *expand,
+    GString *phrases)
 {
 	GString	*out = g_string_new(NULL);
+	char	**alt;
 
-	for (; *terms != NULL; terms++) {
-		if (!search_indexed(*terms))
+	for (guint i = 0; terms[i] != NULL; i++) {
+		alt = expand != NULL && !search_indexed(terms[i]) ? expand[i] :
+		    NULL;
+		if (!search_indexed(terms[i]) && alt == NULL)
 			continue;
 		if (out->len > 0)
-			g_string_append_c(out, ' ');
-		g_string_append_c(out, '"');
-		for (const char *p = *terms; *p != '\0'; p++) {
-			if (*p == '"')
-				g_string_append_c(out, '"');
-			g_string_append_c(out, *p);
+			g_string_append(out, " AND ");
+		if (alt == NULL) {
+			search_quote(out, terms[i]);
+			search_phrase_add(phrases, i);
+			continue;
 		}
-		g_string_append_c(out, '"');
+		g_string_append_c(out, '(');
+		for (guint j = 0; alt[j] != NULL; j++) {
+			if (j > 0)
+				g_string_append(out, " OR ");
+			search_quote(out, alt[j]);
+			search_phrase_add(phrases, i);
+		}
+		g_string_append_c(out, ')');
 	}
 	if (out->len == 0) {
 		g_string_free(out, TRUE);
 		return NULL;
 	}
 	return g_string_free(out, FALSE);
+}
+
+guint
+search_phrase_terms(const char *phrases, guint *term, guint n, guint *nterms)
+{
+	const char	*p = phrases;
+	char		*end;
+	guint		 i;
+
+	*nterms = 0;
+	for (i = 0; i < n && *p != '\0'; i++, p = end) {
+		term[i] = (guint)strtoul(p, &end, 10);
+		if (end == p)
+			break;
+		*nterms = MAX(*nterms, term[i] + 1);
+	}
+	return i;
+}
+
+#define SEARCH_K1	1.2	/* bm25's: how soon more of a term stops counting */
+
+double
+search_rank(const guint *tf, guint nterms)
+{
+	static const double weight[SEARCH_COLUMNS] = {
+		[SEARCH_SUBJECT] = 3.0,
+		[SEARCH_BODY] = 1.0,
+		[SEARCH_ADDRESSES] = 2.0,
+	};
+	double	 rank = 0;
+
+	for (guint t = 0; t < nterms; t++)
+		for (guint c = 0; c < SEARCH_COLUMNS; c++) {
+			guint n = tf[t * SEARCH_COLUMNS + c];
+
+			rank -= weight[c] * n / (n + SEARCH_K1);
+		}
+	return rank;
+}
+
+/* How often term is in text, overlapping, as the index counts. */
+static guint
+search_count(const char *text, const char *term)
+{
+	const char	*p = text;
+	guint		 n = 0;
+
+	while ((p = strstr(p, term)) != NULL) {
+		n++;
+		p = g_utf8_next_char(p);
+	}
+	return n;
+}
+
+gboolean
+search_scan(char *const *terms, const char *const *col, double *rank)
+{
+	guint		 nterms = g_strv_length((char **)terms), *tf;
+	gboolean	 all = TRUE;
+
+	tf = g_new0(guint, nterms * SEARCH_COLUMNS);
+	for (guint t = 0; t < nterms && all; t++) {
+		guint in = 0;
+
+		for (guint c = 0; c < SEARCH_COLUMNS; c++)
+			in += tf[t * SEARCH_COLUMNS + c] = col[c] == NULL ? 0 :
+			    search_count(col[c], terms[t]);
+		all = in > 0;
+	}
+	if (all)
+		*rank = search_rank(tf, nterms);
+	g_free(tf);
+	return all;
 }
 
 /*

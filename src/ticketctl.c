@@ -2022,12 +2022,16 @@ ctl_why(struct store *st, struct conf *conf, int argc, char **argv)
 
 /*
  * search: messages holding every term of the query (search.h), one row
- * per message, best first among the newest CTL_SEARCH_RANKED that match.
- * When every term is too short for the index, only the newest
- * CTL_SEARCH_SCAN messages are read, and stderr says so.
+ * per message, best first among the newest CTL_SEARCH_RANKED that match
+ * in the index and the newest CTL_SEARCH_TAIL not indexed yet (the
+ * daemon indexes mail within a second; more wait while it indexes an
+ * old database, or while it is down). When no term can use the index,
+ * only the newest CTL_SEARCH_SCAN messages are read. Either is said on
+ * stderr.
  */
 #define CTL_SEARCH_RANKED	10000
 #define CTL_SEARCH_SCAN		10000
+#define CTL_SEARCH_TAIL		5000
 #define CTL_SEARCH_SUBJECT	30	/* characters of subject shown */
 #define CTL_SEARCH_SNIPPET	60
 
@@ -2103,14 +2107,30 @@ ctl_hits_print(GPtrArray *hits, char *const *terms)
 	g_string_free(j.out, TRUE);
 }
 
+static void
+ctl_search_note(const struct store_search_note *note)
+{
+	if (note->window)
+		fprintf(stderr, "ticketctl: search: no term can use the index "
+		    "(one character, or two that start over %d trigrams): "
+		    "only the newest %d messages are searched\n",
+		    SEARCH_EXPAND_MAX, CTL_SEARCH_SCAN);
+	if (note->unread > 0)
+		fprintf(stderr, "ticketctl: search: %" G_GINT64_FORMAT
+		    " messages not indexed yet; results may be incomplete\n",
+		    note->unread);
+}
+
 static int
 ctl_search(struct store *st, struct conf *conf, int argc, char **argv)
 {
 	struct store_search	 q = { .queue = opt_queue,
 				    .ranked = CTL_SEARCH_RANKED,
-				    .scan = CTL_SEARCH_SCAN };
+				    .scan = CTL_SEARCH_SCAN,
+				    .tail = CTL_SEARCH_TAIL };
+	struct store_search_note note = { 0 };
 	GPtrArray		*hits = NULL;
-	char			*query, **terms, *match, *cause = NULL;
+	char			*query, **terms, *cause = NULL;
 	int			 rc = EX_OK;
 
 	if (argc < 2)
@@ -2130,16 +2150,12 @@ ctl_search(struct store *st, struct conf *conf, int argc, char **argv)
 	}
 	q.terms = terms;
 	q.limit = opt_limit;
-	if ((match = search_fts5_match(terms)) == NULL)
-		fprintf(stderr, "ticketctl: search: every term is shorter than "
-		    "%d characters: only the newest %d messages are searched\n",
-		    SEARCH_TRIGRAM, CTL_SEARCH_SCAN);
-	g_free(match);
-	if (st->ops->search(st, &q, &hits, &cause) != 0) {
+	if (st->ops->search(st, &q, &hits, &note, &cause) != 0) {
 		fprintf(stderr, "ticketctl: search: %s\n", cause);
 		g_free(cause);
 		rc = EX_SOFTWARE;
 	} else {
+		ctl_search_note(&note);
 		ctl_hits_print(hits, terms);
 		g_ptr_array_free(hits, TRUE);
 	}

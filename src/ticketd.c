@@ -22,6 +22,7 @@
 
 #include "conf.h"
 #include "dblock.h"
+#include "indexer.h"
 #include "ingest.h"
 #include "log.h"
 #include "mime.h"
@@ -43,6 +44,7 @@ struct ticketd {
 	struct ingest	*ingest;
 	struct outbox	*outbox;
 	struct timer	*timer;		/* the deadline queue */
+	struct indexer	*indexer;	/* the full-text index follows mail */
 	GPtrArray	*sources;	/* struct source * */
 	GFileMonitor	*rules_monitor;	/* on the conf's rules, or NULL */
 	char		*rules_watched;	/* the path it watches */
@@ -309,7 +311,8 @@ ticketd_start(struct ticketd *td)
 		return -1;
 	}
 	/* The stores are the pipeline's now: ticketd_stop() closes them. */
-	if ((td->timer = timer_start(td->conf, td->ingest, &cause)) == NULL) {
+	if ((td->timer = timer_start(td->conf, td->ingest, &cause)) == NULL ||
+	    (td->indexer = indexer_start(td->conf, td->ingest, &cause)) == NULL) {
 		log_warn("%s", cause);
 		g_free(cause);
 		return -1;
@@ -350,9 +353,11 @@ ticketd_stop(struct ticketd *td)
 	g_main_context_acquire(NULL);
 	/* Its tasks may still be queued: freed once the writer is done. */
 	timer_stop(td->timer);
+	indexer_stop(td->indexer);
 	if (td->ingest != NULL)
 		ingest_stop(td->ingest);
 	timer_free(td->timer);
+	indexer_free(td->indexer);
 	if (td->outbox != NULL)
 		outbox_stop(td->outbox);
 	while (g_main_context_iteration(NULL, FALSE))

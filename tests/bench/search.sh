@@ -17,8 +17,9 @@ GEN=$BUILD/tests/search-gen
 for _b in "$BUILD/ticketctl" "$GEN"; do
 	[ -x "$_b" ] || { echo "search.sh: $_b not built" >&2; exit 1; }
 done
-# The generator's output depends on its version (v1) and the count.
-DB=$BUILD/bench/search-v1-$MESSAGES.db
+# The generator's output depends on its version (v2: the index of
+# schema 11 as indexer.c makes it) and the count.
+DB=$BUILD/bench/search-v2-$MESSAGES.db
 median() { sort -n | awk '{ v[NR] = $1 } END { printf "%.3f", v[int((NR + 1) / 2)] }'; }
 # secs CMD...: the wall-clock seconds CMD takes, output thrown away.
 secs() {

@@ -1,7 +1,8 @@
 /*
  * test-search: a query's terms (words, phrases, a lone double quote,
  * folding, each once), the FTS5 expression that no input can add an
- * operator to, the fold that makes both encodings of Thai SARA AM one,
+ * operator to (two-character terms as the trigrams they start), the
+ * rank and the scan that ranks as the index does, the fold that makes both encodings of Thai SARA AM one,
  * and snippets cut from the raw text around the first term.
  */
 #include <string.h>
@@ -75,15 +76,71 @@ test_match(void)
 	char	*terms[] = { "printer", "qa", "say \"hi\"", "\"", "東京",
 		    "会議室", "a*b", NULL };
 	char	*shorts[] = { "qa", "東京", NULL };
-	char	*m = search_fts5_match(terms);
+	char	*m = search_fts5_match(terms, NULL, NULL);
 
-	g_assert_cmpstr(m, ==, "\"printer\" \"say \"\"hi\"\"\" \"会議室\" "
-	    "\"a*b\"");
+	g_assert_cmpstr(m, ==, "\"printer\" AND \"say \"\"hi\"\"\" AND "
+	    "\"会議室\" AND \"a*b\"");
 	g_free(m);
-	g_assert_null(search_fts5_match(shorts));
+	g_assert_null(search_fts5_match(shorts, NULL, NULL));
 	g_assert_true(search_indexed("会議室"));
 	g_assert_false(search_indexed("東京"));
 	g_assert_true(search_indexed("ก" AM2));	/* three code points */
+	g_assert_true(search_expandable("東京"));
+	g_assert_false(search_expandable("\""));
+	g_assert_false(search_expandable("会議室"));
+}
+
+/* A two-character term is the trigrams it starts; phrases map to terms. */
+static void
+test_expand(void)
+{
+	char	*terms[] = { "qa", "printer", "東京", "x", NULL };
+	char	*qa[] = { "qa ", "qa\"", NULL }, *tokyo[] = { "東京本", NULL };
+	char	**expand[] = { qa, NULL, tokyo, NULL };
+	GString	*phrases = g_string_new(NULL);
+	char	*m = search_fts5_match(terms, expand, phrases);
+	guint	 term[8], nterms, n;
+
+	g_assert_cmpstr(m, ==, "(\"qa \" OR \"qa\"\"\") AND \"printer\" AND "
+	    "(\"東京本\")");
+	g_assert_cmpstr(phrases->str, ==, "0 0 1 2");
+	n = search_phrase_terms(phrases->str, term, G_N_ELEMENTS(term), &nterms);
+	g_assert_cmpuint(n, ==, 4);
+	g_assert_cmpuint(nterms, ==, 3);
+	g_assert_cmpuint(term[1], ==, 0);
+	g_assert_cmpuint(term[3], ==, 2);
+	/* Never more than the phrases FTS5 counted. */
+	g_assert_cmpuint(search_phrase_terms("0 1 2", term, 2, &nterms), ==, 2);
+	g_assert_cmpuint(nterms, ==, 2);
+	g_free(m);
+	g_string_free(phrases, TRUE);
+}
+
+/*
+ * The rank: a term in the subject beats it in the body; more of it
+ * counts, less and less; a scan counts as the index does, overlapping.
+ */
+static void
+test_rank(void)
+{
+	guint		 subject[] = { 1, 0, 0 }, body[] = { 0, 1, 0 },
+			 body3[] = { 0, 3, 0 }, two[] = { 0, 1, 0, 0, 0, 1 };
+	char		*terms[] = { "aa", "printer", NULL };
+	const char	*col[] = { "printer", "aaa aa", NULL };
+	const char	*miss[] = { "printer", "a", "aa@x" };
+	double		 r;
+
+	g_assert_cmpfloat(search_rank(subject, 1), <, search_rank(body, 1));
+	g_assert_cmpfloat(search_rank(body3, 1), <, search_rank(body, 1));
+	g_assert_cmpfloat(search_rank(body3, 1), >, 3 * search_rank(body, 1));
+	g_assert_cmpfloat(search_rank(two, 2), ==, -1 / 2.2 - 2 / 2.2);
+	g_assert_true(search_scan(terms, col, &r));
+	/* "aa" three times in the body (twice in "aaa"), printer once. */
+	g_assert_cmpfloat(r, ==, -3 / 4.2 - 3 / 2.2);
+	g_assert_true(search_scan(terms, miss, &r));
+	g_assert_cmpfloat(r, ==, -2 / 2.2 - 3 / 2.2);
+	miss[2] = "a@x";
+	g_assert_false(search_scan(terms, miss, &r));
 }
 
 static void
@@ -120,6 +177,8 @@ main(int argc, char **argv)
 	g_test_add_func("/search/parse", test_parse);
 	g_test_add_func("/search/fold", test_fold);
 	g_test_add_func("/search/match", test_match);
+	g_test_add_func("/search/expand", test_expand);
+	g_test_add_func("/search/rank", test_rank);
 	g_test_add_func("/search/snippet", test_snippet);
 	return g_test_run();
 }
