@@ -481,13 +481,15 @@ struct store_ops {
 			    char **cause);
 	/*
 	 * Index messages not yet in the full-text index, oldest first,
-	 * in the caller's transaction: at most max, fewer once budget_us
-	 * microseconds are spent (0: no bound); *indexed: how many.
+	 * in the caller's transaction: at most max, fewer once their
+	 * subjects and bodies reach max_bytes (0: no bound; one message
+	 * at least); *indexed:
+	 * how many.
 	 * Messages are indexed apart from the transaction that stores
 	 * them, so that mail is not slowed by it (indexer.c).
 	 */
 	int		 (*search_index)(struct store *, guint max,
-			    gint64 budget_us, guint *indexed, char **cause);
+			    gsize max_bytes, guint *indexed, char **cause);
 	/*
 	 * The newest message in the index (*mark; everything up to it is)
 	 * and the newest message (*last); 0 for none.

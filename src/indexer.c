@@ -6,11 +6,11 @@
  * batch, and hands one batch at a time to the writer as a task, so that
  * mail is stored between batches. How long a batch may hold the writer
  * depends on the mail: while it flows (the newest message changed since
- * the last look) a short slice every INDEXER_GAP, about a tenth of the
+ * the last look) a short slice every INDEXER_GAP, a few per cent of the
  * writer's time, so a burst of mail is taken at full speed and indexed
  * after; while it is quiet, one batch after another, each short enough
- * that a mail arriving meanwhile waits no longer than a group commit
- * does when busy. Like the timers' queue, it needs no state of its own:
+ * (about 50 ms) that a mail arriving meanwhile hardly waits. A batch is
+ * measured in octets of text, as that is what indexing takes time by. Like the timers' queue, it needs no state of its own:
  * the mark is in the store, written with the batch that moves it.
  */
 #include "conf.h"
@@ -21,8 +21,9 @@
 
 #define INDEXER_POLL	250	/* ms between looks for new mail */
 #define INDEXER_BATCH	500	/* messages a task, at most */
-#define INDEXER_SLICE	100	/* ms a task may take, mail quiet */
-#define INDEXER_BUSY	20	/* ms a task may take, mail flowing */
+/* Indexing takes about 0.1 us an octet of text: the time, in octets. */
+#define INDEXER_SLICE	(512 * 1024)	/* a task, mail quiet: ~50 ms */
+#define INDEXER_BUSY	(64 * 1024)	/* a task, mail flowing: ~7 ms */
 #define INDEXER_GAP	200	/* ms between tasks, mail flowing */
 #define INDEXER_BACKOFF	5000	/* ms after a task that failed */
 #define INDEXER_LOUD	10000	/* a backlog worth a log line */
@@ -43,7 +44,7 @@ struct indexer {
 
 struct indexer_task {
 	struct indexer	*x;
-	gint64		 budget_us;
+	gsize		 bytes;		/* of text to index, about */
 	guint		 indexed;
 	int		 ok;
 };
@@ -55,7 +56,7 @@ indexer_task(struct store *st, gpointer arg, int *queued, char **cause)
 	struct indexer_task	*it = arg;
 
 	*queued = 0;
-	it->ok = st->ops->search_index(st, INDEXER_BATCH, it->budget_us,
+	it->ok = st->ops->search_index(st, INDEXER_BATCH, it->bytes,
 	    &it->indexed, cause) == 0;
 	return it->ok ? 0 : -1;
 }
@@ -90,12 +91,12 @@ indexer_sleep(struct indexer *x, gint64 ms)
 
 /* Under the lock: hand one batch to the writer and wait for it. */
 static void
-indexer_run(struct indexer *x, gint64 budget_ms)
+indexer_run(struct indexer *x, gsize bytes)
 {
 	struct indexer_task	*it = g_new0(struct indexer_task, 1);
 
 	it->x = x;
-	it->budget_us = budget_ms * 1000;
+	it->bytes = bytes;
 	x->busy = 1;
 	ingest_task_then(x->ingest, indexer_task, it, indexer_task_done);
 	/* Stopping, it may stay queued: indexer_free() comes after. */

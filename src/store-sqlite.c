@@ -322,14 +322,15 @@ static const char *stmt_sql[S_COUNT] = {
 	    "survey_msgid, rating, comment, rated_at) VALUES (?1, ?2, ?3, ?4, "
 	    "?5, ?6)",
 	[S_CSAT_BY_MSGID] = "SELECT ticket_id FROM csat WHERE survey_msgid = ?1",
-	[S_FTS_INSERT] = FTS_INSERT " WHERE m.id = ?1",
+	[S_FTS_INSERT] = FTS_INSERT " WHERE m.id > ?1 AND m.id <= ?2",
 	/* The vocabulary is ordered by octets: every term after ?1 that
 	   starts with it sorts before ?1 followed by U+10FFFF. */
 	[S_FTS_TERMS] = "SELECT term FROM messages_fts_terms WHERE term >= ?1 "
 	    "AND term < ?1 || char(1114111) LIMIT ?2",
 	[S_SEARCH_STATE] = "SELECT indexed_upto, (SELECT ifnull(max(id), 0) "
 	    "FROM messages) FROM search_state",
-	[S_SEARCH_PENDING] = "SELECT id FROM messages WHERE id > ?1 ORDER BY id "
+	[S_SEARCH_PENDING] = "SELECT id, length(CAST(subject AS BLOB)) + "
+	    "length(CAST(body AS BLOB)) FROM messages WHERE id > ?1 ORDER BY id "
 	    "LIMIT ?2",
 	[S_SEARCH_MARK] = "UPDATE search_state SET indexed_upto = ?1",
 };
@@ -2325,43 +2326,69 @@ sqlite_search_backlog(struct store *st, gint64 *mark, gint64 *last,
 }
 
 /*
- * A message at a time, so the time can be looked at between them: the
- * writer holds up mail for as long as this runs.
+ * Where a batch of at most max messages after mark, about max_bytes of
+ * text (0: any), ends: a message at least, and none when there is none.
  */
 static int
-sqlite_search_index(struct store *st, guint max, gint64 budget_us,
+sqlite_search_batch(struct store_sqlite *s, gint64 mark, guint max,
+    gsize max_bytes, gint64 *upto, guint *n, char **cause)
+{
+	sqlite3_stmt	*q = sqlite_stmt(s, S_SEARCH_PENDING);
+	gsize		 bytes = 0;
+	int		 rc;
+
+	*upto = mark;
+	*n = 0;
+	sqlite3_bind_int64(q, 1, mark);
+	sqlite3_bind_int(q, 2, max);
+	for (;;) {
+		if (max_bytes > 0 && bytes >= max_bytes) {
+			rc = SQLITE_DONE;
+			break;
+		}
+		if ((rc = sqlite3_step(q)) != SQLITE_ROW)
+			break;
+		*upto = sqlite3_column_int64(q, 0);
+		bytes += sqlite3_column_int64(q, 1);
+		(*n)++;
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE) {
+		*cause = sqlite_cause(s, "search_pending");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * One statement for the whole batch: FTS5 writes what it gathered at
+ * the end of each statement (a savepoint), so a statement a message
+ * made a segment each, and merging them cost 50 times the indexing.
+ * The batch is cut by the size of its text, which is what indexing
+ * takes time by (about 0.1 us an octet).
+ */
+static int
+sqlite_search_index(struct store *st, guint max, gsize max_bytes,
     guint *indexed, char **cause)
 {
 	struct store_sqlite	*s = (struct store_sqlite *)st;
-	gint64			 mark, last, end = g_get_monotonic_time() +
-				    budget_us;
-	GArray			*ids;
+	gint64			 mark, last, upto;
 	sqlite3_stmt		*q;
-	int			 rc = 0;
 
 	*indexed = 0;
-	if (sqlite_search_backlog(st, &mark, &last, cause) != 0)
+	if (sqlite_search_backlog(st, &mark, &last, cause) != 0 ||
+	    sqlite_search_batch(s, mark, max, max_bytes, &upto, indexed,
+	    cause) != 0)
 		return -1;
-	q = sqlite_stmt(s, S_SEARCH_PENDING);
+	if (*indexed == 0)
+		return 0;
+	q = sqlite_stmt(s, S_FTS_INSERT);
 	sqlite3_bind_int64(q, 1, mark);
-	sqlite3_bind_int(q, 2, max);
-	if (sqlite_collect_ids(s, q, "search_pending", &ids, cause) != 0)
+	sqlite3_bind_int64(q, 2, upto);
+	if (sqlite_done(s, q, "fts_insert", cause) != 0)
 		return -1;
-	for (guint i = 0; i < ids->len && rc == 0; i++) {
-		if (budget_us > 0 && i > 0 && g_get_monotonic_time() >= end)
-			break;
-		q = sqlite_stmt(s, S_FTS_INSERT);
-		sqlite3_bind_int64(q, 1, g_array_index(ids, gint64, i));
-		if ((rc = sqlite_done(s, q, "fts_insert", cause)) == 0) {
-			mark = g_array_index(ids, gint64, i);
-			(*indexed)++;
-		}
-	}
-	g_array_free(ids, TRUE);
-	if (rc != 0 || *indexed == 0)
-		return rc;
 	q = sqlite_stmt(s, S_SEARCH_MARK);
-	sqlite3_bind_int64(q, 1, mark);
+	sqlite3_bind_int64(q, 1, upto);
 	return sqlite_done(s, q, "search_mark", cause);
 }
 
