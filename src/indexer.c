@@ -24,7 +24,7 @@
 /* Indexing takes about 0.1 us an octet of text: the time, in octets. */
 #define INDEXER_SLICE	(512 * 1024)	/* a task, mail quiet: ~50 ms */
 #define INDEXER_BUSY	(64 * 1024)	/* a task, mail flowing: ~7 ms */
-#define INDEXER_GAP	200	/* ms between tasks, mail flowing */
+#define INDEXER_GAP	500	/* ms between tasks, mail flowing */
 #define INDEXER_BACKOFF	5000	/* ms after a task that failed */
 #define INDEXER_LOUD	10000	/* a backlog worth a log line */
 
