@@ -1,8 +1,9 @@
 #!/bin/sh
 # tests/bench/search.sh: ticketctl search over MESSAGES (1,000,000)
 # synthetic mails, English, Thai and Japanese (search-gen, through the
-# store's own insert path, so with the real schema and index; kept in
-# $BUILD/bench/ between runs, as generating takes minutes). For each
+# store's own insert path, so with the real schema, then indexed by the
+# op the daemon's indexer runs; kept in $BUILD/bench/ between runs, as
+# generating takes minutes). For each
 # query, the median of RUNS (5) runs of `ticketctl search` (the whole
 # process: configuration, open, query, snippets; target: under 0.1 s),
 # and beside it, in the same run, the peer: the LIKE '%term%' scan over
@@ -38,7 +39,7 @@ fi
 printf '%s\n' "[ticketd]" "database = $DB" "hostname = helpdesk.example.com" \
     "[queue support]" "address = support@example.com" \
     "[queue billing]" "address = billing@example.com" >"$TMP/search.conf"
-# Open it once: a database from an older ticketd is migrated (indexed) here.
+# Open it once: a database from an older ticketd is migrated here.
 "$BUILD/ticketctl" -c "$TMP/search.conf" search INV-000000 >/dev/null 2>&1
 
 sqlite3 "$DB" "SELECT printf('== %d messages, %.0f MB of text; the index %.0f MB, the messages table %.0f MB, raw mail %.0f MB, the file %.0f MB',
@@ -80,3 +81,5 @@ Japanese, 2 characters|東京
 address|c4711@example.org
 EOF
 echo "(hits: up to 1000 shown; ticketctl ranks the newest 10000 matches, LIKE takes the newest 20)" >&2
+sqlite3 "$DB" "SELECT CASE WHEN indexed_upto < (SELECT max(id) FROM messages) THEN
+    'search.sh: the index is behind: ' || ((SELECT max(id) FROM messages) - indexed_upto) || ' messages' END FROM search_state" >&2
