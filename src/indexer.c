@@ -4,13 +4,14 @@
  * The thread looks, on a handle of its own, at how far the index is
  * behind the newest message, every INDEXER_POLL or at once after a
  * batch, and hands one batch at a time to the writer as a task, so that
- * mail is stored between batches. How long a batch may hold the writer
- * depends on the mail: while it flows (the newest message changed since
- * the last look) a short slice every INDEXER_GAP, a few per cent of the
- * writer's time, so a burst of mail is taken at full speed and indexed
- * after; while it is quiet, one batch after another, each short enough
- * (about 50 ms) that a mail arriving meanwhile hardly waits. A batch is
- * measured in octets of text, as that is what indexing takes time by. Like the timers' queue, it needs no state of its own:
+ * mail is stored between batches. When and how much depends on the
+ * mail: while it flows (new mail at every look) a short slice once every
+ * INDEXER_LAG, under one per cent of the writer's time, so a burst of
+ * mail is taken at full speed and indexed after; as soon as a look finds
+ * no new mail, one batch after another, each short enough (about 50 ms)
+ * that a mail arriving meanwhile hardly waits. Mail at an ordinary pace
+ * is indexed within about a second. A batch is measured in octets of
+ * text, as that is what indexing takes time by. Like the timers' queue, it needs no state of its own:
  * the mark is in the store, written with the batch that moves it.
  */
 #include "conf.h"
@@ -24,7 +25,7 @@
 /* Indexing takes about 0.1 us an octet of text: the time, in octets. */
 #define INDEXER_SLICE	(512 * 1024)	/* a task, mail quiet: ~50 ms */
 #define INDEXER_BUSY	(64 * 1024)	/* a task, mail flowing: ~7 ms */
-#define INDEXER_GAP	500	/* ms between tasks, mail flowing */
+#define INDEXER_LAG	1000	/* ms a flow of mail waits for a task */
 #define INDEXER_BACKOFF	5000	/* ms after a task that failed */
 #define INDEXER_LOUD	10000	/* a backlog worth a log line */
 
@@ -38,6 +39,8 @@ struct indexer {
 	int		 busy;		/* a task of ours is queued or running */
 	int		 failed;	/* ... and it was rolled back */
 	gint64		 seen;		/* the newest message at the last look */
+	gint64		 since;		/* monotonic: the index was caught up,
+					   or a task ran */
 	gint64		 run_started;	/* monotonic: a long run was logged */
 	guint64		 run_done;	/* messages it indexed */
 };
@@ -141,13 +144,15 @@ indexer_step(struct indexer *x)
 	indexer_log(x, MAX(0, last - mark));
 	flowing = last != x->seen;
 	x->seen = last;
-	if (last <= mark) {
+	if (last <= mark)
+		x->since = g_get_monotonic_time();
+	if (last <= mark || (flowing && g_get_monotonic_time() - x->since <
+	    INDEXER_LAG * 1000)) {
 		indexer_sleep(x, INDEXER_POLL);
 		return;
 	}
 	indexer_run(x, flowing ? INDEXER_BUSY : INDEXER_SLICE);
-	if (flowing)
-		indexer_sleep(x, INDEXER_GAP);
+	x->since = g_get_monotonic_time();
 }
 
 static gpointer
