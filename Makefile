@@ -50,7 +50,7 @@ HEADERS	 = $(wildcard include/*.h)
 UNITSRC	 = $(wildcard tests/unit/*.c)
 UNITBIN	 = $(UNITSRC:tests/unit/%.c=$(BUILD)/tests/%)
 UNITTESTS = $(filter $(BUILD)/tests/test-%,$(UNITBIN))
-BENCHBIN = $(BUILD)/tests/lmtp-load $(BUILD)/tests/rules-eval
+BENCHBIN = $(BUILD)/tests/lmtp-load $(BUILD)/tests/rules-eval $(BUILD)/tests/search-gen
 
 # Fuzz harnesses: tests/fuzz/fuzz-NAME.c. Each is built twice: with clang
 # and libFuzzer in $(FUZZBUILD) for `make fuzz`, and with $(CC) and a
@@ -103,6 +103,10 @@ $(BUILD)/tests/rules-eval: tests/bench/rules-eval.c $(BUILD)/libticketd.a $(HEAD
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libticketd.a $(LDLIBS)
 
+$(BUILD)/tests/search-gen: tests/bench/search-gen.c $(BUILD)/libticketd.a $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libticketd.a $(LDLIBS)
+
 $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(BUILD)/libticketd.a $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(BUILD)/libticketd.a $(LDLIBS)
@@ -141,6 +145,7 @@ bench: tests
 	BUILD=$(BUILD) sh tests/bench/agents.sh
 	BUILD=$(BUILD) sh tests/bench/rules.sh
 	BUILD=$(BUILD) sh tests/bench/sla.sh
+	BUILD=$(BUILD) sh tests/bench/search.sh
 
 # Paths into the unit, the sysusers and tmpfiles entries and the example
 # configuration, which make install writes with absolute paths.

@@ -173,6 +173,45 @@ struct store_message_in {
 						   mail's (quotes stripped), or NULL */
 };
 
+/*
+ * What search() looks for: messages holding every term (search.h: each
+ * folded, NULL-terminated) in their subject, body or addresses.
+ */
+struct store_search {
+	char *const	*terms;
+	const char	*queue;		/* tickets of this queue only, or NULL */
+	guint		 limit;
+	guint		 ranked;	/* how many of the newest matches are
+					   ranked to find the best */
+	guint		 scan;		/* when no term can use the index: how
+					   many of the newest messages are read */
+	guint		 tail;		/* how many of the newest messages not
+					   yet indexed are read instead */
+};
+
+/* What search() says about how far it looked. */
+struct store_search_note {
+	gint64		 unread;	/* messages past the index, too many
+					   to read (0: the result is exact) */
+	int		 window;	/* no term could use the index: only
+					   the newest q->scan were read */
+};
+
+/* A message search() found, with what a list of hits shows. */
+struct store_hit {
+	gint64		 message_id;
+	gint64		 ticket_id;
+	char		*status;	/* the ticket's */
+	char		*queue;		/* the ticket's */
+	char		*subject;	/* the message's, as the rest */
+	char		*from_name;
+	char		*from_addr;
+	char		*date;		/* Date: header, ISO 8601 UTC, or NULL */
+	gint64		 received_at;
+	char		*body;
+	double		 rank;		/* search_rank(): lower is better */
+};
+
 struct store;
 
 struct store_sla;
@@ -477,6 +516,32 @@ struct store_ops {
 	int		 (*stats)(struct store *, gint64 at_risk,
 			    guint timeout_ms, struct store_stats *out,
 			    char **cause);
+	/*
+	 * Full-text search: the messages holding every term, best first
+	 * (search_rank(), then the newest) among the newest q->ranked
+	 * matches in the index and the newest q->tail messages past it,
+	 * at most q->limit, as struct store_hit in *hits; *note says
+	 * what was left unread.
+	 */
+	int		 (*search)(struct store *, const struct store_search *q,
+			    GPtrArray **hits, struct store_search_note *note,
+			    char **cause);
+	/*
+	 * Index messages not yet in the full-text index, oldest first,
+	 * in the caller's transaction: at most max, fewer once their
+	 * subjects and bodies reach max_bytes (0: no bound; one message
+	 * at least); *indexed: how many.
+	 * Messages are indexed apart from the transaction that stores
+	 * them, so that mail is not slowed by it (indexer.c).
+	 */
+	int		 (*search_index)(struct store *, guint max,
+			    gsize max_bytes, guint *indexed, char **cause);
+	/*
+	 * The newest message in the index (*mark; everything up to it is)
+	 * and the newest message (*last); 0 for none.
+	 */
+	int		 (*search_backlog)(struct store *, gint64 *mark,
+			    gint64 *last, char **cause);
 };
 
 struct store {
@@ -621,6 +686,7 @@ void		 store_delivery_free(struct store_delivery *);
 void		 store_referrer_free(struct store_referrer *);
 void		 store_outbox_free(struct store_outbox *);
 void		 store_notify_free(struct store_notify *);
+void		 store_hit_free(struct store_hit *);
 
 /* Unix seconds, UTC, as "2026-11-23T01:27:58Z". Free with g_free. */
 char		*store_time_iso(gint64 t);

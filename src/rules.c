@@ -18,6 +18,7 @@
 
 #include "agent.h"
 #include "conf.h"
+#include "fold.h"
 #include "inifile.h"
 #include "mime.h"
 #include "re.h"
@@ -184,68 +185,6 @@ const char *
 rules_act_name(enum rules_act act)
 {
 	return rules_act_names[act];
-}
-
-/* NFKC, then case folding, of len bytes of any text, onto out. */
-static void
-rules_fold_unicode(GString *out, const char *text, gssize len)
-{
-	char	*nfkc, *folded;
-
-	if ((nfkc = g_utf8_normalize(text, len, G_NORMALIZE_NFKC)) == NULL)
-		nfkc = g_utf8_make_valid(text, len);
-	folded = g_utf8_casefold(nfkc, -1);
-	g_string_append(out, folded);
-	g_free(folded);
-	g_free(nfkc);
-}
-
-/* In place; g_ascii_strdown() costs a call a character. */
-static void
-rules_ascii_lower(char *s)
-{
-	for (; *s != '\0'; s++)
-		if (*s >= 'A' && *s <= 'Z')
-			*s += 'a' - 'A';
-}
-
-static void
-rules_fold_ascii(GString *out, const char *text, gsize len)
-{
-	gsize	 at = out->len;
-
-	g_string_append_len(out, text, len);
-	rules_ascii_lower(out->str + at);
-}
-
-/*
- * NFKC, then case folding: how "contains" and "is" compare. GLib's
- * normalisation costs about 25 ns a character, a quarter of a
- * millisecond for a 10 KB body, so only the stretches of non-ASCII text
- * go through it. ASCII is its own NFKC form and folds to lower case, and
- * no character composes with an ASCII one that follows it; but a
- * combining mark composes with the character before it, so the ASCII
- * character before a stretch goes with the stretch. The result is the
- * one folding the whole text would give, and an invalid byte spoils
- * only its own stretch.
- */
-static char *
-rules_fold(const char *text)
-{
-	GString		*out = g_string_sized_new(strlen(text));
-	const char	*p = text, *q, *from;
-
-	while (*p != '\0') {
-		for (q = p; *q != '\0' && (guchar)*q < 0x80; q++)
-			;
-		from = q > p && *q != '\0' ? q - 1 : q;
-		rules_fold_ascii(out, p, from - p);
-		for (p = q; (guchar)*p >= 0x80; p++)
-			;
-		if (p > from)
-			rules_fold_unicode(out, from, p - from);
-	}
-	return g_string_free(out, FALSE);
 }
 
 /*
@@ -445,7 +384,7 @@ rules_cond_text(struct rules_parse *p, struct rules_cond *c, char *value)
 		rules_error(p, "match: %s: %s", value, why);
 		return -1;
 	}
-	c->folded = rules_fold(c->text);
+	c->folded = fold_text(c->text);
 	if (c->op == OP_CONTAINS && *c->folded == '\0') {
 		rules_error(p, "match: contains \"\" would hold for any text");
 		return -1;
@@ -1276,7 +1215,7 @@ rules_text_lower(struct rules_text *t)
 {
 	if (t->ilower == NULL) {
 		t->lower = g_strdup(textidx_text(t->raw));
-		rules_ascii_lower(t->lower);
+		fold_ascii_lower(t->lower);
 		t->ilower = textidx_new(t->lower);
 	}
 	return t->ilower;
@@ -1286,7 +1225,7 @@ static struct textidx *
 rules_text_folded(struct rules_text *t)
 {
 	if (t->ifolded == NULL) {
-		t->folded = rules_fold(textidx_text(t->raw));
+		t->folded = fold_text(textidx_text(t->raw));
 		t->ifolded = textidx_new(t->folded);
 	}
 	return t->ifolded;

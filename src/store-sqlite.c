@@ -15,6 +15,7 @@
 
 #include "log.h"
 #include "mime.h"
+#include "search.h"
 #include "store.h"
 
 enum stmt {
@@ -104,6 +105,11 @@ enum stmt {
 	S_CSAT_BY_MSGID,
 	S_STATS_TICKETS,
 	S_STATS_AT_RISK,
+	S_FTS_INSERT,
+	S_FTS_TERMS,
+	S_SEARCH_STATE,
+	S_SEARCH_PENDING,
+	S_SEARCH_MARK,
 	S_COUNT
 };
 
@@ -118,6 +124,21 @@ enum stmt {
 #define OUTBOX_COLUMNS "id, ticket_id, kind, envelope_from, rcpt, " \
 	"message_id, data, status, attempts, created_at, next_attempt_at, " \
 	"sent_at, last_error, claimed_by, claimed_at"
+
+/*
+ * What the full-text index holds of message m: its subject, its body and
+ * its addresses, folded by search_fold() (the SQL function ticketd_fold,
+ * see sqlite_open), as the query's terms are, each with a space after
+ * it, so that its last two characters start a trigram too (search.h).
+ * The index keeps no copy of the text (content=''): the messages table
+ * has it.
+ */
+#define FTS_ADDRESSES	"m.from_name || ' <' || m.from_addr || '> ' || " \
+	"m.to_addrs || ' ' || m.cc_addrs"
+#define FTS_INSERT	"INSERT INTO messages_fts (rowid, subject, body, " \
+	"addresses) SELECT m.id, ticketd_fold(m.subject) || ' ', " \
+	"ticketd_fold(m.body) || ' ', ticketd_fold(" FTS_ADDRESSES ") || ' ' " \
+	"FROM messages m"
 
 static const char *stmt_sql[S_COUNT] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
@@ -338,6 +359,17 @@ static const char *stmt_sql[S_COUNT] = {
 	    "timers w WHERE w.ticket_id = b.ticket_id AND w.fired = 1 AND "
 	    "w.kind = replace(b.kind, '.breach', '.warn'))) "
 	    "GROUP BY t.queue ORDER BY t.queue",
+	[S_FTS_INSERT] = FTS_INSERT " WHERE m.id > ?1 AND m.id <= ?2",
+	/* The vocabulary is ordered by octets: every term after ?1 that
+	   starts with it sorts before ?1 followed by U+10FFFF. */
+	[S_FTS_TERMS] = "SELECT term FROM messages_fts_terms WHERE term >= ?1 "
+	    "AND term < ?1 || char(1114111) LIMIT ?2",
+	[S_SEARCH_STATE] = "SELECT indexed_upto, (SELECT ifnull(max(id), 0) "
+	    "FROM messages) FROM search_state",
+	[S_SEARCH_PENDING] = "SELECT id, length(CAST(subject AS BLOB)) + "
+	    "length(CAST(body AS BLOB)) FROM messages WHERE id > ?1 ORDER BY id "
+	    "LIMIT ?2",
+	[S_SEARCH_MARK] = "UPDATE search_state SET indexed_upto = ?1",
 };
 
 /* Migration N brings user_version from N to N + 1. */
@@ -517,6 +549,24 @@ static const char *migrations[] = {
 	" rating INTEGER NOT NULL, comment TEXT, rated_at INTEGER NOT NULL);"
 	"CREATE INDEX csat_survey_msgid ON csat (survey_msgid);"
 	"CREATE INDEX csat_rated_at ON csat (rated_at);",
+	/*
+	 * Full-text search over every message. The trigram tokenizer
+	 * makes substrings of Thai and Japanese, which have no spaces,
+	 * findable; a term of more than three characters is a phrase of
+	 * trigrams, and phrases need positions, so detail=full. The
+	 * vocabulary lists the trigrams a two-character term starts.
+	 * Messages are indexed after they are stored, old ones too, by
+	 * the daemon (indexer.c), in batches: this only makes the tables,
+	 * so it takes no time however much mail there is. search_state
+	 * holds the newest message indexed; every older one is too.
+	 */
+	"CREATE VIRTUAL TABLE messages_fts USING fts5 (subject, body, "
+	"addresses, content='', detail=full, "
+	"tokenize='trigram case_sensitive 0');"
+	"CREATE VIRTUAL TABLE messages_fts_terms USING fts5vocab "
+	"(messages_fts, row);"
+	"CREATE TABLE search_state (indexed_upto INTEGER NOT NULL);"
+	"INSERT INTO search_state VALUES (0);"
 };
 
 struct store_sqlite {
@@ -679,6 +729,153 @@ sqlite_close(struct store *st)
 	g_free(s);
 }
 
+/* ticketd_fold(text): search_fold() in SQL, for the full-text index. */
+static void
+sqlite_fold(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const unsigned char	*text = sqlite3_value_text(argv[0]);
+
+	if (text == NULL)
+		sqlite3_result_null(ctx);
+	else
+		sqlite3_result_text(ctx, search_fold((const char *)text), -1,
+		    g_free);
+}
+
+/* The terms of ticketd_scan(), kept for the statement's next rows. */
+static char **
+sqlite_scan_terms(sqlite3_context *ctx, sqlite3_value *arg)
+{
+	char	**terms = sqlite3_get_auxdata(ctx, 0);
+
+	if (terms == NULL && sqlite3_value_text(arg) != NULL) {
+		terms = g_strsplit((const char *)sqlite3_value_text(arg), "\n",
+		    -1);
+		sqlite3_set_auxdata(ctx, 0, terms, (void (*)(void *))g_strfreev);
+		terms = sqlite3_get_auxdata(ctx, 0);
+	}
+	return terms;
+}
+
+/*
+ * ticketd_scan(terms, subject, body, addresses): what a message not in
+ * the index (or one short term) is ranked, as the index would rank it;
+ * NULL when it does not hold every term (search_scan()).
+ */
+static void
+sqlite_scan(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	char	**terms = sqlite_scan_terms(ctx, argv[0]);
+	char	*col[SEARCH_COLUMNS];
+	double	 rank;
+
+	if (terms == NULL) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	for (int c = 0; c < SEARCH_COLUMNS; c++) {
+		const unsigned char *v = sqlite3_value_text(argv[c + 1]);
+
+		col[c] = v != NULL ? search_fold((const char *)v) : NULL;
+	}
+	if (search_scan(terms, (const char *const *)col, &rank))
+		sqlite3_result_double(ctx, rank);
+	else
+		sqlite3_result_null(ctx);
+	for (int c = 0; c < SEARCH_COLUMNS; c++)
+		g_free(col[c]);
+}
+
+/* The term of each phrase (search_fts5_match()), read once a query. */
+struct sqlite_phrases {
+	guint	 n;
+	guint	 nterms;
+	guint	 term[];
+};
+
+static struct sqlite_phrases *
+sqlite_rank_phrases(const Fts5ExtensionApi *api, Fts5Context *fts,
+    sqlite3_value *arg)
+{
+	struct sqlite_phrases	*p = api->xGetAuxdata(fts, 0);
+	const unsigned char	*text = sqlite3_value_text(arg);
+	guint			 n = (guint)api->xPhraseCount(fts);
+
+	if (p != NULL || text == NULL)
+		return p;
+	p = g_malloc0(sizeof(*p) + n * sizeof(p->term[0]));
+	p->n = search_phrase_terms((const char *)text, p->term, n, &p->nterms);
+	if (api->xSetAuxdata(fts, p, g_free) != SQLITE_OK)
+		return NULL;
+	return p;
+}
+
+/*
+ * ticketd_rank(messages_fts, phrases): search_rank() of a match, from
+ * the places its phrases are at in it. It reads this message alone, so
+ * it costs no more for a word in half the mail than for a rare one.
+ */
+static void
+sqlite_rank(const Fts5ExtensionApi *api, Fts5Context *fts,
+    sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct sqlite_phrases	*p;
+	guint			*tf;
+	int			 n = 0, phrase, col, off;
+
+	if (argc != 1 || (p = sqlite_rank_phrases(api, fts, argv[0])) == NULL ||
+	    api->xInstCount(fts, &n) != SQLITE_OK) {
+		sqlite3_result_error(ctx, "ticketd_rank: no phrases", -1);
+		return;
+	}
+	tf = g_new0(guint, p->nterms * SEARCH_COLUMNS);
+	for (int i = 0; i < n; i++)
+		if (api->xInst(fts, i, &phrase, &col, &off) == SQLITE_OK &&
+		    (guint)phrase < p->n && col < SEARCH_COLUMNS)
+			tf[p->term[phrase] * SEARCH_COLUMNS + col]++;
+	sqlite3_result_double(ctx, search_rank(tf, p->nterms));
+	g_free(tf);
+}
+
+/* FTS5's API, through which an auxiliary function is made. */
+static fts5_api *
+sqlite_fts5_api(struct store_sqlite *s)
+{
+	fts5_api	*api = NULL;
+	sqlite3_stmt	*q;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT fts5(?1)", -1, &q, NULL) !=
+	    SQLITE_OK)
+		return NULL;
+	sqlite3_bind_pointer(q, 1, &api, "fts5_api_ptr", NULL);
+	sqlite3_step(q);
+	sqlite3_finalize(q);
+	return api;
+}
+
+/* The SQL functions of the full-text index and its search. */
+static int
+sqlite_functions(struct store_sqlite *s, char **cause)
+{
+	fts5_api	*fts5;
+	int		 flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC |
+			    SQLITE_INNOCUOUS;
+
+	if (sqlite3_create_function_v2(s->db, "ticketd_fold", 1, flags, NULL,
+	    sqlite_fold, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_create_function_v2(s->db, "ticketd_scan", 4, flags, NULL,
+	    sqlite_scan, NULL, NULL, NULL) != SQLITE_OK) {
+		*cause = sqlite_cause(s, "functions");
+		return -1;
+	}
+	if ((fts5 = sqlite_fts5_api(s)) == NULL || fts5->xCreateFunction(fts5,
+	    "ticketd_rank", NULL, sqlite_rank, NULL) != SQLITE_OK) {
+		*cause = g_strdup_printf("sqlite %s: no FTS5", s->path);
+		return -1;
+	}
+	return 0;
+}
+
 static struct store *
 sqlite_open(const char *path, char **cause)
 {
@@ -693,6 +890,10 @@ sqlite_open(const char *path, char **cause)
 		return NULL;
 	}
 	sqlite3_busy_timeout(s->db, SQLITE_BUSY_MS);
+	if (sqlite_functions(s, cause) != 0) {
+		sqlite_close(&s->store);
+		return NULL;
+	}
 	if (sqlite_exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
 	    " PRAGMA foreign_keys = ON;", cause) != 0 ||
 	    sqlite_migrate(s, cause) != 0) {
@@ -1951,13 +2152,13 @@ query_filter(struct sqlite_query *qb, const struct store_filter *f)
 /* Prepare the built statement and bind its values: NULL and *cause. */
 static sqlite3_stmt *
 query_prepare(struct store_sqlite *s, const struct sqlite_query *qb,
-    char **cause)
+    const char *what, char **cause)
 {
 	sqlite3_stmt	*q;
 
 	log_trace(TRACE_SQL, "sql: %s", qb->sql->str);
 	if (sqlite3_prepare_v2(s->db, qb->sql->str, -1, &q, NULL) != SQLITE_OK) {
-		*cause = sqlite_cause(s, "ticket_find");
+		*cause = sqlite_cause(s, what);
 		return NULL;
 	}
 	for (guint i = 0; i < qb->values->len; i++) {
@@ -1991,13 +2192,316 @@ sqlite_ticket_find(struct store *st, const struct store_filter *f,
 	qb.sql = g_string_new(NULL);
 	qb.values = g_array_new(FALSE, FALSE, sizeof(struct sqlite_value));
 	query_filter(&qb, f != NULL ? f : &all);
-	if ((q = query_prepare(s, &qb, cause)) != NULL) {
+	if ((q = query_prepare(s, &qb, "ticket_find", cause)) != NULL) {
 		rc = sqlite_tickets_collect(s, q, "ticket_find", out, cause);
 		sqlite3_finalize(q);
 	}
 	g_string_free(qb.sql, TRUE);
 	g_array_free(qb.values, TRUE);
 	return rc;
+}
+
+#define HIT_COLUMNS "m.id, m.ticket_id, t.status, t.queue, m.subject, " \
+	"m.from_name, m.from_addr, m.date, m.received_at, m.body"
+
+/*
+ * ticketd_scan(terms, subject, body, addresses) of a message: its rank
+ * (search_rank()) if it holds every term, else NULL. The terms are one
+ * string, separated by newlines, which a folded term never holds.
+ */
+#define SCAN_RANK "ticketd_scan(?, m.subject, m.body, " FTS_ADDRESSES ")"
+
+/* How search goes about a query: what the index can do, and the rest. */
+struct sqlite_plan {
+	char		*match;		/* the MATCH expression, or NULL */
+	GString		*phrases;	/* its phrases' terms (search.h) */
+	char		*rest;		/* terms it leaves out, or NULL */
+	char		*all;		/* every term */
+	int		 none;		/* a term no indexed message holds */
+	gint64		 mark;		/* the newest message indexed */
+	gint64		 last;		/* the newest message */
+};
+
+/*
+ * The trigrams that start a two-character term: a NULL-terminated list
+ * (empty: no indexed message holds it), or NULL when there are too many
+ * to look up together.
+ */
+static int
+sqlite_expand(struct store_sqlite *s, const char *term, char ***out,
+    char **cause)
+{
+	sqlite3_stmt	*q = sqlite_stmt(s, S_FTS_TERMS);
+	GPtrArray	*terms;
+	int		 rc;
+
+	bind_text(q, 1, term);
+	sqlite3_bind_int(q, 2, SEARCH_EXPAND_MAX + 1);
+	if (sqlite_collect(s, q, "fts_terms", sqlite_text_row, g_free, &terms,
+	    cause) != 0)
+		return -1;
+	rc = terms->len <= SEARCH_EXPAND_MAX;
+	g_ptr_array_add(terms, NULL);
+	*out = (char **)g_ptr_array_free(terms, !rc);
+	return 0;
+}
+
+static void
+sqlite_expansions_free(char ***expand, guint n)
+{
+	for (guint i = 0; i < n; i++)
+		g_strfreev(expand[i]);
+	g_free(expand);
+}
+
+static int
+sqlite_plan(struct store_sqlite *s, char *const *terms, struct sqlite_plan *p,
+    char **cause)
+{
+	guint		 n = g_strv_length((char **)terms);
+	char		***expand = g_new0(char **, n);
+	GPtrArray	*rest = g_ptr_array_new();
+	sqlite3_stmt	*q = sqlite_stmt(s, S_SEARCH_STATE);
+	int		 rc = 0;
+
+	if (sqlite3_step(q) != SQLITE_ROW)
+		rc = -1, *cause = sqlite_cause(s, "search_state");
+	p->mark = sqlite3_column_int64(q, 0);
+	p->last = sqlite3_column_int64(q, 1);
+	sqlite3_reset(q);
+	for (guint i = 0; i < n && rc == 0; i++) {
+		if (search_expandable(terms[i]))
+			rc = sqlite_expand(s, terms[i], &expand[i], cause);
+		if (!search_indexed(terms[i]) && expand[i] == NULL)
+			g_ptr_array_add(rest, terms[i]);
+		else if (expand[i] != NULL && expand[i][0] == NULL)
+			p->none = 1;
+	}
+	p->phrases = g_string_new(NULL);
+	if (rc == 0 && !p->none)
+		p->match = search_fts5_match(terms, expand, p->phrases);
+	g_ptr_array_add(rest, NULL);
+	if (rest->len > 1)
+		p->rest = g_strjoinv("\n", (char **)rest->pdata);
+	p->all = g_strjoinv("\n", (char **)terms);
+	g_ptr_array_free(rest, TRUE);
+	sqlite_expansions_free(expand, n);
+	return rc;
+}
+
+static void
+sqlite_plan_clear(struct sqlite_plan *p)
+{
+	g_free(p->match);
+	g_string_free(p->phrases, TRUE);
+	g_free(p->rest);
+	g_free(p->all);
+}
+
+/*
+ * What the index finds: the long terms, and the two-character ones as
+ * the trigrams they start, match; the queue and the terms left out
+ * filter; the newest q->ranked of those are ranked, each by its own
+ * terms' counts alone (bm25's idf would read every match of a common
+ * word: a third of a second for one in half of a million messages).
+ */
+static void
+query_search_index(struct sqlite_query *qb, const struct store_search *q,
+    const struct sqlite_plan *p)
+{
+	query_add(qb, "SELECT " HIT_COLUMNS ", r.rank AS rank FROM (SELECT "
+	    "messages_fts.rowid AS id, ticketd_rank(messages_fts, ?)",
+	    p->phrases->str, 0);
+	if (p->rest != NULL)
+		query_add(qb, " + " SCAN_RANK, p->rest, 0);
+	query_add(qb, " AS rank FROM messages_fts JOIN messages m ON m.id = "
+	    "messages_fts.rowid JOIN tickets t ON t.id = m.ticket_id WHERE "
+	    "messages_fts MATCH ?", p->match, 0);
+	query_add(qb, " AND messages_fts.rowid <= ?", NULL, p->mark);
+	if (q->queue != NULL)
+		query_add(qb, " AND t.queue = ?", q->queue, 0);
+	if (p->rest != NULL)
+		query_add(qb, " AND " SCAN_RANK " IS NOT NULL", p->rest, 0);
+	query_add(qb, " ORDER BY messages_fts.rowid DESC LIMIT ?) r JOIN "
+	    "messages m ON m.id = r.id JOIN tickets t ON t.id = m.ticket_id",
+	    NULL, q->ranked);
+}
+
+/*
+ * What a scan finds: the newest n messages after message after, each
+ * read and folded (about 15 us), matched and ranked as the index would.
+ * Its LIMIT keeps the subquery apart, so each is folded once.
+ */
+static void
+query_search_scan(struct sqlite_query *qb, const struct store_search *q,
+    const struct sqlite_plan *p, gint64 after, guint n)
+{
+	query_add(qb, "SELECT " HIT_COLUMNS ", s.rank AS rank FROM (SELECT "
+	    "m.id AS id, " SCAN_RANK, p->all, 0);
+	query_add(qb, " AS rank FROM messages m JOIN tickets t ON t.id = "
+	    "m.ticket_id WHERE m.id > ?", NULL, after);
+	if (q->queue != NULL)
+		query_add(qb, " AND t.queue = ?", q->queue, 0);
+	query_add(qb, " ORDER BY m.id DESC LIMIT ?) s JOIN messages m ON "
+	    "m.id = s.id JOIN tickets t ON t.id = m.ticket_id WHERE s.rank IS "
+	    "NOT NULL", NULL, n);
+}
+
+/*
+ * search's statement: what the index holds up to its mark, and a scan
+ * of the messages after it (the last second's, usually; more while it
+ * is being built), the best of both. With no term the index can take,
+ * a scan of the newest q->scan messages alone.
+ */
+static void
+query_search(struct sqlite_query *qb, const struct store_search *q,
+    const struct sqlite_plan *p)
+{
+	if (p->match != NULL || p->none) {
+		if (p->match != NULL) {
+			query_search_index(qb, q, p);
+			g_string_append(qb->sql, " UNION ALL ");
+		}
+		query_search_scan(qb, q, p, p->mark, q->tail);
+	} else
+		query_search_scan(qb, q, p, 0, q->scan);
+	query_add(qb, " ORDER BY rank, 1 DESC LIMIT ?", NULL, q->limit);
+}
+
+static gpointer
+sqlite_hit_row(struct store_sqlite *s, sqlite3_stmt *q)
+{
+	struct store_hit	*h = g_new0(struct store_hit, 1);
+
+	h->message_id = sqlite3_column_int64(q, 0);
+	h->ticket_id = sqlite3_column_int64(q, 1);
+	h->status = column_text(q, 2);
+	h->queue = column_text(q, 3);
+	h->subject = column_text(q, 4);
+	h->from_name = column_text(q, 5);
+	h->from_addr = column_text(q, 6);
+	h->date = column_text(q, 7);
+	h->received_at = sqlite3_column_int64(q, 8);
+	h->body = column_text(q, 9);
+	h->rank = sqlite3_column_double(q, 10);
+	return h;
+}
+
+/* Built per call, as ticket_find's: the terms decide its shape. */
+static int
+sqlite_search(struct store *st, const struct store_search *sq,
+    GPtrArray **out, struct store_search_note *note, char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	struct sqlite_query	 qb;
+	struct sqlite_plan	 p = { 0 };
+	sqlite3_stmt		*q;
+	int			 rc = -1;
+
+	qb.sql = g_string_new(NULL);
+	qb.values = g_array_new(FALSE, FALSE, sizeof(struct sqlite_value));
+	if (sqlite_plan(s, sq->terms, &p, cause) == 0) {
+		query_search(&qb, sq, &p);
+		if ((q = query_prepare(s, &qb, "search", cause)) != NULL) {
+			rc = sqlite_collect(s, q, "search", sqlite_hit_row,
+			    (GDestroyNotify)store_hit_free, out, cause);
+			sqlite3_finalize(q);
+		}
+	}
+	note->window = p.match == NULL && !p.none;
+	note->unread = note->window ? 0 : MAX(0, p.last - p.mark -
+	    (gint64)sq->tail);
+	sqlite_plan_clear(&p);
+	g_string_free(qb.sql, TRUE);
+	g_array_free(qb.values, TRUE);
+	return rc;
+}
+
+static int
+sqlite_search_backlog(struct store *st, gint64 *mark, gint64 *last,
+    char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	sqlite3_stmt		*q = sqlite_stmt(s, S_SEARCH_STATE);
+	int			 rc = sqlite3_step(q);
+
+	if (rc == SQLITE_ROW) {
+		*mark = sqlite3_column_int64(q, 0);
+		*last = sqlite3_column_int64(q, 1);
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_ROW) {
+		*cause = sqlite_cause(s, "search_state");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Where a batch of at most max messages after mark, about max_bytes of
+ * text (0: any), ends: a message at least, and none when there is none.
+ */
+static int
+sqlite_search_batch(struct store_sqlite *s, gint64 mark, guint max,
+    gsize max_bytes, gint64 *upto, guint *n, char **cause)
+{
+	sqlite3_stmt	*q = sqlite_stmt(s, S_SEARCH_PENDING);
+	gsize		 bytes = 0;
+	int		 rc;
+
+	*upto = mark;
+	*n = 0;
+	sqlite3_bind_int64(q, 1, mark);
+	sqlite3_bind_int(q, 2, max);
+	for (;;) {
+		if (max_bytes > 0 && bytes >= max_bytes) {
+			rc = SQLITE_DONE;
+			break;
+		}
+		if ((rc = sqlite3_step(q)) != SQLITE_ROW)
+			break;
+		*upto = sqlite3_column_int64(q, 0);
+		bytes += sqlite3_column_int64(q, 1);
+		(*n)++;
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE) {
+		*cause = sqlite_cause(s, "search_pending");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * One statement for the whole batch: FTS5 writes what it gathered at
+ * the end of each statement (a savepoint), so a statement a message
+ * made a segment each, and merging them cost 50 times the indexing.
+ * The batch is cut by the size of its text, which is what indexing
+ * takes time by (about 0.1 us an octet).
+ */
+static int
+sqlite_search_index(struct store *st, guint max, gsize max_bytes,
+    guint *indexed, char **cause)
+{
+	struct store_sqlite	*s = (struct store_sqlite *)st;
+	gint64			 mark, last, upto;
+	sqlite3_stmt		*q;
+
+	*indexed = 0;
+	if (sqlite_search_backlog(st, &mark, &last, cause) != 0 ||
+	    sqlite_search_batch(s, mark, max, max_bytes, &upto, indexed,
+	    cause) != 0)
+		return -1;
+	if (*indexed == 0)
+		return 0;
+	q = sqlite_stmt(s, S_FTS_INSERT);
+	sqlite3_bind_int64(q, 1, mark);
+	sqlite3_bind_int64(q, 2, upto);
+	if (sqlite_done(s, q, "fts_insert", cause) != 0)
+		return -1;
+	q = sqlite_stmt(s, S_SEARCH_MARK);
+	sqlite3_bind_int64(q, 1, upto);
+	return sqlite_done(s, q, "search_mark", cause);
 }
 
 static int
@@ -2658,4 +3162,7 @@ const struct store_ops store_sqlite_ops = {
 	.csat_put = sqlite_csat_put,
 	.csat_by_msgid = sqlite_csat_by_msgid,
 	.stats = sqlite_stats,
+	.search = sqlite_search,
+	.search_index = sqlite_search_index,
+	.search_backlog = sqlite_search_backlog,
 };

@@ -192,6 +192,21 @@ store_ticket_free(struct store_ticket *t)
 	g_free(t);
 }
 
+void
+store_hit_free(struct store_hit *h)
+{
+	if (h == NULL)
+		return;
+	g_free(h->status);
+	g_free(h->queue);
+	g_free(h->subject);
+	g_free(h->from_name);
+	g_free(h->from_addr);
+	g_free(h->date);
+	g_free(h->body);
+	g_free(h);
+}
+
 static void
 store_attachment_free(struct store_attachment *a)
 {

@@ -28,6 +28,7 @@
 #include "reply.h"
 #include "report.h"
 #include "rules.h"
+#include "search.h"
 #include "sla.h"
 #include "source.h"
 #include "status.h"
@@ -58,7 +59,7 @@ static gboolean	 opt_csv = FALSE;
 static char	*opt_html = NULL;
 static char	*opt_mail = NULL;
 static char	*opt_since = NULL;
-static gint	 opt_limit = 0;
+static gint	 opt_limit = -1;	/* not given: list all, search 20 */
 static gint	 opt_offset = 0;
 static char	*opt_sort = NULL;
 
@@ -106,7 +107,7 @@ static const GOptionEntry ctl_options[] = {
 	    "list: tickets updated since DATE (YYYY-MM-DD) or for DURATION "
 	    "(7d, 12h)", "WHEN" },
 	{ "limit", 0, 0, G_OPTION_ARG_INT, &opt_limit,
-	    "list: at most N tickets", "N" },
+	    "list: at most N tickets; search: N messages (default 20)", "N" },
 	{ "offset", 0, 0, G_OPTION_ARG_INT, &opt_offset,
 	    "list: skip the first N (the next page)", "N" },
 	{ "sort", 0, 0, G_OPTION_ARG_STRING, &opt_sort,
@@ -300,7 +301,7 @@ ctl_list(struct store *st, struct conf *conf, int argc, char **argv)
 	char			**statuses = NULL;
 	int			 rc;
 
-	if (argc != 1 || opt_limit < 0 || opt_offset < 0)
+	if (argc != 1 || opt_limit == 0 || opt_limit < -1 || opt_offset < 0)
 		return EX_USAGE;
 	if ((opt_status != NULL && (statuses = ctl_status_filter(opt_status)) ==
 	    NULL) || (opt_since != NULL && ctl_since(conf, opt_since,
@@ -313,7 +314,7 @@ ctl_list(struct store *st, struct conf *conf, int argc, char **argv)
 	f.queue = opt_queue;
 	f.assignee = g_strcmp0(opt_assignee, "none") == 0 ? "" : opt_assignee;
 	f.tag = opt_tag;
-	f.limit = opt_limit;
+	f.limit = MAX(opt_limit, 0);
 	f.offset = opt_offset;
 	rc = ctl_find(st, &f);
 	g_strfreev(statuses);
@@ -2481,6 +2482,150 @@ ctl_why(struct store *st, struct conf *conf, int argc, char **argv)
 	return EX_OK;
 }
 
+/*
+ * search: messages holding every term of the query (search.h), one row
+ * per message, best first among the newest CTL_SEARCH_RANKED that match
+ * in the index and the newest CTL_SEARCH_TAIL not indexed yet (the
+ * daemon indexes mail within a second; more wait while it indexes an
+ * old database, or while it is down). When no term can use the index,
+ * only the newest CTL_SEARCH_SCAN messages are read. Either is said on
+ * stderr.
+ */
+#define CTL_SEARCH_LIMIT	20	/* messages shown without --limit */
+#define CTL_SEARCH_RANKED	10000
+#define CTL_SEARCH_SCAN		10000
+#define CTL_SEARCH_TAIL		5000
+#define CTL_SEARCH_SUBJECT	30	/* characters of subject shown */
+#define CTL_SEARCH_SNIPPET	60
+
+static void
+ctl_hit_json(struct json *j, const struct store_hit *h, const char *snippet)
+{
+	json_open(j, '{');
+	json_key(j, "ticket");
+	json_int(j, h->ticket_id);
+	json_key(j, "message");
+	json_int(j, h->message_id);
+	json_key(j, "status");
+	json_string(j, h->status);
+	json_key(j, "queue");
+	json_string(j, h->queue);
+	json_key(j, "subject");
+	json_string(j, h->subject);
+	json_key(j, "from");
+	json_string(j, h->from_addr);
+	json_key(j, "from_name");
+	json_string(j, h->from_name);
+	json_key(j, "date");
+	json_string(j, h->date);
+	json_key(j, "received_at");
+	json_time(j, h->received_at);
+	json_key(j, "snippet");
+	json_string(j, snippet);
+	json_close(j, '}');
+}
+
+/* One line: the subject cut and padded by characters, not octets. */
+static void
+ctl_hit_text(const struct store_hit *h, const char *snippet)
+{
+	GDateTime	*t = g_date_time_new_from_unix_utc(h->received_at);
+	char		*day = g_date_time_format(t, "%Y-%m-%d %H:%M");
+	/* g_utf8_substring() reads past a string shorter than its end. */
+	char		*subject = g_utf8_substring(h->subject, 0,
+			    MIN(CTL_SEARCH_SUBJECT, g_utf8_strlen(h->subject, -1)));
+	glong		 pad = CTL_SEARCH_SUBJECT - g_utf8_strlen(subject, -1);
+
+	printf("%6" G_GINT64_FORMAT "  %-8s %-10s %-16s  %s%*s  %s\n",
+	    h->ticket_id, h->status, h->queue, day, subject, (int)pad, "",
+	    snippet);
+	g_free(subject);
+	g_free(day);
+	g_date_time_unref(t);
+}
+
+static void
+ctl_hits_print(GPtrArray *hits, char *const *terms)
+{
+	struct json	 j = { g_string_new(NULL), 0 };
+	char		*snippet;
+
+	if (!opt_json)
+		printf("%6s  %-8s %-10s %-16s  %-*s  %s\n", "ticket", "status",
+		    "queue", "date", CTL_SEARCH_SUBJECT, "subject", "snippet");
+	json_open(&j, '[');
+	for (guint i = 0; i < hits->len; i++) {
+		const struct store_hit *h = hits->pdata[i];
+
+		snippet = search_snippet(h->body, terms, CTL_SEARCH_SNIPPET);
+		if (opt_json)
+			ctl_hit_json(&j, h, snippet);
+		else
+			ctl_hit_text(h, snippet);
+		g_free(snippet);
+	}
+	json_close(&j, ']');
+	if (opt_json)
+		printf("%s\n", j.out->str);
+	g_string_free(j.out, TRUE);
+}
+
+static void
+ctl_search_note(const struct store_search_note *note)
+{
+	if (note->window)
+		fprintf(stderr, "ticketctl: search: no term can use the index "
+		    "(one character, or two that start over %d trigrams): "
+		    "only the newest %d messages are searched\n",
+		    SEARCH_EXPAND_MAX, CTL_SEARCH_SCAN);
+	if (note->unread > 0)
+		fprintf(stderr, "ticketctl: search: %" G_GINT64_FORMAT
+		    " messages not indexed yet; results may be incomplete\n",
+		    note->unread);
+}
+
+static int
+ctl_search(struct store *st, struct conf *conf, int argc, char **argv)
+{
+	struct store_search	 q = { .queue = opt_queue,
+				    .ranked = CTL_SEARCH_RANKED,
+				    .scan = CTL_SEARCH_SCAN,
+				    .tail = CTL_SEARCH_TAIL };
+	struct store_search_note note = { 0 };
+	GPtrArray		*hits = NULL;
+	char			*query, **terms, *cause = NULL;
+	int			 rc = EX_OK;
+
+	if (argc < 2)
+		return EX_USAGE;
+	if (opt_limit == 0 || opt_limit < -1) {
+		fprintf(stderr, "ticketctl: search: --limit must be 1 or "
+		    "more\n");
+		return EX_USAGE;
+	}
+	query = g_strjoinv(" ", argv + 1);
+	terms = search_parse(query, &cause);
+	g_free(query);
+	if (terms == NULL) {
+		fprintf(stderr, "ticketctl: search: %s\n", cause);
+		g_free(cause);
+		return EX_DATAERR;
+	}
+	q.terms = terms;
+	q.limit = opt_limit == -1 ? CTL_SEARCH_LIMIT : opt_limit;
+	if (st->ops->search(st, &q, &hits, &note, &cause) != 0) {
+		fprintf(stderr, "ticketctl: search: %s\n", cause);
+		g_free(cause);
+		rc = EX_SOFTWARE;
+	} else {
+		ctl_search_note(&note);
+		ctl_hits_print(hits, terms);
+		g_ptr_array_free(hits, TRUE);
+	}
+	g_strfreev(terms);
+	return rc;
+}
+
 /* What ctl_main() leaves to a command. */
 #define CTL_OWN_CONF	0x1	/* loads (and reports) the configuration */
 #define CTL_NO_STORE	0x2	/* opens the store itself, if at all */
@@ -2517,6 +2662,8 @@ static const struct ctl_command {
 	{ "rules", "test", "rules test MAIL [--queue Q] [--reply] "
 	    "[--rules PATH] [--json]", ctl_rules_test, CTL_NO_STORE },
 	{ "why", NULL, "why N [--json]", ctl_why },
+	{ "search", NULL, "search QUERY... [--queue Q] [--limit N] [--json]",
+	    ctl_search },
 	{ "report", NULL, "report [--from DATE] [--to DATE] [--queue Q] "
 	    "[--by queue|agent|priority|tag|day|week] [--json|--csv] "
 	    "[--html FILE] [--mail ADDRESS]", ctl_report_cmd },

@@ -32,6 +32,7 @@
 
 #include "conf.h"
 #include "dblock.h"
+#include "indexer.h"
 #include "ingest.h"
 #include "log.h"
 #include "metrics.h"
@@ -58,6 +59,7 @@ struct ticketd {
 	struct outbox	*outbox;
 	struct timer	*timer;		/* the deadline queue */
 	struct metrics	*metrics;	/* GET /metrics, idle when off */
+	struct indexer	*indexer;	/* the full-text index follows mail */
 	GPtrArray	*sources;	/* struct source * */
 	GFileMonitor	*rules_monitor;	/* on the conf's rules, or NULL */
 	char		*rules_watched;	/* the path it watches */
@@ -447,6 +449,7 @@ ticketd_start(struct ticketd *td)
 	}
 	/* The stores are the pipeline's now: ticketd_stop() closes them. */
 	if ((td->timer = timer_start(td->conf, td->ingest, &cause)) == NULL ||
+	    (td->indexer = indexer_start(td->conf, td->ingest, &cause)) == NULL ||
 	    (td->metrics = metrics_start(td->conf, &cause)) == NULL) {
 		log_warn("%s", cause);
 		g_free(cause);
@@ -485,9 +488,11 @@ ticketd_stop(struct ticketd *td)
 	g_main_context_acquire(NULL);
 	/* Its tasks may still be queued: freed once the writer is done. */
 	timer_stop(td->timer);
+	indexer_stop(td->indexer);
 	if (td->ingest != NULL)
 		ingest_stop(td->ingest);
 	timer_free(td->timer);
+	indexer_free(td->indexer);
 	if (td->outbox != NULL)
 		outbox_stop(td->outbox);
 	while (g_main_context_iteration(NULL, FALSE))

@@ -14,6 +14,7 @@
 #include "reply.h"
 #include "ingest.h"
 #include "mime.h"
+#include "search.h"
 #include "store.h"
 #include "thread.h"
 
@@ -833,7 +834,8 @@ static const char downgrade[] =
     "DROP INDEX tags_tag; DROP TABLE ticket_links; DROP TABLE notify_pending;"
     "DROP INDEX messages_from; DROP INDEX tickets_requester_status;"
     "DROP TABLE sla_waits; DROP TABLE sla_facts; DROP TABLE timers;"
-    "DROP TABLE csat;"
+    "DROP TABLE csat; DROP TABLE messages_fts_terms; DROP TABLE messages_fts;"
+    "DROP TABLE search_state;"
     "ALTER TABLE tickets DROP COLUMN assignee;"
     "ALTER TABLE tickets DROP COLUMN status_at;"
     "ALTER TABLE messages DROP COLUMN author;"
@@ -859,7 +861,7 @@ test_migration(struct fixture *f, gconstpointer data)
 	f->st = store_open("sqlite", f->db, &cause);
 	g_assert_null(cause);
 	out = sqlite_shell(f, "PRAGMA user_version");
-	g_assert_cmpstr(out, ==, "10");
+	g_assert_cmpstr(out, ==, "11");
 	g_free(out);
 	t = ticket_fetch(f, 1);
 	g_assert_cmpint(t->status_at, ==, 250);
@@ -925,6 +927,8 @@ test_migration_10(struct fixture *f, gconstpointer data)
 	ticket_new(f, "a@example.org", "open", "support", NULL, 100);
 	store_close(f->st);
 	if ((out = sqlite_shell(f, "DROP TABLE timers; DROP TABLE csat;"
+	    "DROP TABLE messages_fts_terms; DROP TABLE messages_fts;"
+	    "DROP TABLE search_state;"
 	    "DROP INDEX sla_waits_answered;"
 	    "ALTER TABLE sla_facts DROP COLUMN reopened_at;"
 	    "INSERT INTO sla_facts VALUES (1, 'p', 0, 0, 0, -1, 300, 200, 200, "
@@ -945,6 +949,124 @@ test_migration_10(struct fixture *f, gconstpointer data)
 	g_assert_cmpint(sla.reopened_at, ==, 777);
 	g_assert_cmpuint(sla.reopens, ==, 1);
 	store_sla_clear(&sla);
+}
+
+/*
+ * The message ids search finds for query, comma-separated, reading at
+ * most tail messages past the index; *unread: what it left.
+ */
+static char *
+search_ids(struct fixture *f, const char *query, const char *queue,
+    guint tail, gint64 *unread)
+{
+	char			**terms, *cause = NULL;
+	struct store_search	 q = { .queue = queue, .limit = 10, .ranked = 100,
+				    .scan = 100, .tail = tail };
+	struct store_search_note note = { 0 };
+	GPtrArray		*hits = NULL;
+	GString			*out = g_string_new(NULL);
+
+	terms = search_parse(query, &cause);
+	g_assert_nonnull(terms);
+	q.terms = terms;
+	g_assert_cmpint(f->st->ops->search(f->st, &q, &hits, &note, &cause), ==,
+	    0);
+	g_assert_null(cause);
+	for (guint i = 0; i < hits->len; i++)
+		g_string_append_printf(out, "%s%" G_GINT64_FORMAT, i ? "," : "",
+		    ((struct store_hit *)hits->pdata[i])->message_id);
+	g_ptr_array_free(hits, TRUE);
+	g_strfreev(terms);
+	if (unread != NULL)
+		*unread = note.unread;
+	return g_string_free(out, FALSE);
+}
+
+#define assert_search_tail(f, query, queue, tail, want) do {		\
+	char *got_ = search_ids(f, query, queue, tail, NULL);		\
+	g_assert_cmpstr(got_, ==, want);				\
+	g_free(got_);							\
+} while (0)
+
+static guint
+search_index(struct fixture *f, guint max)
+{
+	char	*cause = NULL;
+	guint	 n = 0;
+
+	g_assert_cmpint(f->st->ops->begin(f->st, &cause), ==, 0);
+	g_assert_cmpint(f->st->ops->search_index(f->st, max, 0, &n, &cause), ==,
+	    0);
+	g_assert_cmpint(f->st->ops->commit(f->st, &cause), ==, 0);
+	return n;
+}
+
+/*
+ * The same results from a scan of what is not indexed (tail 100) as from
+ * the index (tail 0), rank and order too: long terms, a two-character
+ * one (the trigrams it starts), both, a queue, a word three times.
+ */
+static void
+search_checks(struct fixture *f, guint tail, gint64 m1, gint64 m2, gint64 m3)
+{
+	char	*want;
+
+	assert_search_tail(f, "zebra", NULL, tail, "");
+	want = g_strdup_printf("%" G_GINT64_FORMAT, m1);
+	assert_search_tail(f, "giraffe neck", NULL, tail, want);
+	assert_search_tail(f, "neck", "support", tail, want);
+	assert_search_tail(f, "ck", NULL, tail, want);	/* at the end */
+	g_free(want);
+	want = g_strdup_printf("%" G_GINT64_FORMAT, m2);
+	assert_search_tail(f, "qa giraffe", NULL, tail, want);
+	assert_search_tail(f, "qa", NULL, tail, want);
+	g_free(want);
+	want = g_strdup_printf("%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT ",%"
+	    G_GINT64_FORMAT, m3, m2, m1);
+	assert_search_tail(f, "giraffe", NULL, tail, want);
+	assert_search_tail(f, "a@example", NULL, tail, want);
+	g_free(want);
+}
+
+/*
+ * A message is not indexed in the transaction that stores it, but found
+ * by a scan of what is not indexed yet, and by the index once indexed a
+ * batch at a time; one undone with its savepoint is not found.
+ */
+static void
+test_search(struct fixture *f, gconstpointer data)
+{
+	char	*cause = NULL, *got;
+	gint64	 t1, t2, m1, m2, m3, unread = -1;
+
+	t1 = ticket_new(f, "a@example.org", "open", "support", NULL, 100);
+	t2 = ticket_new(f, "b@example.org", "open", "billing", NULL, 100);
+	g_assert_cmpint(f->st->ops->begin(f->st, &cause), ==, 0);
+	m1 = message_new(f, t1, "k1", NULL, "The giraffe neck");
+	g_assert_cmpint(f->st->ops->savepoint(f->st, &cause), ==, 0);
+	message_new(f, t1, "k2", NULL, "A zebra crossing");
+	f->st->ops->rollback_savepoint(f->st);
+	m2 = message_new(f, t2, "k3", NULL, "Giraffe QA report");
+	m3 = message_new(f, t2, "k4", NULL, "giraffe, Giraffe, GIRAFFE!");
+	g_assert_cmpint(f->st->ops->commit(f->st, &cause), ==, 0);
+
+	search_checks(f, 100, m1, m2, m3);
+	got = search_ids(f, "giraffe", NULL, 0, &unread);
+	g_assert_cmpstr(got, ==, "");
+	g_assert_cmpint(unread, ==, 3);
+	g_free(got);
+
+	g_assert_cmpuint(search_index(f, 1), ==, 1);
+	got = search_ids(f, "giraffe", NULL, 0, &unread);
+	g_assert_cmpint(g_ascii_strtoll(got, NULL, 10), ==, m1);
+	g_assert_cmpint(unread, ==, 2);
+	g_free(got);
+	g_assert_cmpuint(search_index(f, 100), ==, 2);
+	g_assert_cmpuint(search_index(f, 100), ==, 0);
+	search_checks(f, 0, m1, m2, m3);
+	got = search_ids(f, "giraffe", NULL, 0, &unread);
+	g_assert_cmpint(unread, ==, 0);
+	g_free(got);
 }
 
 #define ADD(name, fn) g_test_add(name, struct fixture, NULL, fixture_setup, \
@@ -1052,6 +1174,7 @@ main(int argc, char **argv)
 	ADD("/store/migration", test_migration);
 	ADD("/store/migration-10", test_migration_10);
 	ADD("/store/requester-facts", test_requester_facts);
+	ADD("/store/search", test_search);
 	g_test_add_func("/store/open-failure", test_open_failure);
 	ADD("/store/stats", test_stats);
 	return g_test_run();
