@@ -11,8 +11,9 @@
  * no new mail, one batch after another, each short enough (about 50 ms)
  * that a mail arriving meanwhile hardly waits. Mail at an ordinary pace
  * is indexed within about a second. A batch is measured in octets of
- * text, as that is what indexing takes time by. Like the timers' queue, it needs no state of its own:
- * the mark is in the store, written with the batch that moves it.
+ * text, as that is what indexing takes time by. Like the timers' queue,
+ * it needs no state of its own: the mark is in the store, written with
+ * the batch that moves it.
  */
 #include "conf.h"
 #include "indexer.h"
