@@ -11,6 +11,7 @@
 #include "log.h"
 
 static int	 log_syslog;
+static gint	 log_syslog_facility = LOG_MAIL;
 static guint	 log_trace_mask;
 static const char *log_ident = "ticketd";
 static GMutex	 log_lock;
@@ -52,12 +53,9 @@ log_set_facility(const char *name)
 {
 	int	 facility = log_facility(name);
 
-	if (!log_syslog || facility == -1)
-		return;
-	g_mutex_lock(&log_lock);
-	closelog();
-	openlog(log_ident, LOG_PID | LOG_NDELAY, facility);
-	g_mutex_unlock(&log_lock);
+	/* Given with each line: no closelog() for a thread to race with. */
+	if (facility != -1)
+		g_atomic_int_set(&log_syslog_facility, facility);
 }
 
 void
@@ -105,7 +103,7 @@ log_vwrite(int prio, const char *fmt, va_list ap)
 	char	*msg = g_strdup_vprintf(fmt, ap);
 
 	if (log_syslog)
-		syslog(prio, "%s", msg);
+		syslog(g_atomic_int_get(&log_syslog_facility) | prio, "%s", msg);
 	else {
 		GDateTime	*now = g_date_time_new_now_utc();
 		char		*ts = g_date_time_format(now, "%Y-%m-%dT%H:%M:%S");

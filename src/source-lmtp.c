@@ -381,7 +381,8 @@ lmtp_unix_clear(const struct sockaddr_un *sun, char **cause)
 
 /*
  * Bound as root for a daemon about to become [ticketd] user: the socket
- * is that user's, so that it can remove it when it stops.
+ * is that user's, as the daemon's other files are, and its group may
+ * then be one of that user's (socket_group) without root.
  */
 static int
 lmtp_socket_owner(const char *path, const struct conf *conf, char **cause)

@@ -2527,9 +2527,9 @@ ctl_hit_json(struct json *j, const struct store_hit *h, const char *snippet)
 
 /* One line: the subject cut and padded by characters, not octets. */
 static void
-ctl_hit_text(const struct store_hit *h, const char *snippet)
+ctl_hit_text(const struct store_hit *h, const char *snippet, GTimeZone *tz)
 {
-	GDateTime	*t = g_date_time_new_from_unix_utc(h->received_at);
+	GDateTime	*t = sla_local_time(tz, h->received_at);
 	char		*day = g_date_time_format(t, "%Y-%m-%d %H:%M");
 	/* g_utf8_substring() reads past a string shorter than its end. */
 	char		*subject = g_utf8_substring(h->subject, 0,
@@ -2544,15 +2544,16 @@ ctl_hit_text(const struct store_hit *h, const char *snippet)
 	g_date_time_unref(t);
 }
 
+/* Dates on the clocks of tz; --json gives UTC. */
 static void
-ctl_hits_print(GPtrArray *hits, char *const *terms)
+ctl_hits_print(GPtrArray *hits, char *const *terms, GTimeZone *tz)
 {
 	struct json	 j = { g_string_new(NULL), 0 };
 	char		*snippet;
 
 	if (!opt_json)
-		printf("%6s  %-8s %-10s %-16s  %-*s  %s\n", "ticket", "status",
-		    "queue", "date", CTL_SEARCH_SUBJECT, "subject", "snippet");
+		printf("%6s  %-8s %-10s %-16s  %-*s  %s\n", "TICKET", "STATUS",
+		    "QUEUE", "DATE", CTL_SEARCH_SUBJECT, "SUBJECT", "SNIPPET");
 	json_open(&j, '[');
 	for (guint i = 0; i < hits->len; i++) {
 		const struct store_hit *h = hits->pdata[i];
@@ -2561,7 +2562,7 @@ ctl_hits_print(GPtrArray *hits, char *const *terms)
 		if (opt_json)
 			ctl_hit_json(&j, h, snippet);
 		else
-			ctl_hit_text(h, snippet);
+			ctl_hit_text(h, snippet, tz);
 		g_free(snippet);
 	}
 	json_close(&j, ']');
@@ -2619,7 +2620,8 @@ ctl_search(struct store *st, struct conf *conf, int argc, char **argv)
 		rc = EX_SOFTWARE;
 	} else {
 		ctl_search_note(&note);
-		ctl_hits_print(hits, terms);
+		ctl_hits_print(hits, terms, ((struct conf_queue *)
+		    conf->queues->pdata[0])->timezone);
 		g_ptr_array_free(hits, TRUE);
 	}
 	g_strfreev(terms);
@@ -2815,16 +2817,44 @@ ctl_command_find(int argc, char **argv)
 	return NULL;
 }
 
+/*
+ * A database ticketctl made as root is the daemon's user's, or the
+ * daemon, which becomes that user, could not write it.
+ */
+static void
+ctl_store_give(const struct conf *conf)
+{
+	static const char *const suffixes[] = { "", "-wal", "-shm" };
+	char	*cause = NULL, *path;
+	uid_t	 uid;
+	gid_t	 gid;
+
+	if (conf_user_ids(conf, &uid, &gid, &cause) != 1) {
+		g_free(cause);
+		return;
+	}
+	for (gsize i = 0; i < G_N_ELEMENTS(suffixes); i++) {
+		path = g_strconcat(conf->database, suffixes[i], NULL);
+		if (chown(path, uid, gid) == -1 && errno != ENOENT)
+			fprintf(stderr, "ticketctl: %s: chown: %s\n", path,
+			    g_strerror(errno));
+		g_free(path);
+	}
+}
+
 static int
 ctl_store_open(const struct conf *conf, struct store **st)
 {
 	char	*cause = NULL;
+	int	 existed = g_file_test(conf->database, G_FILE_TEST_EXISTS);
 
 	if ((*st = store_open("sqlite", conf->database, &cause)) == NULL) {
 		fprintf(stderr, "ticketctl: %s\n", cause);
 		g_free(cause);
 		return EX_UNAVAILABLE;
 	}
+	if (!existed)
+		ctl_store_give(conf);
 	return EX_OK;
 }
 
@@ -2873,6 +2903,8 @@ main(int argc, char **argv)
 	GPtrArray	*words = g_ptr_array_new();
 	int		 status;
 
+	/* What ticketctl makes (a database, a report) is not for others. */
+	umask(umask(0) | 027);
 	if ((status = ctl_parse_args(argc, argv, words)) == EX_OK)
 		status = ctl_main(words->len - 1, (char **)words->pdata);
 	g_ptr_array_free(words, TRUE);

@@ -434,6 +434,8 @@ ticketd_start(struct ticketd *td)
 	struct store	*st, *reader = NULL;
 	char		*cause = NULL;
 
+	/* Before the IMAP threads, whose first word it must not miss. */
+	status_open(td->conf->database, td->conf_path);
 	/* The parse pool's handle reads the rules' facts (ingest.h). */
 	if ((st = store_open("sqlite", td->conf->database, &cause)) == NULL ||
 	    reply_keys_load(td->conf, st, &cause) != 0 ||
@@ -554,8 +556,6 @@ ticketd_run(struct ticketd *td)
 {
 	int	 status;
 
-	/* Mail is private: nothing we make is for other users to read. */
-	umask(umask(0) | 027);
 	if (ticketd_prepare_database(td->conf) != 0)
 		return EX_CANTCREAT;
 	if ((status = ticketd_lock(td)) != EX_OK)
@@ -565,6 +565,7 @@ ticketd_run(struct ticketd *td)
 	if (ticketd_open_sources(td) != 0 || ticketd_drop(td) != 0 ||
 	    ticketd_start(td) != 0) {
 		ticketd_stop(td);
+		status_close();
 		g_main_loop_unref(td->loop);
 		dblock_release(td->lock);
 		return EX_UNAVAILABLE;
@@ -573,7 +574,6 @@ ticketd_run(struct ticketd *td)
 	g_unix_signal_add(SIGINT, ticketd_quit, td);
 	g_unix_signal_add(SIGHUP, ticketd_reload, td);
 	ticketd_rules_watch(td);
-	status_open(td->conf->database, td->conf_path);
 	log_info("started, database %s", td->conf->database);
 	ticketd_announce(td, "READY=1");
 	ticketd_watchdog_start();
@@ -607,6 +607,8 @@ main(int argc, char **argv)
 	char		*cause = NULL;
 	int		 deliver, status;
 
+	/* Mail is private: nothing we make is for other users to read. */
+	umask(umask(0) | 027);
 	ctx = g_option_context_new("[deliver] - email-to-ticket daemon");
 	g_option_context_add_main_entries(ctx, ticketd_options, NULL);
 	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {

@@ -49,7 +49,7 @@ t_sym=$id
 # 1-4. An English word: the mail with it in its subject ranks first.
 out=$(ctl search printer)
 ok $? "search printer exits 0"
-is "$(echo "$out" | head -1 | tr -s ' ')" "ticket status queue date subject snippet" "a header row"
+is "$(echo "$out" | head -1 | tr -s ' ')" "TICKET STATUS QUEUE DATE SUBJECT SNIPPET" "a header row"
 is "$(tickets printer)" "$t_en $t_sym" "printer: subject and body first, body only next"
 is "$(tickets PRINTER)" "$t_en $t_sym" "any case"
 

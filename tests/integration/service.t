@@ -8,7 +8,7 @@
 # monitoring; `ticketctl outbox cancel|retry` against a real smtp-sink.
 . "$(dirname "$0")/../lib.sh"
 if [ "$(id -u)" -ne 0 ]; then echo "1..0 # SKIP needs root to drop privileges"; exit 0; fi
-plan 40
+plan 41
 
 DOVE=$TMP/dovecot
 cleanup '"$PEERS/dovecot.sh" stop "$DOVE"'
@@ -44,6 +44,12 @@ notified() { grep -Eq "$1" "$TMP/notify.log"; }
 ctl status >"$TMP/out" 2>&1
 is "$?" 3 "status before the first start: not running"
 check "status makes no database" test ! -e "$TMP/db/tickets.db"
+# Another command does; run as root, it gives the database to the user.
+mkdir -p "$TMP/pre" && chown nobody "$TMP/pre"
+sed "s|^database = .*|database = $TMP/pre/tickets.db|" "$TMP/t.conf" >"$TMP/pre.conf"
+"$BUILD/ticketctl" -c "$TMP/pre.conf" list >/dev/null
+is "$(stat -c '%U %a' "$TMP/pre/tickets.db")" "nobody 640" \
+	"a database ticketctl makes as root is the daemon's user's, not readable by others"
 
 # 1. Started as root, with a umask that lets everyone read: ticketd
 # tightens it itself (the unit's UMask=0027 does too).
