@@ -3083,8 +3083,17 @@ sqlite_stats(struct store *st, gint64 at_risk, guint timeout_ms,
 	return rc;
 }
 
+/* A path: every database string that is not a URI. */
+static int
+sqlite_match(const char *database)
+{
+	return store_uri_scheme(database) == 0;
+}
+
 const struct store_ops store_sqlite_ops = {
 	.name = "sqlite",
+	.match = sqlite_match,
+	.local = 1,
 	.open = sqlite_open,
 	.close = sqlite_close,
 	.begin = sqlite_begin,

@@ -1,5 +1,6 @@
 /*
- * store: backend registry and the helpers every backend shares.
+ * store: the backend registry, which picks a backend by the database
+ * string, and the helpers every backend shares.
  */
 #include <sys/random.h>
 
@@ -8,19 +9,94 @@
 
 #include "store.h"
 
+/* Tried in order: the first whose match() takes the database. */
 static const struct store_ops *store_backends[] = {
 	&store_sqlite_ops,
 	NULL,
 };
 
-struct store *
-store_open(const char *backend, const char *path, char **cause)
+/* Servers a URI may name, for the error when their backend is not built. */
+static const struct {
+	const char	*scheme;
+	const char	*engine;
+} store_engines[] = {
+	{ "postgresql", "PostgreSQL" },
+	{ "postgres", "PostgreSQL" },
+};
+
+/* The length of database's URI scheme ("postgresql"), 0 when no URI. */
+gsize
+store_uri_scheme(const char *database)
 {
+	gsize	 n = 0;
+
+	if (!g_ascii_isalpha(database[0]))
+		return 0;
+	while (g_ascii_isalnum(database[n]) || database[n] == '+' ||
+	    database[n] == '-' || database[n] == '.')
+		n++;
+	return strncmp(database + n, "://", 3) == 0 ? n : 0;
+}
+
+const struct store_ops *
+store_backend(const char *database, char **cause)
+{
+	gsize	 n = store_uri_scheme(database);
+
 	for (const struct store_ops **b = store_backends; *b != NULL; b++)
-		if (strcmp((*b)->name, backend) == 0)
-			return (*b)->open(path, cause);
-	*cause = g_strdup_printf("unknown store backend: %s", backend);
+		if ((*b)->match(database))
+			return *b;
+	for (gsize i = 0; i < G_N_ELEMENTS(store_engines); i++)
+		if (strlen(store_engines[i].scheme) == n &&
+		    g_ascii_strncasecmp(database, store_engines[i].scheme,
+		    n) == 0) {
+			*cause = g_strdup_printf("%s support is not built in",
+			    store_engines[i].engine);
+			return NULL;
+		}
+	*cause = g_strdup_printf("no store backend for %.*s:// URIs",
+	    (int)n, database);
 	return NULL;
+}
+
+const char *
+store_local_path(const char *database)
+{
+	const struct store_ops	*b;
+	char			*cause = NULL;
+
+	if ((b = store_backend(database, &cause)) == NULL) {
+		g_free(cause);
+		return NULL;
+	}
+	return b->local ? database : NULL;
+}
+
+char *
+store_database_name(const char *database)
+{
+	gsize	 n = store_uri_scheme(database);
+	GUri	*uri;
+	char	*name;
+
+	if (n == 0)
+		return g_strdup(database);
+	if ((uri = g_uri_parse(database, G_URI_FLAGS_HAS_PASSWORD |
+	    G_URI_FLAGS_ENCODED, NULL)) == NULL)
+		return g_strdup_printf("%.*s://...", (int)n, database);
+	name = g_uri_to_string_partial(uri, G_URI_HIDE_PASSWORD);
+	g_uri_unref(uri);
+	return name;
+}
+
+struct store *
+store_open(const char *database, char **cause)
+{
+	const struct store_ops	*b;
+
+	if ((b = store_backend(database, cause)) == NULL)
+		return NULL;
+	return b->open(database, cause);
 }
 
 void
