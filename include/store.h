@@ -245,6 +245,13 @@ struct store_ops {
 	 */
 	int		 (*begin)(struct store *, char **cause);
 	int		 (*commit)(struct store *, char **cause);
+	/*
+	 * Ends whatever transaction is open, and is harmless when none is
+	 * (callers roll back after a failed begin or commit too). Once an
+	 * op failed inside a transaction, only rollback, or
+	 * rollback_savepoint of a savepoint taken before it, may follow:
+	 * a server engine (PostgreSQL) refuses anything else until then.
+	 */
 	void		 (*rollback)(struct store *);
 	/*
 	 * Savepoints inside a transaction; they nest (a savepoint taken
