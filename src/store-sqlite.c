@@ -182,12 +182,15 @@ static const char *stmt_sql[S_COUNT] = {
 	    "size, content) VALUES (?1, ?2, ?3, ?4, ?5)",
 	[S_EVENT_INSERT] = "INSERT INTO events (ticket_id, at, type, detail) "
 	    "VALUES (?1, ?2, ?3, ?4)",
-	[S_TICKET_LIST] = "SELECT " STORE_TICKET_COLUMNS " FROM tickets t ORDER BY t.id",
-	[S_TICKET_GET] = "SELECT " STORE_TICKET_COLUMNS " FROM tickets t WHERE t.id = ?1",
+	[S_TICKET_LIST] = "SELECT " STORE_TICKET_COLUMNS " FROM tickets t "
+	    "ORDER BY t.id",
+	[S_TICKET_GET] = "SELECT " STORE_TICKET_COLUMNS " FROM tickets t "
+	    "WHERE t.id = ?1",
 	[S_TICKET_TAGS] = "SELECT tag FROM tags WHERE ticket_id = ?1 ORDER BY tag",
 	[S_MESSAGE_LIST] = "SELECT " STORE_MESSAGE_COLUMNS " FROM messages "
 	    "WHERE ticket_id = ?1 ORDER BY id",
-	[S_ATTACHMENT_LIST] = "SELECT " STORE_ATTACHMENT_COLUMNS " FROM attachments "
+	[S_ATTACHMENT_LIST] = "SELECT " STORE_ATTACHMENT_COLUMNS
+	    " FROM attachments "
 	    "WHERE message_id = ?1 ORDER BY id",
 	[S_EVENT_LIST] = "SELECT " STORE_EVENT_COLUMNS " FROM events "
 	    "WHERE ticket_id = ?1 ORDER BY id",
@@ -198,7 +201,8 @@ static const char *stmt_sql[S_COUNT] = {
 	[S_OUTBOX_CLAIM] = "UPDATE outbox SET status = 'sending', "
 	    "claimed_by = ?3, claimed_at = ?1 WHERE id IN (SELECT id FROM outbox "
 	    "WHERE status = 'queued' AND next_attempt_at <= ?1 "
-	    "ORDER BY next_attempt_at, id LIMIT ?2) RETURNING " STORE_OUTBOX_COLUMNS,
+	    "ORDER BY next_attempt_at, id LIMIT ?2) RETURNING "
+	    STORE_OUTBOX_COLUMNS,
 	[S_OUTBOX_UNCLAIM] = "UPDATE outbox SET status = 'queued' "
 	    "WHERE status = 'sending' AND claimed_by IS NOT ?1 "
 	    "RETURNING " STORE_OUTBOX_COLUMNS,
@@ -215,7 +219,8 @@ static const char *stmt_sql[S_COUNT] = {
 	[S_OUTBOX_UPDATE] = "UPDATE outbox SET status = ?2, attempts = ?3, "
 	    "next_attempt_at = ?4, sent_at = ?5, last_error = ?6 WHERE id = ?1 "
 	    "AND status NOT IN ('failed', 'delayed')",
-	[S_OUTBOX_LIST] = "SELECT " STORE_OUTBOX_COLUMNS " FROM outbox ORDER BY id",
+	[S_OUTBOX_LIST] = "SELECT " STORE_OUTBOX_COLUMNS " FROM outbox "
+	    "ORDER BY id",
 	[S_OUTBOX_LIST_TICKET] = "SELECT " STORE_OUTBOX_COLUMNS " FROM outbox "
 	    "WHERE ticket_id = ?1 ORDER BY id",
 	[S_AUTOREPLY_COUNT_ADDRESS] = "SELECT count(*) FROM autoreplies "
@@ -242,7 +247,8 @@ static const char *stmt_sql[S_COUNT] = {
 	[S_TICKET_ATTENTION] = "UPDATE tickets SET attention = 1 WHERE id = ?1",
 	[S_OUTBOX_BY_MSGID] = "SELECT " STORE_OUTBOX_COLUMNS " FROM outbox "
 	    "WHERE message_id = ?1 ORDER BY id LIMIT 1",
-	[S_OUTBOX_GET] = "SELECT " STORE_OUTBOX_COLUMNS " FROM outbox WHERE id = ?1",
+	[S_OUTBOX_GET] = "SELECT " STORE_OUTBOX_COLUMNS " FROM outbox "
+	    "WHERE id = ?1",
 	/* A new lifetime, or the sender gives up on it at once. */
 	[S_OUTBOX_RETRY] = "UPDATE outbox SET status = 'queued', attempts = 0, "
 	    "created_at = ?2, next_attempt_at = ?2, last_error = NULL "
@@ -251,7 +257,8 @@ static const char *stmt_sql[S_COUNT] = {
 	/* Only a row no sender holds: one being sent may yet be accepted. */
 	[S_OUTBOX_CANCEL] = "UPDATE outbox SET status = 'cancelled', "
 	    "last_error = 'cancelled by an admin' "
-	    "WHERE id = ?1 AND status = 'queued' RETURNING " STORE_OUTBOX_COLUMNS,
+	    "WHERE id = ?1 AND status = 'queued' RETURNING "
+	    STORE_OUTBOX_COLUMNS,
 	[S_OUTBOX_REPORT] = "UPDATE outbox SET status = ?2, last_error = ?3 "
 	    "WHERE id = ?1 AND (?2 = 'failed' OR status IN ('sent', 'delayed'))",
 	[S_BOUNCE_ADD] = "INSERT INTO bounces (address, ticket_id, at, status) "
@@ -984,7 +991,8 @@ sqlite_lookup_agg(struct store_sqlite *s, sqlite3_stmt *q, const char *what,
 	int	 found = sqlite_lookup_row(s, q, what, fill, out, cause);
 
 	if (found == 0)
-		*cause = g_strdup_printf("sqlite %s: %s: no row", s->path, what);
+		*cause = g_strdup_printf("sqlite %s: %s: no row", s->path,
+		    what);
 	return found == 1 ? 0 : -1;
 }
 
@@ -994,8 +1002,9 @@ sqlite_lookup_int(struct store_sqlite *s, sqlite3_stmt *q, const char *what,
     gint64 *out, char **cause)
 {
 	gint64	 v;
-	int	 found = sqlite_lookup_row(s, q, what, store_fill_int, &v, cause);
+	int	 found;
 
+	found = sqlite_lookup_row(s, q, what, store_fill_int, &v, cause);
 	if (found == 1 && out != NULL)
 		*out = v;
 	return found;
@@ -1025,8 +1034,7 @@ sqlite_each(struct store_sqlite *s, sqlite3_stmt *q, const char *what,
  */
 static int
 sqlite_lookup_one(struct store_sqlite *s, sqlite3_stmt *q, const char *what,
-    store_row_new row, gpointer *out,
-    char **cause)
+    store_row_new row, gpointer *out, char **cause)
 {
 	struct store_rows	 rows = { row, g_ptr_array_new() };
 	int			 found;
@@ -1041,8 +1049,8 @@ sqlite_lookup_one(struct store_sqlite *s, sqlite3_stmt *q, const char *what,
 /* Step q to the end, turning each row into an element of *out. */
 static int
 sqlite_collect(struct store_sqlite *s, sqlite3_stmt *q, const char *what,
-    store_row_new row,
-    GDestroyNotify free_func, GPtrArray **out, char **cause)
+    store_row_new row, GDestroyNotify free_func, GPtrArray **out,
+    char **cause)
 {
 	struct store_rows	 rows = { row, NULL };
 
@@ -1058,8 +1066,8 @@ sqlite_collect(struct store_sqlite *s, sqlite3_stmt *q, const char *what,
 /* The rows a cached statement with one integer parameter (?1) selects. */
 static int
 sqlite_rows_by(struct store_sqlite *s, enum stmt which, const char *what,
-    gint64 v, store_row_new row,
-    GDestroyNotify free_func, GPtrArray **out, char **cause)
+    gint64 v, store_row_new row, GDestroyNotify free_func, GPtrArray **out,
+    char **cause)
 {
 	sqlite3_stmt	*q = sqlite_stmt(s, which);
 
