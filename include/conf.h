@@ -106,6 +106,9 @@ struct conf {
 
 	char		*database;
 	guint		 database_line;	/* where it was set */
+	char		*state_dir;	/* a server database's lock and
+					   status files; NULL: CONF_STATE_DIR */
+	guint		 state_dir_line;
 	char		*hostname;
 	char		*subject_tag;	/* e.g. "[#{id}]" */
 	char		*fallback_charset;
@@ -200,10 +203,23 @@ const struct conf_queue *conf_queue_for_address(const struct conf *,
 		    const char *address);
 /*
  * Can this process create and write the database (its directory is made
- * when missing)? -1 and "path:line: message" when not. Not part of
- * conf_load(): ticketctl may read a database it cannot write.
+ * when missing)? For a database on a server: the state directory. -1
+ * and "path:line: message" when not. Not part of conf_load(): ticketctl
+ * may read a database it cannot write.
  */
 int		 conf_check_database(const struct conf *, char **cause);
+
+/* Where a server database's lock and status files go by default. */
+#define CONF_STATE_DIR	"/run/ticketd"
+
+/*
+ * The path the daemon's lock (BASE.lock, dblock.h) and status file
+ * (BASE.status, status.h) are named after: the database file itself,
+ * so that one daemon runs per SQLite database; for a database on a
+ * server, which several nodes share, STATE_DIR/ticketd: one daemon per
+ * state directory on this host. Free with g_free.
+ */
+char		*conf_state_base(const struct conf *);
 
 const struct conf_queue *conf_queue_by_name(const struct conf *,
 		    const char *name);

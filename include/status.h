@@ -1,6 +1,7 @@
 /*
  * status: what a running ticketd tells "ticketctl status", kept in
- * DATABASE.status beside DATABASE.lock. The daemon records its start,
+ * BASE.status beside BASE.lock (conf_state_base(): beside a SQLite
+ * database, else in the state directory). The daemon records its start,
  * its listeners, each IMAP account's state and the last reload; every
  * change rewrites the file (a key file, readable by admins too) by
  * rename, from the main loop, at most once per change burst. Threads
@@ -20,7 +21,7 @@ enum status_imap {
 };
 
 /* The daemon's side. */
-void	 status_open(const char *database, const char *conf_path);
+void	 status_open(const char *base, const char *conf_path);
 void	 status_listeners(GPtrArray *lines);	/* of char *, borrowed */
 void	 status_imap(const char *account, enum status_imap,
 	    const char *error);
@@ -48,7 +49,7 @@ struct status_view {
 };
 
 /* ticketctl's side: 1 and *view, 0 when there is no file, -1 *cause. */
-int	 status_read(const char *database, struct status_view **view,
+int	 status_read(const char *base, struct status_view **view,
 	    char **cause);
 void	 status_view_free(struct status_view *);
 

@@ -1,10 +1,12 @@
 /*
  * store: everything ticketd keeps, behind a backend ops table.
  *
- * The backend is chosen by name (only "sqlite" for now). All writes
- * happen between store_begin() and store_commit(); savepoints let one
- * failing mail be undone without losing the rest of a group commit.
- * A store handle is used by one thread at a time.
+ * The backend is chosen by the database string ([ticketd] database): a
+ * URI names a database server (postgresql://...), anything else is a
+ * SQLite file. Every write happens inside a write transaction (begin,
+ * commit); savepoints let one failing mail be undone without losing the
+ * rest of a group commit. A store handle is used by one thread at a
+ * time.
  *
  * Ownership: every struct and string a store function hands back is
  * newly allocated and freed by the caller with the matching *_free().
@@ -223,12 +225,39 @@ struct store_stats;
 
 struct store_ops {
 	const char	*name;
-	struct store	*(*open)(const char *path, char **cause);
+	/* Is database (the [ticketd] database string) this backend's? */
+	int		 (*match)(const char *database);
+	/*
+	 * 1 when the database is one local file, named by the string
+	 * (its lock and status files go beside it); 0 for a server that
+	 * several ticketd nodes may share.
+	 */
+	int		 local;
+	struct store	*(*open)(const char *database, char **cause);
 	void		 (*close)(struct store *);
 
+	/*
+	 * A write transaction: begin waits for (or takes) whatever the
+	 * engine needs so that the writes that follow cannot fail for
+	 * another writer's sake halfway; commit returns once the
+	 * transaction is durable, so that mail may be acknowledged after
+	 * it. Lock waits and durability settings are the backend's own.
+	 */
 	int		 (*begin)(struct store *, char **cause);
 	int		 (*commit)(struct store *, char **cause);
+	/*
+	 * Ends whatever transaction is open, and is harmless when none is
+	 * (callers roll back after a failed begin or commit too). Once an
+	 * op failed inside a transaction, only rollback, or
+	 * rollback_savepoint of a savepoint taken before it, may follow:
+	 * a server engine (PostgreSQL) refuses anything else until then.
+	 */
 	void		 (*rollback)(struct store *);
+	/*
+	 * Savepoints inside a transaction; they nest (a savepoint taken
+	 * inside another is released or rolled back first), and
+	 * rollback_savepoint undoes and ends the innermost.
+	 */
 	int		 (*savepoint)(struct store *, char **cause);
 	int		 (*release)(struct store *, char **cause);
 	void		 (*rollback_savepoint)(struct store *);
@@ -658,9 +687,30 @@ void		 store_stats_count_free(gpointer);	/* store_stats_count */
 
 extern const struct store_ops store_sqlite_ops;
 
-/* Open a store by backend name ("sqlite"). NULL and *cause on failure. */
-struct store	*store_open(const char *backend, const char *path,
-		    char **cause);
+/*
+ * The backend of database: a URI (scheme://...) goes to the backend
+ * whose match() takes it, anything else to SQLite. NULL and *cause
+ * when no backend built in takes it.
+ */
+const struct store_ops *store_backend(const char *database, char **cause);
+
+/* The length of database's URI scheme ("postgresql"); 0: not a URI. */
+gsize		 store_uri_scheme(const char *database);
+
+/*
+ * The local file that database is, or NULL when it lives on a server
+ * (or no backend takes it). Not a copy: it is database itself.
+ */
+const char	*store_local_path(const char *database);
+
+/*
+ * database as messages may show it: a URI without its password. Free
+ * with g_free.
+ */
+char		*store_database_name(const char *database);
+
+/* Open the store of database. NULL and *cause on failure. */
+struct store	*store_open(const char *database, char **cause);
 void		 store_close(struct store *);
 
 /*

@@ -24,6 +24,7 @@
 #include "mime.h"
 #include "sender.h"
 #include "rules.h"
+#include "store.h"
 #include "template.h"
 #include "thread.h"
 
@@ -79,6 +80,7 @@ static const char *const conf_notify_choices[] = { "all", "assigned", "none", NU
 #define Q(f)	offsetof(struct conf_queue, f)
 static const struct conf_key conf_keys[] = {
 	{ SCOPE_TICKETD, "database", CONF_STRING, C(database), 0, 0 },
+	{ SCOPE_TICKETD, "state_dir", CONF_STRING, C(state_dir), 0, 0 },
 	{ SCOPE_TICKETD, "hostname", CONF_STRING, C(hostname), 0, 0 },
 	{ SCOPE_TICKETD, "subject_tag", CONF_STRING, C(subject_tag), 0, 0 },
 	{ SCOPE_TICKETD, "fallback_charset", CONF_STRING, C(fallback_charset), 0, 0 },
@@ -424,6 +426,7 @@ conf_unref(struct conf *c)
 		return;
 	g_free(c->path);
 	g_free(c->database);
+	g_free(c->state_dir);
 	g_free(c->hostname);
 	g_free(c->subject_tag);
 	g_free(c->fallback_charset);
@@ -932,6 +935,9 @@ conf_key_done(struct conf_parse *p, const struct conf_key *k)
 	if (k->scope == SCOPE_TICKETD && k->offset == offsetof(struct conf,
 	    database))
 		p->conf->database_line = p->line;
+	if (k->scope == SCOPE_TICKETD && k->offset == offsetof(struct conf,
+	    state_dir))
+		p->conf->state_dir_line = p->line;
 	if (k->scope == SCOPE_METRICS && k->offset == offsetof(struct conf,
 	    metrics_listen))
 		p->conf->metrics_listen_line = p->line;
@@ -1444,6 +1450,13 @@ conf_check(struct conf_parse *p)
 	p->line = 0;
 	if (c->database == NULL || *c->database == '\0')
 		conf_error(p, "[ticketd] database is not set");
+	else if (store_backend(c->database, &cause) == NULL) {
+		p->line = c->database_line;
+		conf_error(p, "[ticketd] database: %s", cause);
+		g_free(cause);
+		cause = NULL;
+		p->line = 0;
+	}
 	if (c->lmtp_listen != NULL)
 		for (char **l = c->lmtp_listen; *l != NULL; l++)
 			if (!conf_listen_valid(*l))
@@ -1581,33 +1594,50 @@ conf_existing_dir(const char *path)
 	return dir;
 }
 
+char *
+conf_state_base(const struct conf *c)
+{
+	const char	*file = store_local_path(c->database);
+
+	if (file != NULL)
+		return g_strdup(file);
+	return g_build_filename(c->state_dir != NULL ? c->state_dir :
+	    CONF_STATE_DIR, "ticketd", NULL);
+}
+
 /*
  * Writing is tried, not guessed from modes: root passes any mode check
  * but not a read-only mount, and SQLite needs the directory for its WAL.
+ * A database on a server is not ours to probe: only the directory of
+ * the lock and status files is.
  */
 int
 conf_check_database(const struct conf *c, char **cause)
 {
-	char	*dir = conf_existing_dir(c->database);
-	char	*probe = g_build_filename(dir, ".ticketd-check-XXXXXX",
-		    NULL);
-	int	 fd, err = 0;
+	const char	*file = store_local_path(c->database);
+	char		*base = conf_state_base(c);
+	char		*dir = conf_existing_dir(base);
+	char		*probe = g_build_filename(dir, ".ticketd-check-XXXXXX",
+			    NULL);
+	int		 fd, err = 0;
 
 	if ((fd = g_mkstemp(probe)) == -1)
 		err = errno;
 	else {
 		close(fd);
 		g_unlink(probe);
-		if (g_file_test(c->database, G_FILE_TEST_EXISTS) &&
-		    g_access(c->database, R_OK | W_OK) != 0)
+		if (file != NULL && g_file_test(file, G_FILE_TEST_EXISTS) &&
+		    g_access(file, R_OK | W_OK) != 0)
 			err = errno;
 	}
 	if (err != 0)
-		*cause = g_strdup_printf("%s:%u: database: %s: %s", c->path,
-		    c->database_line, fd == -1 ? dir : c->database,
-		    g_strerror(err));
+		*cause = g_strdup_printf("%s:%u: %s: %s: %s", c->path,
+		    file != NULL || c->state_dir == NULL ? c->database_line :
+		    c->state_dir_line, file != NULL ? "database" : "state_dir",
+		    fd == -1 ? dir : file, g_strerror(err));
 	g_free(probe);
 	g_free(dir);
+	g_free(base);
 	return err != 0 ? -1 : 0;
 }
 

@@ -24,24 +24,24 @@ struct dblock {
 };
 
 static int
-dblock_held(const char *database, const char *path, int fd, char **cause)
+dblock_held(const char *base, const char *path, int fd, char **cause)
 {
 	struct flock	 fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
 
 	if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK)
 		*cause = g_strdup_printf("%s: in use by another ticketd "
-		    "(pid %ld holds %s)", database, (long)fl.l_pid, path);
+		    "(pid %ld holds %s)", base, (long)fl.l_pid, path);
 	else
 		*cause = g_strdup_printf("%s: in use by another ticketd "
-		    "(it holds %s)", database, path);
+		    "(it holds %s)", base, path);
 	return 0;
 }
 
 int
-dblock_take(const char *database, struct dblock **lock, char **cause)
+dblock_take(const char *base, struct dblock **lock, char **cause)
 {
 	struct flock	 fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-	char		*path = g_strconcat(database, ".lock", NULL);
+	char		*path = g_strconcat(base, ".lock", NULL);
 	char		 pid[32];
 	int		 fd, rc;
 
@@ -52,7 +52,7 @@ dblock_take(const char *database, struct dblock **lock, char **cause)
 	}
 	if (fcntl(fd, F_SETLK, &fl) == -1) {
 		if (errno == EACCES || errno == EAGAIN)
-			rc = dblock_held(database, path, fd, cause);
+			rc = dblock_held(base, path, fd, cause);
 		else {
 			*cause = g_strdup_printf("%s: lock: %s", path,
 			    g_strerror(errno));
@@ -80,10 +80,10 @@ dblock_chown(struct dblock *lock, uid_t uid, gid_t gid)
 }
 
 int
-dblock_holder(const char *database, long *pid, char **cause)
+dblock_holder(const char *base, long *pid, char **cause)
 {
 	struct flock	 fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-	char		*path = g_strconcat(database, ".lock", NULL);
+	char		*path = g_strconcat(base, ".lock", NULL);
 	int		 fd, rc = 0;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {

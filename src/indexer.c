@@ -178,7 +178,7 @@ indexer_start(struct conf *conf, struct ingest *ingest, char **cause)
 {
 	struct indexer	*x = g_new0(struct indexer, 1);
 
-	if ((x->reader = store_open("sqlite", conf->database, cause)) == NULL) {
+	if ((x->reader = store_open(conf->database, cause)) == NULL) {
 		g_free(x);
 		return NULL;
 	}

@@ -19,9 +19,9 @@
  * contact) come from one read handle shared by the parsers behind a
  * mutex: a lookup is two indexed queries, far below the parse itself,
  * and one handle closes with the pipeline, where a handle per pool
- * thread would need a thread-exit destructor on threads GLib owns. With
- * WAL the reader never waits for the writer, and so it sees the last
- * commit: facts may be stale by the mails of the batch being committed
+ * thread would need a thread-exit destructor on threads GLib owns. The
+ * store's engines never make a reader wait for the writer (SQLite in
+ * WAL mode, PostgreSQL by MVCC), and so it sees the last commit: facts may be stale by the mails of the batch being committed
  * (two first mails from one address in one batch are both "first
  * contact").
  */

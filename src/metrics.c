@@ -162,7 +162,7 @@ metrics_read(struct metrics *m, struct store_stats *st)
 	char		*cause = NULL;
 
 	if (m->store == NULL)
-		m->store = store_open("sqlite", m->conf->database, &cause);
+		m->store = store_open(m->conf->database, &cause);
 	if (m->store != NULL && m->store->ops->stats(m->store,
 	    now + METRICS_AT_RISK, METRICS_STORE_TIMEOUT, st, &cause) == 0)
 		return;

@@ -382,7 +382,7 @@ outbox_start(struct conf *conf, char **cause)
 
 	ob->owner = g_strdup_printf("%s:%ld", g_get_host_name(),
 	    (long)getpid());
-	if ((ob->store = store_open("sqlite", conf->database, cause)) == NULL ||
+	if ((ob->store = store_open(conf->database, cause)) == NULL ||
 	    outbox_recover(ob, cause) != 0) {
 		store_close(ob->store);
 		g_free(ob->owner);

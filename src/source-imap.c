@@ -759,7 +759,7 @@ imap_account_spawn(struct source_imap *src, struct conf *conf,
 
 	a->ingest = src->ingest;
 	a->store_jobs = imap_store_pipeline;
-	if ((a->store = store_open("sqlite", conf->database, cause)) == NULL) {
+	if ((a->store = store_open(conf->database, cause)) == NULL) {
 		imap_account_free(a);
 		return NULL;
 	}

@@ -61,7 +61,7 @@ pipe_store(struct conf *conf, GBytes *raw, const char *queue,
 	char			*cause = NULL;
 	int			 status;
 
-	if ((st = store_open("sqlite", conf->database, &cause)) == NULL ||
+	if ((st = store_open(conf->database, &cause)) == NULL ||
 	    reply_keys_load(conf, st, &cause) != 0) {
 		log_warn("pipe: %s", cause);
 		g_free(cause);

@@ -59,12 +59,12 @@ status_changed(void)
 }
 
 void
-status_open(const char *database, const char *conf_path)
+status_open(const char *base, const char *conf_path)
 {
 	char	*abs = g_canonicalize_filename(conf_path, NULL);
 
 	g_mutex_lock(&status_lock);
-	status_path = g_strconcat(database, ".status", NULL);
+	status_path = g_strconcat(base, ".status", NULL);
 	status_kf = g_key_file_new();
 	g_key_file_set_int64(status_kf, STATUS_GROUP, "pid", getpid());
 	g_key_file_set_int64(status_kf, STATUS_GROUP, "started",
@@ -183,9 +183,9 @@ status_account_free(struct status_account *a)
 }
 
 int
-status_read(const char *database, struct status_view **view, char **cause)
+status_read(const char *base, struct status_view **view, char **cause)
 {
-	char			*path = g_strconcat(database, ".status", NULL);
+	char			*path = g_strconcat(base, ".status", NULL);
 	GKeyFile		*kf = g_key_file_new();
 	GError			*error = NULL;
 	struct status_view	*v;

@@ -16,7 +16,7 @@
 #include "log.h"
 #include "mime.h"
 #include "search.h"
-#include "store.h"
+#include "store-backend.h"
 
 enum stmt {
 	S_BEGIN,
@@ -116,15 +116,6 @@ enum stmt {
 #define SQLITE_BUSY_MS	10000	/* wait this long for another's lock */
 #define SQLITE_STATS_STEPS 1000	/* VM steps between deadline checks */
 
-#define TICKET_COLUMNS "t.id, t.subject, t.requester_name, t.requester_addr, " \
-	"t.status, t.queue, t.priority, t.created_at, t.updated_at, " \
-	"t.attention, (SELECT count(*) FROM messages m WHERE m.ticket_id = t.id), " \
-	"t.assignee, t.status_at"
-
-#define OUTBOX_COLUMNS "id, ticket_id, kind, envelope_from, rcpt, " \
-	"message_id, data, status, attempts, created_at, next_attempt_at, " \
-	"sent_at, last_error, claimed_by, claimed_at"
-
 /*
  * What the full-text index holds of message m: its subject, its body and
  * its addresses, folded by search_fold() (the SQL function ticketd_fold,
@@ -155,8 +146,8 @@ static const char *stmt_sql[S_COUNT] = {
 	    "WHERE p.ticket_id = m.ticket_id AND p.address = ?2) DESC, m.id "
 	    "LIMIT 1",
 	[S_TICKET_EXISTS] = "SELECT 1 FROM tickets WHERE id = ?1",
-	[S_MSGID_REFERRERS] = "SELECT m.id, m.ticket_id, m.from_addr, "
-	    "m.message_id FROM message_refs r JOIN messages m ON m.id = "
+	[S_MSGID_REFERRERS] = "SELECT " STORE_REFERRER_COLUMNS
+	    " FROM message_refs r JOIN messages m ON m.id = "
 	    "r.message_id WHERE r.ref = ?1 AND m.direction = 'in' ORDER BY m.id",
 	[S_PARTICIPANT_FIND] = "SELECT 1 FROM participants WHERE ticket_id = ?1 "
 	    "AND address = ?2",
@@ -168,7 +159,7 @@ static const char *stmt_sql[S_COUNT] = {
 	    "VALUES (?1, ?2)",
 	[S_DELIVERY_INSERT] = "INSERT OR IGNORE INTO deliveries (message_id, "
 	    "queue, address) VALUES (?1, ?2, ?3)",
-	[S_DELIVERY_LIST] = "SELECT queue, address FROM deliveries "
+	[S_DELIVERY_LIST] = "SELECT " STORE_DELIVERY_COLUMNS " FROM deliveries "
 	    "WHERE message_id = ?1 ORDER BY id",
 	[S_TICKET_INSERT] = "INSERT INTO tickets (subject, requester_name, "
 	    "requester_addr, status, queue, priority, attention, created_at, "
@@ -191,16 +182,17 @@ static const char *stmt_sql[S_COUNT] = {
 	    "size, content) VALUES (?1, ?2, ?3, ?4, ?5)",
 	[S_EVENT_INSERT] = "INSERT INTO events (ticket_id, at, type, detail) "
 	    "VALUES (?1, ?2, ?3, ?4)",
-	[S_TICKET_LIST] = "SELECT " TICKET_COLUMNS " FROM tickets t ORDER BY t.id",
-	[S_TICKET_GET] = "SELECT " TICKET_COLUMNS " FROM tickets t WHERE t.id = ?1",
+	[S_TICKET_LIST] = "SELECT " STORE_TICKET_COLUMNS " FROM tickets t "
+	    "ORDER BY t.id",
+	[S_TICKET_GET] = "SELECT " STORE_TICKET_COLUMNS " FROM tickets t "
+	    "WHERE t.id = ?1",
 	[S_TICKET_TAGS] = "SELECT tag FROM tags WHERE ticket_id = ?1 ORDER BY tag",
-	[S_MESSAGE_LIST] = "SELECT id, ticket_id, direction, source, return_path, "
-	    "from_name, from_addr, to_addrs, cc_addrs, date, message_id, subject, "
-	    "body, parsed, received_at, author FROM messages "
+	[S_MESSAGE_LIST] = "SELECT " STORE_MESSAGE_COLUMNS " FROM messages "
 	    "WHERE ticket_id = ?1 ORDER BY id",
-	[S_ATTACHMENT_LIST] = "SELECT name, type, size FROM attachments "
+	[S_ATTACHMENT_LIST] = "SELECT " STORE_ATTACHMENT_COLUMNS
+	    " FROM attachments "
 	    "WHERE message_id = ?1 ORDER BY id",
-	[S_EVENT_LIST] = "SELECT id, ticket_id, at, type, detail FROM events "
+	[S_EVENT_LIST] = "SELECT " STORE_EVENT_COLUMNS " FROM events "
 	    "WHERE ticket_id = ?1 ORDER BY id",
 	[S_OUTBOX_ADD] = "INSERT INTO outbox (ticket_id, kind, envelope_from, "
 	    "rcpt, message_id, data, status, attempts, created_at, "
@@ -209,10 +201,11 @@ static const char *stmt_sql[S_COUNT] = {
 	[S_OUTBOX_CLAIM] = "UPDATE outbox SET status = 'sending', "
 	    "claimed_by = ?3, claimed_at = ?1 WHERE id IN (SELECT id FROM outbox "
 	    "WHERE status = 'queued' AND next_attempt_at <= ?1 "
-	    "ORDER BY next_attempt_at, id LIMIT ?2) RETURNING " OUTBOX_COLUMNS,
+	    "ORDER BY next_attempt_at, id LIMIT ?2) RETURNING "
+	    STORE_OUTBOX_COLUMNS,
 	[S_OUTBOX_UNCLAIM] = "UPDATE outbox SET status = 'queued' "
 	    "WHERE status = 'sending' AND claimed_by IS NOT ?1 "
-	    "RETURNING " OUTBOX_COLUMNS,
+	    "RETURNING " STORE_OUTBOX_COLUMNS,
 	/* Deferred: queued again after a failed attempt. */
 	[S_OUTBOX_SUMMARY] = "SELECT "
 	    "total(status = 'queued' AND attempts = 0), "
@@ -226,8 +219,9 @@ static const char *stmt_sql[S_COUNT] = {
 	[S_OUTBOX_UPDATE] = "UPDATE outbox SET status = ?2, attempts = ?3, "
 	    "next_attempt_at = ?4, sent_at = ?5, last_error = ?6 WHERE id = ?1 "
 	    "AND status NOT IN ('failed', 'delayed')",
-	[S_OUTBOX_LIST] = "SELECT " OUTBOX_COLUMNS " FROM outbox ORDER BY id",
-	[S_OUTBOX_LIST_TICKET] = "SELECT " OUTBOX_COLUMNS " FROM outbox "
+	[S_OUTBOX_LIST] = "SELECT " STORE_OUTBOX_COLUMNS " FROM outbox "
+	    "ORDER BY id",
+	[S_OUTBOX_LIST_TICKET] = "SELECT " STORE_OUTBOX_COLUMNS " FROM outbox "
 	    "WHERE ticket_id = ?1 ORDER BY id",
 	[S_AUTOREPLY_COUNT_ADDRESS] = "SELECT count(*) FROM autoreplies "
 	    "WHERE address = ?1 AND at >= ?2",
@@ -251,18 +245,20 @@ static const char *stmt_sql[S_COUNT] = {
 	[S_AUTOREPLY_ADD] = "INSERT INTO autoreplies (address, ticket_id, at) "
 	    "VALUES (?1, ?2, ?3)",
 	[S_TICKET_ATTENTION] = "UPDATE tickets SET attention = 1 WHERE id = ?1",
-	[S_OUTBOX_BY_MSGID] = "SELECT " OUTBOX_COLUMNS " FROM outbox "
+	[S_OUTBOX_BY_MSGID] = "SELECT " STORE_OUTBOX_COLUMNS " FROM outbox "
 	    "WHERE message_id = ?1 ORDER BY id LIMIT 1",
-	[S_OUTBOX_GET] = "SELECT " OUTBOX_COLUMNS " FROM outbox WHERE id = ?1",
+	[S_OUTBOX_GET] = "SELECT " STORE_OUTBOX_COLUMNS " FROM outbox "
+	    "WHERE id = ?1",
 	/* A new lifetime, or the sender gives up on it at once. */
 	[S_OUTBOX_RETRY] = "UPDATE outbox SET status = 'queued', attempts = 0, "
 	    "created_at = ?2, next_attempt_at = ?2, last_error = NULL "
 	    "WHERE id = ?1 AND status IN ('queued', 'failed', 'cancelled') "
-	    "RETURNING " OUTBOX_COLUMNS,
+	    "RETURNING " STORE_OUTBOX_COLUMNS,
 	/* Only a row no sender holds: one being sent may yet be accepted. */
 	[S_OUTBOX_CANCEL] = "UPDATE outbox SET status = 'cancelled', "
 	    "last_error = 'cancelled by an admin' "
-	    "WHERE id = ?1 AND status = 'queued' RETURNING " OUTBOX_COLUMNS,
+	    "WHERE id = ?1 AND status = 'queued' RETURNING "
+	    STORE_OUTBOX_COLUMNS,
 	[S_OUTBOX_REPORT] = "UPDATE outbox SET status = ?2, last_error = ?3 "
 	    "WHERE id = ?1 AND (?2 = 'failed' OR status IN ('sent', 'delayed'))",
 	[S_BOUNCE_ADD] = "INSERT INTO bounces (address, ticket_id, at, status) "
@@ -278,8 +274,8 @@ static const char *stmt_sql[S_COUNT] = {
 	/* In the order they first wrote: by each author's first message. */
 	[S_NOTIFY_ADD] = "INSERT INTO notify_pending (ticket_id, kind, actor, "
 	    "text, message_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-	[S_NOTIFY_LIST] = "SELECT id, ticket_id, kind, actor, text, message_id, "
-	    "created_at FROM notify_pending ORDER BY id LIMIT ?1",
+	[S_NOTIFY_LIST] = "SELECT " STORE_NOTIFY_COLUMNS " FROM notify_pending "
+	    "ORDER BY id LIMIT ?1",
 	[S_NOTIFY_DELETE] = "DELETE FROM notify_pending WHERE id = ?1",
 	[S_TICKET_AUTHORS] = "SELECT author FROM messages WHERE ticket_id = ?1 "
 	    "AND author IS NOT NULL GROUP BY author ORDER BY min(id)",
@@ -289,11 +285,8 @@ static const char *stmt_sql[S_COUNT] = {
 	    "('new', 'open', 'pending') LIMIT " G_STRINGIFY(STORE_FACTS_OPEN_MAX)
 	    ")), NOT EXISTS (SELECT 1 FROM messages WHERE "
 	    "lower(from_addr) = lower(?1) AND direction = 'in')",
-	[S_SLA_GET] = "SELECT policy, first_response_at, first_response_wall, "
-	    "first_response_business, first_response_met, resolved_at, "
-	    "resolution_wall, resolution_business, resolution_met, reopens, "
-	    "agent_replies, paused_since, paused_wall, paused_business, "
-	    "waiting_since, reopened_at FROM sla_facts WHERE ticket_id = ?1",
+	[S_SLA_GET] = "SELECT " STORE_SLA_COLUMNS " FROM sla_facts "
+	    "WHERE ticket_id = ?1",
 	[S_SLA_PUT] = "INSERT OR REPLACE INTO sla_facts (ticket_id, policy, "
 	    "first_response_at, first_response_wall, first_response_business, "
 	    "first_response_met, resolved_at, resolution_wall, "
@@ -303,8 +296,8 @@ static const char *stmt_sql[S_COUNT] = {
 	    "?12, ?13, ?14, ?15, ?16, ?17)",
 	[S_SLA_WAIT_ADD] = "INSERT INTO sla_waits (ticket_id, since, "
 	    "answered_at, wall, business, met) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-	[S_SLA_WAIT_LIST] = "SELECT since, answered_at, wall, business, met "
-	    "FROM sla_waits WHERE ticket_id = ?1 ORDER BY since, id",
+	[S_SLA_WAIT_LIST] = "SELECT " STORE_SLA_WAIT_COLUMNS " FROM sla_waits "
+	    "WHERE ticket_id = ?1 ORDER BY since, id",
 	[S_TIMER_CLEAR_UNFIRED] = "DELETE FROM timers WHERE ticket_id = ?1 "
 	    "AND fired = 0",
 	/* A fired timer stays fired while its clock is the same one. */
@@ -313,7 +306,7 @@ static const char *stmt_sql[S_COUNT] = {
 	    "DO UPDATE SET due = excluded.due, basis = excluded.basis, "
 	    "fired = 0 WHERE timers.basis <> excluded.basis",
 	[S_TIMER_CLEAR] = "DELETE FROM timers WHERE ticket_id = ?1",
-	[S_TIMER_DUE] = "SELECT ticket_id, kind, due, basis FROM timers "
+	[S_TIMER_DUE] = "SELECT " STORE_TIMER_COLUMNS " FROM timers "
 	    "WHERE fired = 0 AND due <= ?1 ORDER BY due, ticket_id LIMIT ?2",
 	[S_TIMER_FIRED] = "UPDATE timers SET fired = 1 WHERE ticket_id = ?1 "
 	    "AND kind = ?2",
@@ -343,8 +336,8 @@ static const char *stmt_sql[S_COUNT] = {
 	    "w.answered_at < ?2 AND (?3 IS NULL OR t.queue = ?3)",
 	[S_REPORT_TAGS] = "SELECT g.ticket_id, g.tag FROM tags g JOIN tickets "
 	    "t ON t.id = g.ticket_id WHERE t.created_at < ?1",
-	[S_CSAT_GET] = "SELECT survey_at, survey_msgid, rating, comment, "
-	    "rated_at FROM csat WHERE ticket_id = ?1",
+	[S_CSAT_GET] = "SELECT " STORE_CSAT_COLUMNS " FROM csat "
+	    "WHERE ticket_id = ?1",
 	[S_CSAT_PUT] = "INSERT OR REPLACE INTO csat (ticket_id, survey_at, "
 	    "survey_msgid, rating, comment, rated_at) VALUES (?1, ?2, ?3, ?4, "
 	    "?5, ?6)",
@@ -611,13 +604,47 @@ bind_name(sqlite3_stmt *st, int i, const char *v)
 	bind_text(st, i, v != NULL && *v != '\0' ? v : NULL);
 }
 
-static char *
-column_text(sqlite3_stmt *st, int i)
-{
-	const unsigned char	*v = sqlite3_column_text(st, i);
+/* A result row of q, for the shared mappers (store-backend.h). */
+struct sqlite_row {
+	struct store_row	 row;		/* must be first */
+	sqlite3_stmt		*q;
+};
 
-	return v == NULL ? NULL : g_strdup((const char *)v);
+#define SQLITE_Q(r)	(((const struct sqlite_row *)(r))->q)
+
+static gint64
+sqlite_row_int64(const struct store_row *r, int col)
+{
+	return sqlite3_column_int64(SQLITE_Q(r), col);
 }
+
+static double
+sqlite_row_real(const struct store_row *r, int col)
+{
+	return sqlite3_column_double(SQLITE_Q(r), col);
+}
+
+static const char *
+sqlite_row_text(const struct store_row *r, int col)
+{
+	return (const char *)sqlite3_column_text(SQLITE_Q(r), col);
+}
+
+static const void *
+sqlite_row_blob(const struct store_row *r, int col, gsize *len)
+{
+	const void	*v = sqlite3_column_blob(SQLITE_Q(r), col);
+
+	*len = sqlite3_column_bytes(SQLITE_Q(r), col);
+	return v;
+}
+
+static const struct store_row_ops sqlite_row_ops = {
+	.int64 = sqlite_row_int64,
+	.real = sqlite_row_real,
+	.text = sqlite_row_text,
+	.blob = sqlite_row_blob,
+};
 
 /* Run a statement that returns no rows. */
 static int
@@ -632,38 +659,6 @@ sqlite_done(struct store_sqlite *s, sqlite3_stmt *st, const char *what,
 		return -1;
 	}
 	return 0;
-}
-
-/* The lookup result of a stepped statement: 1 found, 0 not, -1 error. */
-static int
-sqlite_found(struct store_sqlite *s, int rc, const char *what, char **cause)
-{
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	*cause = sqlite_cause(s, what);
-	return -1;
-}
-
-/* Run a lookup whose first column is an integer: 1 found, 0 not, -1 error. */
-static int
-sqlite_lookup_int(struct store_sqlite *s, sqlite3_stmt *st, const char *what,
-    gint64 *out, char **cause)
-{
-	int	 rc = sqlite3_step(st);
-
-	if (rc == SQLITE_ROW) {
-		if (out != NULL)
-			*out = sqlite3_column_int64(st, 0);
-		sqlite3_reset(st);
-		return 1;
-	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
-		return 0;
-	*cause = sqlite_cause(s, what);
-	return -1;
 }
 
 static int
@@ -966,16 +961,19 @@ sqlite_rollback_savepoint(struct store *st)
 	}
 }
 
-/* Step a lookup of one row, handed to fill: 1 found, 0 not, -1 error. */
+/*
+ * The one found / not found / error step: step a lookup of one row,
+ * handed to fill (store-backend.h): 1 found, 0 not, -1 error.
+ */
 static int
 sqlite_lookup_row(struct store_sqlite *s, sqlite3_stmt *q, const char *what,
-    void (*fill)(struct store_sqlite *, sqlite3_stmt *, gpointer), gpointer out,
-    char **cause)
+    store_row_fill fill, gpointer out, char **cause)
 {
-	int	 rc = sqlite3_step(q);
+	struct sqlite_row	 row = { { &sqlite_row_ops }, q };
+	int			 rc = sqlite3_step(q);
 
 	if (rc == SQLITE_ROW)
-		fill(s, q, out);
+		fill(&row.row, out);
 	sqlite3_reset(q);
 	if (rc == SQLITE_ROW)
 		return 1;
@@ -985,16 +983,43 @@ sqlite_lookup_row(struct store_sqlite *s, sqlite3_stmt *q, const char *what,
 	return -1;
 }
 
+/* A lookup of an aggregate, which always has its row: 0, or -1. */
+static int
+sqlite_lookup_agg(struct store_sqlite *s, sqlite3_stmt *q, const char *what,
+    store_row_fill fill, gpointer out, char **cause)
+{
+	int	 found = sqlite_lookup_row(s, q, what, fill, out, cause);
+
+	if (found == 0)
+		*cause = g_strdup_printf("sqlite %s: %s: no row", s->path,
+		    what);
+	return found == 1 ? 0 : -1;
+}
+
+/* Run a lookup whose first column is an integer: 1 found, 0 not, -1 error. */
+static int
+sqlite_lookup_int(struct store_sqlite *s, sqlite3_stmt *q, const char *what,
+    gint64 *out, char **cause)
+{
+	gint64	 v;
+	int	 found;
+
+	found = sqlite_lookup_row(s, q, what, store_fill_int, &v, cause);
+	if (found == 1 && out != NULL)
+		*out = v;
+	return found;
+}
+
 /* Step q to the end, handing each row to each: 0, or -1 and *cause. */
 static int
 sqlite_each(struct store_sqlite *s, sqlite3_stmt *q, const char *what,
-    void (*each)(struct store_sqlite *, sqlite3_stmt *, gpointer), gpointer arg,
-    char **cause)
+    store_row_fill each, gpointer arg, char **cause)
 {
-	int	 rc;
+	struct sqlite_row	 row = { { &sqlite_row_ops }, q };
+	int			 rc;
 
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-		each(s, q, arg);
+		each(&row.row, arg);
 	sqlite3_reset(q);
 	if (rc != SQLITE_DONE) {
 		*cause = sqlite_cause(s, what);
@@ -1003,32 +1028,18 @@ sqlite_each(struct store_sqlite *s, sqlite3_stmt *q, const char *what,
 	return 0;
 }
 
-struct sqlite_rows {
-	gpointer	(*row)(struct store_sqlite *, sqlite3_stmt *);
-	GPtrArray	*a;
-};
-
-static void
-sqlite_collect_add(struct store_sqlite *s, sqlite3_stmt *q, gpointer arg)
-{
-	struct sqlite_rows	*rows = arg;
-
-	g_ptr_array_add(rows->a, rows->row(s, q));
-}
-
 /*
  * Step a lookup of one row, made into an object by row (the mapper
  * sqlite_collect takes): 1 and *out, 0, or -1.
  */
 static int
 sqlite_lookup_one(struct store_sqlite *s, sqlite3_stmt *q, const char *what,
-    gpointer (*row)(struct store_sqlite *, sqlite3_stmt *), gpointer *out,
-    char **cause)
+    store_row_new row, gpointer *out, char **cause)
 {
-	struct sqlite_rows	 rows = { row, g_ptr_array_new() };
+	struct store_rows	 rows = { row, g_ptr_array_new() };
 	int			 found;
 
-	found = sqlite_lookup_row(s, q, what, sqlite_collect_add, &rows, cause);
+	found = sqlite_lookup_row(s, q, what, store_rows_add, &rows, cause);
 	if (found == 1)
 		*out = g_ptr_array_index(rows.a, 0);
 	g_ptr_array_free(rows.a, TRUE);
@@ -1038,13 +1049,13 @@ sqlite_lookup_one(struct store_sqlite *s, sqlite3_stmt *q, const char *what,
 /* Step q to the end, turning each row into an element of *out. */
 static int
 sqlite_collect(struct store_sqlite *s, sqlite3_stmt *q, const char *what,
-    gpointer (*row)(struct store_sqlite *, sqlite3_stmt *),
-    GDestroyNotify free_func, GPtrArray **out, char **cause)
+    store_row_new row, GDestroyNotify free_func, GPtrArray **out,
+    char **cause)
 {
-	struct sqlite_rows	 rows = { row, NULL };
+	struct store_rows	 rows = { row, NULL };
 
 	rows.a = g_ptr_array_new_with_free_func(free_func);
-	if (sqlite_each(s, q, what, sqlite_collect_add, &rows, cause) != 0) {
+	if (sqlite_each(s, q, what, store_rows_add, &rows, cause) != 0) {
 		g_ptr_array_free(rows.a, TRUE);
 		return -1;
 	}
@@ -1055,28 +1066,13 @@ sqlite_collect(struct store_sqlite *s, sqlite3_stmt *q, const char *what,
 /* The rows a cached statement with one integer parameter (?1) selects. */
 static int
 sqlite_rows_by(struct store_sqlite *s, enum stmt which, const char *what,
-    gint64 v, gpointer (*row)(struct store_sqlite *, sqlite3_stmt *),
-    GDestroyNotify free_func, GPtrArray **out, char **cause)
+    gint64 v, store_row_new row, GDestroyNotify free_func, GPtrArray **out,
+    char **cause)
 {
 	sqlite3_stmt	*q = sqlite_stmt(s, which);
 
 	sqlite3_bind_int64(q, 1, v);
 	return sqlite_collect(s, q, what, row, free_func, out, cause);
-}
-
-/* A row whose first column is text, as a new string. */
-static gpointer
-sqlite_text_row(struct store_sqlite *s, sqlite3_stmt *q)
-{
-	return column_text(q, 0);
-}
-
-static void
-sqlite_id_add(struct store_sqlite *s, sqlite3_stmt *q, gpointer arg)
-{
-	gint64	 id = sqlite3_column_int64(q, 0);
-
-	g_array_append_val((GArray *)arg, id);
 }
 
 /* Step q to the end, its first column into *out (gint64). */
@@ -1086,7 +1082,7 @@ sqlite_collect_ids(struct store_sqlite *s, sqlite3_stmt *q, const char *what,
 {
 	GArray	*a = g_array_new(FALSE, FALSE, sizeof(gint64));
 
-	if (sqlite_each(s, q, what, sqlite_id_add, a, cause) != 0) {
+	if (sqlite_each(s, q, what, store_fill_id_add, a, cause) != 0) {
 		g_array_free(a, TRUE);
 		return -1;
 	}
@@ -1115,19 +1111,12 @@ sqlite_changed(struct store_sqlite *s, sqlite3_stmt *q, const char *what,
 	return sqlite3_changes(s->db) > 0;
 }
 
-static void
-sqlite_blob_fill(struct store_sqlite *s, sqlite3_stmt *q, gpointer out)
-{
-	*(GBytes **)out = g_bytes_new(sqlite3_column_blob(q, 0),
-	    sqlite3_column_bytes(q, 0));
-}
-
 /* Step a lookup whose first column is a blob: 1 and *value, 0, -1. */
 static int
 sqlite_lookup_blob(struct store_sqlite *s, sqlite3_stmt *q, const char *what,
     GBytes **value, char **cause)
 {
-	return sqlite_lookup_row(s, q, what, sqlite_blob_fill, value, cause);
+	return sqlite_lookup_row(s, q, what, store_fill_blob, value, cause);
 }
 
 static int
@@ -1171,15 +1160,17 @@ sqlite_message_find(struct store *st, const char *key, gint64 *message,
 {
 	struct store_sqlite	*s = (struct store_sqlite *)st;
 	sqlite3_stmt		*q = sqlite_stmt(s, S_MESSAGE_FIND);
+	gint64			 v[2];
 	int			 found;
 
 	bind_text(q, 1, key);
-	if ((found = sqlite3_step(q)) == SQLITE_ROW) {
-		*message = sqlite3_column_int64(q, 0);
-		*ticket = sqlite3_column_int64(q, 1);
+	found = sqlite_lookup_row(s, q, "message_find", store_fill_int2, v,
+	    cause);
+	if (found == 1) {
+		*message = v[0];
+		*ticket = v[1];
 	}
-	sqlite3_reset(q);
-	return sqlite_found(s, found, "message_find", cause);
+	return found;
 }
 
 static int
@@ -1386,44 +1377,22 @@ sqlite_ticket_tags(struct store_sqlite *s, struct store_ticket *t,
 	GPtrArray	*tags;
 
 	if (sqlite_rows_by(s, S_TICKET_TAGS, "ticket_tags", t->id,
-	    sqlite_text_row, g_free, &tags, cause) != 0)
+	    store_row_text, g_free, &tags, cause) != 0)
 		return -1;
 	g_ptr_array_add(tags, NULL);
 	t->tags = (char **)g_ptr_array_free(tags, FALSE);
 	return 0;
 }
 
-/* A row of TICKET_COLUMNS; tags are read separately. */
-static gpointer
-sqlite_ticket_row(struct store_sqlite *s, sqlite3_stmt *q)
-{
-	struct store_ticket	*t = g_new0(struct store_ticket, 1);
-
-	t->id = sqlite3_column_int64(q, 0);
-	t->subject = column_text(q, 1);
-	t->requester_name = column_text(q, 2);
-	t->requester_addr = column_text(q, 3);
-	t->status = column_text(q, 4);
-	t->queue = column_text(q, 5);
-	t->priority = column_text(q, 6);
-	t->created_at = sqlite3_column_int64(q, 7);
-	t->updated_at = sqlite3_column_int64(q, 8);
-	t->attention = sqlite3_column_int(q, 9);
-	t->messages = sqlite3_column_int(q, 10);
-	t->assignee = column_text(q, 11);
-	t->status_at = sqlite3_column_int64(q, 12);
-	return t;
-}
-
 /*
- * The tickets q selects (TICKET_COLUMNS), with their tags: for every
+ * The tickets q selects (STORE_TICKET_COLUMNS), with their tags: for every
  * op that returns a list of tickets.
  */
 static int
 sqlite_tickets_collect(struct store_sqlite *s, sqlite3_stmt *q,
     const char *what, GPtrArray **out, char **cause)
 {
-	if (sqlite_collect(s, q, what, sqlite_ticket_row,
+	if (sqlite_collect(s, q, what, store_row_ticket,
 	    (GDestroyNotify)store_ticket_free, out, cause) != 0)
 		return -1;
 	/* Tags are read after the list statement is done with. */
@@ -1437,18 +1406,6 @@ sqlite_tickets_collect(struct store_sqlite *s, sqlite3_stmt *q,
 	return 0;
 }
 
-static gpointer
-sqlite_referrer_row(struct store_sqlite *s, sqlite3_stmt *q)
-{
-	struct store_referrer	*r = g_new0(struct store_referrer, 1);
-
-	r->message_id = sqlite3_column_int64(q, 0);
-	r->ticket_id = sqlite3_column_int64(q, 1);
-	r->from_addr = column_text(q, 2);
-	r->msgid = column_text(q, 3);
-	return r;
-}
-
 static int
 sqlite_msgid_referrers(struct store *st, const char *msgid, GPtrArray **out,
     char **cause)
@@ -1457,7 +1414,7 @@ sqlite_msgid_referrers(struct store *st, const char *msgid, GPtrArray **out,
 	sqlite3_stmt		*q = sqlite_stmt(s, S_MSGID_REFERRERS);
 
 	bind_text(q, 1, msgid);
-	return sqlite_collect(s, q, "msgid_referrers", sqlite_referrer_row,
+	return sqlite_collect(s, q, "msgid_referrers", store_row_referrer,
 	    (GDestroyNotify)store_referrer_free, out, cause);
 }
 
@@ -1491,7 +1448,7 @@ sqlite_ticket_get(struct store *st, gint64 id, struct store_ticket **out,
 	int			 found;
 
 	sqlite3_bind_int64(q, 1, id);
-	found = sqlite_lookup_one(s, q, "ticket_get", sqlite_ticket_row,
+	found = sqlite_lookup_one(s, q, "ticket_get", store_row_ticket,
 	    (gpointer *)out, cause);
 	if (found == 1 && sqlite_ticket_tags(s, *out, cause) != 0) {
 		store_ticket_free(*out);
@@ -1499,51 +1456,6 @@ sqlite_ticket_get(struct store *st, gint64 id, struct store_ticket **out,
 		return -1;
 	}
 	return found;
-}
-
-static gpointer
-sqlite_message_row(struct store_sqlite *s, sqlite3_stmt *q)
-{
-	struct store_message	*m = g_new0(struct store_message, 1);
-
-	m->id = sqlite3_column_int64(q, 0);
-	m->ticket_id = sqlite3_column_int64(q, 1);
-	m->direction = column_text(q, 2);
-	m->source = column_text(q, 3);
-	m->return_path = column_text(q, 4);
-	m->from_name = column_text(q, 5);
-	m->from_addr = column_text(q, 6);
-	m->to = column_text(q, 7);
-	m->cc = column_text(q, 8);
-	m->date = column_text(q, 9);
-	m->message_id = column_text(q, 10);
-	m->subject = column_text(q, 11);
-	m->body = column_text(q, 12);
-	m->parsed = sqlite3_column_int(q, 13);
-	m->received_at = sqlite3_column_int64(q, 14);
-	m->author = column_text(q, 15);
-	return m;
-}
-
-static gpointer
-sqlite_attachment_row(struct store_sqlite *s, sqlite3_stmt *q)
-{
-	struct store_attachment	*a = g_new0(struct store_attachment, 1);
-
-	a->name = column_text(q, 0);
-	a->type = column_text(q, 1);
-	a->size = sqlite3_column_int64(q, 2);
-	return a;
-}
-
-static gpointer
-sqlite_delivery_row(struct store_sqlite *s, sqlite3_stmt *q)
-{
-	struct store_delivery	*d = g_new0(struct store_delivery, 1);
-
-	d->queue = column_text(q, 0);
-	d->address = column_text(q, 1);
-	return d;
 }
 
 static int
@@ -1554,7 +1466,7 @@ sqlite_message_list(struct store *st, gint64 ticket, GPtrArray **out,
 	sqlite3_stmt		*q = sqlite_stmt(s, S_MESSAGE_LIST);
 
 	sqlite3_bind_int64(q, 1, ticket);
-	if (sqlite_collect(s, q, "message_list", sqlite_message_row,
+	if (sqlite_collect(s, q, "message_list", store_row_message,
 	    (GDestroyNotify)store_message_free, out, cause) != 0)
 		return -1;
 	for (guint i = 0; i < (*out)->len; i++) {
@@ -1563,11 +1475,11 @@ sqlite_message_list(struct store *st, gint64 ticket, GPtrArray **out,
 		q = sqlite_stmt(s, S_ATTACHMENT_LIST);
 		sqlite3_bind_int64(q, 1, m->id);
 		if (sqlite_collect(s, q, "attachment_list",
-		    sqlite_attachment_row, NULL, &m->attachments, cause) != 0)
+		    store_row_attachment, NULL, &m->attachments, cause) != 0)
 			goto fail;
 		q = sqlite_stmt(s, S_DELIVERY_LIST);
 		sqlite3_bind_int64(q, 1, m->id);
-		if (sqlite_collect(s, q, "delivery_list", sqlite_delivery_row,
+		if (sqlite_collect(s, q, "delivery_list", store_row_delivery,
 		    NULL, &m->deliveries, cause) != 0)
 			goto fail;
 	}
@@ -1577,25 +1489,12 @@ fail:
 	return -1;
 }
 
-static gpointer
-sqlite_event_row(struct store_sqlite *s, sqlite3_stmt *q)
-{
-	struct store_event	*e = g_new0(struct store_event, 1);
-
-	e->id = sqlite3_column_int64(q, 0);
-	e->ticket_id = sqlite3_column_int64(q, 1);
-	e->at = sqlite3_column_int64(q, 2);
-	e->type = column_text(q, 3);
-	e->detail = column_text(q, 4);
-	return e;
-}
-
 static int
 sqlite_event_list(struct store *st, gint64 ticket, GPtrArray **out,
     char **cause)
 {
 	return sqlite_rows_by((struct store_sqlite *)st, S_EVENT_LIST,
-	    "event_list", ticket, sqlite_event_row,
+	    "event_list", ticket, store_row_event,
 	    (GDestroyNotify)store_event_free, out, cause);
 }
 
@@ -1621,30 +1520,6 @@ sqlite_outbox_add(struct store *st, struct store_outbox *o, char **cause)
 	return 0;
 }
 
-static gpointer
-sqlite_outbox_row(struct store_sqlite *s, sqlite3_stmt *q)
-{
-	struct store_outbox	*o = g_new0(struct store_outbox, 1);
-
-	o->id = sqlite3_column_int64(q, 0);
-	o->ticket_id = sqlite3_column_int64(q, 1);
-	o->kind = column_text(q, 2);
-	o->envelope_from = column_text(q, 3);
-	o->rcpt = column_text(q, 4);
-	o->message_id = column_text(q, 5);
-	o->data = g_bytes_new(sqlite3_column_blob(q, 6),
-	    sqlite3_column_bytes(q, 6));
-	o->status = column_text(q, 7);
-	o->attempts = sqlite3_column_int(q, 8);
-	o->created_at = sqlite3_column_int64(q, 9);
-	o->next_attempt_at = sqlite3_column_int64(q, 10);
-	o->sent_at = sqlite3_column_int64(q, 11);
-	o->last_error = column_text(q, 12);
-	o->claimed_by = column_text(q, 13);
-	o->claimed_at = sqlite3_column_int64(q, 14);
-	return o;
-}
-
 static gint
 sqlite_outbox_order(gconstpointer a, gconstpointer b)
 {
@@ -1661,7 +1536,7 @@ static int
 sqlite_outbox_returning(struct store_sqlite *s, sqlite3_stmt *q,
     const char *what, GPtrArray **out, char **cause)
 {
-	if (sqlite_collect(s, q, what, sqlite_outbox_row,
+	if (sqlite_collect(s, q, what, store_row_outbox,
 	    (GDestroyNotify)store_outbox_free, out, cause) != 0)
 		return -1;
 	/* RETURNING promises no order. */
@@ -1731,7 +1606,7 @@ sqlite_outbox_list(struct store *st, gint64 ticket, GPtrArray **out,
 		sqlite3_bind_int64(q, 1, ticket);
 	} else
 		q = sqlite_stmt(s, S_OUTBOX_LIST);
-	return sqlite_collect(s, q, "outbox_list", sqlite_outbox_row,
+	return sqlite_collect(s, q, "outbox_list", store_row_outbox,
 	    (GDestroyNotify)store_outbox_free, out, cause);
 }
 
@@ -1741,22 +1616,10 @@ sqlite_outbox_summary(struct store *st, gint64 since,
 {
 	struct store_sqlite	*s = (struct store_sqlite *)st;
 	sqlite3_stmt		*q = sqlite_stmt(s, S_OUTBOX_SUMMARY);
-	int			 rc;
 
 	sqlite3_bind_int64(q, 1, since);
-	if ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		sum->queued = sqlite3_column_int64(q, 0);
-		sum->deferred = sqlite3_column_int64(q, 1);
-		sum->sending = sqlite3_column_int64(q, 2);
-		sum->failed = sqlite3_column_int64(q, 3);
-		sum->failed_since = sqlite3_column_int64(q, 4);
-		sum->oldest_unsent = sqlite3_column_int64(q, 5);
-	}
-	sqlite3_reset(q);
-	if (rc == SQLITE_ROW)
-		return 0;
-	*cause = sqlite_cause(s, "outbox_summary");
-	return -1;
+	return sqlite_lookup_agg(s, q, "outbox_summary",
+	    store_fill_outbox_summary, sum, cause);
 }
 
 static int
@@ -1821,7 +1684,7 @@ sqlite_outbox_by_msgid(struct store *st, const char *msgid,
 	sqlite3_stmt		*q = sqlite_stmt(s, S_OUTBOX_BY_MSGID);
 
 	bind_text(q, 1, msgid);
-	return sqlite_lookup_one(s, q, "outbox_by_msgid", sqlite_outbox_row,
+	return sqlite_lookup_one(s, q, "outbox_by_msgid", store_row_outbox,
 	    (gpointer *)out, cause);
 }
 
@@ -1833,7 +1696,7 @@ sqlite_outbox_get(struct store *st, gint64 id, struct store_outbox **out,
 	sqlite3_stmt		*q = sqlite_stmt(s, S_OUTBOX_GET);
 
 	sqlite3_bind_int64(q, 1, id);
-	return sqlite_lookup_one(s, q, "outbox_get", sqlite_outbox_row,
+	return sqlite_lookup_one(s, q, "outbox_get", store_row_outbox,
 	    (gpointer *)out, cause);
 }
 
@@ -1848,7 +1711,7 @@ sqlite_outbox_admin(struct store *st, gint64 id, int cancel, gint64 now,
 	sqlite3_bind_int64(q, 1, id);
 	sqlite3_bind_int64(q, 2, now);
 	return sqlite_lookup_one(s, q, cancel ? "outbox_cancel" :
-	    "outbox_retry", sqlite_outbox_row, (gpointer *)out, cause);
+	    "outbox_retry", store_row_outbox, (gpointer *)out, cause);
 }
 
 static int
@@ -1878,31 +1741,17 @@ sqlite_bounce_add(struct store *st, const char *address, gint64 ticket,
 	return sqlite_done(s, q, "bounce_add", cause);
 }
 
-struct sqlite_bounce {
-	gint64	*at;
-	char	**status;
-};
-
-static void
-sqlite_bounce_fill(struct store_sqlite *s, sqlite3_stmt *q, gpointer out)
-{
-	struct sqlite_bounce	*b = out;
-
-	*b->at = sqlite3_column_int64(q, 0);
-	*b->status = column_text(q, 1);
-}
-
 static int
 sqlite_bounce_since(struct store *st, const char *address, gint64 since,
     gint64 *at, char **status, char **cause)
 {
 	struct store_sqlite	*s = (struct store_sqlite *)st;
 	sqlite3_stmt		*q = sqlite_stmt(s, S_BOUNCE_SINCE);
-	struct sqlite_bounce	 b = { at, status };
+	struct store_bounce_out	 b = { at, status };
 
 	bind_text(q, 1, address);
 	sqlite3_bind_int64(q, 2, since);
-	return sqlite_lookup_row(s, q, "bounce_since", sqlite_bounce_fill, &b,
+	return sqlite_lookup_row(s, q, "bounce_since", store_fill_bounce, &b,
 	    cause);
 }
 
@@ -1912,22 +1761,18 @@ sqlite_imap_state_get(struct store *st, const char *account,
 {
 	struct store_sqlite	*s = (struct store_sqlite *)st;
 	sqlite3_stmt		*q = sqlite_stmt(s, S_IMAP_STATE_GET);
-	int			 rc;
+	gint64			 v[2];
+	int			 found;
 
 	bind_text(q, 1, account);
 	bind_text(q, 2, mailbox);
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
-		*uidvalidity = sqlite3_column_int64(q, 0);
-		*last_uid = sqlite3_column_int64(q, 1);
+	found = sqlite_lookup_row(s, q, "imap_state_get", store_fill_int2, v,
+	    cause);
+	if (found == 1) {
+		*uidvalidity = v[0];
+		*last_uid = v[1];
 	}
-	sqlite3_reset(q);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	*cause = sqlite_cause(s, "imap_state_get");
-	return -1;
+	return found;
 }
 
 static int
@@ -2121,7 +1966,7 @@ query_order(struct sqlite_query *qb, const struct store_filter *f)
 static void
 query_filter(struct sqlite_query *qb, const struct store_filter *f)
 {
-	g_string_append(qb->sql, "SELECT " TICKET_COLUMNS " FROM tickets t "
+	g_string_append(qb->sql, "SELECT " STORE_TICKET_COLUMNS " FROM tickets t "
 	    "WHERE 1");
 	if (f->statuses != NULL)
 		query_statuses(qb, f->statuses);
@@ -2201,9 +2046,6 @@ sqlite_ticket_find(struct store *st, const struct store_filter *f,
 	return rc;
 }
 
-#define HIT_COLUMNS "m.id, m.ticket_id, t.status, t.queue, m.subject, " \
-	"m.from_name, m.from_addr, m.date, m.received_at, m.body"
-
 /*
  * ticketd_scan(terms, subject, body, addresses) of a message: its rank
  * (search_rank()) if it holds every term, else NULL. The terms are one
@@ -2237,7 +2079,7 @@ sqlite_expand(struct store_sqlite *s, const char *term, char ***out,
 
 	bind_text(q, 1, term);
 	sqlite3_bind_int(q, 2, SEARCH_EXPAND_MAX + 1);
-	if (sqlite_collect(s, q, "fts_terms", sqlite_text_row, g_free, &terms,
+	if (sqlite_collect(s, q, "fts_terms", store_row_text, g_free, &terms,
 	    cause) != 0)
 		return -1;
 	rc = terms->len <= SEARCH_EXPAND_MAX;
@@ -2254,6 +2096,9 @@ sqlite_expansions_free(char ***expand, guint n)
 	g_free(expand);
 }
 
+static int	 sqlite_search_backlog(struct store *, gint64 *, gint64 *,
+		    char **);
+
 static int
 sqlite_plan(struct store_sqlite *s, char *const *terms, struct sqlite_plan *p,
     char **cause)
@@ -2261,14 +2106,9 @@ sqlite_plan(struct store_sqlite *s, char *const *terms, struct sqlite_plan *p,
 	guint		 n = g_strv_length((char **)terms);
 	char		***expand = g_new0(char **, n);
 	GPtrArray	*rest = g_ptr_array_new();
-	sqlite3_stmt	*q = sqlite_stmt(s, S_SEARCH_STATE);
-	int		 rc = 0;
+	int		 rc;
 
-	if (sqlite3_step(q) != SQLITE_ROW)
-		rc = -1, *cause = sqlite_cause(s, "search_state");
-	p->mark = sqlite3_column_int64(q, 0);
-	p->last = sqlite3_column_int64(q, 1);
-	sqlite3_reset(q);
+	rc = sqlite_search_backlog(&s->store, &p->mark, &p->last, cause);
 	for (guint i = 0; i < n && rc == 0; i++) {
 		if (search_expandable(terms[i]))
 			rc = sqlite_expand(s, terms[i], &expand[i], cause);
@@ -2309,7 +2149,7 @@ static void
 query_search_index(struct sqlite_query *qb, const struct store_search *q,
     const struct sqlite_plan *p)
 {
-	query_add(qb, "SELECT " HIT_COLUMNS ", r.rank AS rank FROM (SELECT "
+	query_add(qb, "SELECT " STORE_HIT_COLUMNS ", r.rank AS rank FROM (SELECT "
 	    "messages_fts.rowid AS id, ticketd_rank(messages_fts, ?)",
 	    p->phrases->str, 0);
 	if (p->rest != NULL)
@@ -2336,7 +2176,7 @@ static void
 query_search_scan(struct sqlite_query *qb, const struct store_search *q,
     const struct sqlite_plan *p, gint64 after, guint n)
 {
-	query_add(qb, "SELECT " HIT_COLUMNS ", s.rank AS rank FROM (SELECT "
+	query_add(qb, "SELECT " STORE_HIT_COLUMNS ", s.rank AS rank FROM (SELECT "
 	    "m.id AS id, " SCAN_RANK, p->all, 0);
 	query_add(qb, " AS rank FROM messages m JOIN tickets t ON t.id = "
 	    "m.ticket_id WHERE m.id > ?", NULL, after);
@@ -2368,25 +2208,6 @@ query_search(struct sqlite_query *qb, const struct store_search *q,
 	query_add(qb, " ORDER BY rank, 1 DESC LIMIT ?", NULL, q->limit);
 }
 
-static gpointer
-sqlite_hit_row(struct store_sqlite *s, sqlite3_stmt *q)
-{
-	struct store_hit	*h = g_new0(struct store_hit, 1);
-
-	h->message_id = sqlite3_column_int64(q, 0);
-	h->ticket_id = sqlite3_column_int64(q, 1);
-	h->status = column_text(q, 2);
-	h->queue = column_text(q, 3);
-	h->subject = column_text(q, 4);
-	h->from_name = column_text(q, 5);
-	h->from_addr = column_text(q, 6);
-	h->date = column_text(q, 7);
-	h->received_at = sqlite3_column_int64(q, 8);
-	h->body = column_text(q, 9);
-	h->rank = sqlite3_column_double(q, 10);
-	return h;
-}
-
 /* Built per call, as ticket_find's: the terms decide its shape. */
 static int
 sqlite_search(struct store *st, const struct store_search *sq,
@@ -2403,7 +2224,7 @@ sqlite_search(struct store *st, const struct store_search *sq,
 	if (sqlite_plan(s, sq->terms, &p, cause) == 0) {
 		query_search(&qb, sq, &p);
 		if ((q = query_prepare(s, &qb, "search", cause)) != NULL) {
-			rc = sqlite_collect(s, q, "search", sqlite_hit_row,
+			rc = sqlite_collect(s, q, "search", store_row_hit,
 			    (GDestroyNotify)store_hit_free, out, cause);
 			sqlite3_finalize(q);
 		}
@@ -2422,18 +2243,13 @@ sqlite_search_backlog(struct store *st, gint64 *mark, gint64 *last,
     char **cause)
 {
 	struct store_sqlite	*s = (struct store_sqlite *)st;
-	sqlite3_stmt		*q = sqlite_stmt(s, S_SEARCH_STATE);
-	int			 rc = sqlite3_step(q);
+	gint64			 v[2];
 
-	if (rc == SQLITE_ROW) {
-		*mark = sqlite3_column_int64(q, 0);
-		*last = sqlite3_column_int64(q, 1);
-	}
-	sqlite3_reset(q);
-	if (rc != SQLITE_ROW) {
-		*cause = sqlite_cause(s, "search_state");
+	if (sqlite_lookup_agg(s, sqlite_stmt(s, S_SEARCH_STATE), "search_state",
+	    store_fill_int2, v, cause) != 0)
 		return -1;
-	}
+	*mark = v[0];
+	*last = v[1];
 	return 0;
 }
 
@@ -2545,7 +2361,7 @@ sqlite_participant_list(struct store *st, gint64 ticket, GPtrArray **out,
     char **cause)
 {
 	return sqlite_rows_by((struct store_sqlite *)st, S_PARTICIPANT_LIST,
-	    "participant_list", ticket, sqlite_text_row, g_free, out, cause);
+	    "participant_list", ticket, store_row_text, g_free, out, cause);
 }
 
 static int
@@ -2553,21 +2369,7 @@ sqlite_ticket_authors(struct store *st, gint64 ticket, GPtrArray **names,
     char **cause)
 {
 	return sqlite_rows_by((struct store_sqlite *)st, S_TICKET_AUTHORS,
-	    "ticket_authors", ticket, sqlite_text_row, g_free, names, cause);
-}
-
-struct sqlite_facts {
-	guint	*open;
-	int	*first;
-};
-
-static void
-sqlite_facts_fill(struct store_sqlite *s, sqlite3_stmt *q, gpointer arg)
-{
-	struct sqlite_facts	*f = arg;
-
-	*f->open = (guint)sqlite3_column_int64(q, 0);
-	*f->first = sqlite3_column_int(q, 1);
+	    "ticket_authors", ticket, store_row_text, g_free, names, cause);
 }
 
 static int
@@ -2576,35 +2378,12 @@ sqlite_requester_facts(struct store *st, const char *address, guint *open,
 {
 	struct store_sqlite	*s = (struct store_sqlite *)st;
 	sqlite3_stmt		*q = sqlite_stmt(s, S_REQUESTER_FACTS);
-	struct sqlite_facts	 f = { open, first };
+	struct store_facts_out	 f = { open, first };
 
 	bind_text(q, 1, address);
 	/* An aggregate: there is always a row. */
-	return sqlite_lookup_row(s, q, "requester_facts", sqlite_facts_fill, &f,
+	return sqlite_lookup_row(s, q, "requester_facts", store_fill_facts, &f,
 	    cause) == 1 ? 0 : -1;
-}
-
-static void
-sqlite_sla_fill(struct store_sqlite *s, sqlite3_stmt *q, gpointer arg)
-{
-	struct store_sla	*o = arg;
-
-	o->policy = column_text(q, 0);
-	o->first_response_at = sqlite3_column_int64(q, 1);
-	o->first_response_wall = sqlite3_column_int64(q, 2);
-	o->first_response_business = sqlite3_column_int64(q, 3);
-	o->first_response_met = sqlite3_column_int(q, 4);
-	o->resolved_at = sqlite3_column_int64(q, 5);
-	o->resolution_wall = sqlite3_column_int64(q, 6);
-	o->resolution_business = sqlite3_column_int64(q, 7);
-	o->resolution_met = sqlite3_column_int(q, 8);
-	o->reopens = sqlite3_column_int(q, 9);
-	o->agent_replies = sqlite3_column_int(q, 10);
-	o->paused_since = sqlite3_column_int64(q, 11);
-	o->paused_wall = sqlite3_column_int64(q, 12);
-	o->paused_business = sqlite3_column_int64(q, 13);
-	o->waiting_since = sqlite3_column_int64(q, 14);
-	o->reopened_at = sqlite3_column_int64(q, 15);
 }
 
 static int
@@ -2617,7 +2396,7 @@ sqlite_sla_get(struct store *st, gint64 ticket, struct store_sla *out,
 	memset(out, 0, sizeof(*out));
 	out->first_response_met = out->resolution_met = -1;
 	sqlite3_bind_int64(q, 1, ticket);
-	return sqlite_lookup_row(s, q, "sla_get", sqlite_sla_fill, out, cause);
+	return sqlite_lookup_row(s, q, "sla_get", store_fill_sla, out, cause);
 }
 
 static int
@@ -2665,23 +2444,12 @@ sqlite_sla_wait_list(struct store *st, gint64 ticket, GArray **out,
 {
 	struct store_sqlite	*s = (struct store_sqlite *)st;
 	sqlite3_stmt		*q = sqlite_stmt(s, S_SLA_WAIT_LIST);
-	struct store_sla_wait	 w;
-	int			 rc;
 
-	*out = g_array_new(FALSE, FALSE, sizeof(w));
+	*out = g_array_new(FALSE, FALSE, sizeof(struct store_sla_wait));
 	sqlite3_bind_int64(q, 1, ticket);
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		w.since = sqlite3_column_int64(q, 0);
-		w.answered_at = sqlite3_column_int64(q, 1);
-		w.wall = sqlite3_column_int64(q, 2);
-		w.business = sqlite3_column_int64(q, 3);
-		w.met = sqlite3_column_int(q, 4);
-		g_array_append_val(*out, w);
-	}
-	sqlite3_reset(q);
-	if (rc == SQLITE_DONE)
+	if (sqlite_each(s, q, "sla_wait_list", store_fill_sla_wait_add, *out,
+	    cause) == 0)
 		return 0;
-	*cause = sqlite_cause(s, "sla_wait_list");
 	g_array_free(*out, TRUE);
 	*out = NULL;
 	return -1;
@@ -2719,18 +2487,6 @@ sqlite_timer_clear(struct store *st, gint64 ticket, char **cause)
 	return sqlite_done(s, q, "timer_clear", cause);
 }
 
-static void
-sqlite_timer_add(struct store_sqlite *s, sqlite3_stmt *q, gpointer arg)
-{
-	struct store_timer	 t;
-
-	t.ticket_id = sqlite3_column_int64(q, 0);
-	t.kind = column_text(q, 1);
-	t.due = sqlite3_column_int64(q, 2);
-	t.basis = sqlite3_column_int64(q, 3);
-	g_array_append_val((GArray *)arg, t);
-}
-
 static int
 sqlite_timer_due(struct store *st, gint64 now, guint limit, GArray **out,
     char **cause)
@@ -2742,7 +2498,7 @@ sqlite_timer_due(struct store *st, gint64 now, guint limit, GArray **out,
 	g_array_set_clear_func(*out, store_timer_clear);
 	sqlite3_bind_int64(q, 1, now);
 	sqlite3_bind_int64(q, 2, limit);
-	if (sqlite_each(s, q, "timer_due", sqlite_timer_add, *out, cause) == 0)
+	if (sqlite_each(s, q, "timer_due", store_fill_timer_add, *out, cause) == 0)
 		return 0;
 	g_array_free(*out, TRUE);
 	*out = NULL;
@@ -2783,55 +2539,6 @@ sqlite_timer_next(struct store *st, gint64 *due, char **cause)
 	    due, cause);
 }
 
-/* The ticket part of a report row, columns 0 to 5. */
-static void
-sqlite_report_ticket_fill(sqlite3_stmt *q, struct store_report_ticket *r)
-{
-	memset(r, 0, sizeof(*r));
-	r->id = sqlite3_column_int64(q, 0);
-	r->queue = (const char *)sqlite3_column_text(q, 1);
-	r->priority = (const char *)sqlite3_column_text(q, 2);
-	r->assignee = (const char *)sqlite3_column_text(q, 3);
-	r->status = (const char *)sqlite3_column_text(q, 4);
-	r->created_at = sqlite3_column_int64(q, 5);
-}
-
-/* A report's rows, each handed to fn while the statement holds them. */
-struct sqlite_report_each {
-	void	 (*ticket)(const struct store_report_ticket *, gpointer);
-	void	 (*wait)(const struct store_report_ticket *,
-		    const struct store_sla_wait *, gpointer);
-	void	 (*tag)(gint64, const char *, gpointer);
-	gpointer arg;
-};
-
-static void
-sqlite_report_ticket_row(struct store_sqlite *s, sqlite3_stmt *q,
-    gpointer arg)
-{
-	struct sqlite_report_each	*e = arg;
-	struct store_report_ticket	 r;
-	struct store_sla		*f = &r.sla;
-
-	sqlite_report_ticket_fill(q, &r);
-	r.messages = (guint)sqlite3_column_int64(q, 6);
-	f->first_response_at = sqlite3_column_int64(q, 7);
-	f->first_response_wall = sqlite3_column_int64(q, 8);
-	f->first_response_business = sqlite3_column_int64(q, 9);
-	f->first_response_met = sqlite3_column_int(q, 10);
-	f->resolved_at = sqlite3_column_int64(q, 11);
-	f->resolution_wall = sqlite3_column_int64(q, 12);
-	f->resolution_business = sqlite3_column_int64(q, 13);
-	f->resolution_met = sqlite3_column_int(q, 14);
-	f->reopens = (guint)sqlite3_column_int64(q, 15);
-	f->reopened_at = sqlite3_column_int64(q, 16);
-	f->agent_replies = (guint)sqlite3_column_int64(q, 17);
-	r.csat_rating = sqlite3_column_int(q, 18);
-	r.csat_rated_at = sqlite3_column_int64(q, 19);
-	r.csat_comment = (const char *)sqlite3_column_text(q, 20);
-	e->ticket(&r, e->arg);
-}
-
 static int
 sqlite_report_tickets(struct store *st, gint64 from, gint64 to,
     const char *queue, void (*each)(const struct store_report_ticket *,
@@ -2839,30 +2546,13 @@ sqlite_report_tickets(struct store *st, gint64 from, gint64 to,
 {
 	struct store_sqlite		*s = (struct store_sqlite *)st;
 	sqlite3_stmt			*q = sqlite_stmt(s, S_REPORT_TICKETS);
-	struct sqlite_report_each	 e = { .ticket = each, .arg = arg };
+	struct store_report_each	 e = { .ticket = each, .arg = arg };
 
 	sqlite3_bind_int64(q, 1, from);
 	sqlite3_bind_int64(q, 2, to);
 	bind_text(q, 3, queue);
 	return sqlite_each(s, q, "report_tickets",
-	    sqlite_report_ticket_row, &e, cause);
-}
-
-static void
-sqlite_report_wait_row(struct store_sqlite *s, sqlite3_stmt *q,
-    gpointer arg)
-{
-	struct sqlite_report_each	*e = arg;
-	struct store_report_ticket	 r;
-	struct store_sla_wait		 w;
-
-	sqlite_report_ticket_fill(q, &r);
-	w.since = sqlite3_column_int64(q, 6);
-	w.answered_at = sqlite3_column_int64(q, 7);
-	w.wall = sqlite3_column_int64(q, 8);
-	w.business = sqlite3_column_int64(q, 9);
-	w.met = sqlite3_column_int(q, 10);
-	e->wait(&r, &w, e->arg);
+	    store_report_ticket_row, &e, cause);
 }
 
 static int
@@ -2872,23 +2562,13 @@ sqlite_report_waits(struct store *st, gint64 from, gint64 to,
 {
 	struct store_sqlite		*s = (struct store_sqlite *)st;
 	sqlite3_stmt			*q = sqlite_stmt(s, S_REPORT_WAITS);
-	struct sqlite_report_each	 e = { .wait = each, .arg = arg };
+	struct store_report_each	 e = { .wait = each, .arg = arg };
 
 	sqlite3_bind_int64(q, 1, from);
 	sqlite3_bind_int64(q, 2, to);
 	bind_text(q, 3, queue);
 	return sqlite_each(s, q, "report_waits",
-	    sqlite_report_wait_row, &e, cause);
-}
-
-static void
-sqlite_report_tag_row(struct store_sqlite *s, sqlite3_stmt *q,
-    gpointer arg)
-{
-	struct sqlite_report_each	*e = arg;
-
-	e->tag(sqlite3_column_int64(q, 0),
-	    (const char *)sqlite3_column_text(q, 1), e->arg);
+	    store_report_wait_row, &e, cause);
 }
 
 static int
@@ -2897,23 +2577,11 @@ sqlite_report_tags(struct store *st, gint64 to, void (*each)(gint64,
 {
 	struct store_sqlite		*s = (struct store_sqlite *)st;
 	sqlite3_stmt			*q = sqlite_stmt(s, S_REPORT_TAGS);
-	struct sqlite_report_each	 e = { .tag = each, .arg = arg };
+	struct store_report_each	 e = { .tag = each, .arg = arg };
 
 	sqlite3_bind_int64(q, 1, to);
-	return sqlite_each(s, q, "report_tags", sqlite_report_tag_row,
+	return sqlite_each(s, q, "report_tags", store_report_tag_row,
 	    &e, cause);
-}
-
-static void
-sqlite_csat_fill(struct store_sqlite *s, sqlite3_stmt *q, gpointer arg)
-{
-	struct store_csat	*c = arg;
-
-	c->survey_at = sqlite3_column_int64(q, 0);
-	c->survey_msgid = column_text(q, 1);
-	c->rating = sqlite3_column_int(q, 2);
-	c->comment = column_text(q, 3);
-	c->rated_at = sqlite3_column_int64(q, 4);
 }
 
 static int
@@ -2925,7 +2593,7 @@ sqlite_csat_get(struct store *st, gint64 ticket, struct store_csat *out,
 
 	memset(out, 0, sizeof(*out));
 	sqlite3_bind_int64(q, 1, ticket);
-	return sqlite_lookup_row(s, q, "csat_get", sqlite_csat_fill, out,
+	return sqlite_lookup_row(s, q, "csat_get", store_fill_csat, out,
 	    cause);
 }
 
@@ -2974,27 +2642,12 @@ sqlite_notify_add(struct store *st, struct store_notify *n, char **cause)
 	return 0;
 }
 
-static gpointer
-sqlite_notify_row(struct store_sqlite *s, sqlite3_stmt *q)
-{
-	struct store_notify	*n = g_new0(struct store_notify, 1);
-
-	n->id = sqlite3_column_int64(q, 0);
-	n->ticket_id = sqlite3_column_int64(q, 1);
-	n->kind = sqlite3_column_int(q, 2);
-	n->actor = column_text(q, 3);
-	n->text = column_text(q, 4);
-	n->message_id = sqlite3_column_int64(q, 5);
-	n->created_at = sqlite3_column_int64(q, 6);
-	return n;
-}
-
 static int
 sqlite_notify_list(struct store *st, guint limit, GPtrArray **out,
     char **cause)
 {
 	return sqlite_rows_by((struct store_sqlite *)st, S_NOTIFY_LIST,
-	    "notify_list", limit, sqlite_notify_row,
+	    "notify_list", limit, store_row_notify,
 	    (GDestroyNotify)store_notify_free, out, cause);
 }
 
@@ -3013,17 +2666,6 @@ static int
 sqlite_past(void *arg)
 {
 	return g_get_monotonic_time() >= *(gint64 *)arg;
-}
-
-static gpointer
-sqlite_stats_row(struct store_sqlite *s, sqlite3_stmt *q)
-{
-	struct store_stats_count	*c = g_new0(struct store_stats_count, 1);
-
-	c->status = column_text(q, 0);
-	c->queue = column_text(q, 1);
-	c->count = sqlite3_column_int64(q, 2);
-	return c;
 }
 
 static int
@@ -3050,7 +2692,7 @@ sqlite_stats_parts(struct store_sqlite *s, gint64 at_risk, gint64 until,
 
 	sqlite_budget(s, until);
 	if (sqlite_collect(s, sqlite_stmt(s, S_STATS_TICKETS), "stats tickets",
-	    sqlite_stats_row, store_stats_count_free, &out->tickets, cause) != 0)
+	    store_row_stats_count, store_stats_count_free, &out->tickets, cause) != 0)
 		return -1;
 	out->read |= STORE_STATS_TICKETS;
 	sqlite_budget(s, until);
@@ -3060,7 +2702,7 @@ sqlite_stats_parts(struct store_sqlite *s, gint64 at_risk, gint64 until,
 	sqlite_budget(s, until);
 	q = sqlite_stmt(s, S_STATS_AT_RISK);
 	sqlite3_bind_int64(q, 1, at_risk);
-	if (sqlite_collect(s, q, "stats at risk", sqlite_stats_row,
+	if (sqlite_collect(s, q, "stats at risk", store_row_stats_count,
 	    store_stats_count_free, &out->at_risk, cause) != 0)
 		return -1;
 	out->read |= STORE_STATS_SLA;
@@ -3083,8 +2725,17 @@ sqlite_stats(struct store *st, gint64 at_risk, guint timeout_ms,
 	return rc;
 }
 
+/* A path: every database string that is not a URI. */
+static int
+sqlite_match(const char *database)
+{
+	return store_uri_scheme(database) == 0;
+}
+
 const struct store_ops store_sqlite_ops = {
 	.name = "sqlite",
+	.match = sqlite_match,
+	.local = 1,
 	.open = sqlite_open,
 	.close = sqlite_close,
 	.begin = sqlite_begin,

@@ -1,26 +1,102 @@
 /*
- * store: backend registry and the helpers every backend shares.
+ * store: the backend registry, which picks a backend by the database
+ * string, and the helpers every backend shares.
  */
 #include <sys/random.h>
 
 #include <errno.h>
 #include <string.h>
 
-#include "store.h"
+#include "store-backend.h"
 
+/* Tried in order: the first whose match() takes the database. */
 static const struct store_ops *store_backends[] = {
 	&store_sqlite_ops,
 	NULL,
 };
 
-struct store *
-store_open(const char *backend, const char *path, char **cause)
+/* Servers a URI may name, for the error when their backend is not built. */
+static const struct {
+	const char	*scheme;
+	const char	*engine;
+} store_engines[] = {
+	{ "postgresql", "PostgreSQL" },
+	{ "postgres", "PostgreSQL" },
+};
+
+/* The length of database's URI scheme ("postgresql"), 0 when no URI. */
+gsize
+store_uri_scheme(const char *database)
 {
+	gsize	 n = 0;
+
+	if (!g_ascii_isalpha(database[0]))
+		return 0;
+	while (g_ascii_isalnum(database[n]) || database[n] == '+' ||
+	    database[n] == '-' || database[n] == '.')
+		n++;
+	return strncmp(database + n, "://", 3) == 0 ? n : 0;
+}
+
+const struct store_ops *
+store_backend(const char *database, char **cause)
+{
+	gsize	 n = store_uri_scheme(database);
+
 	for (const struct store_ops **b = store_backends; *b != NULL; b++)
-		if (strcmp((*b)->name, backend) == 0)
-			return (*b)->open(path, cause);
-	*cause = g_strdup_printf("unknown store backend: %s", backend);
+		if ((*b)->match(database))
+			return *b;
+	for (gsize i = 0; i < G_N_ELEMENTS(store_engines); i++)
+		if (strlen(store_engines[i].scheme) == n &&
+		    g_ascii_strncasecmp(database, store_engines[i].scheme,
+		    n) == 0) {
+			*cause = g_strdup_printf("%s support is not built in",
+			    store_engines[i].engine);
+			return NULL;
+		}
+	*cause = g_strdup_printf("no store backend for %.*s:// URIs",
+	    (int)n, database);
 	return NULL;
+}
+
+const char *
+store_local_path(const char *database)
+{
+	const struct store_ops	*b;
+	char			*cause = NULL;
+
+	if ((b = store_backend(database, &cause)) == NULL) {
+		g_free(cause);
+		return NULL;
+	}
+	return b->local ? database : NULL;
+}
+
+char *
+store_database_name(const char *database)
+{
+	gsize	 n = store_uri_scheme(database);
+	GUri	*uri;
+	char	*name;
+
+	if (n == 0)
+		return g_strdup(database);
+	if ((uri = g_uri_parse(database, G_URI_FLAGS_HAS_PASSWORD |
+	    G_URI_FLAGS_ENCODED, NULL)) == NULL)
+		return g_strdup_printf("%.*s://...", (int)n, database);
+	name = g_uri_to_string_partial(uri, G_URI_HIDE_PASSWORD);
+	g_uri_unref(uri);
+	return name;
+}
+
+struct store *
+store_open(const char *database, char **cause)
+{
+	const struct store_ops	*b;
+
+	if ((b = store_backend(database, cause)) == NULL)
+		return NULL;
+	return b->open(database, cause);
 }
 
 void
@@ -313,4 +389,383 @@ store_time_iso(gint64 t)
 	s = g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ");
 	g_date_time_unref(dt);
 	return s;
+}
+
+/*
+ * The row mappers (store-backend.h): each reads its STORE_*_COLUMNS in
+ * that order, whatever engine the row comes from.
+ */
+#define R_INT(r, i)	((r)->ops->int64((r), (i)))
+#define R_STR(r, i)	store_row_strdup((r), (i))
+
+char *
+store_row_strdup(const struct store_row *r, int col)
+{
+	return g_strdup(r->ops->text(r, col));
+}
+
+void
+store_rows_add(const struct store_row *r, gpointer arg)
+{
+	struct store_rows	*rows = arg;
+
+	g_ptr_array_add(rows->a, rows->row(r));
+}
+
+gpointer
+store_row_text(const struct store_row *r)
+{
+	return R_STR(r, 0);
+}
+
+gpointer
+store_row_ticket(const struct store_row *r)
+{
+	struct store_ticket	*t = g_new0(struct store_ticket, 1);
+
+	t->id = R_INT(r, 0);
+	t->subject = R_STR(r, 1);
+	t->requester_name = R_STR(r, 2);
+	t->requester_addr = R_STR(r, 3);
+	t->status = R_STR(r, 4);
+	t->queue = R_STR(r, 5);
+	t->priority = R_STR(r, 6);
+	t->created_at = R_INT(r, 7);
+	t->updated_at = R_INT(r, 8);
+	t->attention = R_INT(r, 9);
+	t->messages = R_INT(r, 10);
+	t->assignee = R_STR(r, 11);
+	t->status_at = R_INT(r, 12);
+	return t;
+}
+
+gpointer
+store_row_message(const struct store_row *r)
+{
+	struct store_message	*m = g_new0(struct store_message, 1);
+
+	m->id = R_INT(r, 0);
+	m->ticket_id = R_INT(r, 1);
+	m->direction = R_STR(r, 2);
+	m->source = R_STR(r, 3);
+	m->return_path = R_STR(r, 4);
+	m->from_name = R_STR(r, 5);
+	m->from_addr = R_STR(r, 6);
+	m->to = R_STR(r, 7);
+	m->cc = R_STR(r, 8);
+	m->date = R_STR(r, 9);
+	m->message_id = R_STR(r, 10);
+	m->subject = R_STR(r, 11);
+	m->body = R_STR(r, 12);
+	m->parsed = R_INT(r, 13);
+	m->received_at = R_INT(r, 14);
+	m->author = R_STR(r, 15);
+	return m;
+}
+
+gpointer
+store_row_attachment(const struct store_row *r)
+{
+	struct store_attachment	*a = g_new0(struct store_attachment, 1);
+
+	a->name = R_STR(r, 0);
+	a->type = R_STR(r, 1);
+	a->size = R_INT(r, 2);
+	return a;
+}
+
+gpointer
+store_row_delivery(const struct store_row *r)
+{
+	struct store_delivery	*d = g_new0(struct store_delivery, 1);
+
+	d->queue = R_STR(r, 0);
+	d->address = R_STR(r, 1);
+	return d;
+}
+
+gpointer
+store_row_referrer(const struct store_row *r)
+{
+	struct store_referrer	*f = g_new0(struct store_referrer, 1);
+
+	f->message_id = R_INT(r, 0);
+	f->ticket_id = R_INT(r, 1);
+	f->from_addr = R_STR(r, 2);
+	f->msgid = R_STR(r, 3);
+	return f;
+}
+
+gpointer
+store_row_event(const struct store_row *r)
+{
+	struct store_event	*e = g_new0(struct store_event, 1);
+
+	e->id = R_INT(r, 0);
+	e->ticket_id = R_INT(r, 1);
+	e->at = R_INT(r, 2);
+	e->type = R_STR(r, 3);
+	e->detail = R_STR(r, 4);
+	return e;
+}
+
+gpointer
+store_row_outbox(const struct store_row *r)
+{
+	struct store_outbox	*o = g_new0(struct store_outbox, 1);
+	const void		*data;
+	gsize			 len;
+
+	o->id = R_INT(r, 0);
+	o->ticket_id = R_INT(r, 1);
+	o->kind = R_STR(r, 2);
+	o->envelope_from = R_STR(r, 3);
+	o->rcpt = R_STR(r, 4);
+	o->message_id = R_STR(r, 5);
+	data = r->ops->blob(r, 6, &len);
+	o->data = g_bytes_new(data, len);
+	o->status = R_STR(r, 7);
+	o->attempts = R_INT(r, 8);
+	o->created_at = R_INT(r, 9);
+	o->next_attempt_at = R_INT(r, 10);
+	o->sent_at = R_INT(r, 11);
+	o->last_error = R_STR(r, 12);
+	o->claimed_by = R_STR(r, 13);
+	o->claimed_at = R_INT(r, 14);
+	return o;
+}
+
+gpointer
+store_row_notify(const struct store_row *r)
+{
+	struct store_notify	*n = g_new0(struct store_notify, 1);
+
+	n->id = R_INT(r, 0);
+	n->ticket_id = R_INT(r, 1);
+	n->kind = R_INT(r, 2);
+	n->actor = R_STR(r, 3);
+	n->text = R_STR(r, 4);
+	n->message_id = R_INT(r, 5);
+	n->created_at = R_INT(r, 6);
+	return n;
+}
+
+gpointer
+store_row_hit(const struct store_row *r)
+{
+	struct store_hit	*h = g_new0(struct store_hit, 1);
+
+	h->message_id = R_INT(r, 0);
+	h->ticket_id = R_INT(r, 1);
+	h->status = R_STR(r, 2);
+	h->queue = R_STR(r, 3);
+	h->subject = R_STR(r, 4);
+	h->from_name = R_STR(r, 5);
+	h->from_addr = R_STR(r, 6);
+	h->date = R_STR(r, 7);
+	h->received_at = R_INT(r, 8);
+	h->body = R_STR(r, 9);
+	h->rank = r->ops->real(r, 10);
+	return h;
+}
+
+gpointer
+store_row_stats_count(const struct store_row *r)
+{
+	struct store_stats_count	*c = g_new0(struct store_stats_count, 1);
+
+	c->status = R_STR(r, 0);
+	c->queue = R_STR(r, 1);
+	c->count = R_INT(r, 2);
+	return c;
+}
+
+void
+store_fill_int(const struct store_row *r, gpointer out)
+{
+	*(gint64 *)out = R_INT(r, 0);
+}
+
+void
+store_fill_id_add(const struct store_row *r, gpointer ids)
+{
+	gint64	 id = R_INT(r, 0);
+
+	g_array_append_val((GArray *)ids, id);
+}
+
+void
+store_fill_int2(const struct store_row *r, gpointer out)
+{
+	((gint64 *)out)[0] = R_INT(r, 0);
+	((gint64 *)out)[1] = R_INT(r, 1);
+}
+
+void
+store_fill_blob(const struct store_row *r, gpointer out)
+{
+	const void	*data;
+	gsize		 len;
+
+	data = r->ops->blob(r, 0, &len);
+	*(GBytes **)out = g_bytes_new(data, len);
+}
+
+void
+store_fill_outbox_summary(const struct store_row *r, gpointer out)
+{
+	struct store_outbox_summary	*sum = out;
+
+	sum->queued = R_INT(r, 0);
+	sum->deferred = R_INT(r, 1);
+	sum->sending = R_INT(r, 2);
+	sum->failed = R_INT(r, 3);
+	sum->failed_since = R_INT(r, 4);
+	sum->oldest_unsent = R_INT(r, 5);
+}
+
+void
+store_fill_bounce(const struct store_row *r, gpointer out)
+{
+	struct store_bounce_out	*b = out;
+
+	*b->at = R_INT(r, 0);
+	*b->status = R_STR(r, 1);
+}
+
+void
+store_fill_facts(const struct store_row *r, gpointer out)
+{
+	struct store_facts_out	*f = out;
+
+	*f->open = (guint)R_INT(r, 0);
+	*f->first = R_INT(r, 1) != 0;
+}
+
+void
+store_fill_sla(const struct store_row *r, gpointer out)
+{
+	struct store_sla	*o = out;
+
+	o->policy = R_STR(r, 0);
+	o->first_response_at = R_INT(r, 1);
+	o->first_response_wall = R_INT(r, 2);
+	o->first_response_business = R_INT(r, 3);
+	o->first_response_met = R_INT(r, 4);
+	o->resolved_at = R_INT(r, 5);
+	o->resolution_wall = R_INT(r, 6);
+	o->resolution_business = R_INT(r, 7);
+	o->resolution_met = R_INT(r, 8);
+	o->reopens = R_INT(r, 9);
+	o->agent_replies = R_INT(r, 10);
+	o->paused_since = R_INT(r, 11);
+	o->paused_wall = R_INT(r, 12);
+	o->paused_business = R_INT(r, 13);
+	o->waiting_since = R_INT(r, 14);
+	o->reopened_at = R_INT(r, 15);
+}
+
+/* STORE_SLA_WAIT_COLUMNS from column col on. */
+static void
+store_sla_wait_read(const struct store_row *r, int col,
+    struct store_sla_wait *w)
+{
+	w->since = R_INT(r, col);
+	w->answered_at = R_INT(r, col + 1);
+	w->wall = R_INT(r, col + 2);
+	w->business = R_INT(r, col + 3);
+	w->met = R_INT(r, col + 4);
+}
+
+void
+store_fill_sla_wait_add(const struct store_row *r, gpointer a)
+{
+	struct store_sla_wait	 w;
+
+	store_sla_wait_read(r, 0, &w);
+	g_array_append_val((GArray *)a, w);
+}
+
+void
+store_fill_timer_add(const struct store_row *r, gpointer a)
+{
+	struct store_timer	 t;
+
+	t.ticket_id = R_INT(r, 0);
+	t.kind = R_STR(r, 1);
+	t.due = R_INT(r, 2);
+	t.basis = R_INT(r, 3);
+	g_array_append_val((GArray *)a, t);
+}
+
+void
+store_fill_csat(const struct store_row *r, gpointer out)
+{
+	struct store_csat	*c = out;
+
+	c->survey_at = R_INT(r, 0);
+	c->survey_msgid = R_STR(r, 1);
+	c->rating = R_INT(r, 2);
+	c->comment = R_STR(r, 3);
+	c->rated_at = R_INT(r, 4);
+}
+
+/* The ticket part of a report row, columns 0 to 5; strings not copied. */
+static void
+store_report_ticket_read(const struct store_row *r,
+    struct store_report_ticket *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->id = R_INT(r, 0);
+	t->queue = r->ops->text(r, 1);
+	t->priority = r->ops->text(r, 2);
+	t->assignee = r->ops->text(r, 3);
+	t->status = r->ops->text(r, 4);
+	t->created_at = R_INT(r, 5);
+}
+
+void
+store_report_ticket_row(const struct store_row *r, gpointer arg)
+{
+	struct store_report_each	*e = arg;
+	struct store_report_ticket	 t;
+	struct store_sla		*f = &t.sla;
+
+	store_report_ticket_read(r, &t);
+	t.messages = (guint)R_INT(r, 6);
+	f->first_response_at = R_INT(r, 7);
+	f->first_response_wall = R_INT(r, 8);
+	f->first_response_business = R_INT(r, 9);
+	f->first_response_met = R_INT(r, 10);
+	f->resolved_at = R_INT(r, 11);
+	f->resolution_wall = R_INT(r, 12);
+	f->resolution_business = R_INT(r, 13);
+	f->resolution_met = R_INT(r, 14);
+	f->reopens = (guint)R_INT(r, 15);
+	f->reopened_at = R_INT(r, 16);
+	f->agent_replies = (guint)R_INT(r, 17);
+	t.csat_rating = R_INT(r, 18);
+	t.csat_rated_at = R_INT(r, 19);
+	t.csat_comment = r->ops->text(r, 20);
+	e->ticket(&t, e->arg);
+}
+
+void
+store_report_wait_row(const struct store_row *r, gpointer arg)
+{
+	struct store_report_each	*e = arg;
+	struct store_report_ticket	 t;
+	struct store_sla_wait		 w;
+
+	store_report_ticket_read(r, &t);
+	store_sla_wait_read(r, 6, &w);
+	e->wait(&t, &w, e->arg);
+}
+
+void
+store_report_tag_row(const struct store_row *r, gpointer arg)
+{
+	struct store_report_each	*e = arg;
+
+	e->tag(R_INT(r, 0), r->ops->text(r, 1), e->arg);
 }

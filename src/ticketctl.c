@@ -1140,6 +1140,26 @@ static int	 ctl_health(struct store *, struct conf *);
 
 static int	 ctl_store_open(const struct conf *, struct store **);
 
+/* cause, of the database (without a URI's password). */
+static void
+ctl_database_error(const struct conf *conf, char *cause)
+{
+	char	*name = store_database_name(conf->database);
+
+	fprintf(stderr, "ticketctl: %s: %s\n", name, cause);
+	g_free(name);
+	g_free(cause);
+}
+
+/* A SQLite file that is there, or a database on a server. */
+static int
+ctl_database_exists(const struct conf *conf)
+{
+	const char	*file = store_local_path(conf->database);
+
+	return file == NULL || g_file_test(file, G_FILE_TEST_EXISTS);
+}
+
 /*
  * "status": the daemon's health, without making a database that is not
  * there yet (ticketctl run as root would own it); "status N STATUS": a
@@ -1151,7 +1171,7 @@ ctl_status(struct store *none, struct conf *conf, int argc, char **argv)
 	struct store	*st = NULL;
 	int		 rc;
 
-	if ((argc > 1 || g_file_test(conf->database, G_FILE_TEST_EXISTS)) &&
+	if ((argc > 1 || ctl_database_exists(conf)) &&
 	    (rc = ctl_store_open(conf, &st)) != EX_OK)
 		return rc;
 	rc = argc == 1 ? ctl_health(st, conf) :
@@ -1418,22 +1438,26 @@ static int
 ctl_health_gather(struct store *st, const struct conf *conf,
     struct ctl_health *h)
 {
-	char	*cause = NULL;
+	char		*cause = NULL;
+	char		*base = conf_state_base(conf);
+	const char	*file = store_local_path(conf->database);
 
 	h->now = g_get_real_time() / G_USEC_PER_SEC;
 	h->problems = g_ptr_array_new_with_free_func(g_free);
-	if ((h->running = dblock_holder(conf->database, &h->pid,
-	    &cause)) == -1 ||
-	    (h->running == 1 && status_read(conf->database, &h->view,
-	    &cause) == -1) || (st != NULL &&
+	h->running = dblock_holder(base, &h->pid, &cause);
+	if (h->running == 1 && status_read(base, &h->view, &cause) == -1)
+		h->running = -1;
+	g_free(base);
+	if (h->running == -1 || (st != NULL &&
 	    st->ops->outbox_summary(st, h->now - 86400, &h->outbox,
 	    &cause) != 0))
 		return ctl_error(cause, EX_SOFTWARE);
 	/* A file a daemon left behind when it was killed is not this one's. */
 	if (h->view != NULL && h->view->pid != h->pid)
 		g_clear_pointer(&h->view, status_view_free);
-	h->db_size = ctl_file_size(conf->database, "");
-	h->wal_size = ctl_file_size(conf->database, "-wal");
+	/* A server's database has no size we could read here. */
+	h->db_size = file != NULL ? ctl_file_size(file, "") : -1;
+	h->wal_size = file != NULL ? ctl_file_size(file, "-wal") : 0;
 	ctl_health_problems(h, conf);
 	return EX_OK;
 }
@@ -1487,6 +1511,7 @@ ctl_health_json(const struct ctl_health *h, const struct conf *conf)
 {
 	const struct status_view *v = h->view;
 	struct json	 j = { g_string_new(NULL), 0 };
+	char		*name = store_database_name(conf->database);
 
 	json_open(&j, '{');
 	json_key(&j, "running");
@@ -1513,9 +1538,13 @@ ctl_health_json(const struct ctl_health *h, const struct conf *conf)
 	json_key(&j, "database");
 	json_open(&j, '{');
 	json_key(&j, "path");
-	json_string(&j, conf->database);
+	json_string(&j, name);
+	g_free(name);
 	json_key(&j, "size_bytes");
-	json_int(&j, h->db_size + h->wal_size);
+	if (h->db_size >= 0)
+		json_int(&j, h->db_size + h->wal_size);
+	else
+		json_string(&j, NULL);
 	json_close(&j, '}');
 	json_key(&j, "problems");
 	json_open(&j, '[');
@@ -1572,7 +1601,7 @@ ctl_health_text(const struct ctl_health *h, const struct conf *conf)
 {
 	const struct status_view		*v = h->view;
 	const struct store_outbox_summary	*o = &h->outbox;
-	char					*when, *list;
+	char					*when, *list, *name;
 
 	when = ctl_when_text(conf, v ? v->started : 0, h->now);
 	if (h->running)
@@ -1593,8 +1622,13 @@ ctl_health_text(const struct ctl_health *h, const struct conf *conf)
 	    "the last day); oldest unsent: %s\n", o->queued, o->deferred,
 	    o->sending, o->failed, o->failed_since, when);
 	g_free(when);
-	printf("database: %s, %.1f MB\n", conf->database,
-	    (h->db_size + h->wal_size) / 1e6);
+	name = store_database_name(conf->database);
+	if (h->db_size >= 0)
+		printf("database: %s, %.1f MB\n", name,
+		    (h->db_size + h->wal_size) / 1e6);
+	else
+		printf("database: %s\n", name);
+	g_free(name);
 	for (guint i = 0; i < h->problems->len; i++)
 		printf("problem: %s\n", (char *)h->problems->pdata[i]);
 }
@@ -1870,9 +1904,9 @@ ctl_test_store(struct conf *conf, const struct mail *m,
 	in->reply = opt_reply;
 	*how = g_strdup(opt_reply ? "a reply (--reply)" : "opens a ticket "
 	    "(no database)");
-	if (!g_file_test(conf->database, G_FILE_TEST_EXISTS))
+	if (!ctl_database_exists(conf))
 		return;
-	if ((st = store_open("sqlite", conf->database, &cause)) == NULL)
+	if ((st = store_open(conf->database, &cause)) == NULL)
 		goto fail;
 	if (!opt_reply) {
 		g_free(*how);
@@ -1892,8 +1926,7 @@ ctl_test_store(struct conf *conf, const struct mail *m,
 	store_close(st);
 	return;
 fail:
-	fprintf(stderr, "ticketctl: %s: %s\n", conf->database, cause);
-	g_free(cause);
+	ctl_database_error(conf, cause);
 }
 
 /* The mail of rules test, parsed: EX_OK and *m, or the status. */
@@ -2822,7 +2855,7 @@ ctl_command_find(int argc, char **argv)
  * daemon, which becomes that user, could not write it.
  */
 static void
-ctl_store_give(const struct conf *conf)
+ctl_store_give(const struct conf *conf, const char *file)
 {
 	static const char *const suffixes[] = { "", "-wal", "-shm" };
 	char	*cause = NULL, *path;
@@ -2834,7 +2867,7 @@ ctl_store_give(const struct conf *conf)
 		return;
 	}
 	for (gsize i = 0; i < G_N_ELEMENTS(suffixes); i++) {
-		path = g_strconcat(conf->database, suffixes[i], NULL);
+		path = g_strconcat(file, suffixes[i], NULL);
 		if (chown(path, uid, gid) == -1 && errno != ENOENT)
 			fprintf(stderr, "ticketctl: %s: chown: %s\n", path,
 			    g_strerror(errno));
@@ -2845,16 +2878,18 @@ ctl_store_give(const struct conf *conf)
 static int
 ctl_store_open(const struct conf *conf, struct store **st)
 {
-	char	*cause = NULL;
-	int	 existed = g_file_test(conf->database, G_FILE_TEST_EXISTS);
+	const char	*file = store_local_path(conf->database);
+	char		*cause = NULL;
+	int		 made = file != NULL &&
+			    !g_file_test(file, G_FILE_TEST_EXISTS);
 
-	if ((*st = store_open("sqlite", conf->database, &cause)) == NULL) {
+	if ((*st = store_open(conf->database, &cause)) == NULL) {
 		fprintf(stderr, "ticketctl: %s\n", cause);
 		g_free(cause);
 		return EX_UNAVAILABLE;
 	}
-	if (!existed)
-		ctl_store_give(conf);
+	if (made)
+		ctl_store_give(conf, file);
 	return EX_OK;
 }
 

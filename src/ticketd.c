@@ -153,7 +153,7 @@ ticketd_load_keys(struct ticketd *td, struct conf *conf)
 	char		*cause = NULL;
 	int		 rc = -1;
 
-	if ((st = store_open("sqlite", td->conf->database, &cause)) != NULL)
+	if ((st = store_open(td->conf->database, &cause)) != NULL)
 		rc = reply_keys_load(conf, st, &cause);
 	if (rc != 0) {
 		log_warn("%s: %s", td->conf_path, cause);
@@ -346,11 +346,15 @@ ticketd_rules_watch(struct ticketd *td)
 	log_info("%s: watching the rules for changes", path);
 }
 
-/* A directory we create for the database belongs to the user we become. */
+/*
+ * A directory we create for the database (or, for one on a server, for
+ * our lock and status files) belongs to the user we become.
+ */
 static int
 ticketd_prepare_database(const struct conf *conf)
 {
-	char	*dir = g_path_get_dirname(conf->database);
+	char	*base = conf_state_base(conf);
+	char	*dir = g_path_get_dirname(base);
 	char	*cause = NULL;
 	int	 existed = g_file_test(dir, G_FILE_TEST_IS_DIR), rc;
 	uid_t	 uid;
@@ -366,6 +370,7 @@ ticketd_prepare_database(const struct conf *conf)
 		g_free(cause);
 	}
 	g_free(dir);
+	g_free(base);
 	return rc == -1 ? -1 : 0;
 }
 
@@ -432,14 +437,16 @@ static int
 ticketd_start(struct ticketd *td)
 {
 	struct store	*st, *reader = NULL;
-	char		*cause = NULL;
+	char		*cause = NULL, *base;
 
 	/* Before the IMAP threads, whose first word it must not miss. */
-	status_open(td->conf->database, td->conf_path);
+	base = conf_state_base(td->conf);
+	status_open(base, td->conf_path);
+	g_free(base);
 	/* The parse pool's handle reads the rules' facts (ingest.h). */
-	if ((st = store_open("sqlite", td->conf->database, &cause)) == NULL ||
+	if ((st = store_open(td->conf->database, &cause)) == NULL ||
 	    reply_keys_load(td->conf, st, &cause) != 0 ||
-	    (reader = store_open("sqlite", td->conf->database, &cause)) == NULL ||
+	    (reader = store_open(td->conf->database, &cause)) == NULL ||
 	    (td->outbox = outbox_start(td->conf, &cause)) == NULL ||
 	    (td->ingest = ingest_start(st, reader, NULL, outbox_wake,
 	    td->outbox, &cause)) == NULL) {
@@ -518,8 +525,11 @@ static int
 ticketd_lock(struct ticketd *td)
 {
 	char	*cause = NULL;
+	char	*base = conf_state_base(td->conf);
+	int	 taken = dblock_take(base, &td->lock, &cause);
 
-	switch (dblock_take(td->conf->database, &td->lock, &cause)) {
+	g_free(base);
+	switch (taken) {
 	case 1:
 		return EX_OK;
 	case 0:
@@ -551,6 +561,21 @@ ticketd_watchdog_start(void)
 		g_timeout_add(MAX(usec / 2000, 1), ticketd_watchdog, NULL);
 }
 
+/* "started", naming the database; a URI's password is not logged. */
+static void
+ticketd_log_started(struct ticketd *td)
+{
+	char	*base = conf_state_base(td->conf);
+	char	*name = store_database_name(td->conf->database);
+
+	if (store_local_path(td->conf->database) != NULL)
+		log_info("started, database %s", name);
+	else
+		log_info("started, database %s, state %s", name, base);
+	g_free(name);
+	g_free(base);
+}
+
 static int
 ticketd_run(struct ticketd *td)
 {
@@ -574,7 +599,7 @@ ticketd_run(struct ticketd *td)
 	g_unix_signal_add(SIGINT, ticketd_quit, td);
 	g_unix_signal_add(SIGHUP, ticketd_reload, td);
 	ticketd_rules_watch(td);
-	log_info("started, database %s", td->conf->database);
+	ticketd_log_started(td);
 	ticketd_announce(td, "READY=1");
 	ticketd_watchdog_start();
 	g_main_loop_run(td->loop);

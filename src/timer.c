@@ -265,7 +265,7 @@ timer_start(struct conf *conf, struct ingest *ingest, char **cause)
 {
 	struct timer	*t = g_new0(struct timer, 1);
 
-	if ((t->reader = store_open("sqlite", conf->database, cause)) == NULL) {
+	if ((t->reader = store_open(conf->database, cause)) == NULL) {
 		g_free(t);
 		return NULL;
 	}

@@ -217,7 +217,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	n = strtoul(argv[2], NULL, 10);
-	if ((st = store_open("sqlite", argv[1], &cause)) == NULL) {
+	if ((st = store_open(argv[1], &cause)) == NULL) {
 		fprintf(stderr, "search-gen: %s\n", cause);
 		return 1;
 	}

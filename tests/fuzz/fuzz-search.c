@@ -44,7 +44,7 @@ fuzz_store(void)
 	fuzz_dir = g_dir_make_tmp("fuzz-search-XXXXXX", NULL);
 	FUZZ_REQUIRE(fuzz_dir != NULL);
 	path = g_build_filename(fuzz_dir, "t.db", NULL);
-	fuzz_st = store_open("sqlite", path, &cause);
+	fuzz_st = store_open(path, &cause);
 	if (fuzz_st == NULL)
 		fprintf(stderr, "fuzz-search: %s\n", cause);
 	FUZZ_REQUIRE(fuzz_st != NULL);

@@ -10,7 +10,7 @@ libsqlite3-dev libcurl4-gnutls-dev libpcre2-dev libxml2-dev libuchardet-dev sqli
 dovecot-imapd dovecot-lmtpd dovecot-sieve dovecot-submissiond openssl jq perl mutt s-nail
 clang libclang-rt-14-dev strace chromium fonts-thai-tlwg libsystemd-dev systemd
 libevent-2.1-7 libgnutls-dane0 libidn12 libnsl2 libdb5.3 adduser
-libmicrohttpd-dev prometheus curl"
+libmicrohttpd-dev prometheus curl postgresql libpq-dev"
 
 # OpenSMTPD and Exim conflict with Postfix: the tests run them unpacked
 # from their .debs (dpkg -x), fetched here into a cache outside the
@@ -36,6 +36,27 @@ system_setup() {
 			    --no-create-home --disabled-password --ingroup $u $u
 	done
 	$SUDO mkdir -p /var/spool/smtpd /var/lib/opensmtpd/empty /usr/libexec/opensmtpd
+}
+
+# Debian's postgresql makes a system cluster (15/main) on install and
+# starts it where services may start. The tests run their own
+# (tests/peers/pg.sh, on a socket under their $TMP) and need none: one
+# that runs is stopped, and none starts at boot (start.conf "manual").
+# Its data is left alone. Idempotent: a stopped, manual cluster is not
+# touched.
+pg_system_cluster() {
+	command -v pg_lsclusters >/dev/null 2>&1 || return 0
+	pg_lsclusters -h 2>/dev/null | while read -r ver name _port status _rest; do
+		case $status in
+		online*) echo "deps: stopping the system PostgreSQL cluster $ver/$name"
+			$SUDO pg_ctlcluster "$ver" "$name" stop ;;
+		esac
+		conf=/etc/postgresql/$ver/$name/start.conf
+		if [ -f "$conf" ] && grep -qx auto "$conf"; then
+			echo "deps: $conf: manual"
+			$SUDO sed -i 's/^auto$/manual/' "$conf"
+		fi
+	done
 }
 
 # fetch_debs: the newest .deb of each of DEBS in DEB_CACHE, older ones
@@ -67,6 +88,7 @@ if [ -z "$missing" ]; then
 	echo "deps: all packages installed"
 	fetch_debs
 	system_setup
+	pg_system_cluster
 	exit 0
 fi
 echo "deps: installing:$missing"
@@ -84,3 +106,4 @@ $SUDO apt-get update
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y $missing
 fetch_debs
 system_setup
+pg_system_cluster

@@ -36,7 +36,7 @@ fixture_setup(struct fixture *f, gconstpointer data)
 	g_assert_true(g_file_set_contents(confpath, text, -1, NULL));
 	f->conf = conf_load(confpath, &cause);
 	g_assert_null(cause);
-	f->st = store_open("sqlite", f->db, &cause);
+	f->st = store_open(f->db, &cause);
 	g_assert_null(cause);
 	g_assert_cmpint(store_thread_key(f->st, f->key, sizeof f->key,
 	    &cause), ==, 0);

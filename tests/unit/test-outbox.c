@@ -21,7 +21,7 @@ static struct store *
 open_store(const char *db)
 {
 	char		*cause = NULL;
-	struct store	*st = store_open("sqlite", db, &cause);
+	struct store	*st = store_open(db, &cause);
 
 	g_assert_null(cause);
 	g_assert_nonnull(st);

@@ -172,7 +172,7 @@ test_keys(void)
 {
 	char		*dir = g_dir_make_tmp("test-reply-XXXXXX", NULL);
 	char		*db = g_build_filename(dir, "t.db", NULL), *cause = NULL;
-	struct store	*st = store_open("sqlite", db, &cause);
+	struct store	*st = store_open(db, &cause);
 	guint8		 random[THREAD_KEY_LEN], want[THREAD_KEY_LEN];
 	char		*by_random, *by_a;
 	struct conf	*c;
@@ -198,7 +198,7 @@ test_keys(void)
 
 	/* Kept in the store: another process, or a restart, knows them. */
 	store_close(st);
-	st = store_open("sqlite", db, &cause);
+	st = store_open(db, &cause);
 	c = keys_for(dir, st, NULL, 3, random);
 	g_assert_cmpint(reply_msgid_verify(c, by_a, &id), ==, 1);
 	conf_unref(c);

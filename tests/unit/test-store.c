@@ -237,7 +237,7 @@ test_thread_key_persists(struct fixture *f, gconstpointer data)
 {
 	guint8		 again[THREAD_KEY_LEN];
 	char		*cause = NULL;
-	struct store	*st2 = store_open("sqlite", f->db, &cause);
+	struct store	*st2 = store_open(f->db, &cause);
 
 	g_assert_nonnull(st2);
 	g_assert_cmpint(store_thread_key(st2, again, sizeof again, &cause),
@@ -251,13 +251,42 @@ test_open_failure(void)
 {
 	char	*cause = NULL;
 
-	g_assert_null(store_open("sqlite", "/nonexistent/dir/t.db", &cause));
+	g_assert_null(store_open("/nonexistent/dir/t.db", &cause));
 	g_assert_nonnull(strstr(cause, "/nonexistent/dir/t.db"));
 	g_free(cause);
 	cause = NULL;
-	g_assert_null(store_open("postgres", "x", &cause));
-	g_assert_cmpstr(cause, ==, "unknown store backend: postgres");
+	/* The URI's password must not reach a log: only its scheme. */
+	g_assert_null(store_open("postgresql://u:pw@db/ticketd", &cause));
+	g_assert_cmpstr(cause, ==, "PostgreSQL support is not built in");
 	g_free(cause);
+	cause = NULL;
+	g_assert_null(store_open("mysql://db/ticketd", &cause));
+	g_assert_cmpstr(cause, ==, "no store backend for mysql:// URIs");
+	g_free(cause);
+}
+
+/* A URI is a server's database; anything else a SQLite file. */
+static void
+test_backend_by_database(void)
+{
+	char	*cause = NULL, *name;
+
+	g_assert_true(store_backend("/var/lib/ticketd/t.db", &cause) ==
+	    &store_sqlite_ops);
+	g_assert_true(store_backend("t.db", &cause) == &store_sqlite_ops);
+	/* Not a scheme: a relative path with a colon in it. */
+	g_assert_true(store_backend("./a://b", &cause) == &store_sqlite_ops);
+	g_assert_null(cause);
+	g_assert_cmpstr(store_local_path("/var/lib/ticketd/t.db"), ==,
+	    "/var/lib/ticketd/t.db");
+	g_assert_null(store_local_path("postgres:///ticketd?host=/run/pg"));
+	g_assert_cmpuint(store_uri_scheme("postgresql://h/db"), ==, 10);
+	g_assert_cmpuint(store_uri_scheme("/tmp/x.db"), ==, 0);
+	/* Messages show no password. */
+	name = store_database_name("postgresql://u:secret@db/ticketd");
+	g_assert_null(strstr(name, "secret"));
+	g_assert_nonnull(strstr(name, "u@db/ticketd"));
+	g_free(name);
 }
 
 /* An outbox row for ticket, as the sender leaves it after a 250. */
@@ -853,12 +882,12 @@ test_migration(struct fixture *f, gconstpointer data)
 
 	store_close(f->st);
 	if ((out = sqlite_shell(f, downgrade)) == NULL) {
-		f->st = store_open("sqlite", f->db, &cause);
+		f->st = store_open(f->db, &cause);
 		g_test_skip("no sqlite3 shell");
 		return;
 	}
 	g_free(out);
-	f->st = store_open("sqlite", f->db, &cause);
+	f->st = store_open(f->db, &cause);
 	g_assert_null(cause);
 	out = sqlite_shell(f, "PRAGMA user_version");
 	g_assert_cmpstr(out, ==, "11");
@@ -885,7 +914,7 @@ test_requester_facts(struct fixture *f, gconstpointer data)
 	int		 is_first = -1;
 	gint64		 t;
 
-	reader = store_open("sqlite", f->db, &cause);
+	reader = store_open(f->db, &cause);
 	g_assert_nonnull(reader);
 	g_assert_cmpint(reader->ops->requester_facts(reader, "A@example.org",
 	    &open, &is_first, &cause), ==, 0);
@@ -938,12 +967,12 @@ test_migration_10(struct fixture *f, gconstpointer data)
 	    "(1, 777, 'reopened', 'resolved -> open by ticketd (customer "
 	    "mail): y'), (1, 900, 'reopened', 'pending -> open by x: z');"
 	    "PRAGMA user_version = 9;")) == NULL) {
-		f->st = store_open("sqlite", f->db, &cause);
+		f->st = store_open(f->db, &cause);
 		g_test_skip("no sqlite3 shell");
 		return;
 	}
 	g_free(out);
-	f->st = store_open("sqlite", f->db, &cause);
+	f->st = store_open(f->db, &cause);
 	g_assert_null(cause);
 	g_assert_cmpint(f->st->ops->sla_get(f->st, 1, &sla, &cause), ==, 1);
 	g_assert_cmpint(sla.reopened_at, ==, 777);
@@ -1161,6 +1190,7 @@ main(int argc, char **argv)
 	    test_new_ticket_subject_stripped);
 	ADD("/store/unparseable", test_unparseable);
 	ADD("/store/savepoint", test_savepoint_isolates_failure);
+	g_test_add_func("/store/backend", test_backend_by_database);
 	ADD("/store/thread-key-persists", test_thread_key_persists);
 	ADD("/store/bounce", test_bounce);
 	ADD("/store/bounce-before-sent-mark", test_bounce_before_sent_mark);
