@@ -31,7 +31,7 @@ SANFLAGS =
 endif
 
 PKGS	 = gmime-3.0 uchardet libsystemd sqlite3 libpcre2-8 glib-2.0 gio-2.0 gio-unix-2.0 libxml-2.0 libcurl gnutls \
-	   libmicrohttpd
+	   libmicrohttpd libpq
 # What ticketd_build_info reports.
 VERSION	?= $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 WFLAGS	 = -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wmissing-prototypes \

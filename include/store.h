@@ -686,6 +686,7 @@ void		 store_stats_count_free(gpointer);	/* store_stats_count */
 #define STORE_FACTS_OPEN_MAX	100
 
 extern const struct store_ops store_sqlite_ops;
+extern const struct store_ops store_pg_ops;
 
 /*
  * The backend of database: a URI (scheme://...) goes to the backend

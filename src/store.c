@@ -12,16 +12,8 @@
 /* Tried in order: the first whose match() takes the database. */
 static const struct store_ops *store_backends[] = {
 	&store_sqlite_ops,
+	&store_pg_ops,
 	NULL,
-};
-
-/* Servers a URI may name, for the error when their backend is not built. */
-static const struct {
-	const char	*scheme;
-	const char	*engine;
-} store_engines[] = {
-	{ "postgresql", "PostgreSQL" },
-	{ "postgres", "PostgreSQL" },
 };
 
 /* The length of database's URI scheme ("postgresql"), 0 when no URI. */
@@ -46,14 +38,6 @@ store_backend(const char *database, char **cause)
 	for (const struct store_ops **b = store_backends; *b != NULL; b++)
 		if ((*b)->match(database))
 			return *b;
-	for (gsize i = 0; i < G_N_ELEMENTS(store_engines); i++)
-		if (strlen(store_engines[i].scheme) == n &&
-		    g_ascii_strncasecmp(database, store_engines[i].scheme,
-		    n) == 0) {
-			*cause = g_strdup_printf("%s support is not built in",
-			    store_engines[i].engine);
-			return NULL;
-		}
 	*cause = g_strdup_printf("no store backend for %.*s:// URIs",
 	    (int)n, database);
 	return NULL;

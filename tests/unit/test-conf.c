@@ -136,9 +136,9 @@ test_errors(void)
 	    "address = a@b\n", 3, "expected \"key = value\"");
 	expect_error("[ticketd\ndatabase = x\n[queue a]\naddress = a@b\n", 1,
 	    "malformed section header");
-	expect_error("[ticketd]\nhostname = h\ndatabase = postgresql:///t\n"
+	expect_error("[ticketd]\nhostname = h\ndatabase = mysql:///t\n"
 	    "[queue a]\naddress = a@b\n", 3,
-	    "[ticketd] database: PostgreSQL support is not built in");
+	    "[ticketd] database: no store backend for mysql:// URIs");
 }
 
 static void
