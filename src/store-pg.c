@@ -51,6 +51,13 @@ enum stmt {
 	S_RAW_INSERT,
 	S_ATTACHMENT_INSERT,
 	S_EVENT_INSERT,
+	S_MSGID_TICKET,
+	S_MSGID_REFERRERS,
+	S_PARTICIPANT_FIND,
+	S_PARTICIPANT_LIST,
+	S_REQUESTER_FACTS,
+	S_OUTBOX_ADD,
+	S_OUTBOX_CLAIM,
 	S_COUNT
 };
 
@@ -92,6 +99,44 @@ static const char *stmt_sql[S_COUNT] = {
 	    "type, size, content) VALUES ($1, $2, $3, $4, $5)",
 	[S_EVENT_INSERT] = "INSERT INTO events (ticket_id, at, type, detail) "
 	    "VALUES ($1, $2, $3, $4)",
+	/* true sorts after false: DESC puts the preferred ticket first. */
+	[S_MSGID_TICKET] = "SELECT m.ticket_id FROM messages m WHERE "
+	    "m.message_id = $1 ORDER BY EXISTS (SELECT 1 FROM participants p "
+	    "WHERE p.ticket_id = m.ticket_id AND p.address = $2) DESC, m.id "
+	    "LIMIT 1",
+	[S_MSGID_REFERRERS] = "SELECT " STORE_REFERRER_COLUMNS
+	    " FROM message_refs r JOIN messages m ON m.id = "
+	    "r.message_id WHERE r.ref = $1 AND m.direction = 'in' ORDER BY m.id",
+	[S_PARTICIPANT_FIND] = "SELECT 1 FROM participants WHERE ticket_id = $1 "
+	    "AND address = $2",
+	/* COLLATE "C": byte order, as SQLite's BINARY, whatever the locale. */
+	[S_PARTICIPANT_LIST] = "SELECT address FROM participants "
+	    "WHERE ticket_id = $1 ORDER BY address COLLATE \"C\"",
+	/*
+	 * Open tickets counted up to STORE_FACTS_OPEN_MAX: a bounded cost.
+	 * A boolean reads as "t" or "f": the row reader wants 1 or 0.
+	 */
+	[S_REQUESTER_FACTS] = "SELECT (SELECT count(*) FROM (SELECT 1 FROM "
+	    "tickets WHERE lower(requester_addr) = lower($1) AND status IN "
+	    "('new', 'open', 'pending') LIMIT " G_STRINGIFY(STORE_FACTS_OPEN_MAX)
+	    ") o), (NOT EXISTS (SELECT 1 FROM messages WHERE "
+	    "lower(from_addr) = lower($1) AND direction = 'in'))::int",
+	[S_OUTBOX_ADD] = "INSERT INTO outbox (ticket_id, kind, envelope_from, "
+	    "rcpt, message_id, data, status, attempts, created_at, "
+	    "next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $7, "
+	    "$7) RETURNING id",
+	/*
+	 * One statement; SKIP LOCKED lets two nodes claim at once without
+	 * waiting on each other's rows (outside a write transaction the
+	 * writers' lock does not serialize them). RETURNING has no order:
+	 * the outer SELECT gives oldest first.
+	 */
+	[S_OUTBOX_CLAIM] = "WITH c AS (UPDATE outbox SET status = 'sending', "
+	    "claimed_by = $3, claimed_at = $1 WHERE id IN (SELECT id FROM outbox "
+	    "WHERE status = 'queued' AND next_attempt_at <= $1 "
+	    "ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED) "
+	    "RETURNING " STORE_OUTBOX_COLUMNS ") SELECT " STORE_OUTBOX_COLUMNS
+	    " FROM c ORDER BY next_attempt_at, id",
 };
 
 /*
@@ -474,7 +519,7 @@ pg_lookup_one(struct store_pg *p, enum stmt which, const struct pg_params *pp,
 }
 
 /* Every row made into an element of *out. */
-static G_GNUC_UNUSED int
+static int
 pg_collect(struct store_pg *p, enum stmt which, const struct pg_params *pp,
     const char *what, store_row_new row, GDestroyNotify free_func,
     GPtrArray **out, char **cause)
@@ -928,51 +973,107 @@ pg_event_add(struct store *st, gint64 ticket, gint64 at, const char *type,
 	    "event_add", cause);
 }
 
-/*
- * The ops below are not written yet: each fails, naming itself, so
- * that the daemon can run and show what is missing.
- */
-
 static int
 pg_msgid_ticket(struct store *st, const char *message_id, const char *prefer,
     gint64 *ticket_id, char **cause)
 {
-	return pg_todo(cause, "msgid_ticket");
+	struct pg_params	 pp = { 0 };
+
+	param_text(&pp, message_id);
+	param_text(&pp, prefer);
+	return pg_lookup_row((struct store_pg *)st, S_MSGID_TICKET, &pp,
+	    "msgid_ticket", store_fill_int, ticket_id, cause);
 }
 
 static int
 pg_msgid_referrers(struct store *st, const char *message_id, GPtrArray **out,
     char **cause)
 {
-	return pg_todo(cause, "msgid_referrers");
+	struct pg_params	 pp = { 0 };
+
+	param_text(&pp, message_id);
+	return pg_collect((struct store_pg *)st, S_MSGID_REFERRERS, &pp,
+	    "msgid_referrers", store_row_referrer,
+	    (GDestroyNotify)store_referrer_free, out, cause);
 }
 
 static int
 pg_participant_find(struct store *st, gint64 ticket_id, const char *address,
     char **cause)
 {
-	return pg_todo(cause, "participant_find");
+	struct pg_params	 pp = { 0 };
+	gint64			 one;
+
+	param_int(&pp, ticket_id);
+	param_text(&pp, address);
+	return pg_lookup_row((struct store_pg *)st, S_PARTICIPANT_FIND, &pp,
+	    "participant_find", store_fill_int, &one, cause);
 }
 
 static int
 pg_participant_list(struct store *st, gint64 ticket_id, GPtrArray **addresses,
     char **cause)
 {
-	return pg_todo(cause, "participant_list");
+	struct pg_params	 pp = { 0 };
+
+	param_int(&pp, ticket_id);
+	return pg_collect((struct store_pg *)st, S_PARTICIPANT_LIST, &pp,
+	    "participant_list", store_row_text, g_free, addresses, cause);
+}
+
+/* Read only, outside any transaction: takes no lock. */
+static int
+pg_requester_facts(struct store *st, const char *address, guint *open,
+    int *first, char **cause)
+{
+	struct pg_params	 pp = { 0 };
+	struct store_facts_out	 f = { open, first };
+
+	param_text(&pp, address);
+	/* An aggregate: there is always a row. */
+	return pg_lookup_row((struct store_pg *)st, S_REQUESTER_FACTS, &pp,
+	    "requester_facts", store_fill_facts, &f, cause) == 1 ? 0 : -1;
 }
 
 static int
-pg_outbox_add(struct store *st, struct store_outbox *a1, char **cause)
+pg_outbox_add(struct store *st, struct store_outbox *o, char **cause)
 {
-	return pg_todo(cause, "outbox_add");
+	struct pg_params	 pp = { 0 };
+	gsize			 len;
+	const void		*data = g_bytes_get_data(o->data, &len);
+
+	if (o->ticket_id > 0)
+		param_int(&pp, o->ticket_id);
+	else
+		param_text(&pp, NULL);
+	param_text(&pp, o->kind);
+	param_text(&pp, o->envelope_from);
+	param_text(&pp, o->rcpt);
+	param_text(&pp, o->message_id);
+	param_blob(&pp, data, len);
+	param_int(&pp, o->created_at);
+	return pg_insert_id((struct store_pg *)st, S_OUTBOX_ADD, &pp,
+	    "outbox_add", &o->id, cause);
 }
 
 static int
 pg_outbox_claim(struct store *st, gint64 now, guint limit, const char *owner,
     GPtrArray **out, char **cause)
 {
-	return pg_todo(cause, "outbox_claim");
+	struct pg_params	 pp = { 0 };
+
+	param_int(&pp, now);
+	param_int(&pp, limit);
+	param_text(&pp, owner);
+	return pg_collect((struct store_pg *)st, S_OUTBOX_CLAIM, &pp,
+	    "outbox_claim", store_row_outbox, (GDestroyNotify)store_outbox_free,
+	    out, cause);
 }
+
+/*
+ * The ops below are not written yet: each fails, naming itself, so
+ * that the daemon can run and show what is missing.
+ */
 
 static int
 pg_outbox_unclaim(struct store *st, const char *owner, GPtrArray **out,
@@ -1213,13 +1314,6 @@ static int
 pg_notify_delete(struct store *st, gint64 id, char **cause)
 {
 	return pg_todo(cause, "notify_delete");
-}
-
-static int
-pg_requester_facts(struct store *st, const char *address, guint *open,
-    int *first, char **cause)
-{
-	return pg_todo(cause, "requester_facts");
 }
 
 static int
