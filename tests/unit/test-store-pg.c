@@ -35,7 +35,8 @@ need_server(void)
 }
 
 static gint64
-ticket_new(struct store *st, const char *subject)
+ticket_of(struct store *st, const char *subject, const char *requester,
+    const char *status)
 {
 	struct store_ticket	 t = { 0 };
 	char			*tags[] = { "b", "a", NULL };
@@ -43,8 +44,8 @@ ticket_new(struct store *st, const char *subject)
 
 	t.subject = (char *)subject;
 	t.requester_name = "Ann";
-	t.requester_addr = "ann@example.org";
-	t.status = "new";
+	t.requester_addr = (char *)requester;
+	t.status = (char *)status;
 	t.queue = "support";
 	t.priority = "normal";
 	t.created_at = 1000;
@@ -54,6 +55,33 @@ ticket_new(struct store *st, const char *subject)
 	g_assert_cmpint(t.id, >, 0);
 	g_assert_cmpint(t.status_at, ==, 1000);
 	return t.id;
+}
+
+static gint64
+ticket_new(struct store *st, const char *subject)
+{
+	return ticket_of(st, subject, "ann@example.org", "new");
+}
+
+/* Store mail text in ticket, under its own dedupe key. */
+static gint64
+message_new(struct store *st, gint64 ticket, const char *direction,
+    const char *key, const char *text)
+{
+	struct store_message_in	 in = { 0 };
+	struct mail		*m = parse(text);
+	char			*cause = NULL;
+	gint64			 id = 0;
+
+	in.ticket_id = ticket;
+	in.direction = direction;
+	in.source = "lmtp";
+	in.dedupe_key = key;
+	in.received_at = 2000;
+	in.mail = m;
+	g_assert_cmpint(st->ops->message_add(st, &in, &id, &cause), ==, 0);
+	mail_free(m);
+	return id;
 }
 
 static int
@@ -229,6 +257,210 @@ test_thread_key(void)
 	store_close(a);
 }
 
+/*
+ * The threading lookups: a Message-ID's ticket (the preferred
+ * participant's first, else the oldest), the incoming mail citing it,
+ * and the participants.
+ */
+static void
+test_lookups(void)
+{
+	struct store		*st;
+	struct store_referrer	*r;
+	GPtrArray		*out = NULL;
+	char			*cause = NULL;
+	gint64			 a, b, reply, ticket = 0;
+
+	if (!need_server())
+		return;
+	st = open_store();
+	g_assert_cmpint(st->ops->begin(st, &cause), ==, 0);
+	a = ticket_new(st, "first");
+	b = ticket_new(st, "second");
+	message_new(st, a, "in", "lk1", "From: a@example.org\r\n"
+	    "Message-ID: <same@lookups>\r\n\r\none\r\n");
+	message_new(st, b, "in", "lk2", "From: b@example.org\r\n"
+	    "Message-ID: <same@lookups>\r\n\r\ntwo\r\n");
+	reply = message_new(st, b, "in", "lk3", "From: c@example.org\r\n"
+	    "Message-ID: <reply@lookups>\r\n"
+	    "In-Reply-To: <same@lookups>\r\n\r\nthree\r\n");
+	message_new(st, b, "out", "lk4", "From: help@example.org\r\n"
+	    "References: <same@lookups>\r\n\r\nfour\r\n");
+	g_assert_cmpint(st->ops->participant_add(st, b, "b@example.org",
+	    &cause), ==, 0);
+	g_assert_cmpint(st->ops->participant_add(st, b, "a@example.org",
+	    &cause), ==, 0);
+	g_assert_cmpint(st->ops->participant_add(st, b, "Z@example.org",
+	    &cause), ==, 0);
+	g_assert_cmpint(st->ops->commit(st, &cause), ==, 0);
+
+	g_assert_cmpint(st->ops->msgid_ticket(st, "same@lookups", NULL,
+	    &ticket, &cause), ==, 1);
+	g_assert_cmpint(ticket, ==, a);
+	g_assert_cmpint(st->ops->msgid_ticket(st, "same@lookups",
+	    "b@example.org", &ticket, &cause), ==, 1);
+	g_assert_cmpint(ticket, ==, b);
+	g_assert_cmpint(st->ops->msgid_ticket(st, "none@lookups", NULL,
+	    &ticket, &cause), ==, 0);
+
+	/* Only incoming mail counts as a referrer. */
+	g_assert_cmpint(st->ops->msgid_referrers(st, "same@lookups", &out,
+	    &cause), ==, 0);
+	g_assert_cmpuint(out->len, ==, 1);
+	r = out->pdata[0];
+	g_assert_cmpint(r->message_id, ==, reply);
+	g_assert_cmpint(r->ticket_id, ==, b);
+	g_assert_cmpstr(r->from_addr, ==, "c@example.org");
+	g_assert_cmpstr(r->msgid, ==, "reply@lookups");
+	g_ptr_array_free(out, TRUE);
+
+	g_assert_cmpint(st->ops->participant_find(st, b, "b@example.org",
+	    &cause), ==, 1);
+	g_assert_cmpint(st->ops->participant_find(st, a, "b@example.org",
+	    &cause), ==, 0);
+	/* Sorted bytewise, as SQLite does, whatever the server's locale. */
+	g_assert_cmpint(st->ops->participant_list(st, b, &out, &cause), ==, 0);
+	g_assert_cmpuint(out->len, ==, 3);
+	g_assert_cmpstr(out->pdata[0], ==, "Z@example.org");
+	g_assert_cmpstr(out->pdata[1], ==, "a@example.org");
+	g_assert_cmpstr(out->pdata[2], ==, "b@example.org");
+	g_ptr_array_free(out, TRUE);
+	g_assert_null(cause);
+	store_close(st);
+}
+
+/* What the rules read of a requester, from a second handle. */
+static void
+test_requester_facts(void)
+{
+	struct store	*st, *reader;
+	char		*cause = NULL;
+	guint		 open = 99;
+	int		 is_first = -1;
+	gint64		 t;
+
+	if (!need_server())
+		return;
+	st = open_store();
+	reader = open_store();
+	g_assert_cmpint(reader->ops->requester_facts(reader, "A@facts.example",
+	    &open, &is_first, &cause), ==, 0);
+	g_assert_cmpuint(open, ==, 0);
+	g_assert_cmpint(is_first, ==, 1);
+	g_assert_cmpint(st->ops->begin(st, &cause), ==, 0);
+	t = ticket_of(st, "f", "a@Facts.example", "open");
+	ticket_of(st, "f", "a@facts.example", "pending");
+	ticket_of(st, "f", "a@facts.example", "resolved");
+	ticket_of(st, "f", "b@facts.example", "new");
+	message_new(st, t, "in", "facts1", "From: a@facts.example\r\n\r\n"
+	    "hi\r\n");
+	for (int i = 0; i < STORE_FACTS_OPEN_MAX + 5; i++)
+		ticket_of(st, "f", "many@facts.example", "open");
+	g_assert_cmpint(st->ops->commit(st, &cause), ==, 0);
+	g_assert_cmpint(reader->ops->requester_facts(reader, "a@FACTS.example",
+	    &open, &is_first, &cause), ==, 0);
+	g_assert_cmpuint(open, ==, 2);
+	g_assert_cmpint(is_first, ==, 0);
+	g_assert_cmpint(reader->ops->requester_facts(reader, "b@facts.example",
+	    &open, &is_first, &cause), ==, 0);
+	g_assert_cmpuint(open, ==, 1);
+	g_assert_cmpint(is_first, ==, 1);
+	/* More open tickets than are counted. */
+	g_assert_cmpint(reader->ops->requester_facts(reader,
+	    "many@facts.example", &open, &is_first, &cause), ==, 0);
+	g_assert_cmpuint(open, ==, STORE_FACTS_OPEN_MAX);
+	g_assert_null(cause);
+	store_close(reader);
+	store_close(st);
+}
+
+static gint64
+outbox_new(struct store *st, gint64 ticket, gint64 created_at)
+{
+	struct store_outbox	 o = { 0 };
+	char			*cause = NULL;
+
+	o.ticket_id = ticket;
+	o.kind = "ack";
+	o.envelope_from = "";
+	o.rcpt = "ann@example.org";
+	o.message_id = "<ack@outbox>";
+	o.data = g_bytes_new_static("x\0y", 3);
+	o.created_at = created_at;
+	g_assert_cmpint(st->ops->outbox_add(st, &o, &cause), ==, 0);
+	g_assert_cmpint(o.id, >, 0);
+	g_bytes_unref(o.data);
+	return o.id;
+}
+
+static GPtrArray *
+claim(struct store *st, gint64 now, guint limit, const char *owner)
+{
+	GPtrArray	*out = NULL;
+	char		*cause = NULL;
+
+	g_assert_cmpint(st->ops->outbox_claim(st, now, limit, owner, &out,
+	    &cause), ==, 0);
+	return out;
+}
+
+/*
+ * Queued mail is claimed when due, oldest first, once; a row another
+ * transaction holds is skipped, not waited for.
+ */
+static void
+test_outbox_claim(void)
+{
+	struct store		*a, *b;
+	struct store_outbox	*o;
+	GPtrArray		*out, *held;
+	char			*cause = NULL;
+	gint64			 ticket, late, early, none;
+
+	if (!need_server())
+		return;
+	a = open_store();
+	b = open_store();
+	ticket = ticket_new(a, "outbox");
+	late = outbox_new(a, ticket, 100010);
+	early = outbox_new(a, ticket, 100005);
+	outbox_new(a, ticket, 100020);
+	none = outbox_new(a, 0, 100030);
+	out = claim(a, 100015, 10, "node-a");
+	g_assert_cmpuint(out->len, ==, 2);
+	o = out->pdata[0];
+	g_assert_cmpint(o->id, ==, early);
+	g_assert_cmpstr(o->status, ==, "sending");
+	g_assert_cmpstr(o->claimed_by, ==, "node-a");
+	g_assert_cmpint(o->claimed_at, ==, 100015);
+	g_assert_cmpint(o->ticket_id, ==, ticket);
+	g_assert_cmpmem(g_bytes_get_data(o->data, NULL),
+	    g_bytes_get_size(o->data), "x\0y", 3);
+	g_assert_cmpint(((struct store_outbox *)out->pdata[1])->id, ==, late);
+	g_ptr_array_free(out, TRUE);
+	out = claim(a, 100015, 10, "node-a");
+	g_assert_cmpuint(out->len, ==, 0);
+	g_ptr_array_free(out, TRUE);
+
+	/* a holds the older row in its transaction: b takes the next. */
+	g_assert_cmpint(a->ops->begin(a, &cause), ==, 0);
+	held = claim(a, 100030, 1, "node-a");
+	g_assert_cmpuint(held->len, ==, 1);
+	out = claim(b, 100030, 10, "node-b");
+	g_assert_cmpuint(out->len, ==, 1);
+	o = out->pdata[0];
+	g_assert_cmpint(o->id, ==, none);
+	g_assert_cmpint(o->ticket_id, ==, 0);
+	g_assert_cmpstr(o->claimed_by, ==, "node-b");
+	g_assert_cmpint(((struct store_outbox *)held->pdata[0])->id, !=, none);
+	g_assert_cmpint(a->ops->commit(a, &cause), ==, 0);
+	g_ptr_array_free(out, TRUE);
+	g_ptr_array_free(held, TRUE);
+	g_assert_null(cause);
+	store_close(b);
+	store_close(a);
+}
+
 /* An op not written yet fails, naming itself, and crashes nothing. */
 static void
 test_not_implemented(void)
@@ -257,6 +489,9 @@ main(int argc, char **argv)
 	g_test_add_func("/store-pg/transactions", test_transactions);
 	g_test_add_func("/store-pg/ingest", test_ingest);
 	g_test_add_func("/store-pg/thread_key", test_thread_key);
+	g_test_add_func("/store-pg/lookups", test_lookups);
+	g_test_add_func("/store-pg/requester_facts", test_requester_facts);
+	g_test_add_func("/store-pg/outbox_claim", test_outbox_claim);
 	g_test_add_func("/store-pg/not_implemented", test_not_implemented);
 	return g_test_run();
 }
