@@ -134,6 +134,14 @@ start_ticketd() {
 # stop_ticketd: SIGTERM and wait; returns ticketd's exit status.
 stop_ticketd() { stop "$TICKETD_PID"; }
 
+# stored_deliveries DB: "message-id|queue|address" for each delivery
+# stored, in Message-ID order: what the MTA tests expect exactly once.
+stored_deliveries() {
+	sqlite3 "$1" "SELECT m.message_id, t.queue, d.address FROM messages m
+	    JOIN tickets t ON t.id = m.ticket_id JOIN deliveries d ON d.message_id = m.id
+	    ORDER BY m.message_id"
+}
+
 # lmtp_send SWAKS-ARGS...: one LMTP transaction to ticketd on $LMTP_PORT.
 lmtp_send() {
 	swaks --protocol LMTP --server 127.0.0.1 --port "$LMTP_PORT" "$@"

@@ -112,9 +112,7 @@ wait_for 30 nlogged ' Completed' 6
 ok $? "with ticketd up, new mail is delivered at once"
 
 # The deliveries' addresses are the LMTP RCPT TOs, tags included.
-is "$(sqlite3 "$TMP/tickets.db" "SELECT m.message_id, t.queue, d.address FROM messages m
-    JOIN tickets t ON t.id = m.ticket_id JOIN deliveries d ON d.message_id = m.id
-    ORDER BY m.message_id")" \
+is "$(stored_deliveries "$TMP/tickets.db")" \
 "down-tag@customer.test|support|support+urgent@example.com
 down-tcp@customer.test|support|support@example.com
 down-unix@customer.test|billing|billing@example.com
